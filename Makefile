@@ -1,0 +1,36 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Everything else here is what those two depend on.
+SHELL := /bin/bash
+NODE := $(shell scripts/ensure-node.sh)
+export PATH := $(dir $(NODE)):$(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: run test typecheck unit deps control-plane golden bench clean
+
+run: deps
+	bin/tollgate dev examples/ --with-example-backend
+
+test: deps control-plane typecheck
+	vitest run
+
+typecheck: deps
+	tsc --noEmit
+
+deps: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# A real kube-apiserver and etcd built from Go modules, cached by version.
+control-plane:
+	test/control-plane/build.sh
+
+# Regenerate the compiler's golden files after an intended change; review the diff.
+golden: deps
+	UPDATE_GOLDEN=1 vitest run operator/compiler
+
+bench: deps
+	node bench/compile/run.ts
+
+clean:
+	rm -rf node_modules .toolchain .cache
