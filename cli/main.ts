@@ -1,1 +1,0 @@
-console.log('tollgate', process.versions.node);
