@@ -1,0 +1,27 @@
+import type { Quota, RateLimit } from '../snapshot/types.ts';
+
+/** One request's claim on the limits of the (application, product[, operation]) it was authorised for. */
+export interface LimitRequest {
+  application: string;
+  product: string;
+  /** Set when the product operation carries its own quota: that quota is counted for this operation alone. */
+  operation?: string;
+  quota?: Quota;
+  rateLimit?: RateLimit;
+  /** Product policy when the store cannot be reached. */
+  failureMode: 'open' | 'closed';
+}
+
+export interface LimitDecision {
+  allowed: boolean;
+  /** Why it was refused, or `storeUnavailable` with `allowed` true when it failed open. */
+  reason?: 'quota' | 'rateLimit' | 'storeUnavailable';
+  /** `RateLimit-Policy`, `RateLimit`, and `Retry-After` when refused; set on every response that was limited. */
+  headers: Record<string, string>;
+}
+
+export interface LimitStore {
+  /** `now` is epoch milliseconds, injected so that tests control calendar windows. */
+  check(request: LimitRequest, now: number): Promise<LimitDecision>;
+  close(): Promise<void>;
+}
