@@ -91,5 +91,5 @@ build kubernetes "$k8s_ldflags" \
 build etcd "-s -w" etcd=go.etcd.io/etcd/server/v3
 
 "$out/kube-apiserver" --version >&2
-"$out/etcd" --version | head -1 >&2
+"$out/etcd" --version >&2
 log "binaries ready in $out (kubernetes $k8s_version, etcd $etcd_version)"

@@ -24,6 +24,8 @@ export type ControlPlane = {
   /** The temporary directory holding certificates, etcd data and logs; removed by stop(). */
   dir: string;
   binaries: Binaries;
+  /** Process-group ids of the running servers (each group: a tether and its server). */
+  processGroups(): { name: string; pgid: number }[];
   /** Milliseconds from startControlPlane() to each milestone. */
   timings: { etcdReady: number; apiserverReady: number; crdsEstablished: number };
   /** Runs the real kubectl as the system:masters admin; never throws on a non-zero exit. */
@@ -58,7 +60,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   const children: Child[] = [];
   const stopChildren = async (): Promise<void> => {
     // The API server first, so it does not spend its shutdown retrying a dead etcd.
-    for (const child of children.reverse()) await child.stop();
+    for (const child of [...children].reverse()) await child.stop();
     children.length = 0;
   };
 
@@ -113,6 +115,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       dir,
       binaries,
       timings: { etcdReady, apiserverReady, crdsEstablished },
+      processGroups: () => children.map((c) => ({ name: c.name, pgid: c.pid })),
       kubectl,
       kubectlOk,
       async newNamespace(prefix = 'test') {
