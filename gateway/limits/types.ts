@@ -25,3 +25,17 @@ export interface LimitStore {
   check(request: LimitRequest, now: number): Promise<LimitDecision>;
   close(): Promise<void>;
 }
+
+/** Which check the shared store failed to answer; the decision then followed `failureMode`. */
+export interface StoreErrorContext {
+  application: string;
+  product: string;
+  operation?: string;
+  failureMode: 'open' | 'closed';
+}
+
+/**
+ * Called once per check that the store could not answer (Redis down, timed out, erroring),
+ * so the gateway can count store errors and fail-opens (`failureMode === 'open'`) in metrics.
+ */
+export type StoreErrorHook = (error: Error, context: StoreErrorContext) => void;

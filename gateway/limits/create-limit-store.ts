@@ -1,0 +1,26 @@
+import { MemoryLimitStore } from './memory-store.ts';
+import { RedisLimitStore } from './redis-store.ts';
+import type { LimitStore, StoreErrorHook } from './types.ts';
+
+export interface CreateLimitStoreOptions {
+  /** Shared store for several replicas: `redis://`, `rediss://` or `redis+cluster://h:p,h:p`. Absent: in memory. */
+  redisUrl?: string;
+  /** Zone whose calendar quota windows follow (`UTC`, `+05:30`, `Europe/Berlin`); default `UTC`. */
+  timeZone?: string;
+  /** Redis key prefix; default `tollgate:limits:`. */
+  keyPrefix?: string;
+  /** Longest a check waits for Redis before the product's failure mode applies; default 100 ms. */
+  commandTimeoutMs?: number;
+  /** Spike-arrest clock for Redis: `redis` (default, one clock for all replicas) or `caller`. */
+  spikeClock?: 'redis' | 'caller';
+  /** One call per check Redis could not answer; count errors and fail-opens from it. */
+  onStoreError?: StoreErrorHook;
+  /** Redis connection errors while (re)connecting, e.g. for a log line. */
+  onConnectionError?: (error: Error) => void;
+}
+
+/** Redis when a URL is given, else one process's memory (`tollgate dev`, single replica). */
+export function createLimitStore(options: CreateLimitStoreOptions = {}): LimitStore {
+  if (options.redisUrl) return new RedisLimitStore({ ...options, url: options.redisUrl });
+  return new MemoryLimitStore({ timeZone: options.timeZone });
+}

@@ -1,0 +1,44 @@
+import type { RateLimit } from '../snapshot/types.ts';
+import type { GcraResult } from './gcra.ts';
+import { limitHeaders, policyHeader } from './headers.ts';
+import type { LimitDecision, LimitRequest } from './types.ts';
+import type { QuotaWindow } from './windows.ts';
+
+/** What a store found for one request, before it becomes a decision with headers. */
+export interface Outcome {
+  now: number;
+  quota?: { limit: number; used: number; allowed: boolean; window: QuotaWindow };
+  spike?: { rate: RateLimit; result: Pick<GcraResult, 'allowed' | 'remaining' | 'retryAfterMs' | 'resetMs'> };
+}
+
+export const UNLIMITED: LimitDecision = Object.freeze({ allowed: true, headers: Object.freeze({}) as Record<string, string> });
+
+export function decide(outcome: Outcome): LimitDecision {
+  const { now, quota, spike } = outcome;
+  // The quota is reported first when both refuse: its wait is the one that matters.
+  const reason = quota && !quota.allowed ? 'quota' : spike && !spike.result.allowed ? 'rateLimit' : undefined;
+  const headers = limitHeaders({
+    now,
+    quota: quota && { limit: quota.limit, used: quota.used, windowStart: quota.window.start, windowEnd: quota.window.end },
+    spike: spike && { rate: spike.rate, ...spike.result },
+    refusedBy: reason,
+  });
+  return reason === undefined ? { allowed: true, headers } : { allowed: false, reason, headers };
+}
+
+/**
+ * The store could not answer: the product's failure mode decides. Only the policy is
+ * advertised (what is left is unknown); a closed refusal, which the gateway answers with
+ * 503, suggests retrying in a second.
+ */
+export function unavailable(request: LimitRequest, window: QuotaWindow | undefined): LimitDecision {
+  const headers: Record<string, string> = {};
+  const policy = policyHeader(
+    request.quota && window && { limit: request.quota.limit, windowStart: window.start, windowEnd: window.end },
+    request.rateLimit,
+  );
+  if (policy !== undefined) headers['RateLimit-Policy'] = policy;
+  if (request.failureMode === 'open') return { allowed: true, reason: 'storeUnavailable', headers };
+  headers['Retry-After'] = '1';
+  return { allowed: false, reason: 'storeUnavailable', headers };
+}

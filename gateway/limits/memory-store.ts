@@ -1,0 +1,91 @@
+import { decide, UNLIMITED, type Outcome } from './decision.ts';
+import { gcra, gcraParams } from './gcra.ts';
+import { limitKeys } from './keys.ts';
+import { parseTimeZone, type TimeZone } from './time-zone.ts';
+import type { LimitDecision, LimitRequest, LimitStore } from './types.ts';
+import { quotaWindow } from './windows.ts';
+
+export interface MemoryLimitStoreOptions {
+  /** Zone whose calendar the quota windows follow; default `UTC`. See `parseTimeZone`. */
+  timeZone?: string;
+  /** How often (in the injected time) expired windows and full buckets are dropped; default 60 s. */
+  sweepIntervalMs?: number;
+}
+
+interface Counter {
+  count: number;
+  expiresAt: number;
+}
+
+/**
+ * One process's limits, for `tollgate dev` and single-replica gateways. `check` does all its
+ * work synchronously, so concurrent requests cannot interleave between read and write.
+ * Memory stays bounded by the live windows: a counter is dropped once its window has ended,
+ * a spike-arrest entry once its bucket is full again (both equal to a fresh start).
+ */
+export class MemoryLimitStore implements LimitStore {
+  readonly #zone: TimeZone;
+  readonly #sweepIntervalMs: number;
+  readonly #counters = new Map<string, Counter>();
+  readonly #tats = new Map<string, number>();
+  #nextSweepAt = Number.NEGATIVE_INFINITY;
+  #sweepAtSize = 1024;
+
+  constructor(options: MemoryLimitStoreOptions = {}) {
+    this.#zone = parseTimeZone(options.timeZone);
+    this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
+  }
+
+  /** Live entries, for tests and metrics. */
+  get size(): number {
+    return this.#counters.size + this.#tats.size;
+  }
+
+  async check(request: LimitRequest, now: number): Promise<LimitDecision> {
+    return this.checkSync(request, now);
+  }
+
+  checkSync(request: LimitRequest, now: number): LimitDecision {
+    const { quota, rateLimit } = request;
+    if (!quota && !rateLimit) return UNLIMITED;
+    this.#maybeSweep(now);
+    const window = quota && quotaWindow(quota, now, this.#zone);
+    const keys = limitKeys('', request, window);
+    const outcome: Outcome = { now };
+
+    const spike = rateLimit && gcra(this.#tats.get(keys.spike), now, gcraParams(rateLimit));
+    if (rateLimit && spike) outcome.spike = { rate: rateLimit, result: spike };
+
+    let counter: Counter | undefined;
+    if (quota && window) {
+      counter = this.#counters.get(keys.quota);
+      const used = counter?.count ?? 0;
+      outcome.quota = { limit: quota.limit, used, allowed: used < quota.limit, window };
+    }
+
+    // A refused request consumes neither the quota nor the spike-arrest allowance.
+    if ((outcome.quota?.allowed ?? true) && (spike?.allowed ?? true)) {
+      if (outcome.quota && window) {
+        if (counter) counter.count += 1;
+        else this.#counters.set(keys.quota, { count: 1, expiresAt: window.end });
+        outcome.quota.used += 1;
+      }
+      if (spike) this.#tats.set(keys.spike, spike.tat);
+    }
+    return decide(outcome);
+  }
+
+  async close(): Promise<void> {
+    this.#counters.clear();
+    this.#tats.clear();
+  }
+
+  #maybeSweep(now: number): void {
+    if (now < this.#nextSweepAt && this.size < this.#sweepAtSize) return;
+    for (const [key, counter] of this.#counters) if (counter.expiresAt <= now) this.#counters.delete(key);
+    for (const [key, tat] of this.#tats) if (tat <= now) this.#tats.delete(key);
+    this.#nextSweepAt = now + this.#sweepIntervalMs;
+    // Sweeping is O(entries): when everything is live, wait until the map has doubled.
+    this.#sweepAtSize = Math.max(1024, 2 * this.size);
+  }
+}

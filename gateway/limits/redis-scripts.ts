@@ -1,0 +1,85 @@
+/**
+ * One script, one round trip, for quota and spike arrest together: both are checked before
+ * either is written, so a request refused by one consumes neither. The script runs
+ * atomically on the Redis node, which is what makes counting exact across gateways.
+ *
+ * KEYS[1] quota counter, KEYS[2] spike-arrest TAT (same hash tag, so the same slot)
+ * ARGV[1] caller's clock (epoch ms)
+ * ARGV[2] "1" to time spike arrest with Redis TIME instead of ARGV[1]
+ * ARGV[3] quota limit, or -1 when there is no quota
+ * ARGV[4] quota key TTL in ms (window end - now + grace)
+ * ARGV[5] GCRA emission interval in ms, or -1 when there is no spike arrest
+ * ARGV[6] GCRA tolerance in ms
+ *
+ * Returns { allowed, quotaAllowed, spikeAllowed, used, spikeRemaining,
+ *           retryAfterMs, resetMs, now } with the fractional numbers as strings,
+ * because Redis truncates Lua numbers to integers in replies.
+ * Mirrors gcra.ts; keep them in step.
+ */
+export const LIMIT_SCRIPT = `
+if redis.replicate_commands then redis.replicate_commands() end
+local now = tonumber(ARGV[1])
+if ARGV[2] == '1' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+end
+local limit = tonumber(ARGV[3])
+local emission = tonumber(ARGV[5])
+local tolerance = tonumber(ARGV[6])
+
+local spikeAllowed, spikeRemaining, retryAfter, reset, newTat = 1, 0, 0, 0, 0
+if emission >= 0 then
+  local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if tat < now then tat = now end
+  local ahead = tat - now
+  if ahead > tolerance + 1e-6 then
+    spikeAllowed = 0
+    retryAfter = ahead - tolerance
+    reset = ahead
+  else
+    newTat = tat + emission
+    spikeRemaining = math.floor((tolerance - ahead) / emission + 1e-9)
+    if spikeRemaining < 0 then spikeRemaining = 0 end
+    reset = newTat - now
+  end
+end
+
+local quotaAllowed, used = 1, 0
+if limit >= 0 then
+  used = tonumber(redis.call('GET', KEYS[1]) or '0')
+  if used >= limit then quotaAllowed = 0 end
+end
+
+local allowed = 0
+if spikeAllowed == 1 and quotaAllowed == 1 then
+  allowed = 1
+  if limit >= 0 then
+    used = redis.call('INCR', KEYS[1])
+    if used == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+  end
+  if emission >= 0 then
+    redis.call('SET', KEYS[2], string.format('%.17g', newTat), 'PX', math.ceil(reset) + 1000)
+  end
+end
+
+return { allowed, quotaAllowed, spikeAllowed, used, spikeRemaining,
+  string.format('%.17g', retryAfter), string.format('%.17g', reset), string.format('%.17g', now) }
+`;
+
+export const LIMIT_COMMAND = 'tollgateLimit';
+
+export type LimitScriptReply = [number, number, number, number, number, string, string, string];
+
+/** The custom command `defineCommand` adds to a client (EVALSHA, falling back to EVAL). */
+export interface LimitCommands {
+  tollgateLimit(
+    quotaKey: string,
+    spikeKey: string,
+    now: string,
+    redisClock: string,
+    limit: string,
+    quotaTtlMs: string,
+    emissionMs: string,
+    toleranceMs: string,
+  ): Promise<LimitScriptReply>;
+}
