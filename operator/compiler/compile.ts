@@ -1,0 +1,56 @@
+import type { Snapshot, TokenIssuer } from '../../gateway/snapshot/types.ts';
+import { SNAPSHOT_SCHEMA } from '../../gateway/snapshot/types.ts';
+import { sealSnapshot } from '../../gateway/snapshot/version.ts';
+import type { Resources } from '../resources/types.ts';
+import type { ObjectStatus } from './object-status.ts';
+import { compareStrings } from './order.ts';
+import { apiStatus, processApis } from './process-api.ts';
+import { applicationStatus, processApplications } from './process-application.ts';
+import { processProducts, productStatus } from './process-product.ts';
+import { activeSubscriptions, processSubscriptions, subscriptionStatus } from './process-subscription.ts';
+
+export interface CompileOptions {
+  /** The time credential expiry is judged against (for status only: gateways check expiry per request). */
+  now: Date;
+  /** The built-in token service's public keys, when it runs. */
+  tokens?: TokenIssuer;
+}
+
+export interface CompileResult {
+  snapshot: Snapshot;
+  /** One per input object, sorted by kind, namespace and name. */
+  statuses: ObjectStatus[];
+}
+
+const byId = <T extends { id: string }>(items: T[]): T[] => items.sort((a, b) => compareStrings(a.id, b.id));
+
+/**
+ * Resources in, gateway snapshot and every object's status out. Pure and
+ * deterministic: no I/O, no clock (time comes in `options.now`), and no throw
+ * on user input — a mistake becomes a condition on the object that made it,
+ * and everything else still compiles.
+ */
+export function compile(resources: Resources, options: CompileOptions): CompileResult {
+  const apis = processApis(resources.apis);
+  const products = processProducts(resources.products, apis.outcomes);
+  const applications = processApplications(resources.applications, resources.credentials, options.now);
+  const subscriptions = processSubscriptions(resources.subscriptions, applications, products);
+
+  const snapshot = sealSnapshot({
+    schema: SNAPSHOT_SCHEMA,
+    routes: apis.routes,
+    apis: byId([...apis.outcomes.values()].flatMap((o) => (o.api ? [o.api] : []))),
+    products: byId([...products.values()].flatMap((o) => (o.product ? [o.product] : []))),
+    applications: byId([...applications.values()].map((o) => o.application)),
+    subscriptions: activeSubscriptions(subscriptions),
+    ...(options.tokens ? { tokens: options.tokens } : {}),
+  });
+
+  const statuses = [
+    ...[...apis.outcomes.values()].map(apiStatus),
+    ...[...products.values()].map(productStatus),
+    ...[...applications.values()].map(applicationStatus),
+    ...subscriptions.map(subscriptionStatus),
+  ].sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
+  return { snapshot, statuses };
+}

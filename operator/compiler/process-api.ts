@@ -1,0 +1,145 @@
+import type { Api, ApiOperation, Route } from '../../gateway/snapshot/types.ts';
+import { objectId, type ApiResource } from '../resources/types.ts';
+import { ConditionSet, Reason } from './conditions.ts';
+import { parseDuration } from './durations.ts';
+import { objectStatus, type ObjectStatus } from './object-status.ts';
+import { byAge, compareStrings } from './order.ts';
+import { compilePath, samePathMatch } from './paths.ts';
+
+export interface ApiOutcome {
+  resource: ApiResource;
+  /** Present when the API is in the route table (not Created, valid, at least one route won). */
+  api?: Api;
+  conditions: ConditionSet;
+  routes: Route[];
+}
+
+function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
+  const s = r.spec;
+  const upstream: Api['upstream'] = {
+    urls: s.upstream.urls,
+    connectTimeoutMs: parseDuration(s.upstream.connectTimeout) ?? 5000,
+    timeoutMs: parseDuration(s.upstream.timeout) ?? 30000,
+    retries: s.upstream.retries,
+  };
+  if (s.upstream.tls) {
+    upstream.tls = { insecureSkipVerify: s.upstream.tls.insecureSkipVerify };
+    if (s.upstream.tls.serverName) upstream.tls.serverName = s.upstream.tls.serverName;
+    if (s.upstream.tls.caBundle) upstream.tls.caBundle = s.upstream.tls.caBundle;
+  }
+
+  let operations: ApiOperation[] | undefined;
+  if (s.operations) {
+    operations = [];
+    for (const [i, op] of s.operations.entries()) {
+      const compiled = compilePath(op.path, true);
+      if (!compiled.ok) {
+        cs.notAccepted(Reason.Invalid, `spec.operations[${i}].path: ${compiled.message}`);
+        continue;
+      }
+      const twin = operations.findIndex((o) => samePathMatch(o.match, compiled.match));
+      if (twin >= 0) {
+        cs.notAccepted(Reason.Invalid, `spec.operations[${i}].path: ${op.path} matches the same paths as ${operations[twin]!.match.pattern}`);
+        continue;
+      }
+      operations.push({ match: compiled.match, methods: [...(op.methods ?? [])].sort() });
+    }
+  }
+  if (!cs.isAccepted) return undefined;
+
+  const lifecycle = s.lifecycle;
+  if (lifecycle === 'Created') return undefined;
+  const apiKey = s.auth.apiKey.enabled
+    ? { header: s.auth.apiKey.header.toLowerCase(), ...(s.auth.apiKey.queryParameter ? { queryParameter: s.auth.apiKey.queryParameter } : {}) }
+    : undefined;
+  const api: Api = {
+    id: objectId(r),
+    namespace: r.metadata.namespace,
+    name: r.metadata.name,
+    displayName: s.displayName ?? r.metadata.name,
+    context: s.context,
+    version: s.version,
+    lifecycle,
+    environments: [...(s.environments ?? [])].sort(),
+    upstream,
+    auth: {
+      required: !s.auth.none && lifecycle !== 'Prototyped',
+      ...(apiKey ? { apiKey } : {}),
+      oauth2: s.auth.oauth2.enabled,
+      issuers: (s.auth.jwt ?? []).map((j) => ({
+        issuer: j.issuer,
+        jwksUri: j.jwksUri,
+        audiences: j.audiences ?? [],
+        algorithms: j.algorithms,
+        clientIdClaim: j.clientIdClaim,
+      })),
+    },
+  };
+  if (s.sunset) api.sunset = s.sunset;
+  if (operations) api.operations = operations;
+  if (s.cors) {
+    api.cors = {
+      allowOrigins: s.cors.allowOrigins,
+      allowMethods: s.cors.allowMethods ?? [],
+      allowHeaders: s.cors.allowHeaders,
+      exposeHeaders: s.cors.exposeHeaders,
+      allowCredentials: s.cors.allowCredentials,
+      maxAgeSeconds: Math.floor((parseDuration(s.cors.maxAge) ?? 600_000) / 1000),
+    };
+  }
+  return api;
+}
+
+/** The (host, base path) pairs an API asks for. */
+function claimedRoutes(api: Api, r: ApiResource): Route[] {
+  const hosts = r.spec.hosts?.length ? r.spec.hosts : ['*'];
+  const basePaths = [`${api.context}/${api.version}`, ...(r.spec.isDefaultVersion ? [api.context] : [])];
+  return hosts.flatMap((host) => basePaths.map((basePath) => ({ host, basePath, api: api.id })));
+}
+
+/**
+ * Compiles every API and builds the route table. Two APIs that claim one host
+ * and base path: the oldest wins (then namespace/name) and the other is told.
+ */
+export function processApis(resources: ApiResource[]): { outcomes: Map<string, ApiOutcome>; routes: Route[] } {
+  const outcomes = new Map<string, ApiOutcome>();
+  const owners = new Map<string, ApiOutcome>();
+  for (const r of [...resources].sort(byAge)) {
+    const conditions = new ConditionSet(r.metadata.generation);
+    const outcome: ApiOutcome = { resource: r, conditions, routes: [] };
+    outcomes.set(objectId(r), outcome);
+    const api = compileApi(r, conditions);
+    if (!api) {
+      if (conditions.isAccepted) conditions.acceptedMessage('lifecycle Created: not routed until it is Prototyped or Published');
+      continue;
+    }
+    const lost: string[] = [];
+    const claims = claimedRoutes(api, r);
+    for (const route of claims) {
+      const key = `${route.host} ${route.basePath}`;
+      const owner = owners.get(key);
+      if (owner) {
+        lost.push(`${route.host === '*' ? '' : route.host}${route.basePath} belongs to API ${objectId(owner.resource)}, which is older`);
+        continue;
+      }
+      owners.set(key, outcome);
+      outcome.routes.push(route);
+    }
+    if (lost.length === claims.length) conditions.notAccepted(Reason.Conflict, `every route is taken: ${lost.join('; ')}`);
+    else {
+      if (lost.length) conditions.caveat(Reason.PartialConflict, `not served at ${lost.join('; ')}`);
+      outcome.api = api;
+    }
+  }
+  const routes = [...outcomes.values()]
+    .flatMap((o) => o.routes)
+    .sort((a, b) => compareStrings(a.host, b.host) || compareStrings(a.basePath, b.basePath));
+  return { outcomes, routes };
+}
+
+export function apiStatus(o: ApiOutcome): ObjectStatus {
+  const refused = !o.conditions.isAccepted;
+  return objectStatus(o.resource, o.conditions.conditions(refused), {
+    routes: o.routes.map((r) => `${r.host === '*' ? '' : r.host}${r.basePath}`),
+  });
+}

@@ -1,0 +1,104 @@
+import type { Application, Credential } from '../../gateway/snapshot/types.ts';
+import { objectId, type ApplicationResource, type CredentialView } from '../resources/types.ts';
+import { ConditionSet, Reason } from './conditions.ts';
+import { parseDuration } from './durations.ts';
+import { objectStatus, type ObjectStatus } from './object-status.ts';
+import { byAge } from './order.ts';
+
+export type CredentialState = 'Active' | 'Pending' | 'Expired' | 'Revoked' | 'Invalid';
+
+export interface CredentialStatus {
+  name: string;
+  state: CredentialState;
+  keyPrefix?: string;
+  secretName?: string;
+  issuedAt?: string;
+  expiresAt?: string;
+}
+
+export interface ApplicationOutcome {
+  resource: ApplicationResource;
+  application: Application;
+  conditions: ConditionSet;
+  credentials: CredentialStatus[];
+}
+
+function expiry(spec: ApplicationResource['spec']['credentials'][number], view: CredentialView): string | undefined {
+  if (spec.expiresAt) return new Date(spec.expiresAt).toISOString();
+  if (spec.expiresIn) {
+    const ms = parseDuration(spec.expiresIn);
+    if (ms !== undefined) return new Date(Date.parse(view.issuedAt) + ms).toISOString();
+  }
+  return undefined;
+}
+
+function compileCredentials(r: ApplicationResource, views: Map<string, CredentialView>, now: Date, cs: ConditionSet) {
+  const credentials: Credential[] = [];
+  const statuses: CredentialStatus[] = [];
+  for (const c of r.spec.credentials) {
+    const view = views.get(`${objectId(r)}/${c.name}`);
+    const byo = c.secretRef?.name;
+    if (!view || (byo && view.secretName !== byo)) {
+      if (byo) {
+        cs.unresolved(Reason.RefNotFound, `spec.credentials[${c.name}].secretRef: Secret ${r.metadata.namespace}/${byo} not found, or it lacks ${c.secretRef!.keyField}`);
+        statuses.push({ name: c.name, state: 'Invalid' });
+      } else statuses.push({ name: c.name, state: c.revoked ? 'Revoked' : 'Pending' });
+      continue;
+    }
+    const expiresAt = expiry(c, view);
+    const state: CredentialState = c.revoked ? 'Revoked' : expiresAt && Date.parse(expiresAt) <= now.getTime() ? 'Expired' : 'Active';
+    const credential: Credential = { name: c.name, keyHash: view.keyHash, revoked: c.revoked };
+    if (view.secretHash) credential.secretHash = view.secretHash;
+    if (expiresAt) credential.expiresAt = expiresAt;
+    credentials.push(credential);
+    statuses.push({
+      name: c.name,
+      state,
+      keyPrefix: view.keyPrefix,
+      ...(view.secretName ? { secretName: view.secretName } : {}),
+      issuedAt: view.issuedAt,
+      ...(expiresAt ? { expiresAt } : {}),
+    });
+  }
+  return { credentials, statuses };
+}
+
+/**
+ * Compiles applications with the credential hashes the store holds. An external
+ * client ID claimed by two applications goes to the older one.
+ */
+export function processApplications(resources: ApplicationResource[], views: CredentialView[], now: Date): Map<string, ApplicationOutcome> {
+  const byCredential = new Map(views.map((v) => [`${v.application}/${v.name}`, v]));
+  const externalOwners = new Map<string, string>();
+  const outcomes = new Map<string, ApplicationOutcome>();
+  for (const r of [...resources].sort(byAge)) {
+    const conditions = new ConditionSet(r.metadata.generation);
+    const { credentials, statuses } = compileCredentials(r, byCredential, now, conditions);
+    const externalClients = [];
+    for (const ec of r.spec.externalClients ?? []) {
+      const key = `${ec.issuer} ${ec.clientId}`;
+      const owner = externalOwners.get(key);
+      if (owner) {
+        conditions.caveat(Reason.PartialConflict, `external client ${ec.clientId} of ${ec.issuer} belongs to Application ${owner}, which is older`);
+        continue;
+      }
+      externalOwners.set(key, objectId(r));
+      externalClients.push({ issuer: ec.issuer, clientId: ec.clientId });
+    }
+    const application: Application = {
+      id: objectId(r),
+      namespace: r.metadata.namespace,
+      name: r.metadata.name,
+      credentials,
+      externalClients,
+    };
+    if (r.spec.suspended) application.suspended = 'Application';
+    else if (r.spec.owner.suspended) application.suspended = 'Owner';
+    outcomes.set(objectId(r), { resource: r, application, conditions, credentials: statuses });
+  }
+  return outcomes;
+}
+
+export function applicationStatus(o: ApplicationOutcome): ObjectStatus {
+  return objectStatus(o.resource, o.conditions.conditions(false), { credentials: o.credentials });
+}

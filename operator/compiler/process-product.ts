@@ -1,0 +1,84 @@
+import type { PathMatch, Product, ProductOperation, Quota, RateLimit } from '../../gateway/snapshot/types.ts';
+import { objectId, type ProductResource } from '../resources/types.ts';
+import { ConditionSet, Reason } from './conditions.ts';
+import { objectStatus, type ObjectStatus } from './object-status.ts';
+import { compilePath } from './paths.ts';
+import type { ApiOutcome } from './process-api.ts';
+
+export interface ProductOutcome {
+  resource: ProductResource;
+  product?: Product;
+  conditions: ConditionSet;
+  /** Lifecycles of the APIs the product bundles, to refuse new subscriptions when all are deprecated. */
+  apiLifecycles: string[];
+  activeSubscriptions: number;
+}
+
+type LimitSpec = { quota?: { limit: number; interval: number; timeUnit: Quota['timeUnit'] }; rateLimit?: RateLimit };
+
+export function limitsOf(spec: LimitSpec): { quota?: Quota; rateLimit?: RateLimit } {
+  return {
+    ...(spec.quota ? { quota: { limit: spec.quota.limit, interval: spec.quota.interval, timeUnit: spec.quota.timeUnit } } : {}),
+    ...(spec.rateLimit ? { rateLimit: { requests: spec.rateLimit.requests, per: spec.rateLimit.per, burst: spec.rateLimit.burst } } : {}),
+  };
+}
+
+function compileOperations(r: ProductResource, apis: Map<string, ApiOutcome>, cs: ConditionSet, lifecycles: string[]): ProductOperation[] {
+  const operations: ProductOperation[] = [];
+  for (const [i, op] of r.spec.operations.entries()) {
+    const paths: PathMatch[] = [];
+    for (const [j, p] of op.paths.entries()) {
+      const compiled = compilePath(p, false);
+      if (compiled.ok) paths.push(compiled.match);
+      else cs.notAccepted(Reason.Invalid, `spec.operations[${i}].paths[${j}]: ${compiled.message}`);
+    }
+    const apiId = `${r.metadata.namespace}/${op.api}`;
+    const api = apis.get(apiId);
+    if (!api) {
+      cs.unresolved(Reason.RefNotFound, `spec.operations[${i}].api: API ${apiId} not found`);
+      continue;
+    }
+    lifecycles.push(api.resource.spec.lifecycle);
+    if (!api.api) {
+      const why = api.conditions.isAccepted ? `its lifecycle is ${api.resource.spec.lifecycle}` : 'it is not accepted';
+      cs.unresolved(Reason.RefNotAccepted, `spec.operations[${i}].api: API ${apiId} is not routed: ${why}`);
+      continue;
+    }
+    const compiled: ProductOperation = { api: apiId, paths, methods: [...(op.methods ?? [])].sort() };
+    if (op.quota) compiled.quota = limitsOf(op).quota!;
+    operations.push(compiled);
+  }
+  return operations;
+}
+
+/**
+ * Compiles products. Operations whose API cannot be resolved are left out (and
+ * said so in ResolvedRefs) while the rest of the product keeps working.
+ */
+export function processProducts(resources: ProductResource[], apis: Map<string, ApiOutcome>): Map<string, ProductOutcome> {
+  const outcomes = new Map<string, ProductOutcome>();
+  for (const r of resources) {
+    const conditions = new ConditionSet(r.metadata.generation);
+    const apiLifecycles: string[] = [];
+    const operations = compileOperations(r, apis, conditions, apiLifecycles);
+    const outcome: ProductOutcome = { resource: r, conditions, apiLifecycles, activeSubscriptions: 0 };
+    if (conditions.isAccepted) {
+      outcome.product = {
+        id: objectId(r),
+        namespace: r.metadata.namespace,
+        name: r.metadata.name,
+        displayName: r.spec.displayName ?? r.metadata.name,
+        environments: [...(r.spec.environments ?? [])].sort(),
+        scopes: [...(r.spec.scopes ?? [])].sort(),
+        operations,
+        quotaFailureMode: r.spec.quotaFailureMode,
+      };
+    }
+    outcomes.set(objectId(r), outcome);
+  }
+  return outcomes;
+}
+
+export function productStatus(o: ProductOutcome): ObjectStatus {
+  return objectStatus(o.resource, o.conditions.conditions(!o.product), { activeSubscriptions: o.activeSubscriptions });
+}

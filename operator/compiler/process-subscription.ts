@@ -1,0 +1,162 @@
+import type { Subscription } from '../../gateway/snapshot/types.ts';
+import { objectId, type SubscriptionResource } from '../resources/types.ts';
+import { ConditionSet, Reason } from './conditions.ts';
+import { objectStatus, type ObjectStatus } from './object-status.ts';
+import { byAge, compareStrings } from './order.ts';
+import type { ApplicationOutcome } from './process-application.ts';
+import { limitsOf, type ProductOutcome } from './process-product.ts';
+
+export type Phase = 'Active' | 'PendingApproval' | 'Revoked' | 'Rejected' | 'Invalid';
+
+export interface Approval {
+  decision: string;
+  by: string;
+  at: string;
+  reason?: string;
+}
+
+export interface SubscriptionOutcome {
+  resource: SubscriptionResource;
+  conditions: ConditionSet;
+  phase: Phase;
+  plan?: string;
+  subscription?: Subscription;
+  approvals: Approval[];
+}
+
+/** The audit trail: every decision seen so far (from the previous status), plus the current one if new. */
+function approvalTrail(r: SubscriptionResource): Approval[] {
+  const previous = (r.status?.approvals ?? []) as Approval[];
+  const a = r.spec.approval;
+  if (!a) return previous;
+  const last = previous[previous.length - 1];
+  if (last && last.decision === a.decision && last.by === a.by && last.at === a.at) return previous;
+  return [...previous, { decision: a.decision, by: a.by, at: a.at, ...(a.reason ? { reason: a.reason } : {}) }];
+}
+
+function resolvePlan(r: SubscriptionResource, p: ProductOutcome, cs: ConditionSet): { name?: string; ok: boolean } {
+  const plans = p.resource.spec.plans ?? [];
+  const wanted = r.spec.plan;
+  if (!plans.length) {
+    if (wanted) cs.unresolved(Reason.PlanNotFound, `spec.plan: product ${objectId(p.resource)} has no plans, so it has no plan ${wanted}`);
+    return { ok: !wanted };
+  }
+  const name = wanted ?? p.resource.spec.defaultPlan ?? plans[0]!.name;
+  if (!plans.some((pl) => pl.name === name)) {
+    cs.unresolved(Reason.PlanNotFound, `spec.plan: product ${objectId(p.resource)} has no plan ${name} (it has ${plans.map((pl) => pl.name).join(', ')})`);
+    return { ok: false };
+  }
+  return { name, ok: true };
+}
+
+function mayAccess(r: SubscriptionResource, p: ProductResourceLike): boolean {
+  const spec = p.spec;
+  if (spec.access === 'public') return true;
+  return r.metadata.namespace === p.metadata.namespace || (spec.allowedNamespaces ?? []).includes(r.metadata.namespace);
+}
+type ProductResourceLike = ProductOutcome['resource'];
+
+function processOne(
+  r: SubscriptionResource,
+  applications: Map<string, ApplicationOutcome>,
+  products: Map<string, ProductOutcome>,
+  taken: Map<string, string>,
+): SubscriptionOutcome {
+  const cs = new ConditionSet(r.metadata.generation);
+  const approvals = approvalTrail(r);
+  const invalid = (): SubscriptionOutcome => ({ resource: r, conditions: cs, phase: 'Invalid', approvals });
+
+  const appId = `${r.metadata.namespace}/${r.spec.application}`;
+  const productId = `${r.spec.product.namespace ?? r.metadata.namespace}/${r.spec.product.name}`;
+  const app = applications.get(appId);
+  const product = products.get(productId);
+  if (!app) cs.unresolved(Reason.RefNotFound, `spec.application: Application ${appId} not found`);
+  if (!product) cs.unresolved(Reason.RefNotFound, `spec.product: APIProduct ${productId} not found`);
+  if (!app || !product) return invalid();
+  if (!product.product) {
+    cs.unresolved(Reason.RefNotAccepted, `spec.product: APIProduct ${productId} is not accepted`);
+    return invalid();
+  }
+  if (!mayAccess(r, product.resource)) {
+    cs.notAccepted(Reason.NotAllowed, `APIProduct ${productId} is ${product.resource.spec.access}: namespace ${r.metadata.namespace} may not subscribe`);
+    return invalid();
+  }
+  const plan = resolvePlan(r, product, cs);
+  if (!plan.ok) return invalid();
+
+  const twin = taken.get(`${appId} ${productId}`);
+  if (twin) {
+    cs.notAccepted(Reason.Conflict, `Application ${appId} is already subscribed to ${productId} through Subscription ${twin}, which is older`);
+    return invalid();
+  }
+  const wasActive = r.status?.phase === 'Active';
+  const lifecycles = product.apiLifecycles;
+  if (!wasActive && lifecycles.length && lifecycles.every((l) => l === 'Deprecated' || l === 'Retired')) {
+    cs.notAccepted(Reason.NotAllowed, `APIProduct ${productId} bundles only deprecated or retired APIs: new subscriptions are refused`);
+    return invalid();
+  }
+  taken.set(`${appId} ${productId}`, objectId(r));
+
+  const outcome: SubscriptionOutcome = { resource: r, conditions: cs, phase: 'Active', approvals, ...(plan.name ? { plan: plan.name } : {}) };
+  if (r.spec.state === 'Revoked') {
+    cs.notAccepted(Reason.Revoked, 'state is Revoked: no access');
+    return { ...outcome, phase: 'Revoked' };
+  }
+  if (product.resource.spec.approvalType === 'manual') {
+    const decision = r.spec.approval?.decision;
+    if (!decision) {
+      cs.notAccepted(Reason.PendingApproval, `APIProduct ${productId} needs approval: waiting for an approver to set spec.approval`);
+      return { ...outcome, phase: 'PendingApproval' };
+    }
+    if (decision === 'Rejected') {
+      cs.notAccepted(Reason.Rejected, `rejected by ${r.spec.approval!.by}${r.spec.approval!.reason ? `: ${r.spec.approval!.reason}` : ''}`);
+      return { ...outcome, phase: 'Rejected' };
+    }
+    cs.acceptedMessage(`approved by ${r.spec.approval!.by} at ${r.spec.approval!.at}`);
+  }
+
+  const planSpec = product.resource.spec.plans?.find((pl) => pl.name === plan.name);
+  const productLimits = limitsOf(product.resource.spec);
+  const planLimits = planSpec ? limitsOf(planSpec) : {};
+  const quota = planLimits.quota ?? productLimits.quota;
+  const rateLimit = planLimits.rateLimit ?? productLimits.rateLimit;
+  outcome.subscription = {
+    id: objectId(r),
+    application: appId,
+    product: productId,
+    ...(plan.name ? { plan: plan.name } : {}),
+    ...(quota ? { quota } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+  };
+  product.activeSubscriptions++;
+  return outcome;
+}
+
+/**
+ * Resolves subscriptions to applications, products and plans, applies access,
+ * approval and lifecycle rules, and orders the active ones per application in
+ * the order the gateway tries them (oldest first).
+ */
+export function processSubscriptions(
+  resources: SubscriptionResource[],
+  applications: Map<string, ApplicationOutcome>,
+  products: Map<string, ProductOutcome>,
+): SubscriptionOutcome[] {
+  const taken = new Map<string, string>();
+  return [...resources].sort(byAge).map((r) => processOne(r, applications, products, taken));
+}
+
+export function activeSubscriptions(outcomes: SubscriptionOutcome[]): Subscription[] {
+  // Stable sort: within an application, the oldest-first order of processing stays.
+  return outcomes
+    .flatMap((o) => (o.subscription ? [o.subscription] : []))
+    .sort((a, b) => compareStrings(a.application, b.application));
+}
+
+export function subscriptionStatus(o: SubscriptionOutcome): ObjectStatus {
+  return objectStatus(o.resource, o.conditions.conditions(o.phase === 'Invalid'), {
+    phase: o.phase,
+    ...(o.plan ? { plan: o.plan } : {}),
+    ...(o.approvals.length ? { approvals: o.approvals } : {}),
+  });
+}
