@@ -1,0 +1,67 @@
+// Golden tests: each folder under testdata/ holds input YAML (and optionally
+// credentials.yaml, a list of CredentialView, and options.yaml with `now`);
+// the expected snapshot and statuses sit beside it. After an intended change,
+// regenerate with `make golden` (UPDATE_GOLDEN=1) and review the diff.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { validateSnapshot } from '../../gateway/snapshot/validate.ts';
+import { loadPaths } from '../loader/load.ts';
+import type { CredentialView } from '../resources/types.ts';
+import { compile } from './compile.ts';
+
+const root = new URL('./testdata/', import.meta.url).pathname;
+const update = process.env.UPDATE_GOLDEN === '1';
+const cases = readdirSync(root).filter((d) => existsSync(join(root, d, 'input.yaml'))).sort();
+
+function compileCase(dir: string) {
+  const loaded = loadPaths([join(dir, 'input.yaml')]);
+  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(`input.yaml must load cleanly: ${JSON.stringify(errors)}`);
+  const credentialsFile = join(dir, 'credentials.yaml');
+  if (existsSync(credentialsFile)) loaded.resources.credentials = parse(readFileSync(credentialsFile, 'utf8')) as CredentialView[];
+  const optionsFile = join(dir, 'options.yaml');
+  const options = existsSync(optionsFile) ? (parse(readFileSync(optionsFile, 'utf8')) as { now?: string }) : {};
+  return compile(loaded.resources, { now: new Date(options.now ?? '2026-01-01T00:00:00Z') });
+}
+
+describe('compiler golden files', () => {
+  it('has at least 30 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(cases)('%s', (name) => {
+    const dir = join(root, name);
+    const result = compileCase(dir);
+    const check = validateSnapshot(result.snapshot);
+    expect(check.ok ? [] : check.errors).toEqual([]);
+
+    const snapshotText = JSON.stringify(result.snapshot, null, 2) + '\n';
+    const statusesText = stringify(result.statuses, { lineWidth: 0 });
+    const snapshotFile = join(dir, 'snapshot.golden.json');
+    const statusesFile = join(dir, 'statuses.golden.yaml');
+    if (update || !existsSync(snapshotFile)) {
+      if (!update) throw new Error(`${name}: no golden files yet; run make golden and review them`);
+      writeFileSync(snapshotFile, snapshotText);
+      writeFileSync(statusesFile, statusesText);
+    }
+    expect(snapshotText).toBe(readFileSync(snapshotFile, 'utf8'));
+    expect(statusesText).toBe(readFileSync(statusesFile, 'utf8'));
+  });
+
+  it('is deterministic: input order does not change the output', () => {
+    for (const name of cases) {
+      const a = compileCase(join(root, name));
+      const loaded = loadPaths([join(root, name, 'input.yaml')]);
+      for (const list of Object.values(loaded.resources)) list.reverse();
+      const credentialsFile = join(root, name, 'credentials.yaml');
+      if (existsSync(credentialsFile)) loaded.resources.credentials = (parse(readFileSync(credentialsFile, 'utf8')) as CredentialView[]).reverse();
+      const optionsFile = join(root, name, 'options.yaml');
+      const now = existsSync(optionsFile) ? (parse(readFileSync(optionsFile, 'utf8')) as { now?: string }).now : undefined;
+      const b = compile(loaded.resources, { now: new Date(now ?? '2026-01-01T00:00:00Z') });
+      expect(b.snapshot.version, name).toBe(a.snapshot.version);
+      expect(b.statuses, name).toEqual(a.statuses);
+    }
+  });
+});
