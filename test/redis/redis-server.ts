@@ -1,0 +1,152 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A real `redis-server` on 127.0.0.1 for tests: no persistence, its own temp dir, a free
+ * port that stays the same across stop/start so fault tests can take Redis away and bring
+ * it back under the clients' feet.
+ *
+ *   const redis = await startRedisServer();   // beforeAll
+ *   await redis.stop();  await redis.start();  // Redis goes away, comes back (empty)
+ *   redis.pause(); redis.resume();             // SIGSTOP/SIGCONT: Redis hangs instead
+ *   await redis.close();                       // afterAll: stop and remove the dir
+ *
+ * Fails (never skips) when redis-server is missing: CI installs it from Debian.
+ */
+export interface RedisServer {
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  start(): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  pause(): void;
+  resume(): void;
+  close(): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /** Extra `redis-server` arguments, e.g. `['--cluster-enabled', 'yes']`. */
+  args?: string[];
+  /** Reuse a port, e.g. one picked by `freePort` for a cluster. */
+  port?: number;
+  /** How long to wait for PING to answer; default 10 s. */
+  startTimeoutMs?: number;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export function assertRedisServerInstalled(): void {
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      'redis-server is not installed, and the Redis tests need a real one. ' +
+        'Install it with `apt-get update && apt-get install -y redis-server` (as .ci/run does).',
+    );
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One PING over a raw socket: true when `+PONG` comes back within `timeoutMs`. */
+export async function ping(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let reply = '';
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('utf8');
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+    });
+    socket.once('error', () => finish(false));
+  });
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  assertRedisServerInstalled();
+  const port = options.port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), `tollgate-redis-${port}-`));
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  const start = async () => {
+    if (child) throw new Error(`redis-server on port ${port} is already running`);
+    output = '';
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])];
+    const proc = spawn('redis-server', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    running.add(proc);
+    const collect = (chunk: Buffer) => {
+      output = (output + chunk.toString('utf8')).slice(-4000);
+    };
+    proc.stdout?.on('data', collect);
+    proc.stderr?.on('data', collect);
+    let exited = false;
+    proc.once('exit', () => {
+      exited = true;
+      running.delete(proc);
+      if (child === proc) child = undefined;
+    });
+    const deadline = Date.now() + startTimeoutMs;
+    while (!(await ping(port, 200))) {
+      if (exited) throw new Error(`redis-server exited while starting on port ${port}:\n${output}`);
+      if (Date.now() > deadline) {
+        await stop('SIGKILL');
+        throw new Error(`redis-server did not answer PING on port ${port} within ${startTimeoutMs} ms:\n${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    const proc = child;
+    if (!proc) return;
+    // A paused process does not act on SIGTERM until it runs again.
+    proc.kill('SIGCONT');
+    const exited = new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+      else proc.once('exit', () => resolve());
+    });
+    proc.kill(signal);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    start,
+    stop,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
+    close: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
