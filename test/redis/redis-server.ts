@@ -32,6 +32,8 @@ export interface RedisServerOptions {
   args?: string[];
   /** Reuse a port, e.g. one picked by `freePort` for a cluster. */
   port?: number;
+  /** The server binary; default `redis-server` on PATH. */
+  command?: string;
   /** How long to wait for PING to answer; default 10 s. */
   startTimeoutMs?: number;
 }
@@ -41,11 +43,11 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export function assertRedisServerInstalled(): void {
-  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+export function assertRedisServerInstalled(command = 'redis-server'): void {
+  const probe = spawnSync(command, ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     throw new Error(
-      'redis-server is not installed, and the Redis tests need a real one. ' +
+      `${command} is not installed, and the Redis tests need a real one. ` +
         'Install it with `apt-get update && apt-get install -y redis-server` (as .ci/run does).',
     );
   }
@@ -84,7 +86,8 @@ export async function ping(port: number, timeoutMs = 500): Promise<boolean> {
 }
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
-  assertRedisServerInstalled();
+  const command = options.command ?? 'redis-server';
+  assertRedisServerInstalled(command);
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), `tollgate-redis-${port}-`));
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
@@ -95,7 +98,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     if (child) throw new Error(`redis-server on port ${port} is already running`);
     output = '';
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])];
-    const proc = spawn('redis-server', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     running.add(proc);
     const collect = (chunk: Buffer) => {
