@@ -1,7 +1,8 @@
 import type { Snapshot, TokenIssuer } from '../../gateway/snapshot/types.ts';
 import { SNAPSHOT_SCHEMA } from '../../gateway/snapshot/types.ts';
 import { sealSnapshot } from '../../gateway/snapshot/version.ts';
-import type { Resources } from '../resources/types.ts';
+import type { AnyResource, Resources } from '../resources/types.ts';
+import type { ConditionSet, Finding } from './conditions.ts';
 import type { ObjectStatus } from './object-status.ts';
 import { compareStrings } from './order.ts';
 import { apiStatus, processApis } from './process-api.ts';
@@ -20,6 +21,12 @@ export interface CompileResult {
   snapshot: Snapshot;
   /** One per input object, sorted by kind, namespace and name. */
   statuses: ObjectStatus[];
+  /** What the conditions say, one entry per problem, for `tollgate validate` and logs. */
+  findings: ObjectFinding[];
+}
+
+export interface ObjectFinding extends Finding {
+  object: AnyResource;
 }
 
 const byId = <T extends { id: string }>(items: T[]): T[] => items.sort((a, b) => compareStrings(a.id, b.id));
@@ -52,5 +59,12 @@ export function compile(resources: Resources, options: CompileOptions): CompileR
     ...[...applications.values()].map(applicationStatus),
     ...subscriptions.map(subscriptionStatus),
   ].sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
-  return { snapshot, statuses };
+  const outcomes: Array<{ resource: AnyResource; conditions: ConditionSet }> = [
+    ...apis.outcomes.values(),
+    ...products.values(),
+    ...applications.values(),
+    ...subscriptions,
+  ];
+  const findings = outcomes.flatMap((o) => o.conditions.findings.map((f) => ({ ...f, object: o.resource })));
+  return { snapshot, statuses, findings };
 }

@@ -35,8 +35,30 @@ export interface Condition {
   observedGeneration: number;
 }
 
+/** One thing the compiler found about an object, for `tollgate validate` and logs. */
+export interface Finding {
+  severity: 'error' | 'warning' | 'info';
+  reason: Reason;
+  /** `spec.operations[0].api`, when the message names a field. */
+  field?: string;
+  message: string;
+}
+
+// Deliberate states, not mistakes: they do not fail `tollgate validate`.
+const INFO_REASONS: ReadonlySet<Reason> = new Set([Reason.PendingApproval, Reason.Rejected, Reason.Revoked]);
+
+function finding(reason: Reason, message: string, severity?: Finding['severity']): Finding {
+  const m = /^((?:spec|metadata)[\w.[\]-]*): (.*)$/s.exec(message);
+  return {
+    severity: severity ?? (INFO_REASONS.has(reason) ? 'info' : 'error'),
+    reason,
+    ...(m ? { field: m[1]!, message: m[2]! } : { message }),
+  };
+}
+
 /** Collects one object's findings and turns them into its three conditions. */
 export class ConditionSet {
+  readonly findings: Finding[] = [];
   private accepted: { ok: boolean; reason: Reason; messages: string[] } = { ok: true, reason: Reason.Accepted, messages: [] };
   private refs: { reason: Reason; messages: string[] } | undefined;
   private readonly generation: number;
@@ -47,12 +69,14 @@ export class ConditionSet {
 
   /** The object is refused (or, for `PartialConflict` and the subscription phases, accepted with a caveat). */
   notAccepted(reason: Reason, message: string): void {
+    this.findings.push(finding(reason, message));
     if (this.accepted.ok) this.accepted = { ok: false, reason, messages: [] };
     this.accepted.messages.push(message);
   }
 
   /** Accepted, but part of it did not take effect. Does not override a refusal. */
   caveat(reason: Reason, message: string): void {
+    this.findings.push(finding(reason, message, 'warning'));
     if (this.accepted.ok) {
       this.accepted.reason = reason;
       this.accepted.messages.push(message);
@@ -64,6 +88,7 @@ export class ConditionSet {
   }
 
   unresolved(reason: Reason, message: string): void {
+    this.findings.push(finding(reason, message));
     this.refs ??= { reason, messages: [] };
     this.refs.messages.push(message);
   }

@@ -35,12 +35,12 @@ function expiry(spec: ApplicationResource['spec']['credentials'][number], view: 
 function compileCredentials(r: ApplicationResource, views: Map<string, CredentialView>, now: Date, cs: ConditionSet) {
   const credentials: Credential[] = [];
   const statuses: CredentialStatus[] = [];
-  for (const c of r.spec.credentials) {
+  for (const [i, c] of r.spec.credentials.entries()) {
     const view = views.get(`${objectId(r)}/${c.name}`);
     const byo = c.secretRef?.name;
     if (!view || (byo && view.secretName !== byo)) {
       if (byo) {
-        cs.unresolved(Reason.RefNotFound, `spec.credentials[${c.name}].secretRef: Secret ${r.metadata.namespace}/${byo} not found, or it lacks ${c.secretRef!.keyField}`);
+        cs.unresolved(Reason.RefNotFound, `spec.credentials[${i}].secretRef: Secret ${r.metadata.namespace}/${byo} not found, or it lacks ${c.secretRef!.keyField}`);
         statuses.push({ name: c.name, state: 'Invalid' });
       } else statuses.push({ name: c.name, state: c.revoked ? 'Revoked' : 'Pending' });
       continue;

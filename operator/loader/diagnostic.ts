@@ -1,6 +1,6 @@
 /** One problem (or note) found in the input, located as precisely as the input allows. */
 export interface Diagnostic {
-  severity: 'error' | 'note';
+  severity: 'error' | 'warning' | 'note';
   /** Stable, machine-readable: `YamlSyntax`, `SchemaViolation`, `RuleViolation`, `Duplicate`, `IgnoredKind`, ... */
   code: string;
   message: string;
@@ -24,4 +24,9 @@ export function formatDiagnostic(d: Diagnostic): string {
 /** `['spec', 'operations', 0, 'paths']` -> `spec.operations[0].paths` */
 export function fieldPath(path: ReadonlyArray<string | number>): string {
   return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}
+
+/** `spec.operations[0].paths` -> `['spec', 'operations', 0, 'paths']` */
+export function parseFieldPath(field: string): Array<string | number> {
+  return [...field.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
 }

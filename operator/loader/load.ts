@@ -99,10 +99,18 @@ export function collect(objects: AnyResource[]): { resources: Resources; diagnos
   return { resources, diagnostics };
 }
 
+export interface LoadResult {
+  resources: Resources;
+  diagnostics: Diagnostic[];
+  /** The document each object (`kind/namespace/name`) came from, to locate its fields. */
+  documents: Map<string, YamlDocument>;
+}
+
 /** Loads files and directories of multi-document YAML into one Resources bag. */
-export function loadPaths(paths: string[], options: LoadOptions = {}): { resources: Resources; diagnostics: Diagnostic[] } {
+export function loadPaths(paths: string[], options: LoadOptions = {}): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const objects: AnyResource[] = [];
+  const documents = new Map<string, YamlDocument>();
   for (const file of listYamlFiles(paths)) {
     const parsed = readYamlFile(file);
     diagnostics.push(...parsed.diagnostics);
@@ -110,8 +118,9 @@ export function loadPaths(paths: string[], options: LoadOptions = {}): { resourc
       const r = loadDocument(doc, options);
       diagnostics.push(...r.diagnostics);
       if (r.object) objects.push(r.object);
+      if (r.key && !documents.has(r.key)) documents.set(r.key, doc);
     }
   }
   const collected = collect(objects);
-  return { resources: collected.resources, diagnostics: [...diagnostics, ...collected.diagnostics] };
+  return { resources: collected.resources, diagnostics: [...diagnostics, ...collected.diagnostics], documents };
 }

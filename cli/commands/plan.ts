@@ -1,0 +1,24 @@
+import { Command, Option } from 'commander';
+import { compile } from '../../operator/compiler/compile.ts';
+import { formatDiagnostic } from '../../operator/loader/diagnostic.ts';
+import { loadPaths } from '../../operator/loader/load.ts';
+import { buildPlan } from '../../operator/plan/build-plan.ts';
+import { renderPlan } from '../../operator/plan/render-plan.ts';
+
+export function registerPlanCommand(program: Command): void {
+  program
+    .command('plan')
+    .description('show the effective route table and which application may call which operations')
+    .argument('<paths...>', 'files or directories of YAML')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-n, --namespace <name>', 'namespace of objects that name none', 'default')
+    .action((paths: string[], opts: { output: string; namespace: string }) => {
+      const loaded = loadPaths(paths, { defaultNamespace: opts.namespace });
+      const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+      // The plan is shown for what loads; objects that did not are named on stderr.
+      for (const d of errors) process.stderr.write(formatDiagnostic(d) + '\n');
+      const plan = buildPlan(loaded.resources, compile(loaded.resources, { now: new Date() }));
+      process.stdout.write(opts.output === 'json' ? JSON.stringify(plan, null, 2) + '\n' : renderPlan(plan));
+      process.exitCode = errors.length ? 1 : 0;
+    });
+}

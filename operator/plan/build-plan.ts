@@ -1,0 +1,129 @@
+import type { Quota, RateLimit, Snapshot } from '../../gateway/snapshot/types.ts';
+import type { CompileResult } from '../compiler/compile.ts';
+import { compareStrings } from '../compiler/order.ts';
+import type { Resources } from '../resources/types.ts';
+
+export interface PlanRoute {
+  host: string;
+  basePath: string;
+  api: string;
+  lifecycle: string;
+  environments: string[];
+  auth: string[];
+  upstream: string[];
+}
+
+export interface PlanOperation {
+  api: string;
+  basePaths: string[];
+  /** Apigee patterns relative to each base path. */
+  paths: string[];
+  /** `*` means every method. */
+  methods: string[];
+  environments: string[];
+  quota?: Quota;
+  quotaScope: 'operation' | 'product';
+}
+
+export interface PlanSubscription {
+  subscription: string;
+  product: string;
+  plan?: string;
+  phase: string;
+  scopes: string[];
+  quota?: Quota;
+  rateLimit?: RateLimit;
+  operations: PlanOperation[];
+}
+
+export interface PlanApplication {
+  application: string;
+  suspended?: string;
+  credentials: Array<{ name: string; state: string }>;
+  subscriptions: PlanSubscription[];
+}
+
+export interface Plan {
+  snapshotVersion: string;
+  routes: PlanRoute[];
+  access: PlanApplication[];
+}
+
+function authSummary(api: Snapshot['apis'][number]): string[] {
+  if (!api.auth.required) return ['none'];
+  return [
+    ...(api.auth.apiKey ? [`apiKey(header ${api.auth.apiKey.header}${api.auth.apiKey.queryParameter ? `, query ${api.auth.apiKey.queryParameter}` : ''})`] : []),
+    ...(api.auth.oauth2 ? ['oauth2'] : []),
+    ...api.auth.issuers.map((i) => `jwt(${i.issuer})`),
+  ];
+}
+
+const intersect = (a: string[], b: string[]): string[] => (!a.length ? b : !b.length ? a : a.filter((x) => b.includes(x)));
+
+/**
+ * The effective configuration in terms a reviewer reads: the route table, and
+ * which application reaches which operations through which product and plan,
+ * with the quota that counts. Built from the compiler's output alone.
+ */
+export function buildPlan(resources: Resources, result: CompileResult): Plan {
+  const { snapshot, statuses } = result;
+  const apis = new Map(snapshot.apis.map((a) => [a.id, a]));
+  const products = new Map(snapshot.products.map((p) => [p.id, p]));
+  const basePaths = new Map<string, string[]>();
+  for (const r of snapshot.routes) basePaths.set(r.api, [...(basePaths.get(r.api) ?? []), `${r.host === '*' ? '' : r.host}${r.basePath}`]);
+
+  const routes: PlanRoute[] = snapshot.routes.map((r) => {
+    const api = apis.get(r.api)!;
+    return { host: r.host, basePath: r.basePath, api: r.api, lifecycle: api.lifecycle, environments: api.environments, auth: authSummary(api), upstream: api.upstream.urls };
+  });
+
+  const phases = new Map(statuses.filter((s) => s.kind === 'Subscription').map((s) => [`${s.namespace}/${s.name}`, String(s.status.phase)]));
+  const access: PlanApplication[] = statuses
+    .filter((s) => s.kind === 'Application')
+    .map((appStatus) => {
+      const appId = `${appStatus.namespace}/${appStatus.name}`;
+      const app = snapshot.applications.find((a) => a.id === appId);
+      // Active subscriptions in the order the gateway tries them; then the others, for the record.
+      const subscriptions: PlanSubscription[] = snapshot.subscriptions
+        .filter((s) => s.application === appId)
+        .map((sub) => {
+          const product = products.get(sub.product)!;
+          return {
+            subscription: sub.id,
+            product: product.id,
+            ...(sub.plan ? { plan: sub.plan } : {}),
+            phase: 'Active',
+            scopes: product.scopes,
+            ...(sub.quota ? { quota: sub.quota } : {}),
+            ...(sub.rateLimit ? { rateLimit: sub.rateLimit } : {}),
+            operations: product.operations.map((op) => {
+              const quota = op.quota ?? sub.quota;
+              return {
+                api: op.api,
+                basePaths: basePaths.get(op.api) ?? [],
+                paths: op.paths.map((p) => p.pattern),
+                methods: op.methods.length ? op.methods : ['*'],
+                environments: intersect(product.environments, apis.get(op.api)?.environments ?? []),
+                ...(quota ? { quota } : {}),
+                quotaScope: op.quota ? ('operation' as const) : ('product' as const),
+              };
+            }),
+          };
+        });
+      for (const r of resources.subscriptions) {
+        const id = `${r.metadata.namespace}/${r.metadata.name}`;
+        if (`${r.metadata.namespace}/${r.spec.application}` !== appId || subscriptions.some((s) => s.subscription === id)) continue;
+        subscriptions.push({
+          subscription: id,
+          product: `${r.spec.product.namespace ?? r.metadata.namespace}/${r.spec.product.name}`,
+          phase: phases.get(id) ?? 'Invalid',
+          scopes: [],
+          operations: [],
+        });
+      }
+      const credentials = ((appStatus.status.credentials ?? []) as Array<{ name: string; state: string }>).map((c) => ({ name: c.name, state: c.state }));
+      return { application: appId, ...(app?.suspended ? { suspended: app.suspended } : {}), credentials, subscriptions };
+    })
+    .sort((a, b) => compareStrings(a.application, b.application));
+  return { snapshotVersion: snapshot.version, routes, access };
+}

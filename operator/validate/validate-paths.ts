@@ -1,0 +1,49 @@
+import { compile } from '../compiler/compile.ts';
+import type { Diagnostic } from '../loader/diagnostic.ts';
+import { parseFieldPath } from '../loader/diagnostic.ts';
+import { loadPaths, type LoadOptions } from '../loader/load.ts';
+import { objectId } from '../resources/types.ts';
+
+export interface ValidationReport {
+  diagnostics: Diagnostic[];
+  errors: number;
+  warnings: number;
+}
+
+const SEVERITY_ORDER = { error: 0, warning: 1, note: 2 } as const;
+
+/**
+ * What `tollgate validate` reports: schema and rule errors from loading, then
+ * the compiler's semantic findings (references, conflicts, access), each placed
+ * at the file, line and field it is about. Deliberate states (pending approval,
+ * revoked) are notes, not errors.
+ */
+export function validatePaths(paths: string[], options: LoadOptions & { now?: Date } = {}): ValidationReport {
+  const loaded = loadPaths(paths, options);
+  const { findings } = compile(loaded.resources, { now: options.now ?? new Date() });
+  const semantic: Diagnostic[] = findings.map((f) => {
+    const o = f.object;
+    const doc = loaded.documents.get(`${o.kind}/${objectId(o)}`);
+    const where = doc ? { file: doc.file, ...doc.locate(f.field ? parseFieldPath(f.field) : []) } : (o.source ?? {});
+    return {
+      severity: f.severity === 'info' ? 'note' : f.severity,
+      code: f.reason,
+      message: f.message,
+      object: { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name },
+      ...(f.field ? { field: f.field } : {}),
+      ...where,
+    };
+  });
+  const diagnostics = [...loaded.diagnostics, ...semantic].sort(
+    (a, b) =>
+      (a.file ?? '').localeCompare(b.file ?? '') ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.column ?? 0) - (b.column ?? 0) ||
+      SEVERITY_ORDER[a.severity as keyof typeof SEVERITY_ORDER] - SEVERITY_ORDER[b.severity as keyof typeof SEVERITY_ORDER],
+  );
+  return {
+    diagnostics,
+    errors: diagnostics.filter((d) => d.severity === 'error').length,
+    warnings: diagnostics.filter((d) => d.severity === 'warning').length,
+  };
+}
