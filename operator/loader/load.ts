@@ -104,6 +104,8 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
   /** The document each object (`kind/namespace/name`) came from, to locate its fields. */
   documents: Map<string, YamlDocument>;
+  /** Objects (`kind/namespace/name`) that are defined but failed validation, so they are not in `resources`. */
+  invalid: Set<string>;
 }
 
 /** Loads files and directories of multi-document YAML into one Resources bag. */
@@ -111,6 +113,7 @@ export function loadPaths(paths: string[], options: LoadOptions = {}): LoadResul
   const diagnostics: Diagnostic[] = [];
   const objects: AnyResource[] = [];
   const documents = new Map<string, YamlDocument>();
+  const invalid = new Set<string>();
   for (const file of listYamlFiles(paths)) {
     const parsed = readYamlFile(file);
     diagnostics.push(...parsed.diagnostics);
@@ -119,8 +122,9 @@ export function loadPaths(paths: string[], options: LoadOptions = {}): LoadResul
       diagnostics.push(...r.diagnostics);
       if (r.object) objects.push(r.object);
       if (r.key && !documents.has(r.key)) documents.set(r.key, doc);
+      if (r.key && !r.object) invalid.add(r.key);
     }
   }
   const collected = collect(objects);
-  return { resources: collected.resources, diagnostics: [...diagnostics, ...collected.diagnostics], documents };
+  return { resources: collected.resources, diagnostics: [...diagnostics, ...collected.diagnostics], documents, invalid };
 }

@@ -25,10 +25,13 @@ export function validatePaths(paths: string[], options: LoadOptions & { now?: Da
     const o = f.object;
     const doc = loaded.documents.get(`${o.kind}/${objectId(o)}`);
     const where = doc ? { file: doc.file, ...doc.locate(f.field ? parseFieldPath(f.field) : []) } : (o.source ?? {});
+    // In a cluster an invalid object would not exist; in a directory it does, and "not found" would mislead.
+    const ref = /^(API|APIProduct|Application) (\S+) not found/.exec(f.message);
+    const message = ref && loaded.invalid.has(`${ref[1]}/${ref[2]}`) ? `${ref[1]} ${ref[2]} is defined but invalid (see its errors)` : f.message;
     return {
       severity: f.severity === 'info' ? 'note' : f.severity,
       code: f.reason,
-      message: f.message,
+      message,
       object: { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name },
       ...(f.field ? { field: f.field } : {}),
       ...where,

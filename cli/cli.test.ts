@@ -1,0 +1,103 @@
+// The CLI as a platform team's CI runs it: the real bin/tollgate in a child process.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = new URL('../', import.meta.url).pathname;
+const tollgate = join(root, 'bin/tollgate');
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(tollgate, args, { cwd: root });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const BROKEN = `apiVersion: tollgate.dev/v1alpha1
+kind: API
+metadata:
+  name: bad-api
+  namespace: team-a
+spec:
+  context: hello
+  version: 1.0.0
+  upstream:
+    urls: [http://127.0.0.1:9]
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: APIProduct
+metadata:
+  name: orphan
+  namespace: team-a
+spec:
+  operations:
+    - api: missing-api
+`;
+
+describe('tollgate validate', () => {
+  it('passes on examples/', async () => {
+    const r = await cli('validate', 'examples/');
+    expect(r.stdout).toContain('0 error(s)');
+    expect(r.code).toBe(0);
+  });
+
+  it('fails on broken objects, naming file, line, object and field for each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-validate-'));
+    writeFileSync(join(dir, 'broken.yaml'), BROKEN);
+    const r = await cli('validate', dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${join(dir, 'broken.yaml')}:7:3: error SchemaViolation: API team-a/bad-api: spec.context:`);
+    expect(r.stdout).toContain(`${join(dir, 'broken.yaml')}:19:7: error RefNotFound: APIProduct team-a/orphan: spec.operations[0].api: API team-a/missing-api not found`);
+    expect(r.stdout).toContain('2 error(s)');
+  });
+
+  it('reports JSON with --output json', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-validate-'));
+    writeFileSync(join(dir, 'broken.yaml'), BROKEN);
+    const r = await cli('validate', dir, '--output', 'json');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.valid).toBe(false);
+    expect(report.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'SchemaViolation', field: 'spec.context', line: 7, object: { kind: 'API', namespace: 'team-a', name: 'bad-api' } }),
+    );
+  });
+});
+
+describe('tollgate plan', () => {
+  it('shows weatherapp reaching GET /forecastrss through weather_free with quota 10 per 2 hours', async () => {
+    const r = await cli('plan', 'examples/', '--output', 'json');
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    const app = plan.access.find((a: { application: string }) => a.application === 'weather-team/weatherapp');
+    const sub = app.subscriptions.find((s: { product: string }) => s.product === 'platform/weather-free');
+    expect(sub.phase).toBe('Active');
+    expect(sub.operations).toEqual([
+      {
+        api: 'platform/weatherapi',
+        basePaths: ['/weatherapikey/v1'],
+        paths: ['/forecastrss'],
+        methods: ['GET'],
+        environments: ['test'],
+        quota: { limit: 10, interval: 2, timeUnit: 'hour' },
+        quotaScope: 'product',
+      },
+    ]);
+    const pending = app.subscriptions.find((s: { product: string }) => s.product === 'platform/weather-partner');
+    expect(pending.phase).toBe('PendingApproval');
+    expect(plan.routes.map((r: { basePath: string }) => r.basePath)).toEqual(['/hello', '/hello/1.0.0', '/maps/v1', '/weatherapikey/v1']);
+  });
+
+  it('renders a text table', async () => {
+    const r = await cli('plan', 'examples/');
+    expect(r.stdout).toMatch(/-> platform\/weather-free \[Active\] quota 10 per 2 hours/);
+    expect(r.stdout).toMatch(/GET \/weatherapikey\/v1 \/forecastrss in test/);
+  });
+});
