@@ -1,0 +1,41 @@
+// The one table of every error the gateway answers with. Codes are part of the
+// public contract (clients and dashboards match on them): add, never rename.
+
+export interface ErrorSpec {
+  status: number;
+  title: string;
+}
+
+export const ERRORS = {
+  'invalid-request-target': { status: 400, title: 'The request target is not in canonical form' },
+  'duplicate-header': { status: 400, title: 'A header that must appear once appears more than once' },
+  'ambiguous-credentials': { status: 400, title: 'More than one credential was sent' },
+  'credentials-missing': { status: 401, title: 'This API needs a credential' },
+  'credentials-invalid': { status: 401, title: 'The credential is not valid' },
+  'credentials-expired': { status: 401, title: 'The credential has expired' },
+  'credentials-revoked': { status: 401, title: 'The credential has been revoked' },
+  'application-suspended': { status: 403, title: 'The application or its owner is suspended' },
+  'not-subscribed': { status: 403, title: 'No active subscription covers this operation' },
+  'insufficient-scope': { status: 403, title: 'The token carries none of the scopes this operation needs' },
+  'route-not-found': { status: 404, title: 'No API is served at this path' },
+  'operation-not-found': { status: 404, title: 'The API declares no such operation' },
+  'method-not-allowed': { status: 405, title: 'The operation does not allow this method' },
+  'api-retired': { status: 410, title: 'This API has been retired' },
+  'request-too-large': { status: 413, title: 'The request body is too large' },
+  'headers-too-large': { status: 431, title: 'The request headers are too large' },
+  'quota-exceeded': { status: 429, title: 'The quota for this period is used up' },
+  'rate-limited': { status: 429, title: 'Too many requests in a short time' },
+  'internal-error': { status: 500, title: 'The gateway failed' },
+  'bad-gateway': { status: 502, title: 'The upstream failed to answer' },
+  'api-blocked': { status: 503, title: 'This API is blocked' },
+  'not-ready': { status: 503, title: 'The gateway has no configuration yet' },
+  'limits-unavailable': { status: 503, title: 'The quota store cannot be reached' },
+  'upstream-unavailable': { status: 503, title: 'No upstream accepted the connection' },
+  'upstream-timeout': { status: 504, title: 'The upstream did not answer in time' },
+  'bad-request': { status: 400, title: 'The request is malformed' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** Where the problem types are documented; the code is the last segment. */
+export const PROBLEM_TYPE_BASE = 'https://tollgate.dev/problems/';

@@ -1,0 +1,262 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisServer } from '../../test/redis/redis-server.ts';
+import { limitStoreContract } from './limit-store-contract.ts';
+import { RedisLimitStore } from './redis-store.ts';
+import type { LimitDecision, LimitRequest, StoreErrorContext } from './types.ts';
+
+const HAMMER = fileURLToPath(new URL('../../test/redis/hammer-limit-store.ts', import.meta.url));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('RedisLimitStore', () => {
+  let redis: RedisServer;
+  let store: RedisLimitStore;
+  let raw: Redis;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    store = new RedisLimitStore({ url: redis.url, spikeClock: 'caller' });
+    expect(await store.ready()).toBe(true);
+    raw = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    raw?.disconnect();
+    await store?.close();
+    await redis?.close();
+  });
+
+  describe('contract (injected time)', () => {
+    limitStoreContract(() => store);
+  });
+
+  it('keys both counters under one {application|product} hash tag and expires them after their window', async () => {
+    const now = Date.now();
+    const req: LimitRequest = {
+      application: 'team-a/keys',
+      product: 'team-a/gold',
+      operation: 'GET /items',
+      failureMode: 'open',
+      quota: { limit: 10, interval: 1, timeUnit: 'day' },
+      rateLimit: { requests: 1, per: 'minute', burst: 0 },
+    };
+    await store.check(req, now);
+    const keys = (await raw.keys('tollgate:limits:*keys*')).sort();
+    const day = Math.floor(now / 86_400_000);
+    expect(keys).toEqual([
+      `tollgate:limits:{team-a/keys|team-a/gold}:q:op:GET /items:day1:${day}`,
+      'tollgate:limits:{team-a/keys|team-a/gold}:spike',
+    ]);
+    const quotaTtl = await raw.pttl(keys[0] ?? '');
+    const windowLeft = (day + 1) * 86_400_000 - now;
+    expect(quotaTtl).toBeGreaterThan(windowLeft + 55_000);
+    expect(quotaTtl).toBeLessThanOrEqual(windowLeft + 60_000);
+    const spikeTtl = await raw.pttl(keys[1] ?? '');
+    expect(spikeTtl).toBeGreaterThan(55_000);
+    expect(spikeTtl).toBeLessThanOrEqual(61_000);
+  });
+
+  it('keeps answering after Redis forgets its scripts (EVALSHA falls back to EVAL)', async () => {
+    const req: LimitRequest = { application: 'ns/flush', product: 'ns/p', failureMode: 'closed', quota: { limit: 2, interval: 1, timeUnit: 'hour' } };
+    const now = Date.now();
+    expect((await store.check(req, now)).allowed).toBe(true);
+    await raw.script('FLUSH');
+    expect(await store.check(req, now)).toMatchObject({ allowed: true });
+    expect(await store.check(req, now)).toMatchObject({ allowed: false, reason: 'quota' });
+  });
+
+  it('times spike arrest on the Redis clock, so skewed gateway clocks cannot admit more', async () => {
+    const shared = new RedisLimitStore({ url: redis.url });
+    try {
+      expect(await shared.ready()).toBe(true);
+      const req: LimitRequest = { application: 'ns/skew', product: 'ns/p', failureMode: 'closed', rateLimit: { requests: 1, per: 'minute', burst: 2 } };
+      const real = Date.now();
+      // Three "gateways" whose clocks are ten minutes apart.
+      const clocks = [real - 600_000, real, real + 600_000, real + 600_000, real - 600_000];
+      const decisions: LimitDecision[] = [];
+      for (const now of clocks) decisions.push(await shared.check(req, now));
+      expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false, false]);
+      const retry = Number(decisions[3]?.headers['Retry-After']);
+      expect(retry).toBeGreaterThanOrEqual(59);
+      expect(retry).toBeLessThanOrEqual(60);
+    } finally {
+      await shared.close();
+    }
+  });
+
+  it('counts exactly across two gateway processes: 2 x 500 concurrent checks, limit 300', async () => {
+    const application = `ns/exact-${Date.now()}`;
+    const children = [0, 1].map(() =>
+      spawn(process.execPath, [HAMMER, redis.url, application, '300', '500', '50'], { stdio: ['pipe', 'pipe', 'pipe'] }),
+    );
+    const killer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 25_000);
+    try {
+      const outputs = children.map((child) => {
+        const lines: string[] = [];
+        let stderr = '';
+        child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const reader = createInterface({ input: child.stdout! });
+        const ready = new Promise<void>((resolve, reject) => {
+          reader.on('line', (line) => {
+            lines.push(line);
+            if (line === 'ready') resolve();
+          });
+          child.once('exit', (code) => reject(new Error(`hammer exited (${code}) before ready: ${stderr}`)));
+        });
+        const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+          child.once('exit', (code) => resolve({ code, stderr })),
+        );
+        return { lines, ready, done };
+      });
+      await Promise.all(outputs.map((o) => o.ready));
+      for (const child of children) child.stdin?.write('go\n');
+      const tallies = [];
+      for (const o of outputs) {
+        const { code, stderr } = await o.done;
+        expect(code, stderr).toBe(0);
+        tallies.push(JSON.parse(o.lines.at(-1) ?? '{}') as { allowed: number; refused: number; unavailable: number });
+      }
+      expect(tallies.every((t) => t.allowed > 0)).toBe(true); // both processes really competed
+      expect(tallies.reduce((n, t) => n + t.allowed, 0)).toBe(300);
+      expect(tallies.reduce((n, t) => n + t.refused, 0)).toBe(700);
+      expect(tallies.reduce((n, t) => n + t.unavailable, 0)).toBe(0);
+      const [counter] = await raw.keys(`tollgate:limits:{${application}|ns/product}:q:*`);
+      expect(await raw.get(counter ?? '')).toBe('300');
+    } finally {
+      clearTimeout(killer);
+      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('RedisLimitStore when Redis fails', () => {
+  let redis: RedisServer;
+  let store: RedisLimitStore;
+  const errors: Array<{ error: Error; context: StoreErrorContext }> = [];
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    store = new RedisLimitStore({
+      url: redis.url,
+      commandTimeoutMs: 100,
+      onStoreError: (error, context) => errors.push({ error, context }),
+    });
+    expect(await store.ready()).toBe(true);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await redis?.close();
+  });
+
+  const quota = { limit: 100_000, interval: 1, timeUnit: 'hour' as const };
+  const open: LimitRequest = { application: 'ns/app', product: 'ns/open', failureMode: 'open', quota };
+  const closed: LimitRequest = { ...open, product: 'ns/closed', failureMode: 'closed' };
+
+  async function untilCounted(deadlineMs: number): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    while ((await store.check({ ...open, application: 'ns/probe' }, Date.now())).reason === 'storeUnavailable') {
+      if (Date.now() > deadline) throw new Error('the store did not reconnect to Redis in time');
+      await sleep(20);
+    }
+  }
+
+  it('fails open or closed per product while Redis is down, answers within the timeout, and counts again once it is back', async () => {
+    errors.length = 0;
+    type Phase = 'up' | 'stopping' | 'down' | 'starting' | 'back';
+    let phase: Phase = 'up';
+    let stop = false;
+    const results: Array<{ phase: Phase; request: LimitRequest; decision: LimitDecision; ms: number }> = [];
+    const load = (async () => {
+      const deadline = Date.now() + 15_000;
+      while (!stop && Date.now() < deadline) {
+        for (const request of [open, closed]) {
+          const started = performance.now();
+          const decision = await store.check(request, Date.now());
+          results.push({ phase, request, decision, ms: performance.now() - started });
+        }
+        await sleep(2);
+      }
+    })();
+
+    await sleep(200);
+    phase = 'stopping';
+    await redis.stop('SIGKILL');
+    phase = 'down';
+    await sleep(500);
+    phase = 'starting';
+    await redis.start();
+    phase = 'back';
+    await untilCounted(5000);
+    await sleep(100);
+    stop = true;
+    await load;
+
+    const inPhase = (p: Phase) => results.filter((r) => r.phase === p);
+    expect(inPhase('up').length).toBeGreaterThan(10);
+    expect(inPhase('up').every((r) => r.decision.allowed && r.decision.reason === undefined)).toBe(true);
+    const down = inPhase('down');
+    expect(down.filter((r) => r.request === open).length).toBeGreaterThan(10);
+    expect(down.filter((r) => r.request === closed).length).toBeGreaterThan(10);
+    for (const r of down) {
+      expect(r.decision.reason).toBe('storeUnavailable');
+      expect(r.decision.allowed).toBe(r.request.failureMode === 'open');
+      expect(r.decision.headers['RateLimit-Policy']).toBe('"quota";q=100000;w=3600');
+    }
+    expect(down.find((r) => r.request === closed)?.decision.headers['Retry-After']).toBe('1');
+    expect(results.every((r) => r.ms < 200)).toBe(true);
+    // Counting resumed: the last checks went through Redis again.
+    const last = inPhase('back').at(-1)?.decision;
+    expect(last?.allowed).toBe(true);
+    expect(last?.reason).toBeUndefined();
+
+    const unavailable = results.filter((r) => r.decision.reason === 'storeUnavailable');
+    const loadErrors = errors.filter((e) => e.context.application === 'ns/app');
+    expect(loadErrors).toHaveLength(unavailable.length);
+    expect(loadErrors.filter((e) => e.context.failureMode === 'open')).toHaveLength(
+      unavailable.filter((r) => r.request.failureMode === 'open').length,
+    );
+    expect(loadErrors[0]?.context).toMatchObject({ product: expect.stringMatching(/^ns\/(open|closed)$/) });
+
+    // Redis came back empty; the quota counts from zero again and holds exactly.
+    const fresh: LimitRequest = { ...closed, application: 'ns/after', quota: { limit: 3, interval: 1, timeUnit: 'hour' } };
+    const now = Date.now();
+    const after = [];
+    for (let i = 0; i < 5; i++) after.push(await store.check(fresh, now));
+    expect(after.map((d) => d.reason ?? 'ok')).toEqual(['ok', 'ok', 'ok', 'quota', 'quota']);
+  });
+
+  it('gives up on a hung Redis after the command timeout, then recovers', async () => {
+    await untilCounted(5000);
+    redis.pause();
+    try {
+      for (const request of [open, closed, open]) {
+        const started = performance.now();
+        const decision = await store.check(request, Date.now());
+        const ms = performance.now() - started;
+        expect(decision.reason).toBe('storeUnavailable');
+        expect(decision.allowed).toBe(request.failureMode === 'open');
+        expect(ms).toBeGreaterThanOrEqual(90);
+        expect(ms).toBeLessThan(200);
+      }
+    } finally {
+      redis.resume();
+    }
+    await untilCounted(5000);
+    expect((await store.check(closed, Date.now())).reason).toBeUndefined();
+  });
+
+  it('still decides when the error hook itself throws', async () => {
+    const throwing = new RedisLimitStore({
+      url: 'redis://127.0.0.1:1',
+      onStoreError: () => {
+        throw new Error('metrics broke');
+      },
+    });
+    try {
+      expect(await throwing.check(closed, Date.now())).toMatchObject({ allowed: false, reason: 'storeUnavailable' });
+      expect(await throwing.check(open, Date.now())).toMatchObject({ allowed: true, reason: 'storeUnavailable' });
+    } finally {
+      await throwing.close();
+    }
+  });
+});

@@ -1,0 +1,157 @@
+import type { IncomingMessage } from 'node:http';
+import { authenticate } from '../auth/authenticate.ts';
+import { authorize } from '../authorize/authorize.ts';
+import { canonicaliseTarget } from '../canonical/canonicalise-target.ts';
+import { SINGLE_HEADERS, firstDuplicate, stripClientHeaders } from '../canonical/raw-headers.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import type { LimitRequest, LimitStore } from '../limits/types.ts';
+import type { ForwardPlan } from '../proxy/forwarder.ts';
+import { matchesPath, methodAllowed } from '../router/path-match.ts';
+import type { Exchange } from './exchange.ts';
+import type { RuntimeSnapshot } from './runtime-snapshot.ts';
+
+export interface EvaluateContext {
+  environment: string | undefined;
+  limits: LimitStore;
+  maxBodyBytes: number;
+  now: () => number;
+  onLimitStoreFailure(product: string, mode: 'open' | 'closed'): void;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+/**
+ * The whole decision for one request, against one snapshot from start to end:
+ * canonicalise, route, authenticate, authorise, limit. Refusals throw a
+ * GatewayError; a request that may pass comes back as the plan to forward it,
+ * with its headers already rewritten for the upstream.
+ */
+export async function evaluateRequest(
+  req: IncomingMessage,
+  runtime: RuntimeSnapshot,
+  ctx: EvaluateContext,
+  exchange: Exchange,
+  websocket: boolean,
+): Promise<ForwardPlan> {
+  const duplicate = firstDuplicate(req.rawHeaders, SINGLE_HEADERS);
+  if (duplicate) throw new GatewayError('duplicate-header', `${duplicate} appears more than once`);
+
+  const target = canonicaliseTarget(req.url ?? '');
+  if (!target.ok) throw new GatewayError('invalid-request-target', target.reason);
+  exchange.path = target.path;
+
+  const declaredLength = req.headers['content-length'];
+  if (declaredLength !== undefined && Number(declaredLength) > ctx.maxBodyBytes) {
+    throw new GatewayError('request-too-large', `the limit is ${ctx.maxBodyBytes} bytes`, { headers: { connection: 'close' } });
+  }
+
+  const hit = runtime.routes.lookup(req.headers.host, target.path);
+  if (!hit) throw new GatewayError('route-not-found');
+  const { api, pool, auth, lifecycleHeaders } = hit.target;
+  exchange.api = api.id;
+  if (api.lifecycle === 'Retired') throw new GatewayError('api-retired');
+  if (api.lifecycle === 'Blocked') throw new GatewayError('api-blocked');
+
+  // `/base/` is the base path itself, as `/` is the root.
+  let segments = target.segments;
+  if (segments.length === hit.baseSegments + 1 && segments[hit.baseSegments] === '') segments = segments.slice(0, hit.baseSegments);
+  const from = hit.baseSegments;
+  const method = req.method ?? 'GET';
+
+  if (api.operations) {
+    const onPath = api.operations.filter((op) => matchesPath(op.match, segments, from));
+    if (!onPath.length) throw new GatewayError('operation-not-found');
+    if (!onPath.some((op) => methodAllowed(op.methods, method))) {
+      const allow = [...new Set(onPath.flatMap((op) => op.methods))].join(', ');
+      throw new GatewayError('method-not-allowed', undefined, { headers: { allow } });
+    }
+  }
+
+  const now = ctx.now();
+  const responseHeaders: Record<string, string> = { ...lifecycleHeaders };
+  let query = target.query;
+  const identityHeaders: Record<string, string> = {};
+
+  if (api.auth.required) {
+    const outcome = await authenticate(req, auth, runtime.credentials, query, now);
+    const { identity } = outcome;
+    exchange.application = identity.application.id;
+    if (identity.credential !== undefined) exchange.credential = identity.credential;
+    if (outcome.strip.header) delete req.headers[outcome.strip.header];
+    if (outcome.strip.authorization) delete req.headers.authorization;
+    query = outcome.query;
+
+    const grant = authorize({
+      subscriptions: runtime.subscriptionsByApplication.get(identity.application.id) ?? [],
+      products: runtime.products,
+      api: api.id,
+      segments,
+      from,
+      method,
+      environment: ctx.environment,
+      scopes: identity.scopes,
+    });
+    exchange.product = grant.product.id;
+    if (grant.subscription.plan) exchange.plan = grant.subscription.plan;
+    identityHeaders['x-tollgate-application'] = identity.application.id;
+    identityHeaders['x-tollgate-product'] = grant.product.id;
+    if (grant.subscription.plan) identityHeaders['x-tollgate-plan'] = grant.subscription.plan;
+    if (identity.credential !== undefined) identityHeaders['x-tollgate-credential'] = identity.credential;
+    if (identity.issuer !== undefined) identityHeaders['x-tollgate-issuer'] = identity.issuer;
+
+    const quota = grant.operation?.operation.quota ?? grant.subscription.quota;
+    const rateLimit = grant.subscription.rateLimit;
+    if (quota || rateLimit) {
+      const limitRequest: LimitRequest = {
+        application: identity.application.id,
+        product: grant.product.id,
+        failureMode: grant.product.quotaFailureMode,
+      };
+      if (grant.operation) limitRequest.operation = grant.operation.id;
+      if (quota) limitRequest.quota = quota;
+      if (rateLimit) limitRequest.rateLimit = rateLimit;
+      const decision = await checkLimits(ctx, limitRequest, now);
+      Object.assign(responseHeaders, decision.headers);
+      if (decision.reason) exchange.limited = decision.reason;
+      if (decision.reason === 'storeUnavailable') ctx.onLimitStoreFailure(grant.product.id, decision.allowed ? 'open' : 'closed');
+      if (!decision.allowed) {
+        throw new GatewayError(
+          decision.reason === 'quota' ? 'quota-exceeded' : decision.reason === 'rateLimit' ? 'rate-limited' : 'limits-unavailable',
+          undefined,
+          { headers: responseHeaders },
+        );
+      }
+    }
+  }
+
+  stripClientHeaders(req.headers, websocket);
+  Object.assign(req.headers, identityHeaders);
+  const host = req.headers.host;
+  req.headers['x-request-id'] = exchange.id;
+  req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  req.headers['x-forwarded-proto'] = 'http';
+  if (host) req.headers['x-forwarded-host'] = host;
+  req.headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
+
+  const hasBody = declaredLength !== undefined ? declaredLength !== '0' : req.headers['transfer-encoding'] !== undefined;
+  return {
+    pool,
+    relativePath: target.path.slice(hit.basePath.length),
+    query,
+    connectTimeoutMs: api.upstream.connectTimeoutMs,
+    timeoutMs: api.upstream.timeoutMs,
+    retries: api.upstream.retries,
+    retryable: IDEMPOTENT.has(method) && !hasBody,
+    responseHeaders,
+    maxBodyBytes: ctx.maxBodyBytes,
+  };
+}
+
+async function checkLimits(ctx: EvaluateContext, request: LimitRequest, now: number) {
+  try {
+    return await ctx.limits.check(request, now);
+  } catch {
+    // A store that throws instead of answering is a store that is down: the product's policy decides.
+    return { allowed: request.failureMode === 'open', reason: 'storeUnavailable' as const, headers: {} };
+  }
+}

@@ -1,0 +1,80 @@
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Snapshot } from '../snapshot/types.ts';
+
+const FILE = 'snapshot.json';
+
+/** The last good snapshot, if one was kept; it is validated like any other before it serves. */
+export async function loadPersistedSnapshot(stateDir: string, logger: Logger): Promise<unknown> {
+  const file = path.join(stateDir, FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn({ err, file }, 'cannot read the persisted snapshot');
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    logger.warn({ err, file }, 'the persisted snapshot is not JSON; ignoring it');
+    return undefined;
+  }
+}
+
+/**
+ * Writes each applied snapshot to the state directory, atomically (temp file,
+ * fsync, rename) so that a crash mid-write leaves the previous one. Saves are
+ * serialised and coalesced: only the newest pending snapshot is written.
+ */
+export class SnapshotPersister {
+  readonly #dir: string;
+  readonly #logger: Logger;
+  #pending: Snapshot | undefined;
+  #writing: Promise<void> | undefined;
+
+  constructor(dir: string, logger: Logger) {
+    this.#dir = dir;
+    this.#logger = logger;
+  }
+
+  save(snapshot: Snapshot): void {
+    this.#pending = snapshot;
+    this.#writing ??= this.#drain();
+  }
+
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#pending) {
+        const snapshot = this.#pending;
+        this.#pending = undefined;
+        try {
+          await this.#write(snapshot);
+        } catch (err) {
+          this.#logger.error({ err, dir: this.#dir }, 'cannot persist the snapshot; a restart would wait for the control plane');
+        }
+      }
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  async #write(snapshot: Snapshot): Promise<void> {
+    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    const target = path.join(this.#dir, FILE);
+    const temp = `${target}.${process.pid}.tmp`;
+    const handle = await open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(snapshot));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  }
+}
