@@ -174,7 +174,9 @@ export class Forwarder {
     for (const name of HOP_BY_HOP_RESPONSE) delete headers[name];
     Object.assign(headers, flight.plan.responseHeaders);
     headers['x-request-id'] = flight.exchange.id;
-    if (this.#draining()) headers.connection = 'close';
+    // http-proxy-3 would copy the client's Connection header, which the gateway has
+    // stripped as hop-by-hop, and fall back to keep-alive: say what this connection does.
+    headers.connection = this.#draining() || !res.shouldKeepAlive ? 'close' : 'keep-alive';
     proxyRes.once('error', () => {
       // Bytes have gone to the client already: the only honest signal left is a cut connection.
       flight.exchange.aborted = true;
