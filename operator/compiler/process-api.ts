@@ -3,7 +3,7 @@ import { objectId, type ApiResource } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
 import { parseDuration } from './durations.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
-import { byAge, compareStrings } from './order.ts';
+import { compareStrings, sortByAge } from './order.ts';
 import { compilePath, samePathMatch } from './paths.ts';
 
 export interface ApiOutcome {
@@ -104,7 +104,7 @@ function claimedRoutes(api: Api, r: ApiResource): Route[] {
 export function processApis(resources: ApiResource[]): { outcomes: Map<string, ApiOutcome>; routes: Route[] } {
   const outcomes = new Map<string, ApiOutcome>();
   const owners = new Map<string, ApiOutcome>();
-  for (const r of [...resources].sort(byAge)) {
+  for (const r of sortByAge(resources)) {
     const conditions = new ConditionSet(r.metadata.generation);
     const outcome: ApiOutcome = { resource: r, conditions, routes: [] };
     outcomes.set(objectId(r), outcome);

@@ -3,7 +3,7 @@ import { objectId, type ApplicationResource, type CredentialView } from '../reso
 import { ConditionSet, Reason } from './conditions.ts';
 import { parseDuration } from './durations.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
-import { byAge } from './order.ts';
+import { sortByAge } from './order.ts';
 
 export type CredentialState = 'Active' | 'Pending' | 'Expired' | 'Revoked' | 'Invalid';
 
@@ -71,7 +71,7 @@ export function processApplications(resources: ApplicationResource[], views: Cre
   const byCredential = new Map(views.map((v) => [`${v.application}/${v.name}`, v]));
   const externalOwners = new Map<string, string>();
   const outcomes = new Map<string, ApplicationOutcome>();
-  for (const r of [...resources].sort(byAge)) {
+  for (const r of sortByAge(resources)) {
     const conditions = new ConditionSet(r.metadata.generation);
     const { credentials, statuses } = compileCredentials(r, byCredential, now, conditions);
     const externalClients = [];

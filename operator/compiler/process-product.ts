@@ -12,6 +12,8 @@ export interface ProductOutcome {
   /** Lifecycles of the APIs the product bundles, to refuse new subscriptions when all are deprecated. */
   apiLifecycles: string[];
   activeSubscriptions: number;
+  /** Effective limits per plan name ('' without plans), computed once and shared by every subscription. */
+  limits: Map<string, { quota?: Quota; rateLimit?: RateLimit }>;
 }
 
 type LimitSpec = { quota?: { limit: number; interval: number; timeUnit: Quota['timeUnit'] }; rateLimit?: RateLimit };
@@ -61,7 +63,15 @@ export function processProducts(resources: ProductResource[], apis: Map<string, 
     const conditions = new ConditionSet(r.metadata.generation);
     const apiLifecycles: string[] = [];
     const operations = compileOperations(r, apis, conditions, apiLifecycles);
-    const outcome: ProductOutcome = { resource: r, conditions, apiLifecycles, activeSubscriptions: 0 };
+    const own = limitsOf(r.spec);
+    const limits = new Map<string, { quota?: Quota; rateLimit?: RateLimit }>([['', own]]);
+    for (const plan of r.spec.plans ?? []) {
+      const p = limitsOf(plan);
+      const quota = p.quota ?? own.quota;
+      const rateLimit = p.rateLimit ?? own.rateLimit;
+      limits.set(plan.name, { ...(quota ? { quota } : {}), ...(rateLimit ? { rateLimit } : {}) });
+    }
+    const outcome: ProductOutcome = { resource: r, conditions, apiLifecycles, activeSubscriptions: 0, limits };
     if (conditions.isAccepted) {
       outcome.product = {
         id: objectId(r),

@@ -2,9 +2,9 @@ import type { Subscription } from '../../gateway/snapshot/types.ts';
 import { objectId, type SubscriptionResource } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
-import { byAge, compareStrings } from './order.ts';
+import { compareStrings, sortByAge } from './order.ts';
 import type { ApplicationOutcome } from './process-application.ts';
-import { limitsOf, type ProductOutcome } from './process-product.ts';
+import type { ProductOutcome } from './process-product.ts';
 
 export type Phase = 'Active' | 'PendingApproval' | 'Revoked' | 'Rejected' | 'Invalid';
 
@@ -115,11 +115,7 @@ function processOne(
     cs.acceptedMessage(`approved by ${r.spec.approval!.by} at ${r.spec.approval!.at}`);
   }
 
-  const planSpec = product.resource.spec.plans?.find((pl) => pl.name === plan.name);
-  const productLimits = limitsOf(product.resource.spec);
-  const planLimits = planSpec ? limitsOf(planSpec) : {};
-  const quota = planLimits.quota ?? productLimits.quota;
-  const rateLimit = planLimits.rateLimit ?? productLimits.rateLimit;
+  const { quota, rateLimit } = product.limits.get(plan.name ?? '')!;
   outcome.subscription = {
     id: objectId(r),
     application: appId,
@@ -143,7 +139,7 @@ export function processSubscriptions(
   products: Map<string, ProductOutcome>,
 ): SubscriptionOutcome[] {
   const taken = new Map<string, string>();
-  return [...resources].sort(byAge).map((r) => processOne(r, applications, products, taken));
+  return sortByAge(resources).map((r) => processOne(r, applications, products, taken));
 }
 
 export function activeSubscriptions(outcomes: SubscriptionOutcome[]): Subscription[] {

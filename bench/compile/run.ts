@@ -1,0 +1,20 @@
+// bench/compile: compile time and peak RSS for a large synthetic estate, at
+// several scales to show growth is linear. Target at scale 1 (10k APIs, 2k
+// products, 50k apps with 2 credentials, 100k subscriptions): <= 2 s, <= 1 GiB.
+import { execFileSync } from 'node:child_process';
+
+const scales = (process.env.BENCH_SCALES ?? '0.25,0.5,1').split(',').map(Number);
+const rows = scales.map((scale) =>
+  JSON.parse(execFileSync(process.execPath, [new URL('./compile-once.ts', import.meta.url).pathname, String(scale)], { encoding: 'utf8' })),
+);
+const base = rows[0];
+console.log('scale  objects   compile ms  µs/object  vs first  peak RSS MiB  routes  active subs  errors');
+for (const r of rows) {
+  const perObject = (r.ms * 1000) / r.objects;
+  const ratio = perObject / ((base.ms * 1000) / base.objects);
+  console.log(
+    `${String(r.scale).padEnd(6)} ${String(r.objects).padEnd(9)} ${String(r.ms).padEnd(11)} ${perObject.toFixed(2).padEnd(10)} ${ratio.toFixed(2).padEnd(9)} ${String(r.peakRssMiB).padEnd(13)} ${String(r.routes).padEnd(7)} ${String(r.activeSubscriptions).padEnd(12)} ${r.errors}`,
+  );
+}
+const full = rows.find((r) => r.scale === 1);
+if (full) console.log(`target: compile <= 2000 ms (${full.ms <= 2000 ? 'met' : 'MISSED'}), peak RSS <= 1024 MiB (${full.peakRssMiB <= 1024 ? 'met' : 'MISSED'})`);
