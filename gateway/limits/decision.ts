@@ -11,7 +11,10 @@ export interface Outcome {
   spike?: { rate: RateLimit; result: Pick<GcraResult, 'allowed' | 'remaining' | 'retryAfterMs' | 'resetMs'> };
 }
 
-export const UNLIMITED: LimitDecision = Object.freeze({ allowed: true, headers: Object.freeze({}) as Record<string, string> });
+/** Nothing limits the request. A fresh object each time: the gateway may add to `headers`. */
+export function unlimited(): LimitDecision {
+  return { allowed: true, headers: {} };
+}
 
 export function decide(outcome: Outcome): LimitDecision {
   const { now, quota, spike } = outcome;

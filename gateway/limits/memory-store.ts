@@ -1,4 +1,4 @@
-import { decide, UNLIMITED, type Outcome } from './decision.ts';
+import { decide, unlimited, type Outcome } from './decision.ts';
 import { gcra, gcraParams } from './gcra.ts';
 import { limitKeys } from './keys.ts';
 import { parseTimeZone, type TimeZone } from './time-zone.ts';
@@ -47,7 +47,7 @@ export class MemoryLimitStore implements LimitStore {
 
   checkSync(request: LimitRequest, now: number): LimitDecision {
     const { quota, rateLimit } = request;
-    if (!quota && !rateLimit) return UNLIMITED;
+    if (!quota && !rateLimit) return unlimited();
     this.#maybeSweep(now);
     const window = quota && quotaWindow(quota, now, this.#zone);
     const keys = limitKeys('', request, window);

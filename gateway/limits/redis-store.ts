@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { decide, unavailable, UNLIMITED, type Outcome } from './decision.ts';
+import { decide, unavailable, unlimited, type Outcome } from './decision.ts';
 import { gcraParams } from './gcra.ts';
 import { limitKeys } from './keys.ts';
 import { createRedisClient, parseRedisUrl } from './redis-connection.ts';
@@ -82,7 +82,7 @@ export class RedisLimitStore implements LimitStore {
 
   async check(request: LimitRequest, now: number): Promise<LimitDecision> {
     const { quota, rateLimit } = request;
-    if (!quota && !rateLimit) return UNLIMITED;
+    if (!quota && !rateLimit) return unlimited();
     const window = quota && quotaWindow(quota, now, this.#zone);
     const keys = limitKeys(this.#prefix, request, window);
     const gcra = rateLimit && gcraParams(rateLimit);
