@@ -7,16 +7,21 @@ import { useControlPlane } from './vitest-hooks.ts';
 const env = useControlPlane();
 const kinds = ['apis', 'apiproducts', 'applications', 'subscriptions'];
 
-/** Splits `kubectl get` output for several kinds into one table per kind. */
+/**
+ * Splits `kubectl get` output for several kinds into one table per kind. Cells
+ * are cut at the header's column starts, since empty cells leave no other trace.
+ */
 function tables(output: string): { header: string[]; rows: string[][] }[] {
   return output
     .trim()
     .split(/\n\s*\n/)
     .map((block) => {
       const [head = '', ...rows] = block.split('\n');
-      // Columns are separated by two or more spaces; single spaces are inside headers like DISPLAY NAME.
-      const cells = (line: string): string[] => line.trim().split(/\s{2,}/);
-      return { header: cells(head), rows: rows.map(cells) };
+      // Headers such as DISPLAY NAME hold one space; columns are two or more apart.
+      const starts = [...head.matchAll(/(?:^|\s{2,})(\S)/g)].map((m) => m.index + m[0].length - 1);
+      const cut = (line: string): string[] =>
+        starts.map((start, i) => line.slice(start, starts[i + 1] ?? line.length).trim());
+      return { header: cut(head), rows: rows.map(cut) };
     });
 }
 
@@ -91,6 +96,7 @@ describe('CRDs', () => {
     expect(product.rows[0]!.slice(1, 4)).toEqual(['Hello product', 'public', 'auto']);
     const app = byName.get('application.tollgate.dev/hello-app')!;
     expect(app.header).toEqual(['NAME', 'DISPLAY NAME', 'OWNER', 'SUSPENDED', 'ACCEPTED', 'PROGRAMMED', 'AGE']);
+    expect(app.rows[0]!.slice(1, 4)).toEqual(['', 'dev@example.com', 'false']);
     const sub = byName.get('subscription.tollgate.dev/hello-sub')!;
     expect(sub.header).toEqual(['NAME', 'APPLICATION', 'PRODUCT', 'PLAN', 'PHASE', 'PROGRAMMED', 'AGE']);
     expect(sub.rows[0]!.slice(1, 3)).toEqual(['hello-app', 'hello-product']);
@@ -110,6 +116,9 @@ describe('CRDs', () => {
     expect(after.status).toMatchObject({ phase: 'Active', plan: 'gold' });
     // A status write does not bump the spec's generation.
     expect(after.metadata.generation).toBe(before.metadata.generation);
+    const [table] = tables(await env.cp.kubectlOk(['get', 'subscription', 'hello-sub', '-n', ns]));
+    expect(table!.header.slice(3, 5)).toEqual(['PLAN', 'PHASE']);
+    expect(table!.rows[0]!.slice(3, 5)).toEqual(['gold', 'Active']);
   });
 });
 

@@ -170,7 +170,12 @@ function apiserverArgs(dir: string, pki: Pki, etcdPort: number, port: number): s
     `--client-ca-file=${pki.caCert}`,
     `--secure-port=${port}`,
     '--bind-address=127.0.0.1',
+    // Unlike envtest, which leaves the advertise address to default to this
+    // machine's first non-loopback IP, keep everything on 127.0.0.1. The endpoint
+    // reconciler refuses a loopback address, and with no kubelet or pod to reach
+    // the kubernetes Service it has nothing to do here anyway.
     '--advertise-address=127.0.0.1',
+    '--endpoint-reconciler-type=none',
     '--authorization-mode=RBAC',
     `--service-account-issuer=https://127.0.0.1:${port}/`,
     `--service-account-key-file=${pki.saPub}`,
