@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { pino } from 'pino';
+import { createLimitStore } from './limits/create-limit-store.ts';
+import { createGateway } from './server/create-gateway.ts';
+import { startFileSource, type SnapshotSource } from './sources/file-source.ts';
+import { startOperatorClient } from './sources/operator-client.ts';
+
+interface GatewayCommandOptions {
+  proxyPort: number;
+  adminPort: number;
+  host: string;
+  environment?: string;
+  snapshot?: string;
+  operator?: string;
+  operatorTokenFile?: string;
+  replica: string;
+  stateDir?: string;
+  redis?: string;
+  timeZone: string;
+  maxBodyBytes: number;
+  maxHeaderBytes: number;
+  shutdownDelay: number;
+  drainTimeout: number;
+  logLevel: string;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('not a non-negative integer');
+  return n;
+}
+
+/** Adds `tollgate gateway`: the data plane, fed by a snapshot file or the operator. */
+export function registerGatewayCommand(program: Command): Command {
+  return program
+    .command('gateway')
+    .description('serve APIs from a snapshot: route, authenticate, authorise, limit and proxy')
+    .addOption(new Option('--proxy-port <port>', 'port for API traffic').default(8080).argParser(integer))
+    .addOption(new Option('--admin-port <port>', 'port for /metrics, /healthz and /readyz').default(9090).argParser(integer))
+    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .option('--environment <name>', 'environment this gateway serves (APIs and products deployed elsewhere are not served); default: all')
+    .addOption(new Option('--snapshot <file>', 'serve the snapshot in this JSON file, reloading it when it changes').conflicts('operator'))
+    .option('--operator <url>', 'long-poll the operator publisher at this URL for snapshots')
+    .addOption(new Option('--operator-token-file <file>', 'file holding the bearer token for --operator').env('TOLLGATE_OPERATOR_TOKEN_FILE'))
+    .addOption(new Option('--replica <name>', 'this replica\'s name in the operator\'s status').env('POD_NAME').default(hostname()))
+    .option('--state-dir <dir>', 'keep the last good snapshot here and serve it at start')
+    .addOption(new Option('--redis <url>', 'shared quota store: redis://, rediss:// or redis+cluster://h:p,h:p (default: in memory)').env('TOLLGATE_REDIS_URL'))
+    .option('--time-zone <zone>', 'zone that calendar quota windows follow', 'UTC')
+    .addOption(new Option('--max-body-bytes <n>', 'largest request body').default(10 * 1024 * 1024).argParser(integer))
+    .addOption(new Option('--max-header-bytes <n>', 'largest request line and headers').default(16 * 1024).argParser(integer))
+    .addOption(new Option('--shutdown-delay <ms>', 'on SIGTERM, keep serving this long with readiness failing (let endpoints update)').default(0).argParser(integer))
+    .addOption(new Option('--drain-timeout <ms>', 'on SIGTERM, longest wait for requests in flight').default(30_000).argParser(integer))
+    .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('TOLLGATE_LOG_LEVEL'))
+    .action(async (options: GatewayCommandOptions) => {
+      if (!options.snapshot && !options.operator && !options.stateDir) {
+        throw new InvalidArgumentError('give --snapshot FILE or --operator URL (or at least --state-dir)');
+      }
+      await runGateway(options);
+    });
+}
+
+async function runGateway(options: GatewayCommandOptions): Promise<void> {
+  const logger = pino({ name: 'tollgate-gateway', level: options.logLevel });
+  const limitStore = createLimitStore({
+    ...(options.redis ? { redisUrl: options.redis } : {}),
+    timeZone: options.timeZone,
+    onConnectionError: (err) => logger.warn({ err }, 'quota store connection error'),
+  });
+  const gateway = await createGateway({
+    proxyPort: options.proxyPort,
+    adminPort: options.adminPort,
+    host: options.host,
+    ...(options.environment ? { environment: options.environment } : {}),
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    limitStore,
+    logger,
+    maxBodyBytes: options.maxBodyBytes,
+    maxHeaderBytes: options.maxHeaderBytes,
+    shutdownDelayMs: options.shutdownDelay,
+    drainTimeoutMs: options.drainTimeout,
+  });
+  logger.info({ proxyPort: gateway.proxyPort, adminPort: gateway.adminPort, version: gateway.currentVersion() ?? null }, 'gateway listening');
+
+  let source: SnapshotSource | undefined;
+  if (options.snapshot) source = await startFileSource(gateway, options.snapshot, logger);
+  if (options.operator) {
+    const token = options.operatorTokenFile ? readFileSync(options.operatorTokenFile, 'utf8').trim() : undefined;
+    source = startOperatorClient(gateway, {
+      url: options.operator,
+      ...(token ? { token } : {}),
+      replica: options.replica,
+      logger,
+    });
+  }
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await source?.close();
+    await gateway.close();
+    await limitStore.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
