@@ -77,12 +77,14 @@ build() { # module-dir ldflags name=package...
 
 # The same -X flags as Kubernetes' hack/lib/version.sh, so /version and
 # `kubectl version` report the release rather than v0.0.0-master. buildDate is the
-# release's publication time, which keeps the build reproducible.
+# release's publication time, which keeps the build reproducible. The module proxy
+# does not say which commit a release is, so gitCommit is left empty rather than
+# at its placeholder "$Format:%H$".
 build_date="$(cd "$here/go/kubernetes" && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' k8s.io/kubernetes)"
 k8s_ldflags="-s -w"
 for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
   k8s_ldflags+=" -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$k8s_minor"
-  k8s_ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$build_date"
+  k8s_ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$build_date -X $pkg.gitCommit="
 done
 
 build kubernetes "$k8s_ldflags" \
