@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDevCommand } from './commands/dev.ts';
 import { registerPlanCommand } from './commands/plan.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 
@@ -9,5 +10,6 @@ const program = new Command()
 
 registerValidateCommand(program);
 registerPlanCommand(program);
+registerDevCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,40 @@
+import { Command } from 'commander';
+import { startExampleBackend } from '../../examples/backend/server.ts';
+import { runDev } from '../../operator/dev/run-dev.ts';
+
+export function registerDevCommand(program: Command): void {
+  program
+    .command('dev')
+    .description('serve a directory of Tollgate YAML on this machine: no cluster, no Redis; edits are live')
+    .argument('<paths...>', 'files or directories of YAML to watch')
+    .option('--port <port>', 'proxy port', (v) => Number(v), 8080)
+    .option('--admin-port <port>', 'admin port (/metrics, /healthz, /readyz)', (v) => Number(v), 9090)
+    .option('--host <address>', 'listen address', '127.0.0.1')
+    .option('--state-dir <dir>', 'where generated credentials and the last good snapshot are kept', '.state/dev')
+    .option('--environment <name>', 'the environment this gateway serves (e.g. test, prod)')
+    .option('-n, --namespace <name>', 'namespace of objects that name none', 'default')
+    .option('--with-example-backend [port]', 'also start the example backend the examples point at (port 8081)')
+    .action(async (paths: string[], opts: Record<string, string | number | boolean | undefined>) => {
+      if (opts.withExampleBackend !== undefined) {
+        const port = opts.withExampleBackend === true ? 8081 : Number(opts.withExampleBackend);
+        await startExampleBackend(port);
+        console.log(`example backend on http://127.0.0.1:${port}`);
+      }
+      const dev = await runDev({
+        paths,
+        proxyPort: Number(opts.port),
+        adminPort: Number(opts.adminPort),
+        host: String(opts.host),
+        stateDir: String(opts.stateDir),
+        defaultNamespace: String(opts.namespace),
+        ...(opts.environment ? { environment: String(opts.environment) } : {}),
+        print: (line) => console.log(line),
+      });
+      const stop = async () => {
+        await dev.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,34 @@
+// The example backend behind examples/: what the seeds' APIs answer.
+// WSO2's HelloWorld returns {"hello":"world"}; Apigee's forecastrss a forecast;
+// anything else echoes what the gateway forwarded (handy to see identity headers).
+import http from 'node:http';
+
+export function startExampleBackend(port: number, host = '127.0.0.1'): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    let body: unknown;
+    if (path === '/' || path === '') body = { hello: 'world' };
+    else if (path === '/forecastrss') body = { location: 'Sunnyvale, CA', forecast: [{ day: 'Mon', high: 21, low: 11, text: 'Sunny' }] };
+    else
+      body = {
+        method: req.method,
+        path: req.url,
+        application: req.headers['x-tollgate-application'],
+        product: req.headers['x-tollgate-product'],
+        plan: req.headers['x-tollgate-plan'],
+      };
+    const text = JSON.stringify(body);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const port = Number(process.argv[2] ?? 8081);
+  await startExampleBackend(port);
+  console.log(`example backend on http://127.0.0.1:${port}`);
+}

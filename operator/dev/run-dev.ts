@@ -1,0 +1,115 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { stringify } from 'yaml';
+import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
+import { createGateway, type Gateway } from '../../gateway/server/create-gateway.ts';
+import { compile, type CompileResult } from '../compiler/compile.ts';
+import type { ObjectStatus } from '../compiler/object-status.ts';
+import { DevCredentialStore } from '../credentials/dev-credential-store.ts';
+import { formatDiagnostic } from '../loader/diagnostic.ts';
+import { DirectorySource, type SourceUpdate } from '../sources/directory-source.ts';
+import { exampleCurl } from './example-curl.ts';
+
+export interface DevOptions {
+  paths: string[];
+  proxyPort: number;
+  adminPort: number;
+  host: string;
+  stateDir: string;
+  environment?: string;
+  defaultNamespace: string;
+  /** Where people read what happens; access logs go to the logger. */
+  print: (line: string) => void;
+  logger?: Logger;
+  clock?: () => Date;
+}
+
+export interface DevServer {
+  gateway: Gateway;
+  credentials: DevCredentialStore;
+  /** The latest compile, for tests and the status file. */
+  last(): CompileResult | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * `tollgate dev`: directory source -> credentials -> compile -> gateway, in one
+ * process, with no cluster and no Redis. Each settled change recompiles; the
+ * gateway swaps the new snapshot in or keeps the last good one.
+ */
+export async function runDev(o: DevOptions): Promise<DevServer> {
+  const clock = o.clock ?? (() => new Date());
+  const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+  mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  const credentials = new DevCredentialStore(o.stateDir, { now: clock });
+  const limitStore = createLimitStore({});
+  const gateway = await createGateway({
+    proxyPort: o.proxyPort,
+    adminPort: o.adminPort,
+    host: o.host,
+    stateDir: join(o.stateDir, 'gateway'),
+    ...(o.environment ? { environment: o.environment } : {}),
+    limitStore,
+    logger,
+  });
+  const proxyUrl = `http://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${gateway.proxyPort}`;
+  const previous = new Map<string, ObjectStatus['status']>();
+  let last: CompileResult | undefined;
+
+  const apply = (update: SourceUpdate): void => {
+    const { resources } = update;
+    // Statuses carry state across compiles (approval trail, whether a subscription was active), as in a cluster.
+    for (const list of [resources.apis, resources.products, resources.applications, resources.subscriptions]) {
+      for (const r of list) {
+        const st = previous.get(`${r.kind}/${r.metadata.namespace}/${r.metadata.name}`);
+        if (st && !r.status) (r as { status?: unknown }).status = st;
+      }
+    }
+    const { views, issued } = credentials.reconcile(resources.applications);
+    resources.credentials = views;
+    const result = compile(resources, { now: clock() });
+    last = result;
+    for (const d of update.diagnostics.filter((x) => x.severity !== 'note' || x.code === 'KeptLastGood')) o.print(formatDiagnostic(d));
+    for (const f of result.findings.filter((x) => x.severity !== 'info')) {
+      const src = f.object.source;
+      o.print(`${src ? `${src.file}:${src.line}:${src.column}: ` : ''}${f.severity} ${f.reason}: ${f.object.kind} ${f.object.metadata.namespace}/${f.object.metadata.name}: ${f.field ? `${f.field}: ` : ''}${f.message}`);
+    }
+    const applied = gateway.applySnapshot(result.snapshot, 'dev');
+    if (!applied.ok) {
+      o.print(`gateway refused the snapshot, still serving ${gateway.currentVersion() ?? 'nothing'}: ${applied.errors.join('; ')}`);
+      return;
+    }
+    for (const s of result.statuses) {
+      const programmed = s.status.conditions.find((c) => c.type === 'Programmed');
+      if (programmed?.status === 'Unknown') Object.assign(programmed, { status: 'True', reason: 'Programmed', message: `applied by the dev gateway (${applied.version.slice(0, 19)})` });
+      previous.set(`${s.kind}/${s.namespace}/${s.name}`, s.status);
+    }
+    writeFileSync(join(o.stateDir, 'status.yaml'), stringify(result.statuses, { lineWidth: 0 }));
+    const counts = `${result.snapshot.routes.length} route(s), ${result.snapshot.products.length} product(s), ${result.snapshot.applications.length} application(s), ${result.snapshot.subscriptions.length} active subscription(s)`;
+    o.print(`${applied.changed ? 'serving' : 'unchanged'} ${applied.version.slice(0, 19)}: ${counts}${update.changed.length ? ` (after ${update.changed.join(', ')})` : ''}`);
+    for (const c of issued) {
+      o.print(`new credential ${c.name} for Application ${c.application} (shown once; kept in ${join(o.stateDir, 'credentials.json')}):`);
+      o.print(`  consumer key:    ${c.consumerKey}`);
+      o.print(`  consumer secret: ${c.consumerSecret}`);
+      const curl = exampleCurl(result.snapshot, c.application, c.consumerKey, proxyUrl);
+      if (curl) o.print(`  try: ${curl}`);
+    }
+  };
+
+  const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace });
+  apply(source.load());
+  await source.watch(apply);
+  o.print(`gateway on ${proxyUrl}, admin on http://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
+
+  return {
+    gateway,
+    credentials,
+    last: () => last,
+    close: async () => {
+      await source.close();
+      await gateway.close();
+      await limitStore.close();
+    },
+  };
+}
