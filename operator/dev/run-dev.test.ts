@@ -1,0 +1,112 @@
+// `tollgate dev` end to end over loopback: the examples with a real backend,
+// real HTTP, and edits to the YAML on disk.
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startExampleBackend } from '../../examples/backend/server.ts';
+import { runDev, type DevServer } from './run-dev.ts';
+
+const examples = new URL('../../examples/', import.meta.url).pathname;
+let dir: string;
+let backend: Server;
+let dev: DevServer;
+let printed: string[];
+let base: string;
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 3000): Promise<{ value: T; ms: number }> {
+  const start = performance.now();
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return { value, ms: performance.now() - start };
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function rewriteUpstreams(root: string, port: number): void {
+  for (const entry of readdirSync(root)) {
+    const p = join(root, entry);
+    if (statSync(p).isDirectory()) rewriteUpstreams(p, port);
+    else if (p.endsWith('.yaml')) writeFileSync(p, readFileSync(p, 'utf8').replaceAll('http://127.0.0.1:8081', `http://127.0.0.1:${port}`));
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tollgate-dev-'));
+  cpSync(examples, join(dir, 'config'), { recursive: true, filter: (src) => !src.includes('/backend') });
+  backend = await startExampleBackend(0);
+  const port = (backend.address() as { port: number }).port;
+  rewriteUpstreams(join(dir, 'config'), port);
+  printed = [];
+  dev = await runDev({
+    paths: [join(dir, 'config')],
+    proxyPort: 0,
+    adminPort: 0,
+    host: '127.0.0.1',
+    stateDir: join(dir, 'state'),
+    defaultNamespace: 'default',
+    print: (line) => printed.push(line),
+    logger: pino({ level: 'silent' }),
+  });
+  base = `http://127.0.0.1:${dev.gateway.proxyPort}`;
+});
+
+afterAll(async () => {
+  await dev?.close();
+  backend?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const key = (app: string) => dev.credentials.reveal(app, 'default')!.consumerKey;
+
+describe('tollgate dev', () => {
+  it('prints each new key once with a curl that works, and keeps keys in a 0600 file', async () => {
+    const curl = printed.find((l) => l.includes('try: curl') && l.includes('/hello/1.0.0'));
+    expect(curl).toBe(`  try: curl -H 'apikey: ${key('greetings/greetings')}' ${base}/hello/1.0.0`);
+    const res = await fetch(`${base}/hello/1.0.0`, { headers: { apikey: key('greetings/greetings') } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ hello: 'world' });
+    expect(statSync(join(dir, 'state', 'credentials.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('serves the weather_free operation and refuses what the product does not cover', async () => {
+    const k = key('weather-team/weatherapp');
+    expect((await fetch(`${base}/weatherapikey/v1/forecastrss`, { headers: { apikey: k } })).status).toBe(200);
+    expect((await fetch(`${base}/weatherapikey/v1/other`, { headers: { apikey: k } })).status).toBe(403);
+    expect((await fetch(`${base}/weatherapikey/v1/forecastrss`, { headers: { apikey: 'tg_wrong' } })).status).toBe(401);
+  });
+
+  it('applies an edit within 1 s without a restart, and keeps serving through a broken edit', async () => {
+    const file = join(dir, 'config', 'hello-world', 'product.yaml');
+    const original = readFileSync(file, 'utf8');
+    const k = key('greetings/greetings');
+    const status = async () => (await fetch(`${base}/hello/1.0.0`, { headers: { apikey: k } })).status;
+
+    writeFileSync(file, original.replace('paths: [/]', 'paths: [/]\n      methods: [POST]'));
+    const denied = await until('403 after the edit', async () => ((await status()) === 403 ? true : undefined));
+    expect(denied.ms).toBeLessThan(1000);
+
+    writeFileSync(file, original.replace('access: public', 'access: sideways'));
+    await until('the broken edit to be reported', async () => (printed.some((l) => l.includes('product.yaml') && l.includes('spec.access')) ? true : undefined));
+    expect(await status()).toBe(403);
+
+    writeFileSync(file, original);
+    await until('200 after the fix', async () => ((await status()) === 200 ? true : undefined));
+  });
+
+  it('cuts a revoked credential off at the next request', async () => {
+    const file = join(dir, 'config', 'hello-world', 'application.yaml');
+    const original = readFileSync(file, 'utf8');
+    const k = key('greetings/greetings');
+    writeFileSync(file, original.replace('- name: default', '- name: default\n      revoked: true'));
+    const cut = await until('401 after revoking', async () => {
+      const res = await fetch(`${base}/hello/1.0.0`, { headers: { apikey: k } });
+      return res.status === 401 ? true : undefined;
+    });
+    expect(cut.ms).toBeLessThan(1000);
+    writeFileSync(file, original);
+  });
+});
