@@ -1,6 +1,9 @@
 // Smoke tests of the CRDs against a real kube-apiserver + etcd, through the real kubectl.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pinnedKubernetesVersion } from './binaries.ts';
+import { parseAllDocuments } from 'yaml';
+import { pinnedKubernetesVersion, repoRoot } from './binaries.ts';
 import { apiWithBadContext, apiWithSunsetButPublished, validObjects } from './fixtures.ts';
 import { useControlPlane } from './vitest-hooks.ts';
 
@@ -23,6 +26,17 @@ function tables(output: string): { header: string[]; rows: string[][] }[] {
         starts.map((start, i) => line.slice(start, starts[i + 1] ?? line.length).trim());
       return { header: cut(head), rows: rows.map(cut) };
     });
+}
+
+/** kind/namespace/name of every tollgate.dev object in the YAML files under dir. */
+function tollgateObjectsIn(dir: string): string[] {
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f));
+  return files.flatMap((file) =>
+    parseAllDocuments(readFileSync(join(dir, file), 'utf8'))
+      .map((doc) => doc.toJS())
+      .filter((o) => typeof o?.apiVersion === 'string' && o.apiVersion.startsWith('tollgate.dev/'))
+      .map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`),
+  );
 }
 
 describe('control plane', () => {
@@ -56,6 +70,22 @@ describe('CRDs', () => {
     expect(api.spec.upstream.timeout).toBe('30s');
     const app = JSON.parse(await env.cp.kubectlOk(['get', 'application', 'hello-app', '-n', ns, '-o', 'json']));
     expect(app.spec.credentials).toEqual([{ name: 'default', revoked: false }]);
+  });
+
+  it('accept everything under examples/, as `kubectl apply` gives it', async () => {
+    const examples = join(repoRoot, 'examples');
+    const expected = tollgateObjectsIn(examples).sort();
+    expect(expected.length).toBeGreaterThan(0);
+    // The examples name their own namespaces, which have to exist first.
+    await env.cp.kubectlOk(['apply', '-f', join(examples, 'namespaces.yaml')]);
+    await env.cp.kubectlOk(['apply', '--recursive', '-f', examples]);
+    const namespaces = new Set(expected.map((id) => id.split('/')[1]));
+    const list = JSON.parse(await env.cp.kubectlOk(['get', 'tollgate', '--all-namespaces', '-o', 'json']));
+    const applied = list.items
+      .filter((o: any) => namespaces.has(o.metadata.namespace))
+      .map((o: any) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)
+      .sort();
+    expect(applied).toEqual(expected);
   });
 
   it('refuse an object that breaks the schema, naming the field', async () => {
