@@ -18,6 +18,10 @@ if ! command -v go >/dev/null 2>&1; then
   export PATH="/usr/local/go/bin:$PATH"
 fi
 
+# These modules stand alone: a go.work that someone adds above them must not pull
+# them into a workspace with other versions.
+export GOWORK=off
+
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
   for bin in kube-apiserver etcd kubectl; do
     [ -x "$KUBEBUILDER_ASSETS/$bin" ] || die "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS has no executable $bin"

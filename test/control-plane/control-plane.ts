@@ -126,6 +126,10 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       async stop() {
         if (stopped) return;
         stopped = true;
+        // A server that died mid-test explains the failures; its log goes with the directory.
+        for (const child of children.filter((c) => c.hasExited())) {
+          console.error(`control plane: ${child.name} had exited before stop(); last lines of its log:\n${child.logTail(40)}`);
+        }
         await stopChildren();
         removeNow(dir);
       },

@@ -48,7 +48,10 @@ export function startChild(name: string, command: string, args: string[], logFil
     hasExited: () => done,
     logTail: (lines = 30) => tailOf(logFile, lines),
     async stop(graceMs = 5_000) {
-      if (done) return;
+      if (done) {
+        live.delete(child);
+        return;
+      }
       signalGroup(pid, 'SIGTERM');
       const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
       await exited;
