@@ -7,6 +7,7 @@ import { createGateway, type Gateway } from '../../gateway/server/create-gateway
 import { compile, type CompileResult } from '../compiler/compile.ts';
 import type { ObjectStatus } from '../compiler/object-status.ts';
 import { DevCredentialStore } from '../credentials/dev-credential-store.ts';
+import { mergeConditions } from '../status/merge-conditions.ts';
 import { formatDiagnostic } from '../loader/diagnostic.ts';
 import { DirectorySource, type SourceUpdate } from '../sources/directory-source.ts';
 import { exampleCurl } from './example-curl.ts';
@@ -80,10 +81,13 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       o.print(`gateway refused the snapshot, still serving ${gateway.currentVersion() ?? 'nothing'}: ${applied.errors.join('; ')}`);
       return;
     }
+    // In dev mode the one gateway is in-process: what it applied is programmed.
     for (const s of result.statuses) {
+      const key = `${s.kind}/${s.namespace}/${s.name}`;
       const programmed = s.status.conditions.find((c) => c.type === 'Programmed');
       if (programmed?.status === 'Unknown') Object.assign(programmed, { status: 'True', reason: 'Programmed', message: `applied by the dev gateway (${applied.version.slice(0, 19)})` });
-      previous.set(`${s.kind}/${s.namespace}/${s.name}`, s.status);
+      s.status.conditions = mergeConditions(previous.get(key)?.conditions as never, s.status.conditions, clock());
+      previous.set(key, s.status);
     }
     writeFileSync(join(o.stateDir, 'status.yaml'), stringify(result.statuses, { lineWidth: 0 }));
     const counts = `${result.snapshot.routes.length} route(s), ${result.snapshot.products.length} product(s), ${result.snapshot.applications.length} application(s), ${result.snapshot.subscriptions.length} active subscription(s)`;
