@@ -142,7 +142,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const socket = req.socket;
     inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
     res.once('close', () => {
-      inFlight.set(socket, (inFlight.get(socket) ?? 1) - 1);
+      const active = inFlight.get(socket);
+      if (active !== undefined) inFlight.set(socket, active - 1);
       exchange.status ??= res.statusCode;
       if (!res.writableFinished) exchange.aborted = true;
       finish(exchange);
@@ -259,6 +260,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       while (inFlight.size > 0 && Date.now() < deadline) {
         const t = Date.now();
         for (const [socket, active] of inFlight) {
+          if (socket.destroyed) {
+            inFlight.delete(socket);
+            continue;
+          }
           if (active > 0) {
             idleSince.delete(socket);
             continue;
