@@ -22,6 +22,7 @@ export const Reason = {
   RefNotAccepted: 'RefNotAccepted',
   PlanNotFound: 'PlanNotFound',
   // Programmed
+  Programmed: 'Programmed',
   Pending: 'Pending',
   NotAccepted: 'NotAccepted',
 } as const;

@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
 import { createGateway, type Gateway } from '../../gateway/server/create-gateway.ts';
 import { compile, type CompileResult } from '../compiler/compile.ts';
+import { Reason } from '../compiler/conditions.ts';
 import type { ObjectStatus } from '../compiler/object-status.ts';
 import { DevCredentialStore } from '../credentials/dev-credential-store.ts';
 import { mergeConditions } from '../status/merge-conditions.ts';
@@ -85,7 +86,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     for (const s of result.statuses) {
       const key = `${s.kind}/${s.namespace}/${s.name}`;
       const programmed = s.status.conditions.find((c) => c.type === 'Programmed');
-      if (programmed?.status === 'Unknown') Object.assign(programmed, { status: 'True', reason: 'Programmed', message: `applied by the dev gateway (${applied.version.slice(0, 19)})` });
+      if (programmed?.status === 'Unknown') Object.assign(programmed, { status: 'True', reason: Reason.Programmed, message: `applied by the dev gateway (${applied.version.slice(0, 19)})` });
       s.status.conditions = mergeConditions(previous.get(key)?.conditions as never, s.status.conditions, clock());
       previous.set(key, s.status);
     }
