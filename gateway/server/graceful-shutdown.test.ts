@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_KEY, basicSnapshot, startUpstream, type Upstream } from '../testing/fixtures.ts';
+
+// A real `tollgate gateway` process gets a real SIGTERM while keep-alive clients
+// are mid-request: every request sent gets a whole response, none is reset.
+const entry = fileURLToPath(new URL('../testing/gateway-process.ts', import.meta.url));
+let upstream: Upstream;
+let dir: string;
+
+beforeAll(async () => {
+  upstream = await startUpstream((_req, res) => setTimeout(() => res.end('done'), 100));
+  dir = mkdtempSync(path.join(tmpdir(), 'tollgate-drain-'));
+  writeFileSync(path.join(dir, 'snapshot.json'), JSON.stringify(basicSnapshot(upstream.url)));
+});
+afterAll(async () => {
+  await upstream.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function startProcess(extra: string[]): Promise<{ child: ChildProcess; proxyPort: number; adminPort: number; exited: Promise<number | null> }> {
+  const child = spawn(
+    process.execPath,
+    [entry, '--proxy-port', '0', '--admin-port', '0', '--host', '127.0.0.1', '--snapshot', path.join(dir, 'snapshot.json'), '--log-level', 'info', ...extra],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ports = await new Promise<{ proxyPort: number; adminPort: number }>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      for (const line of out.split('\n')) {
+        if (!line.includes('gateway listening')) continue;
+        const { proxyPort, adminPort } = JSON.parse(line) as { proxyPort: number; adminPort: number };
+        resolve({ proxyPort, adminPort });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited early with ${code}`)));
+  });
+  child.stdout!.resume();
+  return { child, ...ports, exited };
+}
+
+function get(port: number, agent: http.Agent | false, pathName = '/hello/1.0.0/x'): Promise<{ status: number; body: string; connection?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: pathName, headers: { 'x-api-key': TEST_KEY }, agent }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c));
+      res.on('error', reject);
+      res.on('end', () => {
+        if (!res.complete) return reject(new Error('incomplete response'));
+        const out: { status: number; body: string; connection?: string } = { status: res.statusCode ?? 0, body };
+        if (typeof res.headers.connection === 'string') out.connection = res.headers.connection;
+        resolve(out);
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('SIGTERM', () => {
+  it('drains keep-alive clients without a reset', async () => {
+    const gw = await startProcess(['--shutdown-delay', '300']);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const completed: number[] = [];
+    const failures: string[] = [];
+    let afterSignal = 0;
+    let closeHeaders = 0;
+    let signalled = false;
+    const client = async (): Promise<void> => {
+      for (;;) {
+        try {
+          const res = await get(gw.proxyPort, agent);
+          completed.push(res.status);
+          if (signalled) afterSignal++;
+          if (res.connection === 'close') closeHeaders++;
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          // Once the listener is closed a new connection is refused: that is the end, not a reset.
+          if (code !== 'ECONNREFUSED') failures.push(`${code ?? ''} ${(err as Error).message}`);
+          return;
+        }
+      }
+    };
+    const clients = Array.from({ length: 8 }, client);
+    await new Promise((r) => setTimeout(r, 500));
+    signalled = true;
+    gw.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 100));
+    const ready = await new Promise<number>((resolve) => {
+      http.get({ host: '127.0.0.1', port: gw.adminPort, path: '/readyz', agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', () => resolve(0));
+    });
+    await Promise.all(clients);
+    agent.destroy();
+
+    expect(failures).toEqual([]);
+    expect(ready).toBe(503);
+    expect(completed.every((s) => s === 200)).toBe(true);
+    expect(completed.length).toBeGreaterThan(16);
+    expect(afterSignal).toBeGreaterThan(0);
+    expect(closeHeaders).toBeGreaterThan(0);
+    expect(await gw.exited).toBe(0);
+  });
+});
