@@ -1,0 +1,93 @@
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../server/create-gateway.ts';
+import { basicSnapshot, send, silentLogger, startGateway, startUpstream, type Upstream, TEST_KEY } from '../testing/fixtures.ts';
+import { startFileSource } from './file-source.ts';
+
+let upstream: Upstream;
+const cleanups: Array<() => Promise<void> | void> = [];
+beforeAll(async () => {
+  upstream = await startUpstream((_req, res) => res.end('ok'));
+});
+afterAll(() => upstream.close());
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-sources-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function gateway(options: Parameters<typeof startGateway>[1] = {}): Promise<Gateway> {
+  const gw = await startGateway(undefined, options);
+  cleanups.push(() => gw.close());
+  return gw;
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function readyz(gw: Gateway): Promise<number> {
+  return (await send(gw.adminPort, '/readyz')).status;
+}
+
+const v1 = () => basicSnapshot(upstream.url);
+const v2 = () => basicSnapshot(upstream.url, (b) => (b.products[0]!.displayName = 'Gold v2'));
+
+function writeAtomically(file: string, content: string): void {
+  writeFileSync(`${file}.tmp`, content);
+  renameSync(`${file}.tmp`, file);
+}
+
+describe('the snapshot file source', () => {
+  it('is not ready before a first snapshot, then follows the file and refuses bad edits', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'snapshot.json');
+    const gw = await gateway();
+    expect(await readyz(gw)).toBe(503);
+    expect((await send(gw.proxyPort, '/hello/1.0.0/x')).json().code).toBe('not-ready');
+
+    writeFileSync(file, JSON.stringify(v1()));
+    const source = await startFileSource(gw, file, silentLogger);
+    cleanups.push(() => source.close());
+    expect(gw.currentVersion()).toBe(v1().version);
+    expect(await readyz(gw)).toBe(200);
+
+    writeAtomically(file, JSON.stringify(v2()));
+    await until(() => gw.currentVersion() === v2().version);
+
+    writeAtomically(file, '{"schema": "tollgate.dev/snapshot/v1", "broken": ');
+    const tampered = { ...v1(), version: v2().version };
+    await new Promise((r) => setTimeout(r, 300));
+    writeAtomically(file, JSON.stringify(tampered));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gw.currentVersion()).toBe(v2().version);
+    expect((await send(gw.proxyPort, '/hello/1.0.0/x', { headers: { 'x-api-key': TEST_KEY } })).status).toBe(200);
+    const metrics = await gw.metrics.registry.getSingleMetricAsString('tollgate_snapshot_reloads_total');
+    expect(metrics).toContain('result="refused"} 2');
+  });
+});
+
+describe('the state directory', () => {
+  it('serves the last good snapshot after a restart, before any source answers', async () => {
+    const stateDir = tempDir();
+    const first = await startGateway(undefined, { stateDir });
+    first.applySnapshot(v2());
+    await first.close();
+
+    const second = await gateway({ stateDir });
+    expect(second.currentVersion()).toBe(v2().version);
+    expect(await readyz(second)).toBe(200);
+    expect((await send(second.proxyPort, '/hello/1.0.0/x', { headers: { 'x-api-key': TEST_KEY } })).status).toBe(200);
+  });
+});
+

@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
+import type { Gateway } from '../../gateway/server/create-gateway.ts';
+import { basicSnapshot, send, silentLogger, startGateway, startUpstream, type Upstream } from '../../gateway/testing/fixtures.ts';
+import { createSnapshotPublisher, type SnapshotPublisher } from './snapshot-publisher.ts';
+
+// The protocol of gateway/snapshot/PROTOCOL.md end to end: this publisher and the gateway's client.
+let upstream: Upstream;
+const cleanups: Array<() => Promise<void> | void> = [];
+beforeAll(async () => {
+  upstream = await startUpstream((_req, res) => res.end('ok'));
+});
+afterAll(() => upstream.close());
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-sources-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function gateway(options: Parameters<typeof startGateway>[1] = {}): Promise<Gateway> {
+  const gw = await startGateway(undefined, options);
+  cleanups.push(() => gw.close());
+  return gw;
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function readyz(gw: Gateway): Promise<number> {
+  return (await send(gw.adminPort, '/readyz')).status;
+}
+
+const v1 = () => basicSnapshot(upstream.url);
+const v2 = () => basicSnapshot(upstream.url, (b) => (b.products[0]!.displayName = 'Gold v2'));
+
+describe('the operator long-poll client and the dev publisher', () => {
+  async function publisher(token?: string): Promise<SnapshotPublisher> {
+    const p = await createSnapshotPublisher({ port: 0, host: '127.0.0.1', ...(token ? { token } : {}) });
+    cleanups.push(() => p.close());
+    return p;
+  }
+
+  it('applies what is published, reports it, and skips a refused version without looping', async () => {
+    const pub = await publisher('s3cret');
+    const gw = await gateway();
+    const client = startOperatorClient(gw, { url: `http://127.0.0.1:${pub.port}`, token: 's3cret', replica: 'gw-0', waitSeconds: 5, logger: silentLogger });
+    cleanups.push(() => client.close());
+
+    pub.publish(v1());
+    await until(() => gw.currentVersion() === v1().version);
+    await until(() => pub.reports().some((r) => r.replica === 'gw-0' && r.applied === v1().version));
+
+    pub.publish(v2());
+    await until(() => gw.currentVersion() === v2().version);
+
+    const bad = { ...v1(), version: 'sha256:' + '0'.repeat(64) };
+    pub.publish(bad);
+    await until(() => pub.reports().some((r) => r.rejected === bad.version && (r.errors?.length ?? 0) > 0));
+    expect(gw.currentVersion()).toBe(v2().version);
+    const refusedBefore = await gw.metrics.registry.getSingleMetricAsString('tollgate_snapshot_reloads_total');
+    await new Promise((r) => setTimeout(r, 500));
+    // Still one refusal: the client said which version it refused and now waits for another.
+    expect(await gw.metrics.registry.getSingleMetricAsString('tollgate_snapshot_reloads_total')).toBe(refusedBefore);
+    expect(refusedBefore).toContain('result="refused"} 1');
+
+    pub.publish(v1());
+    await until(() => gw.currentVersion() === v1().version);
+    await until(() => pub.reports().find((r) => r.replica === 'gw-0')?.rejected === undefined);
+  });
+
+  it('refuses a gateway without the token', async () => {
+    const pub = await publisher('s3cret');
+    pub.publish(v1());
+    const res = await send(pub.port, '/v1/snapshot?replica=gw-1&wait=0', { headers: { authorization: 'Bearer wrong' } });
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toContain('Bearer');
+    const ok = await send(pub.port, '/v1/snapshot?replica=gw-1&wait=0', { headers: { authorization: 'Bearer s3cret' } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.etag).toBe(`"${v1().version}"`);
+    const same = await send(pub.port, `/v1/snapshot?replica=gw-1&wait=0&applied=${v1().version}`, { headers: { authorization: 'Bearer s3cret' } });
+    expect(same.status).toBe(304);
+  });
+
+  it('holds a poll until something new is published', async () => {
+    const pub = await publisher();
+    pub.publish(v1());
+    const started = Date.now();
+    const pending = send(pub.port, `/v1/snapshot?replica=gw-2&wait=10&applied=${v1().version}`);
+    await new Promise((r) => setTimeout(r, 200));
+    pub.publish(v2());
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(res.json().version).toBe(v2().version);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('keeps serving its persisted snapshot while the operator is unreachable', async () => {
+    const stateDir = tempDir();
+    const first = await startGateway(undefined, { stateDir });
+    first.applySnapshot(v1());
+    await first.close();
+    const gw = await gateway({ stateDir });
+    const client = startOperatorClient(gw, { url: 'http://127.0.0.1:9', replica: 'gw-3', waitSeconds: 1, logger: silentLogger });
+    cleanups.push(() => client.close());
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await readyz(gw)).toBe(200);
+    expect(gw.currentVersion()).toBe(v1().version);
+  });
+});
