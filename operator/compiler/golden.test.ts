@@ -51,17 +51,34 @@ describe('compiler golden files', () => {
   });
 
   it('is deterministic: input order does not change the output', () => {
+    // A seeded shuffle (mulberry32), several orders per case, plus the reverse.
+    let seed = 42;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const shuffle = <T>(list: T[]): void => {
+      for (let i = list.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [list[i], list[j]] = [list[j]!, list[i]!];
+      }
+    };
     for (const name of cases) {
-      const a = compileCase(join(root, name));
-      const loaded = loadPaths([join(root, name, 'input.yaml')]);
-      for (const list of Object.values(loaded.resources)) list.reverse();
-      const credentialsFile = join(root, name, 'credentials.yaml');
-      if (existsSync(credentialsFile)) loaded.resources.credentials = (parse(readFileSync(credentialsFile, 'utf8')) as CredentialView[]).reverse();
-      const optionsFile = join(root, name, 'options.yaml');
-      const now = existsSync(optionsFile) ? (parse(readFileSync(optionsFile, 'utf8')) as { now?: string }).now : undefined;
-      const b = compile(loaded.resources, { now: new Date(now ?? '2026-01-01T00:00:00Z') });
-      expect(b.snapshot.version, name).toBe(a.snapshot.version);
-      expect(b.statuses, name).toEqual(a.statuses);
+      const dir = join(root, name);
+      const a = compileCase(dir);
+      for (let round = 0; round < 6; round++) {
+        const loaded = loadPaths([join(dir, 'input.yaml')]);
+        const credentialsFile = join(dir, 'credentials.yaml');
+        if (existsSync(credentialsFile)) loaded.resources.credentials = parse(readFileSync(credentialsFile, 'utf8')) as CredentialView[];
+        for (const list of Object.values(loaded.resources) as unknown[][]) (round === 0 ? list.reverse() : shuffle(list));
+        const optionsFile = join(dir, 'options.yaml');
+        const now = existsSync(optionsFile) ? (parse(readFileSync(optionsFile, 'utf8')) as { now?: string }).now : undefined;
+        const b = compile(loaded.resources, { now: new Date(now ?? '2026-01-01T00:00:00Z') });
+        expect(b.snapshot.version, name).toBe(a.snapshot.version);
+        expect(b.statuses, name).toEqual(a.statuses);
+      }
     }
   });
 });

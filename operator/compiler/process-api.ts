@@ -3,7 +3,7 @@ import { objectId, type ApiResource } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
 import { parseDuration } from './durations.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
-import { compareStrings, sortByAge } from './order.ts';
+import { compareStrings, precedence, sortByAge } from './order.ts';
 import { compilePath, samePathMatch } from './paths.ts';
 
 export interface ApiOutcome {
@@ -49,7 +49,8 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
 
   const lifecycle = s.lifecycle;
   if (lifecycle === 'Created') return undefined;
-  const apiKey = s.auth.apiKey.enabled
+  const open = s.auth.none;
+  const apiKey = !open && s.auth.apiKey.enabled
     ? { header: s.auth.apiKey.header.toLowerCase(), ...(s.auth.apiKey.queryParameter ? { queryParameter: s.auth.apiKey.queryParameter } : {}) }
     : undefined;
   const api: Api = {
@@ -63,10 +64,10 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
     environments: [...(s.environments ?? [])].sort(),
     upstream,
     auth: {
-      required: !s.auth.none && lifecycle !== 'Prototyped',
+      required: !open && lifecycle !== 'Prototyped',
       ...(apiKey ? { apiKey } : {}),
-      oauth2: s.auth.oauth2.enabled,
-      issuers: (s.auth.jwt ?? []).map((j) => ({
+      oauth2: !open && s.auth.oauth2.enabled,
+      issuers: (open ? [] : (s.auth.jwt ?? [])).map((j) => ({
         issuer: j.issuer,
         jwksUri: j.jwksUri,
         audiences: j.audiences ?? [],
@@ -119,7 +120,7 @@ export function processApis(resources: ApiResource[]): { outcomes: Map<string, A
       const key = `${route.host} ${route.basePath}`;
       const owner = owners.get(key);
       if (owner) {
-        lost.push(`${route.host === '*' ? '' : route.host}${route.basePath} belongs to API ${objectId(owner.resource)}, which is older`);
+        lost.push(`${route.host === '*' ? '' : route.host}${route.basePath}: it belongs to API ${objectId(owner.resource)}, ${precedence(owner.resource, r)}`);
         continue;
       }
       owners.set(key, outcome);

@@ -3,7 +3,7 @@ import { objectId, type ApplicationResource, type CredentialView } from '../reso
 import { ConditionSet, Reason } from './conditions.ts';
 import { parseDuration } from './durations.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
-import { sortByAge } from './order.ts';
+import { precedence, sortByAge } from './order.ts';
 
 export type CredentialState = 'Active' | 'Pending' | 'Expired' | 'Revoked' | 'Invalid';
 
@@ -69,7 +69,7 @@ function compileCredentials(r: ApplicationResource, views: Map<string, Credentia
  */
 export function processApplications(resources: ApplicationResource[], views: CredentialView[], now: Date): Map<string, ApplicationOutcome> {
   const byCredential = new Map(views.map((v) => [`${v.application}/${v.name}`, v]));
-  const externalOwners = new Map<string, string>();
+  const externalOwners = new Map<string, ApplicationResource>();
   const outcomes = new Map<string, ApplicationOutcome>();
   for (const r of sortByAge(resources)) {
     const conditions = new ConditionSet(r.metadata.generation);
@@ -79,10 +79,10 @@ export function processApplications(resources: ApplicationResource[], views: Cre
       const key = `${ec.issuer} ${ec.clientId}`;
       const owner = externalOwners.get(key);
       if (owner) {
-        conditions.caveat(Reason.PartialConflict, `external client ${ec.clientId} of ${ec.issuer} belongs to Application ${owner}, which is older`);
+        conditions.caveat(Reason.PartialConflict, `external client ${ec.clientId} of ${ec.issuer} belongs to Application ${objectId(owner)}, ${precedence(owner, r)}`);
         continue;
       }
-      externalOwners.set(key, objectId(r));
+      externalOwners.set(key, r);
       externalClients.push({ issuer: ec.issuer, clientId: ec.clientId });
     }
     const application: Application = {
@@ -92,8 +92,13 @@ export function processApplications(resources: ApplicationResource[], views: Cre
       credentials,
       externalClients,
     };
-    if (r.spec.suspended) application.suspended = 'Application';
-    else if (r.spec.owner.suspended) application.suspended = 'Owner';
+    if (r.spec.suspended) {
+      application.suspended = 'Application';
+      conditions.acceptedMessage('suspended: every request is refused');
+    } else if (r.spec.owner.suspended) {
+      application.suspended = 'Owner';
+      conditions.acceptedMessage(`suspended with its owner ${r.spec.owner.email}: every request is refused`);
+    }
     outcomes.set(objectId(r), { resource: r, application, conditions, credentials: statuses });
   }
   return outcomes;

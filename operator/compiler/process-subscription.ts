@@ -2,7 +2,7 @@ import type { Subscription } from '../../gateway/snapshot/types.ts';
 import { objectId, type SubscriptionResource } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
-import { compareStrings, sortByAge } from './order.ts';
+import { compareStrings, precedence, sortByAge } from './order.ts';
 import type { ApplicationOutcome } from './process-application.ts';
 import type { ProductOutcome } from './process-product.ts';
 
@@ -60,7 +60,7 @@ function processOne(
   r: SubscriptionResource,
   applications: Map<string, ApplicationOutcome>,
   products: Map<string, ProductOutcome>,
-  taken: Map<string, string>,
+  taken: Map<string, SubscriptionResource>,
 ): SubscriptionOutcome {
   const cs = new ConditionSet(r.metadata.generation);
   const approvals = approvalTrail(r);
@@ -86,7 +86,7 @@ function processOne(
 
   const twin = taken.get(`${appId} ${productId}`);
   if (twin) {
-    cs.notAccepted(Reason.Conflict, `Application ${appId} is already subscribed to ${productId} through Subscription ${twin}, which is older`);
+    cs.notAccepted(Reason.Conflict, `Application ${appId} already has Subscription ${objectId(twin)} to ${productId}${twin.spec.state === 'Revoked' ? ' (revoked: delete it to subscribe again)' : ''}, ${precedence(twin, r)}`);
     return invalid();
   }
   const wasActive = r.status?.phase === 'Active';
@@ -95,7 +95,7 @@ function processOne(
     cs.notAccepted(Reason.NotAllowed, `APIProduct ${productId} bundles only deprecated or retired APIs: new subscriptions are refused`);
     return invalid();
   }
-  taken.set(`${appId} ${productId}`, objectId(r));
+  taken.set(`${appId} ${productId}`, r);
 
   const outcome: SubscriptionOutcome = { resource: r, conditions: cs, phase: 'Active', approvals, ...(plan.name ? { plan: plan.name } : {}) };
   if (r.spec.state === 'Revoked') {
@@ -138,7 +138,7 @@ export function processSubscriptions(
   applications: Map<string, ApplicationOutcome>,
   products: Map<string, ProductOutcome>,
 ): SubscriptionOutcome[] {
-  const taken = new Map<string, string>();
+  const taken = new Map<string, SubscriptionResource>();
   return sortByAge(resources).map((r) => processOne(r, applications, products, taken));
 }
 

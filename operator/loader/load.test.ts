@@ -599,7 +599,7 @@ spec:
 // `it.fails` passes while the loader is wrong and fails once it is fixed, so
 // whoever fixes it turns these into plain `it`.
 describe('loadPaths: known gaps (reported)', () => {
-  it.fails('empty documents (`---` twice, a trailing `---`, only a comment) are skipped without a note, as kubectl does', () => {
+  it('empty documents (`---` twice, a trailing `---`, only a comment) are skipped without a note, as kubectl does', () => {
     const dir = tree({ 'empty.yaml': `---\n${BEFORE}---\n---\n# nothing here\n---\n${AFTER}---\n` });
     const { resources, diagnostics } = loadPaths([dir]);
     expect(names(resources.apis).sort()).toEqual(['team/after', 'team/before']);

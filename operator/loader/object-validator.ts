@@ -12,6 +12,12 @@ export interface FieldProblem {
   message: string;
 }
 
+// ObjectMeta's fields: anything else under metadata is an unknown field, as with kubectl's strict validation.
+const OBJECT_META_FIELDS = new Set([
+  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
+  'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields',
+]);
+
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -76,11 +82,15 @@ export function validateObject(
   value: Record<string, unknown>,
   defaultNamespace: string,
 ): { object?: AnyResource; problems: FieldProblem[] } {
+  if (value.kind === undefined || value.kind === '') return { problems: [{ code: 'SchemaViolation', path: ['kind'], message: 'Required value' }] };
   const v = kindValidators().get(String(value.kind));
   if (!v) return { problems: [{ code: 'SchemaViolation', path: ['kind'], message: `unknown kind ${String(value.kind)} in ${API_VERSION}` }] };
   const problems: FieldProblem[] = [];
 
   const metadata = (value.metadata ?? {}) as Record<string, unknown>;
+  for (const field of Object.keys(metadata)) {
+    if (!OBJECT_META_FIELDS.has(field)) problems.push({ code: 'SchemaViolation', path: ['metadata', field], message: `unknown field "${field}"` });
+  }
   const name = metadata.name;
   if (typeof name !== 'string' || name === '') problems.push({ code: 'InvalidName', path: ['metadata', 'name'], message: 'Required value' });
   else if (name.length > 253 || !DNS_SUBDOMAIN.test(name))

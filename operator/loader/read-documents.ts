@@ -54,7 +54,8 @@ export function parseYamlDocuments(file: string, text: string): { documents: Yam
       }
       return;
     }
-    if (doc.contents === null) return;
+    // An empty document (`---` twice, a trailing `---`, only comments) is nothing, as for kubectl.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
     documents.push({ file, index, value: doc.toJS(), locate: (path) => locate(doc, lineCounter, path) });
   });
   return { documents, diagnostics };
