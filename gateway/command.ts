@@ -68,6 +68,11 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
     timeZone: options.timeZone,
     onConnectionError: (err) => logger.warn({ err }, 'quota store connection error'),
   });
+  // Checks made before Redis answers follow each product's failure mode; give it a moment first.
+  const connecting = limitStore as typeof limitStore & { ready?: (timeoutMs?: number) => Promise<boolean> };
+  if (options.redis && connecting.ready && !(await connecting.ready(3_000))) {
+    logger.warn('the quota store is not reachable yet; products fail open or closed until it is');
+  }
   const gateway = await createGateway({
     proxyPort: options.proxyPort,
     adminPort: options.adminPort,
