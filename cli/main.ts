@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { registerGatewayCommand } from '../gateway/command.ts';
 import { registerDevCommand } from './commands/dev.ts';
+import { registerOperatorCommand } from './commands/operator.ts';
 import { registerPlanCommand } from './commands/plan.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 
@@ -11,5 +13,7 @@ const program = new Command()
 registerValidateCommand(program);
 registerPlanCommand(program);
 registerDevCommand(program);
+registerGatewayCommand(program);
+registerOperatorCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { Command, Option } from 'commander';
+import { runOperator } from '../../operator/run-operator.ts';
+
+export function registerOperatorCommand(program: Command): void {
+  program
+    .command('operator')
+    .description('reconcile the cluster: watch Tollgate objects, keep credential Secrets, publish snapshots, write statuses')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config or in-cluster)')
+    .addOption(new Option('--publisher-port <port>', 'port gateways long-poll for snapshots').default(8081).argParser(Number))
+    .addOption(new Option('--admin-port <port>', 'port for /metrics, /healthz, /readyz').default(9091).argParser(Number))
+    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .addOption(new Option('--token-file <file>', 'bearer token gateways must present').env('TOLLGATE_OPERATOR_TOKEN_FILE'))
+    .addOption(new Option('--lease-namespace <ns>', 'namespace of the leader-election Lease').env('POD_NAMESPACE').default('tollgate-system'))
+    .addOption(new Option('--identity <name>', 'this replica in the Lease').env('POD_NAME').default(`${hostname()}-${process.pid}`))
+    .addOption(new Option('--hold-off <ms>', 'coalesce changes for this long before recompiling').default(100).argParser(Number))
+    .action(async (opts: { kubeconfig?: string; publisherPort: number; adminPort: number; host: string; tokenFile?: string; leaseNamespace: string; identity: string; holdOff: number }) => {
+      const operator = await runOperator({
+        ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+        publisherPort: opts.publisherPort,
+        adminPort: opts.adminPort,
+        host: opts.host,
+        ...(opts.tokenFile ? { token: readFileSync(opts.tokenFile, 'utf8').trim() } : {}),
+        leaseNamespace: opts.leaseNamespace,
+        identity: opts.identity,
+        holdOffMs: opts.holdOff,
+      });
+      const stop = async () => {
+        await operator.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,115 @@
+import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+
+export interface LeaseElectorOptions {
+  namespace: string;
+  name: string;
+  identity: string;
+  logger: Logger;
+  leaseDurationMs?: number;
+  retryPeriodMs?: number;
+  onChange?: (leading: boolean) => void;
+  clock?: () => Date;
+}
+
+/**
+ * Leader election on a coordination.k8s.io Lease, as client-go's leaderelection
+ * does it: take the lease when it is free or expired, renew it every retry
+ * period, and stop leading the moment a renewal fails past the lease duration.
+ * Writes use the lease's resourceVersion, so two candidates cannot both win.
+ */
+export class LeaseElector {
+  private readonly api: CoordinationV1Api;
+  private readonly o: Required<Omit<LeaseElectorOptions, 'onChange'>> & Pick<LeaseElectorOptions, 'onChange'>;
+  private leading = false;
+  private lastRenew = 0;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(kc: KubeConfig, options: LeaseElectorOptions) {
+    this.api = kc.makeApiClient(CoordinationV1Api);
+    this.o = { leaseDurationMs: 15_000, retryPeriodMs: 2_000, clock: () => new Date(), ...options };
+  }
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    void this.tick();
+  }
+
+  /** Gives the lease up on a clean stop, so another candidate takes over at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    if (!this.leading) return;
+    try {
+      const lease = await this.api.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
+      if (lease.spec?.holderIdentity === this.o.identity) {
+        lease.spec.holderIdentity = undefined;
+        lease.spec.leaseDurationSeconds = 1;
+        await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
+      }
+    } catch {
+      // Best effort: the lease expires by itself.
+    }
+    this.setLeading(false);
+  }
+
+  private setLeading(leading: boolean): void {
+    if (leading === this.leading) return;
+    this.leading = leading;
+    this.o.logger.info({ identity: this.o.identity, lease: `${this.o.namespace}/${this.o.name}` }, leading ? 'became leader' : 'stopped leading');
+    this.o.onChange?.(leading);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      if (await this.tryAcquireOrRenew()) this.lastRenew = this.o.clock().getTime();
+    } catch (e) {
+      this.o.logger.warn({ err: String((e as Error).message ?? e) }, 'lease update failed');
+    }
+    if (this.leading && this.o.clock().getTime() - this.lastRenew > this.o.leaseDurationMs) this.setLeading(false);
+    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.o.retryPeriodMs);
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const now = this.o.clock();
+    const spec = { holderIdentity: this.o.identity, leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000), renewTime: now };
+    let lease: V1Lease;
+    try {
+      lease = await this.api.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
+    } catch (e) {
+      if ((e as { code?: number }).code !== 404) throw e;
+      await this.api.createNamespacedLease({
+        namespace: this.o.namespace,
+        body: { metadata: { name: this.o.name, namespace: this.o.namespace }, spec: { ...spec, acquireTime: now, leaseTransitions: 0 } },
+      });
+      this.setLeading(true);
+      return true;
+    }
+    const holder = lease.spec?.holderIdentity;
+    const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
+    const expired = renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 < now.getTime();
+    if (holder && holder !== this.o.identity && !expired) {
+      this.setLeading(false);
+      return false;
+    }
+    const takeover = holder !== this.o.identity;
+    lease.spec = {
+      ...lease.spec,
+      ...spec,
+      ...(takeover ? { acquireTime: now, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 } : {}),
+    };
+    try {
+      await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
+    } catch (e) {
+      if ((e as { code?: number }).code === 409) return false; // someone else wrote first
+      throw e;
+    }
+    this.setLeading(true);
+    return true;
+  }
+}

@@ -1,0 +1,194 @@
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import http from 'node:http';
+import { hostname } from 'node:os';
+import { pino, type Logger } from 'pino';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { compile, type CompileResult } from './compiler/compile.ts';
+import type { ObjectStatus } from './compiler/object-status.ts';
+import { applySecretPlan, credentialViews, planSecrets } from './credentials/secret-credentials.ts';
+import { LeaseElector } from './leader/lease-elector.ts';
+import { createSnapshotPublisher, type SnapshotPublisher } from './publish/snapshot-publisher.ts';
+import type { AnyResource } from './resources/types.ts';
+import { KubernetesSource } from './sources/kubernetes-source.ts';
+import { ProgrammedTracker } from './status/programmed.ts';
+import { StatusWriter } from './status/status-writer.ts';
+
+export interface OperatorOptions {
+  kubeconfig?: string;
+  /** Where gateways long-poll for snapshots. */
+  publisherPort: number;
+  /** /metrics, /healthz, /readyz. */
+  adminPort: number;
+  host?: string;
+  /** Bearer token gateways present to the publisher. */
+  token?: string;
+  leaseNamespace: string;
+  leaseName?: string;
+  identity?: string;
+  /** Changes are coalesced for this long before a recompile. */
+  holdOffMs?: number;
+  /** A replica not heard from for this long no longer counts for Programmed. */
+  replicaStaleMs?: number;
+  leaseDurationMs?: number;
+  leaseRetryMs?: number;
+  logger?: Logger;
+  clock?: () => Date;
+}
+
+export interface Operator {
+  publisher: SnapshotPublisher;
+  elector: LeaseElector;
+  adminPort: number;
+  isLeader(): boolean;
+  last(): CompileResult | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * `tollgate operator`: informers -> (hold-off) -> credentials -> compile ->
+ * publish to gateways; the leader alone writes Secrets and statuses. Every
+ * replica compiles and serves snapshots, so gateways may reach any of them.
+ */
+export async function runOperator(o: OperatorOptions): Promise<Operator> {
+  const logger = o.logger ?? pino({ name: 'tollgate-operator' });
+  const clock = o.clock ?? (() => new Date());
+  const kc = new KubeConfig();
+  if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
+  else kc.loadFromDefault();
+  const core = kc.makeApiClient(CoreV1Api);
+
+  const registry = new Registry();
+  const watchUp = new Gauge({ name: 'tollgate_operator_watch_up', help: 'Whether each watch is up (1) or restarting (0)', labelNames: ['watch'], registers: [registry] });
+  const compiles = new Histogram({ name: 'tollgate_operator_compile_seconds', help: 'Time to compile the resources', registers: [registry], buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2] });
+  const leader = new Gauge({ name: 'tollgate_operator_leader', help: '1 while this replica leads', registers: [registry] });
+  const statusWrites = new Counter({ name: 'tollgate_operator_status_writes_total', help: 'Status writes by result', labelNames: ['result'], registers: [registry] });
+  const secretWrites = new Counter({ name: 'tollgate_operator_secret_writes_total', help: 'Credential Secrets created or deleted', labelNames: ['action'], registers: [registry] });
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let dirty = false;
+  let last: CompileResult | undefined;
+  let closed = false;
+  const holdOff = o.holdOffMs ?? 100;
+
+  const schedule = (): void => {
+    if (closed) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void kick(), holdOff);
+  };
+  const kick = async (): Promise<void> => {
+    if (running) {
+      dirty = true;
+      return;
+    }
+    running = reconcile()
+      .catch((e: unknown) => logger.error({ err: String((e as Error).stack ?? e) }, 'reconcile failed'))
+      .finally(() => {
+        running = undefined;
+        if (dirty) {
+          dirty = false;
+          schedule();
+        }
+      });
+  };
+
+  const source = new KubernetesSource(kc, {
+    logger,
+    onChange: schedule,
+    onHealth: (watch, healthy) => watchUp.set({ watch }, healthy ? 1 : 0),
+  });
+  const publisher = await createSnapshotPublisher({
+    port: o.publisherPort,
+    host: o.host ?? '0.0.0.0',
+    ...(o.token ? { token: o.token } : {}),
+    onReport: schedule,
+  });
+  const elector = new LeaseElector(kc, {
+    namespace: o.leaseNamespace,
+    name: o.leaseName ?? 'tollgate-operator',
+    identity: o.identity ?? `${hostname()}-${process.pid}`,
+    logger,
+    ...(o.leaseDurationMs ? { leaseDurationMs: o.leaseDurationMs } : {}),
+    ...(o.leaseRetryMs ? { retryPeriodMs: o.leaseRetryMs } : {}),
+    onChange: (leading) => {
+      leader.set(leading ? 1 : 0);
+      schedule();
+    },
+  });
+  const tracker = new ProgrammedTracker();
+  const writer = new StatusWriter(kc);
+
+  async function reconcile(): Promise<void> {
+    const now = clock();
+    const resources = source.resources();
+    const secrets = await source.secrets();
+    if (elector.isLeader()) {
+      const plan = planSecrets(resources.applications, secrets);
+      if (plan.create.length || plan.remove.length) {
+        const done = await applySecretPlan(core, plan, now);
+        secretWrites.inc({ action: 'create' }, done.created.length);
+        secretWrites.inc({ action: 'delete' }, done.removed.length);
+        // Never the key: only which Secret.
+        if (done.created.length) logger.info({ secrets: done.created }, 'created credential Secrets');
+      }
+    }
+    resources.credentials = credentialViews(resources.applications, secrets);
+    const end = compiles.startTimer();
+    const result = compile(resources, { now });
+    end();
+    last = result;
+    tracker.record(result.snapshot.version, result.statuses);
+    if (publisher.currentVersion() !== result.snapshot.version) {
+      publisher.publish(result.snapshot);
+      logger.info({ version: result.snapshot.version, routes: result.snapshot.routes.length, subscriptions: result.snapshot.subscriptions.length }, 'published snapshot');
+    }
+    if (!elector.isLeader()) return;
+    tracker.apply(result.statuses, publisher.reports(), now, o.replicaStaleMs ?? 90_000);
+    const stored = new Map<string, AnyResource>();
+    for (const list of [resources.apis, resources.products, resources.applications, resources.subscriptions] as AnyResource[][]) {
+      for (const r of list) stored.set(`${r.kind}/${r.metadata.namespace}/${r.metadata.name}`, r);
+    }
+    const storedOf = (s: ObjectStatus) => stored.get(`${s.kind}/${s.namespace}/${s.name}`)?.status as Record<string, unknown> | undefined;
+    const report = await writer.write(result.statuses, storedOf, now);
+    statusWrites.inc({ result: 'written' }, report.written);
+    statusWrites.inc({ result: 'failed' }, report.failed.length);
+    if (report.failed.length) logger.warn({ failed: report.failed.slice(0, 10) }, 'status writes failed');
+  }
+
+  const admin = http.createServer(async (req, res) => {
+    if (req.url === '/healthz') return void res.end('ok');
+    if (req.url === '/readyz') {
+      const ok = source.healthy() && last !== undefined;
+      res.statusCode = ok ? 200 : 503;
+      return void res.end(ok ? 'ready' : 'watches not synced');
+    }
+    if (req.url === '/metrics') {
+      res.setHeader('content-type', registry.contentType);
+      return void res.end(await registry.metrics());
+    }
+    res.statusCode = 404;
+    res.end();
+  });
+  await new Promise<void>((resolve) => admin.listen(o.adminPort, o.host ?? '0.0.0.0', resolve));
+
+  await source.start();
+  elector.start();
+  schedule();
+
+  return {
+    publisher,
+    elector,
+    adminPort: (admin.address() as { port: number }).port,
+    isLeader: () => elector.isLeader(),
+    last: () => last,
+    close: async () => {
+      closed = true;
+      clearTimeout(timer);
+      await running;
+      await elector.stop();
+      await source.stop();
+      await publisher.close();
+      await new Promise((r) => admin.close(r));
+    },
+  };
+}
