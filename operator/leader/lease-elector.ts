@@ -77,7 +77,8 @@ export class LeaseElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const now = this.o.clock();
-    const spec = { holderIdentity: this.o.identity, leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000), renewTime: now };
+    const micro = microTime(now);
+    const spec = { holderIdentity: this.o.identity, leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000), renewTime: micro };
     let lease: V1Lease;
     try {
       lease = await this.api.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
@@ -85,7 +86,7 @@ export class LeaseElector {
       if ((e as { code?: number }).code !== 404) throw e;
       await this.api.createNamespacedLease({
         namespace: this.o.namespace,
-        body: { metadata: { name: this.o.name, namespace: this.o.namespace }, spec: { ...spec, acquireTime: now, leaseTransitions: 0 } },
+        body: { metadata: { name: this.o.name, namespace: this.o.namespace }, spec: { ...spec, acquireTime: micro, leaseTransitions: 0 } },
       });
       this.setLeading(true);
       return true;
@@ -101,7 +102,9 @@ export class LeaseElector {
     lease.spec = {
       ...lease.spec,
       ...spec,
-      ...(takeover ? { acquireTime: now, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 } : {}),
+      // Times read back may be Dates again, which the client would send with three digits.
+      acquireTime: takeover ? micro : microTime(new Date(lease.spec?.acquireTime ?? now)),
+      ...(takeover ? { leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 } : {}),
     };
     try {
       await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
@@ -112,4 +115,13 @@ export class LeaseElector {
     this.setLeading(true);
     return true;
   }
+}
+
+/**
+ * A MicroTime as the API server parses it (six fractional digits). The client
+ * library would send a Date with three, which the server refuses; it passes a
+ * string through untouched.
+ */
+function microTime(d: Date): Date {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
 }

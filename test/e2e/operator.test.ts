@@ -1,0 +1,157 @@
+// The operator end to end: a real kube-apiserver and etcd, the real kubectl,
+// the operator and a gateway fed by its long-poll publisher, over loopback.
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startExampleBackend } from '../../examples/backend/server.ts';
+import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
+import { createGateway, type Gateway } from '../../gateway/server/create-gateway.ts';
+import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
+import type { SnapshotSource } from '../../gateway/sources/file-source.ts';
+import { runOperator, type Operator } from '../../operator/run-operator.ts';
+import { useControlPlane } from '../control-plane/vitest-hooks.ts';
+
+const env = useControlPlane();
+const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
+let backend: Server;
+let operator: Operator;
+let gateway: Gateway;
+let client: SnapshotSource;
+let upstream: string;
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<{ value: T; ms: number }> {
+  const start = performance.now();
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value !== undefined) return { value, ms: performance.now() - start };
+    } catch (e) {
+      lastError = e;
+    }
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+beforeAll(async () => {
+  backend = await startExampleBackend(0);
+  upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
+  operator = await runOperator({
+    kubeconfig: env.cp.kubeconfigPath,
+    publisherPort: 0,
+    adminPort: 0,
+    host: '127.0.0.1',
+    leaseNamespace: 'default',
+    holdOffMs: 30,
+    leaseRetryMs: 500,
+    logger,
+  });
+  gateway = await createGateway({ proxyPort: 0, adminPort: 0, host: '127.0.0.1', limitStore: createLimitStore({}), logger, processMetrics: false });
+  client = startOperatorClient(gateway, { url: `http://127.0.0.1:${operator.publisher.port}`, replica: 'gw-0', waitSeconds: 5, logger });
+}, 60_000);
+
+afterAll(async () => {
+  await client?.close();
+  await gateway?.close();
+  await operator?.close();
+  backend?.close();
+});
+
+const objects = (ns: string) => `
+apiVersion: tollgate.dev/v1alpha1
+kind: API
+metadata: { name: hello, namespace: ${ns} }
+spec:
+  context: /hello-${ns}
+  version: 1.0.0
+  upstream: { urls: ["${upstream}"] }
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: APIProduct
+metadata: { name: hello, namespace: ${ns} }
+spec:
+  operations: [{ api: hello, paths: [/] }]
+  quota: { limit: 1000, timeUnit: minute }
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: Application
+metadata: { name: greetings, namespace: ${ns} }
+spec:
+  owner: { email: dev@example.com }
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: Subscription
+metadata: { name: greetings-hello, namespace: ${ns} }
+spec:
+  application: greetings
+  product: { name: hello }
+`;
+
+async function keyOf(ns: string): Promise<string> {
+  const { value } = await until('the credential Secret', async () => {
+    const r = await env.cp.kubectl(['get', 'secret', 'greetings.default', '-n', ns, '-o', 'jsonpath={.data.consumerKey}']);
+    return r.code === 0 && r.stdout ? Buffer.from(r.stdout, 'base64').toString() : undefined;
+  });
+  return value;
+}
+
+const call = (path: string, key: string) => fetch(`http://127.0.0.1:${gateway.proxyPort}${path}`, { headers: { apikey: key } });
+
+async function condition(ns: string, resource: string, type: string): Promise<{ status?: string; reason?: string; message?: string }> {
+  const out = await env.cp.kubectlOk(['get', resource, '-n', ns, '-o', `jsonpath={.status.conditions[?(@.type=="${type}")]}`]);
+  return out ? JSON.parse(out) : {};
+}
+
+describe('tollgate operator', () => {
+  it('kubectl apply -> Secret with a generated key -> 200 through the gateway -> Accepted and Programmed', async () => {
+    const ns = env.namespace;
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns) });
+    const key = await keyOf(ns);
+    expect(key).toMatch(/^tg_/);
+    const { value: res } = await until('200 through the gateway', async () => {
+      const r = await call(`/hello-${ns}/1.0.0`, key);
+      return r.status === 200 ? r : undefined;
+    });
+    expect(await res.json()).toEqual({ hello: 'world' });
+    for (const resource of ['api/hello', 'apiproduct/hello', 'application/greetings', 'subscription/greetings-hello']) {
+      await until(`${resource} Programmed`, async () => ((await condition(ns, resource, 'Programmed')).status === 'True' ? true : undefined));
+      expect((await condition(ns, resource, 'Accepted')).status).toBe('True');
+    }
+    const st = JSON.parse(await env.cp.kubectlOk(['get', 'application/greetings', '-n', ns, '-o', 'jsonpath={.status}']));
+    expect(st.credentials[0]).toMatchObject({ name: 'default', state: 'Active', secretName: 'greetings.default' });
+    expect(JSON.stringify(st)).not.toContain(key);
+  });
+
+  it('a product naming a missing API shows ResolvedRefs=False while the rest serves; fixing it recovers', async () => {
+    const ns = env.namespace;
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns) });
+    const key = await keyOf(ns);
+    await until('200', async () => ((await call(`/hello-${ns}/1.0.0`, key)).status === 200 ? true : undefined));
+    await env.cp.kubectlOk(['apply', '-f', '-'], {
+      input: `apiVersion: tollgate.dev/v1alpha1\nkind: APIProduct\nmetadata: { name: broken, namespace: ${ns} }\nspec:\n  operations: [{ api: nope }]\n`,
+    });
+    const { value: refs } = await until('ResolvedRefs=False', async () => {
+      const c = await condition(ns, 'apiproduct/broken', 'ResolvedRefs');
+      return c.status === 'False' ? c : undefined;
+    });
+    expect(refs.reason).toBe('RefNotFound');
+    expect(refs.message).toContain(`API ${ns}/nope not found`);
+    expect((await call(`/hello-${ns}/1.0.0`, key)).status).toBe(200);
+    await env.cp.kubectlOk(['apply', '-f', '-'], {
+      input: `apiVersion: tollgate.dev/v1alpha1\nkind: APIProduct\nmetadata: { name: broken, namespace: ${ns} }\nspec:\n  operations: [{ api: hello }]\n`,
+    });
+    await until('ResolvedRefs=True after the fix', async () => ((await condition(ns, 'apiproduct/broken', 'ResolvedRefs')).status === 'True' ? true : undefined));
+  });
+
+  it('deleting the Subscription cuts access off (403) promptly', async () => {
+    const ns = env.namespace;
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns) });
+    const key = await keyOf(ns);
+    await until('200', async () => ((await call(`/hello-${ns}/1.0.0`, key)).status === 200 ? true : undefined));
+    const start = performance.now();
+    await env.cp.kubectlOk(['delete', 'subscription/greetings-hello', '-n', ns, '--wait=false']);
+    await until('403 after delete', async () => ((await call(`/hello-${ns}/1.0.0`, key)).status === 403 ? true : undefined));
+    expect(performance.now() - start).toBeLessThan(5_000);
+  });
+});
