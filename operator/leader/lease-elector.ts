@@ -49,6 +49,8 @@ export class LeaseElector {
       if (lease.spec?.holderIdentity === this.o.identity) {
         lease.spec.holderIdentity = undefined;
         lease.spec.leaseDurationSeconds = 1;
+        lease.spec.renewTime = microTime(new Date(lease.spec.renewTime ?? this.o.clock()));
+        lease.spec.acquireTime = microTime(new Date(lease.spec.acquireTime ?? this.o.clock()));
         await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
       }
     } catch {
