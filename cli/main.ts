@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerGatewayCommand } from '../gateway/command.ts';
+import { registerCredentialsCommand } from './commands/credentials.ts';
 import { registerDevCommand } from './commands/dev.ts';
 import { registerOperatorCommand } from './commands/operator.ts';
 import { registerPlanCommand } from './commands/plan.ts';
@@ -15,5 +16,6 @@ registerPlanCommand(program);
 registerDevCommand(program);
 registerGatewayCommand(program);
 registerOperatorCommand(program);
+registerCredentialsCommand(program);
 
 await program.parseAsync(process.argv);

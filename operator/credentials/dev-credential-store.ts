@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { objectId, type ApplicationResource, type CredentialView } from '../resources/types.ts';
 import { hashCredential, keyPrefixOf, newConsumerKey, newConsumerSecret, type RandomSource } from './key-format.ts';
 
@@ -26,12 +27,14 @@ export interface IssuedCredential {
  */
 export class DevCredentialStore {
   private readonly file: string;
+  private readonly stateDir: string;
   private readonly random: RandomSource;
   private readonly now: () => Date;
   private credentials: StoredCredential[];
 
   constructor(stateDir: string, options: { random?: RandomSource; now?: () => Date } = {}) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    this.stateDir = stateDir;
     this.file = join(stateDir, 'credentials.json');
     this.random = options.random ?? randomBytes;
     this.now = options.now ?? (() => new Date());
@@ -67,10 +70,40 @@ export class DevCredentialStore {
     }
     if (issued.length || kept.length !== this.credentials.length) this.save(kept);
     this.credentials = kept;
-    return { views: this.views(), issued };
+    return { views: [...this.views(), ...this.broughtViews(applications)], issued };
   }
 
-  views(): CredentialView[] {
+  /**
+   * Bring-your-own keys in dev mode: the Secret a credential names is a file
+   * `<state-dir>/secrets/<namespace>/<name>.yaml` holding the key and secret
+   * fields (what a Kubernetes Secret's stringData would).
+   */
+  private broughtViews(applications: ApplicationResource[]): CredentialView[] {
+    const views: CredentialView[] = [];
+    for (const a of applications) {
+      for (const c of a.spec.credentials) {
+        if (!c.secretRef) continue;
+        const file = join(this.stateDir, 'secrets', a.metadata.namespace, `${c.secretRef.name}.yaml`);
+        if (!existsSync(file)) continue;
+        const data = (parse(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
+        const key = data[c.secretRef.keyField];
+        if (typeof key !== 'string' || !key) continue;
+        const secret = data[c.secretRef.secretField];
+        views.push({
+          application: objectId(a),
+          name: c.name,
+          keyHash: hashCredential(key),
+          ...(typeof secret === 'string' && secret ? { secretHash: hashCredential(secret) } : {}),
+          keyPrefix: keyPrefixOf(key),
+          issuedAt: statSync(file).mtime.toISOString(),
+          secretName: c.secretRef.name,
+        });
+      }
+    }
+    return views;
+  }
+
+  private views(): CredentialView[] {
     return this.credentials.map((c) => ({
       application: c.application,
       name: c.name,
