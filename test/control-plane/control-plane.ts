@@ -76,12 +76,12 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     for (let attempt = 1; ; attempt++) {
       const [etcdPort, peerPort, apiPort] = (await freePorts(3)) as [number, number, number];
       try {
-        const etcd = startChild('etcd', binaries.etcd, etcdArgs(dir, attempt, etcdPort, peerPort), join(dir, 'etcd.log'));
+        const etcd = startChild('etcd', binaries.etcd, etcdArgs(dir, attempt, etcdPort, peerPort), join(dir, 'etcd.log'), dir);
         children.push(etcd);
         await waitUntilReady(etcd, { url: `http://127.0.0.1:${etcdPort}/health` }, readyTimeoutMs);
         etcdReady = since();
         server = `https://127.0.0.1:${apiPort}`;
-        const api = startChild('kube-apiserver', binaries.kubeApiserver, apiserverArgs(dir, pki, etcdPort, apiPort), join(dir, 'kube-apiserver.log'));
+        const api = startChild('kube-apiserver', binaries.kubeApiserver, apiserverArgs(dir, pki, etcdPort, apiPort), join(dir, 'kube-apiserver.log'), dir);
         children.push(api);
         await waitUntilReady(api, { url: `${server}/readyz`, tls }, readyTimeoutMs);
         break;

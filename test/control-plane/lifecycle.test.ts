@@ -63,7 +63,7 @@ describe('control plane lifecycle', () => {
     expect(existsSync(child.served.dir)).toBe(false);
   }, 120_000);
 
-  it('a SIGKILLed test process still takes the servers with it', async () => {
+  it('a SIGKILLed test process still takes the servers and the directory with it', async () => {
     const child = await serveInChild();
     const groups = child.served.processGroups;
     try {
@@ -71,8 +71,8 @@ describe('control plane lifecycle', () => {
       await child.exited;
       // The tether notices within half a second and gives each server 10 s to stop.
       expect(await eventually(() => groups.every((g) => !groupAlive(g.pgid)), 20_000)).toBe(true);
+      expect(existsSync(child.served.dir)).toBe(false);
     } finally {
-      // No exit hook ran, so the directory is ours to remove.
       rmSync(child.served.dir, { recursive: true, force: true });
     }
   }, 120_000);

@@ -19,9 +19,10 @@ export type Child = {
   stop(graceMs?: number): Promise<void>;
 };
 
-export function startChild(name: string, command: string, args: string[], logFile: string): Child {
+/** leftoverDir: removed by the tether if this process dies without cleaning up. */
+export function startChild(name: string, command: string, args: string[], logFile: string, leftoverDir = '-'): Child {
   const fd = openSync(logFile, 'a');
-  const proc = spawn('bash', [tether, String(process.pid), command, ...args], {
+  const proc = spawn('bash', [tether, String(process.pid), leftoverDir, command, ...args], {
     detached: true, // setsid: its own process group, and no SIGINT from our terminal
     stdio: ['ignore', fd, fd],
   });
