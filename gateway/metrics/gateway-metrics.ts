@@ -53,6 +53,18 @@ export class GatewayMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly #tokens = new Counter({
+    name: 'tollgate_token_requests_total',
+    help: 'Token endpoint answers: issued, or the OAuth2 error (throttled: refused after too many failed client authentications).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly #signingKeys = new Counter({
+    name: 'tollgate_signing_key_reloads_total',
+    help: 'Signing key rings offered to the gateway, by result.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
   readonly #ejections = new Counter({
     name: 'tollgate_upstream_ejections_total',
     help: 'Upstream targets taken out of rotation after failing repeatedly.',
@@ -114,6 +126,14 @@ export class GatewayMetrics {
 
   upstreamError(kind: string): void {
     this.#upstreamErrors.labels(kind).inc();
+  }
+
+  tokenRequest(result: string): void {
+    this.#tokens.labels(result).inc();
+  }
+
+  signingKeysOffered(result: 'applied' | 'refused'): void {
+    this.#signingKeys.labels(result).inc();
   }
 
   ejected(): void {

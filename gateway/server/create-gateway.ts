@@ -13,6 +13,7 @@ import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { Forwarder } from '../proxy/forwarder.ts';
 import { AgentCache } from '../proxy/upstream-pool.ts';
 import { validateSnapshot } from '../snapshot/validate.ts';
+import { TokenService } from '../tokens/token-service.ts';
 import { startAdminServer } from './admin-server.ts';
 import { evaluateRequest } from './evaluate-request.ts';
 import type { Exchange } from './exchange.ts';
@@ -46,6 +47,10 @@ export interface GatewayOptions {
   keepAliveTimeoutMs?: number;
   /** Default true: Node's process metrics on /metrics. Off in tests that run many gateways in one process. */
   processMetrics?: boolean;
+  /** The token service's private signing keys (gateway/tokens/signing-keys.ts); without them it issues no tokens. */
+  signingKeys?: unknown;
+  /** Failed client authentications at the token endpoint allowed per minute, per client id and per source address. */
+  tokenFailures?: { perClient: number; perSource: number };
 }
 
 export type ApplyResult = { ok: true; version: string; changed: boolean } | { ok: false; errors: string[] };
@@ -56,6 +61,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   /** Validates, builds, then swaps in atomically; a refused snapshot leaves the current one serving. */
   applySnapshot(candidate: unknown, source?: string): ApplyResult;
+  /** Swaps in a new signing key ring (a rotation); a refused ring leaves the current one signing. */
+  setSigningKeys(candidate: unknown, source?: string): { ok: true } | { ok: false; errors: string[] };
   currentVersion(): string | undefined;
   ready(): boolean;
   /** Graceful: readiness fails, in-flight requests finish, keep-alive clients are told to go. */
@@ -75,6 +82,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   let runtime: RuntimeSnapshot | undefined;
   let draining = false;
+  const tokenService = new TokenService({
+    now,
+    metrics,
+    ...(options.environment ? { environment: options.environment } : {}),
+    ...(options.tokenFailures ? { failuresPerClient: options.tokenFailures.perClient, failuresPerSource: options.tokenFailures.perSource } : {}),
+  });
+  function setSigningKeys(candidate: unknown, source = 'api'): { ok: true } | { ok: false; errors: string[] } {
+    const result = tokenService.setSigningKeys(candidate);
+    if (result.ok) logger.info({ source }, 'signing keys applied');
+    else logger.error({ source, errors: result.errors }, 'signing keys refused; the current ones keep signing');
+    return result;
+  }
+  if (options.signingKeys !== undefined) {
+    const result = setSigningKeys(options.signingKeys, 'options');
+    if (!result.ok) throw new Error(`the signing keys are invalid: ${result.errors.join('; ')}`);
+  }
 
   const forwarder = new Forwarder(
     {
@@ -153,6 +176,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (!current) {
       exchange.code = 'not-ready';
       sendProblem(res, 'not-ready', undefined, exchange.id, { 'retry-after': '1' });
+      return;
+    }
+    const endpoint = tokenService.endpointOf(req, current);
+    if (endpoint) {
+      try {
+        await tokenService.serve(endpoint, req, res, current, exchange);
+      } catch (err) {
+        refuse(err, exchange, (code, detail, headers) => sendProblem(res, code, detail, exchange.id, headers));
+      }
       return;
     }
     let plan;
@@ -292,6 +324,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     adminPort: admin.port,
     metrics,
     applySnapshot,
+    setSigningKeys,
     currentVersion: () => runtime?.version,
     ready: () => runtime !== undefined && !draining,
     close,

@@ -11,6 +11,8 @@ import { DevCredentialStore } from '../credentials/dev-credential-store.ts';
 import { mergeConditions } from '../status/merge-conditions.ts';
 import { formatDiagnostic } from '../loader/diagnostic.ts';
 import { DirectorySource, type SourceUpdate } from '../sources/directory-source.ts';
+import { DevSigningKeys } from '../tokens/dev-signing-keys.ts';
+import { DEFAULT_POLICY, publicKeys, type RotationPolicy } from '../tokens/signing-key-policy.ts';
 import { exampleCurl } from './example-curl.ts';
 
 export interface DevOptions {
@@ -25,11 +27,18 @@ export interface DevOptions {
   print: (line: string) => void;
   logger?: Logger;
   clock?: () => Date;
+  /** Signing key rotation and token lifetime; defaults: DEFAULT_POLICY. */
+  tokenPolicy?: Partial<RotationPolicy>;
+  /** How often to check whether the signing keys are due for rotation; default 60 s. */
+  rotationCheckMs?: number;
 }
 
 export interface DevServer {
   gateway: Gateway;
   credentials: DevCredentialStore;
+  signingKeys: DevSigningKeys;
+  /** Runs the signing key policy now (a rotation with `force`), recompiling if the ring changed. */
+  rotateSigningKeys(options?: { force?: boolean }): void;
   /** The latest compile, for tests and the status file. */
   last(): CompileResult | undefined;
   close(): Promise<void>;
@@ -45,6 +54,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
   mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
   const credentials = new DevCredentialStore(o.stateDir, { now: clock });
+  const signingKeys = new DevSigningKeys(o.stateDir, { ...DEFAULT_POLICY, ...o.tokenPolicy });
   const limitStore = createLimitStore({});
   const gateway = await createGateway({
     proxyPort: o.proxyPort,
@@ -54,12 +64,16 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     ...(o.environment ? { environment: o.environment } : {}),
     limitStore,
     logger,
+    clock: () => clock().getTime(),
   });
   const proxyUrl = `http://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${gateway.proxyPort}`;
   const previous = new Map<string, ObjectStatus['status']>();
   let last: CompileResult | undefined;
+  let lastUpdate: SourceUpdate | undefined;
+  let ring = signingKeys.at(clock()).ring;
 
   const apply = (update: SourceUpdate): void => {
+    lastUpdate = update;
     const { resources } = update;
     // Statuses carry state across compiles (approval trail, whether a subscription was active), as in a cluster.
     for (const list of [resources.apis, resources.products, resources.applications, resources.subscriptions]) {
@@ -70,7 +84,8 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     }
     const { views, issued } = credentials.reconcile(resources.applications);
     resources.credentials = views;
-    const result = compile(resources, { now: clock() });
+    const tokens = { issuer: proxyUrl, audience: 'tollgate', keys: publicKeys(ring) };
+    const result = compile(resources, { now: clock(), tokens });
     last = result;
     for (const d of update.diagnostics.filter((x) => x.severity !== 'note' || x.code === 'KeptLastGood')) o.print(formatDiagnostic(d));
     for (const f of result.findings.filter((x) => x.severity !== 'info')) {
@@ -82,6 +97,8 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       o.print(`gateway refused the snapshot, still serving ${gateway.currentVersion() ?? 'nothing'}: ${applied.errors.join('; ')}`);
       return;
     }
+    // After the snapshot: a key is published before the gateway may sign with it.
+    gateway.setSigningKeys(ring, signingKeys.file);
     // In dev mode the one gateway is in-process: what it applied is programmed.
     for (const s of result.statuses) {
       const key = `${s.kind}/${s.namespace}/${s.name}`;
@@ -102,6 +119,16 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     }
   };
 
+  const rotateSigningKeys = (options: { force?: boolean } = {}): void => {
+    const next = signingKeys.at(clock(), options);
+    if (!next.changed) return;
+    ring = next.ring;
+    o.print(`signing keys now ${ring.keys.map((k) => `${k.kid.slice(0, 8)} (from ${k.activateAt}${k.retireAt ? ` until ${k.retireAt}` : ''})`).join(', ')}`);
+    if (lastUpdate) apply({ ...lastUpdate, changed: [signingKeys.file] });
+  };
+  const rotationTimer = setInterval(rotateSigningKeys, o.rotationCheckMs ?? 60_000);
+  rotationTimer.unref();
+
   const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace });
   apply(source.load());
   await source.watch(apply);
@@ -110,8 +137,11 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   return {
     gateway,
     credentials,
+    signingKeys,
+    rotateSigningKeys,
     last: () => last,
     close: async () => {
+      clearInterval(rotationTimer);
       await source.close();
       await gateway.close();
       await limitStore.close();
