@@ -31,6 +31,7 @@ golden: deps
 
 bench: deps
 	node bench/compile/run.ts
+	node bench/revocation/run.ts
 
 clean:
 	rm -rf node_modules .toolchain .cache
