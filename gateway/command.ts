@@ -4,7 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { createLimitStore } from './limits/create-limit-store.ts';
 import { createGateway } from './server/create-gateway.ts';
-import { startFileSource, type SnapshotSource } from './sources/file-source.ts';
+import { startFileSource, startSigningKeysFile, type SnapshotSource } from './sources/file-source.ts';
 import { startOperatorClient } from './sources/operator-client.ts';
 
 interface GatewayCommandOptions {
@@ -17,6 +17,7 @@ interface GatewayCommandOptions {
   operatorTokenFile?: string;
   replica: string;
   stateDir?: string;
+  signingKeys?: string;
   redis?: string;
   timeZone: string;
   maxBodyBytes: number;
@@ -46,6 +47,7 @@ export function registerGatewayCommand(program: Command): Command {
     .addOption(new Option('--operator-token-file <file>', 'file holding the bearer token for --operator').env('TOLLGATE_OPERATOR_TOKEN_FILE'))
     .addOption(new Option('--replica <name>', 'this replica\'s name in the operator\'s status').env('POD_NAME').default(hostname()))
     .option('--state-dir <dir>', 'keep the last good snapshot here and serve it at start')
+    .addOption(new Option('--signing-keys <file>', 'the token service\'s signing key ring (JSON; in a cluster the operator\'s Secret, mounted), reloaded when it changes; without it /oauth2/token issues nothing').env('TOLLGATE_SIGNING_KEYS_FILE'))
     .addOption(new Option('--redis <url>', 'shared quota store: redis://, rediss:// or redis+cluster://h:p,h:p (default: in memory)').env('TOLLGATE_REDIS_URL'))
     .option('--time-zone <zone>', 'zone that calendar quota windows follow', 'UTC')
     .addOption(new Option('--max-body-bytes <n>', 'largest request body').default(10 * 1024 * 1024).argParser(integer))
@@ -88,6 +90,7 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
   });
   logger.info({ proxyPort: gateway.proxyPort, adminPort: gateway.adminPort, version: gateway.currentVersion() ?? null }, 'gateway listening');
 
+  const signingKeys = options.signingKeys ? await startSigningKeysFile(gateway, options.signingKeys, logger) : undefined;
   let source: SnapshotSource | undefined;
   if (options.snapshot) source = await startFileSource(gateway, options.snapshot, logger);
   if (options.operator) {
@@ -106,6 +109,7 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     await source?.close();
+    await signingKeys?.close();
     await gateway.close();
     await limitStore.close();
     process.exit(0);

@@ -13,7 +13,30 @@ export interface SnapshotSource {
  * replace the file atomically (write elsewhere, rename); a half-written file is
  * refused like any invalid snapshot, and the next change is read again.
  */
-export async function startFileSource(gateway: Pick<Gateway, 'applySnapshot' | 'metrics'>, file: string, logger: Logger): Promise<SnapshotSource> {
+export function startFileSource(gateway: Pick<Gateway, 'applySnapshot' | 'metrics'>, file: string, logger: Logger): Promise<SnapshotSource> {
+  return watchJsonFile(file, 'snapshot', logger, {
+    apply: (value, absolute) => void gateway.applySnapshot(value, absolute),
+    notJson: () => gateway.metrics.snapshotOffered('refused'),
+  });
+}
+
+/**
+ * The token service's signing keys from a file (in a cluster: the operator's
+ * Secret, mounted; the kubelet swaps it atomically on rotation).
+ */
+export function startSigningKeysFile(gateway: Pick<Gateway, 'setSigningKeys' | 'metrics'>, file: string, logger: Logger): Promise<SnapshotSource> {
+  return watchJsonFile(file, 'signing keys', logger, {
+    apply: (value, absolute) => void gateway.setSigningKeys(value, absolute),
+    notJson: () => gateway.metrics.signingKeysOffered('refused'),
+  });
+}
+
+async function watchJsonFile(
+  file: string,
+  what: string,
+  logger: Logger,
+  on: { apply: (value: unknown, absolute: string) => void; notJson: () => void },
+): Promise<SnapshotSource> {
   const absolute = path.resolve(file);
   let timer: NodeJS.Timeout | undefined;
   let reading = Promise.resolve();
@@ -23,18 +46,18 @@ export async function startFileSource(gateway: Pick<Gateway, 'applySnapshot' | '
     try {
       text = await readFile(absolute, 'utf8');
     } catch (err) {
-      logger.error({ err, file: absolute }, 'cannot read the snapshot file; the current snapshot keeps serving');
+      logger.error({ err, file: absolute }, `cannot read the ${what} file; the current ${what} stay in use`);
       return;
     }
-    let candidate: unknown;
+    let value: unknown;
     try {
-      candidate = JSON.parse(text);
+      value = JSON.parse(text);
     } catch (err) {
-      gateway.metrics.snapshotOffered('refused');
-      logger.error({ err, file: absolute }, 'the snapshot file is not JSON; the current snapshot keeps serving');
+      on.notJson();
+      logger.error({ err, file: absolute }, `the ${what} file is not JSON; the current ${what} stay in use`);
       return;
     }
-    gateway.applySnapshot(candidate, absolute);
+    on.apply(value, absolute);
   };
   // Editors and `cp` produce several events per save: read once they settle.
   const schedule = (): void => {
@@ -45,10 +68,11 @@ export async function startFileSource(gateway: Pick<Gateway, 'applySnapshot' | '
   };
 
   await load();
-  const watcher = watch(absolute, { ignoreInitial: true, atomic: true });
-  watcher.on('add', schedule);
-  watcher.on('change', schedule);
-  watcher.on('error', (err) => logger.error({ err, file: absolute }, 'watching the snapshot file failed'));
+  // The directory, not the file: a mounted Secret or ConfigMap changes by swapping
+  // the `..data` symlink beside it, which no event on the file itself reports.
+  const watcher = watch(path.dirname(absolute), { ignoreInitial: true, atomic: true, depth: 0 });
+  watcher.on('all', schedule);
+  watcher.on('error', (err) => logger.error({ err, file: absolute }, `watching the ${what} file failed`));
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   return {
     async close() {
