@@ -95,26 +95,43 @@ export function planSecrets(applications: ApplicationResource[], secrets: V1Secr
   return { create, remove };
 }
 
+export interface SecretPlanResult {
+  created: string[];
+  removed: string[];
+  /**
+   * Writes refused for other reasons, typically 403 in a namespace that has not
+   * granted the operator Secret rights (config/rbac/tenant). They do not stop the
+   * rest of the plan: one namespace must not hold up every other's credentials.
+   */
+  failed: Array<{ secret: string; action: 'create' | 'delete'; code?: number; error: string }>;
+}
+
 /** Applies a plan; AlreadyExists and NotFound mean another writer got there first, which is fine. */
-export async function applySecretPlan(core: CoreV1Api, plan: SecretPlan, now: Date): Promise<{ created: string[]; removed: string[] }> {
-  const created: string[] = [];
-  const removed: string[] = [];
+export async function applySecretPlan(core: CoreV1Api, plan: SecretPlan, now: Date): Promise<SecretPlanResult> {
+  const result: SecretPlanResult = { created: [], removed: [], failed: [] };
+  const fail = (secret: string, action: 'create' | 'delete', e: unknown) => {
+    const code = (e as { code?: number }).code;
+    // The message is the API server's Status text; the request body (the key) is never part of it.
+    result.failed.push({ secret, action, ...(code ? { code } : {}), error: String((e as Error).message ?? e).slice(0, 300) });
+  };
   for (const { app, credential } of plan.create) {
     const body = newCredentialSecret(app, credential, now);
+    const id = `${app.metadata.namespace}/${body.metadata!.name}`;
     try {
       await core.createNamespacedSecret({ namespace: app.metadata.namespace, body });
-      created.push(`${app.metadata.namespace}/${body.metadata!.name}`);
+      result.created.push(id);
     } catch (e) {
-      if ((e as { code?: number }).code !== 409) throw e;
+      if ((e as { code?: number }).code !== 409) fail(id, 'create', e);
     }
   }
   for (const s of plan.remove) {
+    const id = `${s.metadata!.namespace}/${s.metadata!.name}`;
     try {
       await core.deleteNamespacedSecret({ namespace: s.metadata!.namespace!, name: s.metadata!.name! });
-      removed.push(`${s.metadata!.namespace}/${s.metadata!.name}`);
+      result.removed.push(id);
     } catch (e) {
-      if ((e as { code?: number }).code !== 404) throw e;
+      if ((e as { code?: number }).code !== 404) fail(id, 'delete', e);
     }
   }
-  return { created, removed };
+  return result;
 }

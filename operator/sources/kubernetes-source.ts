@@ -108,7 +108,14 @@ export class KubernetesSource {
           name: `secrets/${ns}`,
           logger: this.o.logger,
           onChange: this.o.onChange,
-          ...(this.o.onHealth ? { onHealth: this.o.onHealth } : {}),
+          // A watch that comes up (or back) with nothing in it emits no event, yet
+          // it changes what the operator may do: in a namespace that only now
+          // granted Secret rights (config/rbac/tenant), the missing credentials
+          // can at last be created. So coming up counts as a change.
+          onHealth: (name, healthy) => {
+            this.o.onHealth?.(name, healthy);
+            if (healthy) this.o.onChange();
+          },
         }, CREDENTIAL_LABEL),
       );
     }

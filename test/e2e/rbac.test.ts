@@ -1,0 +1,247 @@
+// The operator with exactly the rights in config/rbac, not as admin: a real
+// ServiceAccount token against the real kube-apiserver. Proves the rights
+// suffice (Secret, statuses, 200 through a gateway) and that they stop there.
+//
+// Secrets are the design choice worth reading config/rbac for: RBAC cannot
+// restrict list/watch by label, so the credential rights are a ClusterRole bound
+// per namespace (config/rbac/tenant) rather than cluster-wide. The operator
+// cannot read a Secret in any namespace that did not opt in, kube-system
+// included; inside an opted-in namespace it can list them all (asserted below,
+// so that the limit stays visible).
+import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startExampleBackend } from '../../examples/backend/server.ts';
+import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
+import { createGateway, type Gateway } from '../../gateway/server/create-gateway.ts';
+import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
+import type { SnapshotSource } from '../../gateway/sources/file-source.ts';
+import { runOperator, type Operator } from '../../operator/run-operator.ts';
+import { useControlPlane } from '../control-plane/vitest-hooks.ts';
+import { operatorKubeconfig, type OperatorIdentity } from './operator-identity.ts';
+
+const env = useControlPlane();
+const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
+let identity: OperatorIdentity;
+let backend: Server;
+let operator: Operator;
+let gateway: Gateway;
+let client: SnapshotSource;
+let upstream: string;
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const start = performance.now();
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value !== undefined) return value;
+    } catch (e) {
+      lastError = e;
+    }
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+beforeAll(async () => {
+  identity = await operatorKubeconfig(env.cp);
+  backend = await startExampleBackend(0);
+  upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
+  operator = await runOperator({
+    kubeconfig: identity.path,
+    publisherPort: 0,
+    adminPort: 0,
+    host: '127.0.0.1',
+    leaseNamespace: identity.namespace,
+    holdOffMs: 30,
+    leaseRetryMs: 500,
+    logger,
+  });
+  gateway = await createGateway({ proxyPort: 0, adminPort: 0, host: '127.0.0.1', limitStore: createLimitStore({}), logger, processMetrics: false });
+  client = startOperatorClient(gateway, { url: `http://127.0.0.1:${operator.publisher.port}`, replica: 'gw-0', waitSeconds: 5, logger });
+}, 60_000);
+
+afterAll(async () => {
+  await client?.close();
+  await gateway?.close();
+  await operator?.close();
+  backend?.close();
+});
+
+const objects = (ns: string) => `
+apiVersion: tollgate.dev/v1alpha1
+kind: API
+metadata: { name: hello, namespace: ${ns} }
+spec:
+  context: /hello-${ns}
+  version: 1.0.0
+  upstream: { urls: ["${upstream}"] }
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: APIProduct
+metadata: { name: hello, namespace: ${ns} }
+spec:
+  operations: [{ api: hello, paths: [/] }]
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: Application
+metadata: { name: greetings, namespace: ${ns} }
+spec:
+  owner: { email: dev@example.com }
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: Subscription
+metadata: { name: greetings-hello, namespace: ${ns} }
+spec:
+  application: greetings
+  product: { name: hello }
+`;
+
+/** The generated key, read as admin (the test's view, not the operator's). */
+async function keyOf(ns: string, timeoutMs?: number): Promise<string> {
+  return until(
+    `the credential Secret in ${ns}`,
+    async () => {
+      const r = await env.cp.kubectl(['get', 'secret', 'greetings.default', '-n', ns, '-o', 'jsonpath={.data.consumerKey}']);
+      return r.code === 0 && r.stdout ? Buffer.from(r.stdout, 'base64').toString() : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+const call = (path: string, key: string) => fetch(`http://127.0.0.1:${gateway.proxyPort}${path}`, { headers: { apikey: key } });
+
+async function condition(ns: string, resource: string, type: string): Promise<{ status?: string; reason?: string }> {
+  const out = await env.cp.kubectlOk(['get', resource, '-n', ns, '-o', `jsonpath={.status.conditions[?(@.type=="${type}")]}`]);
+  return out ? JSON.parse(out) : {};
+}
+
+/** `kubectl auth can-i` as the operator: exit 0 is yes, 1 is no. */
+async function can(...args: string[]): Promise<boolean> {
+  const r = await identity.kubectl(['auth', 'can-i', ...args]);
+  if (r.code > 1) throw new Error(`kubectl auth can-i ${args.join(' ')}: ${r.stderr}`);
+  return r.code === 0;
+}
+
+describe('operator RBAC (config/rbac)', () => {
+  it('suffices: as its ServiceAccount the operator leads, generates the Secret, writes Accepted and Programmed, and the gateway answers 200', async () => {
+    const ns = env.namespace;
+    await identity.grant(ns);
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns) });
+    const key = await keyOf(ns);
+    expect(key).toMatch(/^tg_/);
+    await until('200 through the gateway', async () => ((await call(`/hello-${ns}/1.0.0`, key)).status === 200 ? true : undefined));
+    for (const resource of ['api/hello', 'apiproduct/hello', 'application/greetings', 'subscription/greetings-hello']) {
+      await until(`${resource} Programmed`, async () => ((await condition(ns, resource, 'Programmed')).status === 'True' ? true : undefined));
+      expect((await condition(ns, resource, 'Accepted')).status).toBe('True');
+    }
+    expect(operator.isLeader()).toBe(true);
+    const holder = await env.cp.kubectlOk(['get', 'lease', 'tollgate-operator', '-n', identity.namespace, '-o', 'jsonpath={.spec.holderIdentity}']);
+    expect(holder).not.toBe('');
+    // The whole run went through the token: no watch was refused on the way.
+    const metrics = await (await fetch(`http://127.0.0.1:${operator.adminPort}/metrics`)).text();
+    expect(metrics).not.toMatch(/tollgate_operator_watch_up\{[^}]*\} 0/);
+    expect(metrics).toMatch(/tollgate_operator_status_writes_total\{result="failed"\} 0/);
+  });
+
+  it('stops there: no Secret outside the namespaces that granted it, no spec writes, no other kinds, no other Leases', async () => {
+    const granted = env.namespace;
+    await identity.grant(granted);
+    const other = await env.cp.newNamespace('unrelated');
+    for (const ns of [granted, other, 'kube-system']) {
+      await env.cp.kubectlOk(['create', 'secret', 'generic', 'db-password', '-n', ns, '--from-literal=password=hunter2']);
+    }
+    await env.cp.kubectlOk(['create', 'configmap', 'settings', '-n', other, '--from-literal=a=b']);
+
+    // A real read, refused by the API server, of Secrets the operator has no business with.
+    for (const ns of [other, 'kube-system']) {
+      const get = await identity.kubectl(['get', 'secret', 'db-password', '-n', ns, '-o', 'yaml']);
+      expect(get.code).not.toBe(0);
+      expect(get.stderr).toMatch(/Forbidden.*cannot get resource "secrets".*in the namespace/);
+      expect(get.stdout).not.toContain('aHVudGVyMg'); // base64 of the password
+      const list = await identity.kubectl(['get', 'secrets', '-n', ns]);
+      expect(list.code).not.toBe(0);
+      expect(list.stderr).toMatch(/Forbidden.*cannot list resource "secrets"/);
+    }
+    const all = await identity.kubectl(['get', 'secrets', '--all-namespaces']);
+    expect(all.code).not.toBe(0);
+    expect(all.stderr).toMatch(/Forbidden/);
+    expect(await can('watch', 'secrets', '--all-namespaces')).toBe(false);
+
+    // In a namespace that opted in: only what applySecretPlan and the informer use.
+    expect(await can('create', 'secrets', '-n', granted)).toBe(true);
+    expect(await can('delete', 'secrets', '-n', granted)).toBe(true);
+    expect(await can('watch', 'secrets', '-n', granted)).toBe(true);
+    expect(await can('get', 'secrets', '-n', granted)).toBe(false);
+    expect(await can('update', 'secrets', '-n', granted)).toBe(false);
+    expect(await can('patch', 'secrets', '-n', granted)).toBe(false);
+    // The known limit: list cannot be narrowed to the tollgate.dev/credential label.
+    expect(await can('list', 'secrets', '-n', granted)).toBe(true);
+
+    // Tollgate objects: read everywhere, status only.
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(other) });
+    expect(await can('list', 'apis.tollgate.dev', '--all-namespaces')).toBe(true);
+    expect(await can('patch', 'subscriptions.tollgate.dev', '--subresource=status', '-n', other)).toBe(true);
+    for (const verb of ['create', 'update', 'patch', 'delete']) {
+      for (const kind of ['apis', 'apiproducts', 'applications', 'subscriptions']) {
+        expect(await can(verb, `${kind}.tollgate.dev`, '-n', other), `${verb} ${kind}`).toBe(false);
+      }
+    }
+    // A real spec write, sent as the operator would send it (kubectl patch would stop at its GET).
+    const kc = new KubeConfig();
+    kc.loadFromFile(identity.path);
+    const specWrite = kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
+      { group: 'tollgate.dev', version: 'v1alpha1', namespace: other, plural: 'subscriptions', name: 'greetings-hello', body: { spec: { state: 'Revoked' } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await expect(specWrite).rejects.toMatchObject({ code: 403 });
+    expect(await env.cp.kubectlOk(['get', 'subscription/greetings-hello', '-n', other, '-o', 'jsonpath={.spec.state}'])).toBe('Active');
+
+    // Nothing else: a ConfigMap, workloads, namespaces, RBAC itself.
+    const cm = await identity.kubectl(['get', 'configmap', 'settings', '-n', other]);
+    expect(cm.code).not.toBe(0);
+    expect(cm.stderr).toMatch(/Forbidden/);
+    expect(await can('list', 'deployments.apps', '--all-namespaces')).toBe(false);
+    expect(await can('create', 'pods', '-n', other)).toBe(false);
+    expect(await can('list', 'namespaces')).toBe(false);
+    expect(await can('create', 'rolebindings.rbac.authorization.k8s.io', '-n', other)).toBe(false);
+    expect(await can('escalate', 'clusterroles.rbac.authorization.k8s.io')).toBe(false);
+    expect(await can('create', 'serviceaccounts/token', '-n', identity.namespace)).toBe(false);
+
+    // Leader election: its own Lease, in its own namespace.
+    expect(await can('update', 'leases.coordination.k8s.io/tollgate-operator', '-n', identity.namespace)).toBe(true);
+    expect(await can('update', 'leases.coordination.k8s.io/kube-scheduler', '-n', identity.namespace)).toBe(false);
+    expect(await can('create', 'leases.coordination.k8s.io', '-n', 'kube-system')).toBe(false);
+    expect(await can('delete', 'leases.coordination.k8s.io/tollgate-operator', '-n', identity.namespace)).toBe(false);
+    expect(await can('list', 'leases.coordination.k8s.io', '-n', identity.namespace)).toBe(false);
+
+    // Events for what users must notice, in any namespace; never read back.
+    expect(await can('create', 'events.events.k8s.io', '-n', other)).toBe(true);
+    expect(await can('create', 'events', '-n', other)).toBe(true);
+    expect(await can('list', 'events', '-n', other)).toBe(false);
+  });
+
+  it('a namespace that has not granted Secret rights gets no keys, holds up no other namespace, and recovers once granted', async () => {
+    const granted = env.namespace;
+    await identity.grant(granted);
+    const late = await env.cp.newNamespace('late');
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(late) });
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(granted) });
+
+    const key = await keyOf(granted);
+    await until('200 in the granted namespace', async () => ((await call(`/hello-${granted}/1.0.0`, key)).status === 200 ? true : undefined));
+    const pending = await until('a Pending credential in the namespace without rights', async () => {
+      const out = await env.cp.kubectlOk(['get', 'application/greetings', '-n', late, '-o', 'jsonpath={.status.credentials[0].state}']);
+      return out || undefined;
+    });
+    expect(pending).toBe('Pending');
+    expect((await env.cp.kubectl(['get', 'secret', 'greetings.default', '-n', late])).code).not.toBe(0);
+
+    // The operator's Secret watch there retries with backoff (at most 10 s), so no restart is needed.
+    await identity.grant(late);
+    const lateKey = await keyOf(late, 30_000);
+    await until('200 once granted', async () => ((await call(`/hello-${late}/1.0.0`, lateKey)).status === 200 ? true : undefined));
+  }, 60_000);
+});
