@@ -116,6 +116,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       o.print(`  consumer secret: ${c.consumerSecret}`);
       const curl = exampleCurl(result.snapshot, c.application, c.consumerKey, proxyUrl);
       if (curl) o.print(`  try: ${curl}`);
+      o.print(`  token: curl -u '${c.consumerKey}:${c.consumerSecret}' -d grant_type=client_credentials ${proxyUrl}/oauth2/token`);
     }
   };
 
