@@ -118,6 +118,8 @@ const errorRows: ErrorRow[] = [
     doc: api('dup-key', `  context: /dup\n  version: v1\n  version: v2\n${UPSTREAM}`),
     code: 'YamlSyntax',
     at: 'version: v2',
+    object: { kind: 'API', namespace: 'team', name: 'dup-key' },
+    field: 'spec.version',
     message: /unique/,
   },
   {
@@ -595,10 +597,7 @@ spec:
   });
 });
 
-// Behaviour this file believes is right and the loader does not (yet) have:
-// `it.fails` passes while the loader is wrong and fails once it is fixed, so
-// whoever fixes it turns these into plain `it`.
-describe('loadPaths: known gaps (reported)', () => {
+describe('loadPaths: empty documents and duplicate keys', () => {
   it('empty documents (`---` twice, a trailing `---`, only a comment) are skipped without a note, as kubectl does', () => {
     const dir = tree({ 'empty.yaml': `---\n${BEFORE}---\n---\n# nothing here\n---\n${AFTER}---\n` });
     const { resources, diagnostics } = loadPaths([dir]);
@@ -606,7 +605,7 @@ describe('loadPaths: known gaps (reported)', () => {
     expect(diagnostics).toEqual([]);
   });
 
-  it.fails('a duplicate YAML key names the object and the field, like every other error', () => {
+  it('a duplicate YAML key names the object and the field, like every other error', () => {
     const doc = api('dup-key', `  context: /dup\n  version: v1\n  version: v2\n${UPSTREAM}`);
     const dir = tree({ 'dup.yaml': doc });
     const { diagnostics } = loadPaths([dir]);

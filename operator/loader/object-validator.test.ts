@@ -366,10 +366,7 @@ describe('validateObject: the returned object', () => {
   });
 });
 
-// Behaviour this file believes is right and the validator does not (yet) have:
-// `it.fails` passes while the validator is wrong and fails once it is fixed,
-// so whoever fixes it turns these into plain `it`.
-describe('validateObject: known gaps (reported)', () => {
+describe('validateObject: kind and metadata', () => {
   it('a missing kind is reported as a required field, not as "unknown kind undefined"', () => {
     const { problems } = validateObject({ apiVersion: V, metadata: { name: 'x' }, spec: {} }, 'default');
     expect(problems).toEqual([{ code: 'SchemaViolation', path: ['kind'], message: 'Required value' }]);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Node, type Pair } from 'yaml';
-import type { Diagnostic } from './diagnostic.ts';
+import { fieldPath, type Diagnostic } from './diagnostic.ts';
 
 /** One YAML document of a file, with a way back from a field path to its line. */
 export interface YamlDocument {
@@ -41,8 +41,11 @@ export function parseYamlDocuments(file: string, text: string): { documents: Yam
   parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true }).forEach((doc, index) => {
     if (!('contents' in doc)) return;
     if (doc.errors.length) {
+      const object = objectOf(doc);
       for (const e of doc.errors) {
         const pos = lineCounter.linePos(e.pos[0]);
+        // A duplicate key leaves a well-formed tree: say which object and field, like any other error.
+        const path = e.code === 'DUPLICATE_KEY' ? pathAt(doc.contents as Node | null, e.pos[0], []) : undefined;
         diagnostics.push({
           severity: 'error',
           code: 'YamlSyntax',
@@ -50,6 +53,7 @@ export function parseYamlDocuments(file: string, text: string): { documents: Yam
           file,
           line: pos.line,
           column: pos.col,
+          ...(object && path ? { object, field: fieldPath(path) } : {}),
         });
       }
       return;
@@ -85,4 +89,44 @@ function locate(doc: Document, lc: LineCounter, path: ReadonlyArray<string | num
   }
   const pos = lc.linePos(offset);
   return { line: pos.line, column: pos.col };
+}
+
+/** kind, namespace and name of a document that has errors, when its tree still says them. */
+function objectOf(doc: Document): Diagnostic['object'] | undefined {
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  const { kind, metadata } = value as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
+  if (typeof kind !== 'string') return undefined;
+  return {
+    kind,
+    ...(typeof metadata?.namespace === 'string' ? { namespace: metadata.namespace } : {}),
+    ...(typeof metadata?.name === 'string' ? { name: metadata.name } : {}),
+  };
+}
+
+/** The field path of the map key or sequence item that starts at `offset`. */
+function pathAt(node: Node | null, offset: number, path: Array<string | number>): Array<string | number> | undefined {
+  if (!node) return undefined;
+  const items = (node as { items?: unknown[] }).items;
+  if (!Array.isArray(items)) return undefined;
+  for (const [i, item] of items.entries()) {
+    if (isMap(node)) {
+      const pair = item as Pair;
+      const key = pair.key as Node | null;
+      if (!isScalar(key)) continue;
+      const step = String(key.value);
+      if (key.range?.[0] === offset) return [...path, step];
+      const value = pair.value as Node | null;
+      if (value?.range && value.range[0] <= offset && offset < value.range[2]) return pathAt(value, offset, [...path, step]);
+    } else {
+      const child = item as Node | null;
+      if (child?.range && child.range[0] <= offset && offset < child.range[2]) return pathAt(child, offset, [...path, i]);
+    }
+  }
+  return undefined;
 }
