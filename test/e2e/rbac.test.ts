@@ -118,6 +118,17 @@ async function condition(ns: string, resource: string, type: string): Promise<{ 
   return out ? JSON.parse(out) : {};
 }
 
+/** fn over items, at most `limit` at a time (each is a kubectl process), results in order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!);
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  return results;
+}
+
 /** `kubectl auth can-i` as the operator: exit 0 is yes, 1 is no. */
 async function can(...args: string[]): Promise<boolean> {
   const r = await identity.kubectl(['auth', 'can-i', ...args]);
@@ -154,6 +165,8 @@ describe('operator RBAC (config/rbac)', () => {
       await env.cp.kubectlOk(['create', 'secret', 'generic', 'db-password', '-n', ns, '--from-literal=password=hunter2']);
     }
     await env.cp.kubectlOk(['create', 'configmap', 'settings', '-n', other, '--from-literal=a=b']);
+    // `kubectl auth can-i` questions and the expected answers, asked together at the end.
+    const rights: Array<[string[], boolean]> = [];
 
     // A real read, refused by the API server, of Secrets the operator has no business with.
     for (const ns of [other, 'kube-system']) {
@@ -168,25 +181,33 @@ describe('operator RBAC (config/rbac)', () => {
     const all = await identity.kubectl(['get', 'secrets', '--all-namespaces']);
     expect(all.code).not.toBe(0);
     expect(all.stderr).toMatch(/Forbidden/);
-    expect(await can('watch', 'secrets', '--all-namespaces')).toBe(false);
+    rights.push([['watch', 'secrets', '--all-namespaces'], false]);
 
     // In a namespace that opted in: only what applySecretPlan and the informer use.
-    expect(await can('create', 'secrets', '-n', granted)).toBe(true);
-    expect(await can('delete', 'secrets', '-n', granted)).toBe(true);
-    expect(await can('watch', 'secrets', '-n', granted)).toBe(true);
-    expect(await can('get', 'secrets', '-n', granted)).toBe(false);
-    expect(await can('update', 'secrets', '-n', granted)).toBe(false);
-    expect(await can('patch', 'secrets', '-n', granted)).toBe(false);
+    rights.push([['create', 'secrets', '-n', granted], true]);
+    rights.push([['delete', 'secrets', '-n', granted], true]);
+    rights.push([['watch', 'secrets', '-n', granted], true]);
+    rights.push([['get', 'secrets', '-n', granted], false]);
+    rights.push([['update', 'secrets', '-n', granted], false]);
+    rights.push([['patch', 'secrets', '-n', granted], false]);
     // The known limit: list cannot be narrowed to the tollgate.dev/credential label.
-    expect(await can('list', 'secrets', '-n', granted)).toBe(true);
+    rights.push([['list', 'secrets', '-n', granted], true]);
+
+    // Its own namespace: the signing-keys Secret by name, nothing else there.
+    const own = identity.namespace;
+    rights.push([['get', 'secrets/tollgate-signing-keys', '-n', own], true]);
+    rights.push([['update', 'secrets/tollgate-signing-keys', '-n', own], true]);
+    rights.push([['get', 'secrets/db-password', '-n', own], false]);
+    rights.push([['list', 'secrets', '-n', own], false]);
+    rights.push([['delete', 'secrets/tollgate-signing-keys', '-n', own], false]);
 
     // Tollgate objects: read everywhere, status only.
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(other) });
-    expect(await can('list', 'apis.tollgate.dev', '--all-namespaces')).toBe(true);
-    expect(await can('patch', 'subscriptions.tollgate.dev', '--subresource=status', '-n', other)).toBe(true);
+    rights.push([['list', 'apis.tollgate.dev', '--all-namespaces'], true]);
+    rights.push([['patch', 'subscriptions.tollgate.dev', '--subresource=status', '-n', other], true]);
     for (const verb of ['create', 'update', 'patch', 'delete']) {
       for (const kind of ['apis', 'apiproducts', 'applications', 'subscriptions']) {
-        expect(await can(verb, `${kind}.tollgate.dev`, '-n', other), `${verb} ${kind}`).toBe(false);
+        rights.push([[verb, `${kind}.tollgate.dev`, '-n', other], false]);
       }
     }
     // A real spec write, sent as the operator would send it (kubectl patch would stop at its GET).
@@ -203,25 +224,29 @@ describe('operator RBAC (config/rbac)', () => {
     const cm = await identity.kubectl(['get', 'configmap', 'settings', '-n', other]);
     expect(cm.code).not.toBe(0);
     expect(cm.stderr).toMatch(/Forbidden/);
-    expect(await can('list', 'deployments.apps', '--all-namespaces')).toBe(false);
-    expect(await can('create', 'pods', '-n', other)).toBe(false);
-    expect(await can('list', 'namespaces')).toBe(false);
-    expect(await can('create', 'rolebindings.rbac.authorization.k8s.io', '-n', other)).toBe(false);
-    expect(await can('escalate', 'clusterroles.rbac.authorization.k8s.io')).toBe(false);
-    expect(await can('create', 'serviceaccounts/token', '-n', identity.namespace)).toBe(false);
+    rights.push([['list', 'deployments.apps', '--all-namespaces'], false]);
+    rights.push([['create', 'pods', '-n', other], false]);
+    rights.push([['list', 'namespaces'], false]);
+    rights.push([['create', 'rolebindings.rbac.authorization.k8s.io', '-n', other], false]);
+    rights.push([['escalate', 'clusterroles.rbac.authorization.k8s.io'], false]);
+    rights.push([['create', 'serviceaccounts/token', '-n', identity.namespace], false]);
 
     // Leader election: its own Lease, in its own namespace.
-    expect(await can('update', 'leases.coordination.k8s.io/tollgate-operator', '-n', identity.namespace)).toBe(true);
-    expect(await can('update', 'leases.coordination.k8s.io/kube-scheduler', '-n', identity.namespace)).toBe(false);
-    expect(await can('create', 'leases.coordination.k8s.io', '-n', 'kube-system')).toBe(false);
-    expect(await can('delete', 'leases.coordination.k8s.io/tollgate-operator', '-n', identity.namespace)).toBe(false);
-    expect(await can('list', 'leases.coordination.k8s.io', '-n', identity.namespace)).toBe(false);
+    rights.push([['update', 'leases.coordination.k8s.io/tollgate-operator', '-n', identity.namespace], true]);
+    rights.push([['update', 'leases.coordination.k8s.io/kube-scheduler', '-n', identity.namespace], false]);
+    rights.push([['create', 'leases.coordination.k8s.io', '-n', 'kube-system'], false]);
+    rights.push([['delete', 'leases.coordination.k8s.io/tollgate-operator', '-n', identity.namespace], false]);
+    rights.push([['list', 'leases.coordination.k8s.io', '-n', identity.namespace], false]);
 
     // Events for what users must notice, in any namespace; never read back.
-    expect(await can('create', 'events.events.k8s.io', '-n', other)).toBe(true);
-    expect(await can('create', 'events', '-n', other)).toBe(true);
-    expect(await can('list', 'events', '-n', other)).toBe(false);
-  });
+    rights.push([['create', 'events.events.k8s.io', '-n', other], true]);
+    rights.push([['create', 'events', '-n', other], true]);
+    rights.push([['list', 'events', '-n', other], false]);
+
+    const answers = await mapLimit(rights, 4, ([args]) => can(...args));
+    const show = (answer: (i: number) => boolean) => Object.fromEntries(rights.map(([args], i) => [args.join(' '), answer(i)]));
+    expect(show((i) => answers[i]!)).toEqual(show((i) => rights[i]![1]));
+  }, 60_000);
 
   it('a namespace that has not granted Secret rights gets no keys, holds up no other namespace, and recovers once granted', async () => {
     const granted = env.namespace;
