@@ -22,7 +22,12 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 
 /** Access tokens of the built-in token service: RFC 9068 profile, see gateway/snapshot/PROTOCOL.md. */
 export function builtInVerifier(tokens: TokenIssuer): IssuerVerifier {
-  const keys = createLocalJWKSet({ keys: tokens.keys as never });
+  const published = createLocalJWKSet({ keys: tokens.keys as never });
+  // The header's `kid` must name a published key: without this, jose would use the only key of the token's type.
+  const keys: JWTVerifyGetKey = (header, token) => {
+    if (typeof header.kid !== 'string') throw new errors.JWKSNoMatchingKey('the token header names no key (kid)');
+    return published(header, token);
+  };
   const algorithms = [...new Set(tokens.keys.map(algorithmOf).filter((a): a is string => a !== undefined))];
   return {
     issuer: tokens.issuer,
