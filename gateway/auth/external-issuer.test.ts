@@ -299,7 +299,7 @@ describe('an API accepting an external issuer', () => {
     expect(upstream.seen).toHaveLength(4);
   });
 
-  it('recovers when the key set server is down at first and comes up later', async () => {
+  it('answers 503 while the key set server is down, and recovers when it comes up', async () => {
     // A port with nothing listening on it: connection refused.
     const probe = http.createServer(jwksHandler);
     probe.listen(0, '127.0.0.1');
@@ -310,8 +310,8 @@ describe('an API accepting an external issuer', () => {
     const applied = gw.applySnapshot(snapshot('/late', (b) => (b.apis[0]!.auth.issuers[0]!.jwksUri = `http://127.0.0.1:${port}/late`)));
     expect(applied.ok).toBe(true);
 
-    expectProblem(await call(token()), 401, 'credentials-invalid');
-    expectProblem(await call(token()), 401, 'credentials-invalid');
+    expectProblem(await call(token()), 503, 'issuer-unavailable');
+    expectProblem(await call(token()), 503, 'issuer-unavailable');
     expect(upstream.seen).toEqual([]);
 
     const late = http.createServer(jwksHandler);
@@ -327,11 +327,11 @@ describe('an API accepting an external issuer', () => {
     }
   });
 
-  it('recovers when the key set server answers errors at first', async () => {
+  it('answers 503 while the key set server answers errors, and recovers', async () => {
     const set = keySet('/flaky', [idp1.jwk], 503);
     apply('/flaky');
-    expectProblem(await call(token()), 401, 'credentials-invalid');
-    expectProblem(await call(token()), 401, 'credentials-invalid');
+    expectProblem(await call(token()), 503, 'issuer-unavailable');
+    expectProblem(await call(token()), 503, 'issuer-unavailable');
     expect(set.fetches).toBeGreaterThanOrEqual(1);
     expect(upstream.seen).toEqual([]);
     set.status = 200;

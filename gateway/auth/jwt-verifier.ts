@@ -74,7 +74,17 @@ export class RemoteKeySets {
 }
 
 export function externalVerifier(config: JwtIssuer, keySets: RemoteKeySets): IssuerVerifier {
-  const keys = keySets.get(config.jwksUri);
+  const remote = keySets.get(config.jwksUri);
+  // An identity provider that cannot be reached is an outage, not a bad credential:
+  // 503, so clients retry instead of throwing their token away.
+  const keys: JWTVerifyGetKey = async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (err) {
+      if (keySetUnavailable(err)) throw new GatewayError('issuer-unavailable', `the key set of ${config.issuer} cannot be fetched`, { cause: err, headers: { 'retry-after': '5' } });
+      throw err;
+    }
+  };
   return {
     issuer: config.issuer,
     async verify(token, now) {
@@ -130,4 +140,11 @@ function algorithmOf(jwk: Record<string, unknown>): string | undefined {
   if (jwk.kty === 'RSA') return 'RS256';
   if (jwk.kty === 'EC') return ({ 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' } as Record<string, string>)[String(jwk.crv)];
   return undefined;
+}
+
+/** A failure to get the key set (network, timeout, non-200, not JSON), as opposed to a key set without a matching key. */
+function keySetUnavailable(err: unknown): boolean {
+  if (err instanceof errors.JWKSTimeout) return true;
+  if (err instanceof TypeError) return true; // fetch's network failures
+  return err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set HTTP response/.test(err.message);
 }

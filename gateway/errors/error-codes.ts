@@ -31,6 +31,7 @@ export const ERRORS = {
   'not-ready': { status: 503, title: 'The gateway has no configuration yet' },
   'limits-unavailable': { status: 503, title: 'The quota store cannot be reached' },
   'upstream-unavailable': { status: 503, title: 'No upstream accepted the connection' },
+  'issuer-unavailable': { status: 503, title: 'The token issuer\'s keys cannot be fetched' },
   'upstream-timeout': { status: 504, title: 'The upstream did not answer in time' },
   'bad-request': { status: 400, title: 'The request is malformed' },
 } as const satisfies Record<string, ErrorSpec>;
