@@ -8,9 +8,12 @@ import type { ObjectStatus } from './compiler/object-status.ts';
 import { applySecretPlan, credentialViews, planSecrets } from './credentials/secret-credentials.ts';
 import { LeaseElector } from './leader/lease-elector.ts';
 import { createSnapshotPublisher, type SnapshotPublisher } from './publish/snapshot-publisher.ts';
-import type { AnyResource } from './resources/types.ts';
+import type { AnyResource, Resources } from './resources/types.ts';
 import { KubernetesSource } from './sources/kubernetes-source.ts';
+import { credentialEvents } from './status/credential-events.ts';
+import { EventRecorder } from './status/event-recorder.ts';
 import { ProgrammedTracker } from './status/programmed.ts';
+import { StatusEventTracker, type ObjectEvent } from './status/status-events.ts';
 import { StatusWriter } from './status/status-writer.ts';
 
 export interface OperatorOptions {
@@ -30,7 +33,10 @@ export interface OperatorOptions {
   /** A replica not heard from for this long no longer counts for Programmed. */
   replicaStaleMs?: number;
   leaseDurationMs?: number;
+  leaseRenewDeadlineMs?: number;
   leaseRetryMs?: number;
+  /** Kubernetes Events for what a user must notice (default on). */
+  events?: boolean;
   logger?: Logger;
   clock?: () => Date;
 }
@@ -63,6 +69,8 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   const leader = new Gauge({ name: 'tollgate_operator_leader', help: '1 while this replica leads', registers: [registry] });
   const statusWrites = new Counter({ name: 'tollgate_operator_status_writes_total', help: 'Status writes by result', labelNames: ['result'], registers: [registry] });
   const secretWrites = new Counter({ name: 'tollgate_operator_secret_writes_total', help: 'Credential Secrets created or deleted', labelNames: ['action'], registers: [registry] });
+  const eventCount = new Counter({ name: 'tollgate_operator_events_total', help: 'Kubernetes Events by type and result', labelNames: ['type', 'result'], registers: [registry] });
+  const identity = o.identity ?? `${hostname()}-${process.pid}`;
 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -106,22 +114,40 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   const elector = new LeaseElector(kc, {
     namespace: o.leaseNamespace,
     name: o.leaseName ?? 'tollgate-operator',
-    identity: o.identity ?? `${hostname()}-${process.pid}`,
+    identity,
     logger,
     ...(o.leaseDurationMs ? { leaseDurationMs: o.leaseDurationMs } : {}),
+    ...(o.leaseRenewDeadlineMs ? { renewDeadlineMs: o.leaseRenewDeadlineMs } : {}),
     ...(o.leaseRetryMs ? { retryPeriodMs: o.leaseRetryMs } : {}),
     onChange: (leading) => {
       leader.set(leading ? 1 : 0);
+      // Back in the lead, the stored statuses say what users were already told.
+      statusEvents.reset();
       schedule();
     },
   });
   const tracker = new ProgrammedTracker();
   const writer = new StatusWriter(kc);
+  const statusEvents = new StatusEventTracker();
+  // Events carry the object's uid, which `kubectl describe` selects on.
+  let uids = new Map<string, string>();
+  const recorder =
+    o.events === false
+      ? undefined
+      : new EventRecorder(kc, {
+          instance: identity,
+          logger,
+          isLeader: () => elector.isLeader(),
+          uidOf: (e) => uids.get(`${e.kind}/${e.namespace}/${e.name}`),
+          onResult: (e, result) => eventCount.inc({ type: e.type, result }),
+        });
+  const emit = (e: ObjectEvent) => recorder?.record(e);
 
   async function reconcile(): Promise<void> {
     const now = clock();
     const resources = source.resources();
     const secrets = await source.secrets();
+    if (recorder) uids = uidsOf(resources);
     if (elector.isLeader()) {
       const plan = planSecrets(resources.applications, secrets);
       if (plan.create.length || plan.remove.length) {
@@ -130,6 +156,8 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
         secretWrites.inc({ action: 'delete' }, done.removed.length);
         // Never the key: only which Secret.
         if (done.created.length) logger.info({ secrets: done.created }, 'created credential Secrets');
+        if (done.failed.length) logger.warn({ failed: done.failed.slice(0, 10) }, 'credential Secret writes failed');
+        for (const e of credentialEvents(plan, done)) emit(e);
       }
     }
     resources.credentials = credentialViews(resources.applications, secrets);
@@ -149,6 +177,10 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       for (const r of list) stored.set(`${r.kind}/${r.metadata.namespace}/${r.metadata.name}`, r);
     }
     const storedOf = (s: ObjectStatus) => stored.get(`${s.kind}/${s.namespace}/${s.name}`)?.status as Record<string, unknown> | undefined;
+    if (recorder) {
+      const approverOf = (s: ObjectStatus) => (stored.get(`${s.kind}/${s.namespace}/${s.name}`)?.spec as { approval?: { by?: string } } | undefined)?.approval?.by;
+      for (const e of statusEvents.observe(result.statuses, storedOf, approverOf)) emit(e);
+    }
     const report = await writer.write(result.statuses, storedOf, now);
     statusWrites.inc({ result: 'written' }, report.written);
     statusWrites.inc({ result: 'failed' }, report.failed.length);
@@ -185,10 +217,19 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       closed = true;
       clearTimeout(timer);
       await running;
+      await recorder?.flush();
       await elector.stop();
       await source.stop();
       await publisher.close();
       await new Promise((r) => admin.close(r));
     },
   };
+}
+
+function uidsOf(r: Resources): Map<string, string> {
+  const uids = new Map<string, string>();
+  for (const list of [r.apis, r.products, r.applications, r.subscriptions] as AnyResource[][]) {
+    for (const o of list) if (o.metadata.uid) uids.set(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o.metadata.uid);
+  }
+  return uids;
 }

@@ -7,6 +7,12 @@ export interface LeaseElectorOptions {
   identity: string;
   logger: Logger;
   leaseDurationMs?: number;
+  /**
+   * A leader that has not renewed for this long stops leading. Shorter than the
+   * lease duration (client-go's default ratio, 10 s of 15 s), so that it stops
+   * writing before another candidate may consider the lease expired.
+   */
+  renewDeadlineMs?: number;
   retryPeriodMs?: number;
   onChange?: (leading: boolean) => void;
   clock?: () => Date;
@@ -21,6 +27,7 @@ export interface LeaseElectorOptions {
 export class LeaseElector {
   private readonly api: CoordinationV1Api;
   private readonly o: Required<Omit<LeaseElectorOptions, 'onChange'>> & Pick<LeaseElectorOptions, 'onChange'>;
+  private holder: string | undefined;
   private leading = false;
   private lastRenew = 0;
   private timer?: NodeJS.Timeout;
@@ -28,11 +35,25 @@ export class LeaseElector {
 
   constructor(kc: KubeConfig, options: LeaseElectorOptions) {
     this.api = kc.makeApiClient(CoordinationV1Api);
-    this.o = { leaseDurationMs: 15_000, retryPeriodMs: 2_000, clock: () => new Date(), ...options };
+    const leaseDurationMs = options.leaseDurationMs ?? 15_000;
+    this.o = {
+      retryPeriodMs: 2_000,
+      clock: () => new Date(),
+      ...options,
+      leaseDurationMs,
+      renewDeadlineMs: options.renewDeadlineMs ?? Math.round((leaseDurationMs * 2) / 3),
+    };
+    if (this.o.renewDeadlineMs >= leaseDurationMs) throw new Error('renewDeadlineMs must be shorter than leaseDurationMs');
+    if (this.o.retryPeriodMs >= this.o.renewDeadlineMs) throw new Error('retryPeriodMs must be shorter than renewDeadlineMs');
   }
 
   isLeader(): boolean {
     return this.leading;
+  }
+
+  /** The identity in the Lease as last read (this one while leading). */
+  currentHolder(): string | undefined {
+    return this.leading ? this.o.identity : this.holder;
   }
 
   start(): void {
@@ -73,7 +94,7 @@ export class LeaseElector {
     } catch (e) {
       this.o.logger.warn({ err: String((e as Error).message ?? e) }, 'lease update failed');
     }
-    if (this.leading && this.o.clock().getTime() - this.lastRenew > this.o.leaseDurationMs) this.setLeading(false);
+    if (this.leading && this.o.clock().getTime() - this.lastRenew > this.o.renewDeadlineMs) this.setLeading(false);
     if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.o.retryPeriodMs);
   }
 
@@ -94,6 +115,7 @@ export class LeaseElector {
       return true;
     }
     const holder = lease.spec?.holderIdentity;
+    this.holder = holder ?? undefined;
     const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
     const expired = renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 < now.getTime();
     if (holder && holder !== this.o.identity && !expired) {

@@ -1,7 +1,7 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import type { ObjectStatus } from '../compiler/object-status.ts';
-import { GROUP, PLURALS, VERSION } from '../kube/kinds.ts';
+import { FIELD_MANAGER, GROUP, PLURALS, VERSION } from '../kube/kinds.ts';
 import { mergeConditions, type StoredCondition } from './merge-conditions.ts';
 
 export interface WriteReport {
@@ -55,7 +55,8 @@ export class StatusWriter {
         const { s, body } = item;
         try {
           await this.api.patchNamespacedCustomObjectStatus(
-            { group: GROUP, version: VERSION, namespace: s.namespace, plural: PLURALS[s.kind], name: s.name, body },
+            // A named field manager: managedFields then say the operator owns status, next to Argo CD's spec.
+            { group: GROUP, version: VERSION, namespace: s.namespace, plural: PLURALS[s.kind], name: s.name, body, fieldManager: FIELD_MANAGER },
             options,
           );
           report.written++;
