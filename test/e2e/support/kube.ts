@@ -13,9 +13,9 @@ export type KubeObject = {
 export const TOLLGATE_KINDS = 'apis.tollgate.dev,apiproducts.tollgate.dev,applications.tollgate.dev,subscriptions.tollgate.dev';
 
 /** Every Tollgate object in a namespace (or, with namespace undefined, in all of them). */
-export async function tollgateObjects(cp: ControlPlane, namespace?: string): Promise<KubeObject[]> {
-  const scope = namespace ? ['-n', namespace] : ['-A'];
-  return (JSON.parse(await cp.kubectlOk(['get', TOLLGATE_KINDS, ...scope, '-o', 'json'], { timeoutMs: 120_000 })) as { items: KubeObject[] }).items;
+export async function tollgateObjects(cp: ControlPlane, namespace?: string, o: { managedFields?: boolean } = {}): Promise<KubeObject[]> {
+  const args = ['get', TOLLGATE_KINDS, ...(namespace ? ['-n', namespace] : ['-A']), '-o', 'json', ...(o.managedFields ? ['--show-managed-fields'] : [])];
+  return (JSON.parse(await cp.kubectlOk(args, { timeoutMs: 120_000 })) as { items: KubeObject[] }).items;
 }
 
 export const conditionOf = (o: KubeObject, type: string) => o.status?.conditions?.find((c) => c.type === type);
