@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { compile, type CompileResult } from './compiler/compile.ts';
 import type { ObjectStatus } from './compiler/object-status.ts';
-import { applySecretPlan, credentialViews, planSecrets } from './credentials/secret-credentials.ts';
+import { applySecretPlan, credentialViews, planSecrets, type SecretPlan, type SecretPlanResult } from './credentials/secret-credentials.ts';
 import { LeaseElector } from './leader/lease-elector.ts';
 import { createSnapshotPublisher, type SnapshotPublisher } from './publish/snapshot-publisher.ts';
 import type { AnyResource, Resources } from './resources/types.ts';
@@ -32,6 +32,8 @@ export interface OperatorOptions {
   holdOffMs?: number;
   /** A replica not heard from for this long no longer counts for Programmed. */
   replicaStaleMs?: number;
+  /** How long the leader waits for gateways to apply a new snapshot before writing statuses (default 1 s). */
+  programmedWaitMs?: number;
   leaseDurationMs?: number;
   leaseRenewDeadlineMs?: number;
   leaseRetryMs?: number;
@@ -78,11 +80,18 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   let last: CompileResult | undefined;
   let closed = false;
   const holdOff = o.holdOffMs ?? 100;
+  const reportListeners = new Set<() => void>();
+  const staleMs = o.replicaStaleMs ?? 90_000;
 
+  // The first change opens a hold-off window and every change within it rides
+  // along. Restarting the timer on each change instead would never fire while a
+  // burst (a `kubectl apply` of a thousand objects) keeps changes coming.
   const schedule = (): void => {
-    if (closed) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => void kick(), holdOff);
+    if (closed || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void kick();
+    }, holdOff);
   };
   const kick = async (): Promise<void> => {
     if (running) {
@@ -109,7 +118,10 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
     port: o.publisherPort,
     host: o.host ?? '0.0.0.0',
     ...(o.token ? { token: o.token } : {}),
-    onReport: schedule,
+    onReport: () => {
+      for (const notify of reportListeners) notify();
+      schedule();
+    },
   });
   const elector = new LeaseElector(kc, {
     namespace: o.leaseNamespace,
@@ -143,6 +155,31 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
         });
   const emit = (e: ObjectEvent) => recorder?.record(e);
 
+  /**
+   * Gives live gateways a moment to apply a new snapshot before statuses are
+   * written, so that an object goes to Programmed=True in one status write rather
+   * than Pending first and True a moment later: half the writes in a burst.
+   */
+  function gatewaysApplied(version: string, maxMs: number): Promise<void> {
+    const pending = () => {
+      const t = clock().getTime();
+      return publisher.reports().some((r) => r.applied && t - Date.parse(r.at) <= staleMs && r.applied !== version && r.rejected !== version);
+    };
+    if (maxMs <= 0 || !pending()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timeout);
+        reportListeners.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (!pending()) done();
+      };
+      const timeout = setTimeout(done, maxMs);
+      reportListeners.add(check);
+    });
+  }
+
   async function reconcile(): Promise<void> {
     const now = clock();
     const resources = source.resources();
@@ -151,7 +188,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
     if (elector.isLeader()) {
       const plan = planSecrets(resources.applications, secrets);
       if (plan.create.length || plan.remove.length) {
-        const done = await applySecretPlan(core, plan, now);
+        const done = await applySecretPlanConcurrently(core, plan, now, 8);
         secretWrites.inc({ action: 'create' }, done.created.length);
         secretWrites.inc({ action: 'delete' }, done.removed.length);
         // Never the key: only which Secret.
@@ -171,7 +208,8 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       logger.info({ version: result.snapshot.version, routes: result.snapshot.routes.length, subscriptions: result.snapshot.subscriptions.length }, 'published snapshot');
     }
     if (!elector.isLeader()) return;
-    tracker.apply(result.statuses, publisher.reports(), now, o.replicaStaleMs ?? 90_000);
+    await gatewaysApplied(result.snapshot.version, o.programmedWaitMs ?? 1_000);
+    tracker.apply(result.statuses, publisher.reports(), clock(), staleMs);
     const stored = new Map<string, AnyResource>();
     for (const list of [resources.apis, resources.products, resources.applications, resources.subscriptions] as AnyResource[][]) {
       for (const r of list) stored.set(`${r.kind}/${r.metadata.namespace}/${r.metadata.name}`, r);
@@ -232,4 +270,18 @@ function uidsOf(r: Resources): Map<string, string> {
     for (const o of list) if (o.metadata.uid) uids.set(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o.metadata.uid);
   }
   return uids;
+}
+
+/**
+ * A burst of new Applications means hundreds of Secrets to create; one at a time
+ * that is a round trip each (about 50 a second on a busy 2-core machine). A few
+ * at once, each slice still in plan order.
+ */
+async function applySecretPlanConcurrently(core: CoreV1Api, plan: SecretPlan, now: Date, concurrency: number): Promise<SecretPlanResult> {
+  const slices: SecretPlan[] = Array.from({ length: Math.max(1, Math.min(concurrency, plan.create.length)) }, (_, i) => ({
+    create: plan.create.filter((_, j) => j % concurrency === i),
+    remove: i === 0 ? plan.remove : [],
+  }));
+  const results = await Promise.all(slices.map((slice) => applySecretPlan(core, slice, now)));
+  return { created: results.flatMap((r) => r.created), removed: results.flatMap((r) => r.removed), failed: results.flatMap((r) => r.failed) };
 }
