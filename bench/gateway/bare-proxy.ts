@@ -10,4 +10,5 @@ proxy.on('error', (_err, _req, res) => {
 });
 const server = http.createServer((req, res) => proxy.web(req, res));
 server.keepAliveTimeout = 65_000;
+process.once('SIGTERM', () => process.exit(0));
 server.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ ready: true, port })));

@@ -62,4 +62,6 @@ const result = gateway.applySnapshot(
   }),
 );
 if (!result.ok) throw new Error(result.errors.join('; '));
+// A normal exit on SIGTERM, so that `node --cpu-prof` writes its profile.
+process.once('SIGTERM', () => process.exit(0));
 console.log(JSON.stringify({ ready: true, port: gateway.proxyPort, adminPort: gateway.adminPort }));

@@ -3,13 +3,25 @@
 // Redis. Every server runs on 127.0.0.1 in its own process; wrk (C, one thread)
 // generates the load; each phase is bounded in time.
 //
-//   node bench/gateway/run.ts [--duration 8] [--connections 64]
+//   node bench/gateway/run.ts [--duration 8] [--connections 64] [--repeat 1]
+//                             [--only memory,redis] [--cpu-prof DIR]
 //
 // Peak: wrk as fast as it goes. Half load: every target gets the same offered
-// load, half of the bare proxy's peak (wrk connections pacing themselves with a
-// delay), and the p99 at that load is compared.
+// load, half of the bare proxy's peak, on one schedule shared by all wrk
+// connections (request k is due at start + k / rate), so the offered rate does not
+// depend on how fast the target answers and the connections cannot fall into
+// lock-step bursts; the p99 at that load is compared.
+//
+// CPU µs per request: the target's processes' user + system CPU time (from
+// /proc/<pid>/stat, over the peak phase) divided by the requests wrk completed.
+// Unlike req/s it hardly moves when other work shares the machine. For the Redis
+// target the redis-server's share is shown separately.
+//
+// `--repeat N` runs every target N times (rounds interleaved, so slow drift in the
+// machine's load hits all targets alike) and prints medians; ratios are the median
+// of each round's ratio to that round's bare proxy.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,8 +34,15 @@ const option = (name: string, fallback: number): number => {
   const i = args.indexOf(`--${name}`);
   return i === -1 ? fallback : Number(args[i + 1]);
 };
+const stringOption = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? undefined : args[i + 1];
+};
 const DURATION = option('duration', 8);
 const CONNECTIONS = option('connections', 64);
+const REPEAT = Math.max(1, option('repeat', 1));
+const ONLY = stringOption('only')?.split(',');
+const CPU_PROF = stringOption('cpu-prof');
 const KEY = 'bench-key-0123456789abcdef0123456789';
 const PATH = '/hello/1.0.0/greet';
 
@@ -43,8 +62,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function startNode(script: string, argv: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [path.join(here, script), ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+function startNode(script: string, argv: string[], nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(here, script), ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -61,12 +80,50 @@ async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
 }
 
-async function startNginx(upstreamPort: number): Promise<{ port: number; stop(): Promise<void> }> {
+/** A process and its descendants. */
+function processTree(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) {
+    try {
+      for (const tid of readdirNumbers(`/proc/${all[i]}/task`)) {
+        const kids = readFileSync(`/proc/${all[i]}/task/${tid}/children`, 'utf8').trim();
+        if (kids) all.push(...kids.split(/\s+/).map(Number));
+      }
+    } catch {
+      // gone
+    }
+  }
+  return all;
+}
+
+function readdirNumbers(dir: string): number[] {
+  return readdirSync(dir).map(Number);
+}
+
+const CLOCK_TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+/** User + system CPU time of these processes, in microseconds. */
+function cpuMicros(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the `(comm)`, which may contain spaces: state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks * CLOCK_TICK_US;
+}
+
+async function startNginx(upstreamPort: number): Promise<Server> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-nginx-'));
   const port = await freePort();
   writeFileSync(
@@ -105,6 +162,7 @@ http {
   }
   return {
     port,
+    pids: () => processTree(child.pid!),
     stop: async () => {
       await stop(child);
       rmSync(dir, { recursive: true, force: true });
@@ -114,9 +172,13 @@ http {
 
 interface WrkResult {
   rps: number;
+  requests: number;
   p50: number;
   p99: number;
   errors: number;
+  /** CPU µs per request of the target's processes, and of redis-server. */
+  cpuUs: number;
+  redisCpuUs: number;
 }
 
 function toMs(value: string): number {
@@ -126,13 +188,36 @@ function toMs(value: string): number {
   return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
 }
 
-function wrk(port: number, seconds: number, connections: number, delayMs?: number): WrkResult {
+/**
+ * `rate` (req/s): paced on one shared schedule, request k due at start + k / rate;
+ * a connection whose slot is in the past sends at once. wrk's timers tick in whole
+ * milliseconds, so requests leave in groups of about rate/1000.
+ */
+function wrk(port: number, seconds: number, connections: number, rate?: number): WrkResult {
   const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-wrk-'));
   const script = path.join(dir, 'script.lua');
+  const pacing =
+    rate === undefined
+      ? ''
+      : `local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } tg_timespec; int clock_gettime(int, tg_timespec *); ]]
+local ts = ffi.new("tg_timespec")
+local function now_ms() ffi.C.clock_gettime(1, ts); return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6 end
+local interval = ${1000 / rate}
+local due = nil
+function delay()
+  local t = now_ms()
+  if due == nil then due = t end
+  local wait = due - t
+  due = due + interval
+  if wait <= 0 then return 0 end
+  return math.floor(wait + 0.5)
+end
+`;
   writeFileSync(
     script,
     `wrk.headers["x-api-key"] = "${KEY}"
-${delayMs === undefined ? '' : `function delay() return ${delayMs} end`}
+${pacing}
 done = function(summary, latency, requests)
   io.write(string.format("ERRORS %d\\n", summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout))
 end
@@ -145,92 +230,144 @@ end
   rmSync(dir, { recursive: true, force: true });
   const out = run.stdout;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
   const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
   const errors = Number(/ERRORS (\d+)/.exec(out)?.[1] ?? NaN);
   if (!Number.isFinite(rps)) throw new Error(`cannot read wrk's output:\n${out}\n${run.stderr}`);
-  return { rps, p50, p99, errors };
+  return { rps, requests, p50, p99, errors, cpuUs: NaN, redisCpuUs: NaN };
+}
+
+/** wrk against a target, with the CPU its processes (and Redis) spent meanwhile. */
+function measure(server: Server, seconds: number, connections: number, rate?: number): WrkResult {
+  const pids = server.pids();
+  const redisPids = redisPid === undefined ? [] : [redisPid];
+  const before = cpuMicros(pids);
+  const redisBefore = cpuMicros(redisPids);
+  const result = wrk(server.port, seconds, connections, rate);
+  result.cpuUs = (cpuMicros(pids) - before) / result.requests;
+  result.redisCpuUs = (cpuMicros(redisPids) - redisBefore) / result.requests;
+  return result;
+}
+
+interface Server {
+  port: number;
+  pids(): number[];
+  stop(): Promise<void>;
 }
 
 interface Target {
   name: string;
-  start(): Promise<{ port: number; stop(): Promise<void> }>;
+  usesRedis?: boolean;
+  start(): Promise<Server>;
 }
 
 const backend = await startNode('backend.ts', ['0']);
 const redis = await startRedisServer();
 cleanup.push(() => redis.close());
+const redisPid = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8')
+  .trim()
+  .split(/\s+/)
+  .map(Number)
+  .find((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim().startsWith('redis-server');
+    } catch {
+      return false;
+    }
+  });
 
-const targets: Target[] = [
-  { name: 'direct backend', start: async () => ({ port: backend.port, stop: async () => {} }) },
-  {
-    name: 'bare http-proxy-3',
-    start: async () => {
-      const p = await startNode('bare-proxy.ts', [String(await freePort()), `http://127.0.0.1:${backend.port}`]);
-      return { port: p.port, stop: () => stop(p.child) };
-    },
-  },
+let profileRound = 0;
+/** `name` also names the profile written with `--cpu-prof DIR`. */
+function nodeTarget(name: string, script: string, extra: string[]): () => Promise<Server> {
+  return async () => {
+    const nodeArgs = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=${name}-${++profileRound}.cpuprofile`] : [];
+    const p = await startNode(script, [String(await freePort()), `http://127.0.0.1:${backend.port}`, ...extra], nodeArgs);
+    return { port: p.port, pids: () => [p.child.pid!], stop: () => stop(p.child) };
+  };
+}
+
+const allTargets: Target[] = [
+  { name: 'direct backend', start: async () => ({ port: backend.port, pids: () => [backend.child.pid!], stop: async () => {} }) },
+  { name: 'bare http-proxy-3', start: nodeTarget('bare', 'bare-proxy.ts', []) },
   { name: 'nginx proxy_pass', start: () => startNginx(backend.port) },
-  {
-    name: 'gateway, memory store',
-    start: async () => {
-      const p = await startNode('gateway-target.ts', [String(await freePort()), `http://127.0.0.1:${backend.port}`, KEY]);
-      return { port: p.port, stop: () => stop(p.child) };
-    },
-  },
-  {
-    name: 'gateway, Redis store',
-    start: async () => {
-      const p = await startNode('gateway-target.ts', [String(await freePort()), `http://127.0.0.1:${backend.port}`, KEY, redis.url]);
-      return { port: p.port, stop: () => stop(p.child) };
-    },
-  },
+  { name: 'gateway, memory store', start: nodeTarget('memory', 'gateway-target.ts', [KEY]) },
+  { name: 'gateway, Redis store', usesRedis: true, start: nodeTarget('redis', 'gateway-target.ts', [KEY, redis.url]) },
 ];
+const targets = allTargets.filter(
+  (t) => t.name === 'bare http-proxy-3' || !ONLY || ONLY.some((o) => t.name.toLowerCase().includes(o.toLowerCase())),
+);
 
-const peak = new Map<string, WrkResult>();
-const half = new Map<string, WrkResult>();
-let halfRate = 0;
-// Pacing: each connection waits `delay` ms between requests, so that
-// connections * 1000 / (delay + latency) is the offered rate.
-const PACE_DELAY_MS = 9;
-for (const target of targets) {
-  const server = await target.start();
-  wrk(server.port, 2, CONNECTIONS); // warm-up: JIT, keep-alive pools
-  peak.set(target.name, wrk(server.port, DURATION, CONNECTIONS));
-  if (target.name === 'bare http-proxy-3') halfRate = peak.get(target.name)!.rps / 2;
-  if (halfRate > 0) {
-    const connections = Math.max(1, Math.round((halfRate * (PACE_DELAY_MS + 1)) / 1000));
-    half.set(target.name, wrk(server.port, DURATION, connections, PACE_DELAY_MS));
+const peak = new Map<string, WrkResult[]>();
+const half = new Map<string, WrkResult[]>();
+const halfRates: number[] = [];
+for (let round = 0; round < REPEAT; round++) {
+  let halfRate = 0;
+  for (const target of targets) {
+    const server = await target.start();
+    wrk(server.port, 2, CONNECTIONS); // warm-up: JIT, keep-alive pools
+    const p = measure(server, DURATION, CONNECTIONS);
+    if (!target.usesRedis) p.redisCpuUs = NaN;
+    peak.set(target.name, [...(peak.get(target.name) ?? []), p]);
+    if (target.name === 'bare http-proxy-3') {
+      halfRate = p.rps / 2;
+      halfRates.push(halfRate);
+    }
+    if (halfRate > 0) {
+      // Enough connections that the schedule never waits for a free one.
+      const h = measure(server, DURATION, CONNECTIONS, halfRate);
+      if (!target.usesRedis) h.redisCpuUs = NaN;
+      half.set(target.name, [...(half.get(target.name) ?? []), h]);
+    }
+    await server.stop();
+    process.stderr.write(`round ${round + 1}/${REPEAT} done: ${target.name} ${Math.round(p.rps)} req/s, ${p.cpuUs.toFixed(0)} CPU µs/req\n`);
   }
-  await server.stop();
-  process.stderr.write(`done: ${target.name}\n`);
 }
 await stop(backend.child);
 for (const c of cleanup) await c();
 
-const bare = peak.get('bare http-proxy-3')!;
-const bareHalf = half.get('bare http-proxy-3')!;
+const median = (xs: number[]): number => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const BARE = 'bare http-proxy-3';
+/** Each round's value divided by the same round's bare proxy value, then the median. */
+const pairedRatio = (runs: Map<string, WrkResult[]>, name: string, pick: (r: WrkResult) => number): number => {
+  const mine = runs.get(name) ?? [];
+  const bare = runs.get(BARE) ?? [];
+  return median(mine.map((r, i) => pick(r) / pick(bare[i]!)));
+};
+const fmt = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const rows = targets.map((t) => {
   const p = peak.get(t.name)!;
   const h = half.get(t.name);
   return {
     target: t.name,
-    'req/s': Math.round(p.rps),
-    'p50 ms': p.p50.toFixed(2),
-    'p99 ms': p.p99.toFixed(2),
-    'vs bare req/s': (p.rps / bare.rps).toFixed(2),
-    'half-load req/s': h ? Math.round(h.rps) : '-',
-    'half-load p99 ms': h ? h.p99.toFixed(2) : '-',
-    'half p99 vs bare': h ? (h.p99 / bareHalf.p99).toFixed(2) : '-',
-    errors: p.errors + (h?.errors ?? 0),
+    'req/s': Math.round(median(p.map((r) => r.rps))),
+    'vs bare': fmt(pairedRatio(peak, t.name, (r) => r.rps), 2),
+    'p99 ms': fmt(median(p.map((r) => r.p99)), 2),
+    'CPU µs/req': fmt(median(p.map((r) => r.cpuUs)), 1),
+    'redis µs/req': fmt(median(p.map((r) => r.redisCpuUs)), 1),
+    'half req/s': h ? Math.round(median(h.map((r) => r.rps))) : '-',
+    'half p50 ms': h ? fmt(median(h.map((r) => r.p50)), 2) : '-',
+    'half p99 ms': h ? fmt(median(h.map((r) => r.p99)), 2) : '-',
+    'half p99 vs bare': h ? fmt(pairedRatio(half, t.name, (r) => r.p99), 2) : '-',
+    errors: p.reduce((n, r) => n + r.errors, 0) + (h ?? []).reduce((n, r) => n + r.errors, 0),
   };
 });
-console.log(`\nwrk -t1 -c${CONNECTIONS} -d${DURATION}s, GET ${PATH} with an API key; half load = ${Math.round(halfRate)} req/s offered\n`);
-console.table(rows);
-const memory = peak.get('gateway, memory store')!;
-const onRedis = peak.get('gateway, Redis store')!;
 console.log(
-  `targets: memory >= 0.85 x bare: ${(memory.rps / bare.rps).toFixed(2)}; Redis >= 0.70 x bare: ${(onRedis.rps / bare.rps).toFixed(2)}; ` +
-    `half-load p99 <= 2 x bare: memory ${(half.get('gateway, memory store')!.p99 / bareHalf.p99).toFixed(2)}, Redis ${(half.get('gateway, Redis store')!.p99 / bareHalf.p99).toFixed(2)}`,
+  `\nwrk -t1 -c${CONNECTIONS} -d${DURATION}s, GET ${PATH} with an API key; ${REPEAT} round(s), medians; ` +
+    `half load = ${Math.round(median(halfRates))} req/s offered (paced)\n`,
 );
+console.table(rows);
+const ratio = (name: string) => fmt(pairedRatio(peak, name, (r) => r.rps), 2);
+const halfRatio = (name: string) => fmt(pairedRatio(half, name, (r) => r.p99), 2);
+if (targets.some((t) => t.name === 'gateway, memory store') && targets.some((t) => t.name === 'gateway, Redis store')) {
+  console.log(
+    `targets: memory >= 0.85 x bare: ${ratio('gateway, memory store')}; Redis >= 0.70 x bare: ${ratio('gateway, Redis store')}; ` +
+      `half-load p99 <= 2 x bare: memory ${halfRatio('gateway, memory store')}, Redis ${halfRatio('gateway, Redis store')}`,
+  );
+}
 process.exit(0);
