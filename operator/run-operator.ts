@@ -1,4 +1,5 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
@@ -34,6 +35,8 @@ export interface OperatorOptions {
   replicaStaleMs?: number;
   /** How long the leader waits for gateways to apply a new snapshot before writing statuses (default 1 s). */
   programmedWaitMs?: number;
+  /** A full reconcile at least this often, changes or not (default 60 s): retries, replicas gone stale. */
+  resyncMs?: number;
   leaseDurationMs?: number;
   leaseRenewDeadlineMs?: number;
   leaseRetryMs?: number;
@@ -150,7 +153,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
           instance: identity,
           logger,
           isLeader: () => elector.isLeader(),
-          uidOf: (e) => uids.get(`${e.kind}/${e.namespace}/${e.name}`),
+          uidOf: (e) => uids.get(keyOf(e)),
           onResult: (e, result) => eventCount.inc({ type: e.type, result }),
         });
   const emit = (e: ObjectEvent) => recorder?.record(e);
@@ -180,10 +183,28 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
     });
   }
 
+  // What the last full reconcile saw (see inputsOf); a periodic resync forgets it.
+  let lastInputs: string | undefined;
+  let lastJob: StatusJob | undefined;
+  const resync = setInterval(() => {
+    lastInputs = undefined;
+    schedule();
+  }, o.resyncMs ?? 60_000);
+  resync.unref();
+
   async function reconcile(): Promise<void> {
     const now = clock();
     const resources = source.resources();
     const secrets = await source.secrets();
+    // Every status write comes back through the watch as a change. Those echoes
+    // change nothing the compiler reads, so they only get the (cheap) status
+    // compare again, not a recompile of everything many times a second in a burst.
+    const inputs = inputsOf(resources, secrets, elector.isLeader());
+    if (inputs === lastInputs) {
+      if (lastJob && elector.isLeader()) writeStatuses(lastJob);
+      return;
+    }
+    lastInputs = inputs;
     if (recorder) uids = uidsOf(resources);
     if (elector.isLeader()) {
       const plan = planSecrets(resources.applications, secrets);
@@ -208,21 +229,48 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       logger.info({ version: result.snapshot.version, routes: result.snapshot.routes.length, subscriptions: result.snapshot.subscriptions.length }, 'published snapshot');
     }
     if (!elector.isLeader()) return;
-    await gatewaysApplied(result.snapshot.version, o.programmedWaitMs ?? 1_000);
-    tracker.apply(result.statuses, publisher.reports(), clock(), staleMs);
-    const stored = new Map<string, AnyResource>();
-    for (const list of [resources.apis, resources.products, resources.applications, resources.subscriptions] as AnyResource[][]) {
-      for (const r of list) stored.set(`${r.kind}/${r.metadata.namespace}/${r.metadata.name}`, r);
-    }
-    const storedOf = (s: ObjectStatus) => stored.get(`${s.kind}/${s.namespace}/${s.name}`)?.status as Record<string, unknown> | undefined;
     if (recorder) {
-      const approverOf = (s: ObjectStatus) => (stored.get(`${s.kind}/${s.namespace}/${s.name}`)?.spec as { approval?: { by?: string } } | undefined)?.approval?.by;
+      const stored = byKey(resources);
+      const storedOf = (s: ObjectStatus) => stored.get(keyOf(s))?.status as Record<string, unknown> | undefined;
+      const approverOf = (s: ObjectStatus) => (stored.get(keyOf(s))?.spec as { approval?: { by?: string } } | undefined)?.approval?.by;
       for (const e of statusEvents.observe(result.statuses, storedOf, approverOf)) emit(e);
     }
-    const report = await writer.write(result.statuses, storedOf, now);
-    statusWrites.inc({ result: 'written' }, report.written);
-    statusWrites.inc({ result: 'failed' }, report.failed.length);
-    if (report.failed.length) logger.warn({ failed: report.failed.slice(0, 10) }, 'status writes failed');
+    lastJob = { version: result.snapshot.version, statuses: result.statuses, now };
+    writeStatuses(lastJob);
+  }
+
+  // Status writes run beside the reconciles rather than inside them: a burst's
+  // thousands of writes must not hold up the next recompile, which creates the
+  // next Secrets and publishes the next snapshot. Only the newest set waits.
+  let statusJob: Promise<void> | undefined;
+  let statusNext: StatusJob | undefined;
+  function writeStatuses(job: StatusJob): void {
+    statusNext = job;
+    statusJob ??= drainStatuses();
+  }
+  async function drainStatuses(): Promise<void> {
+    try {
+      while (statusNext && !closed) {
+        const { version, statuses, now } = statusNext;
+        statusNext = undefined;
+        if (!elector.isLeader()) continue;
+        try {
+          await gatewaysApplied(version, o.programmedWaitMs ?? 1_000);
+          tracker.apply(statuses, publisher.reports(), clock(), staleMs);
+          // What is stored now: later reconciles may have run since this set was computed.
+          const stored = byKey(source.resources());
+          const report = await writer.write(statuses, (s) => stored.get(keyOf(s))?.status as Record<string, unknown> | undefined, now);
+          statusWrites.inc({ result: 'written' }, report.written);
+          statusWrites.inc({ result: 'failed' }, report.failed.length);
+          if (report.failed.length) logger.warn({ failed: report.failed.slice(0, 10) }, 'status writes failed');
+        } catch (e) {
+          logger.error({ err: String((e as Error).stack ?? e) }, 'status writes failed');
+        }
+      }
+    } finally {
+      // In the same turn as the loop's last check: a set queued after it starts a new drain.
+      statusJob = undefined;
+    }
   }
 
   const admin = http.createServer(async (req, res) => {
@@ -254,7 +302,9 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
     close: async () => {
       closed = true;
       clearTimeout(timer);
+      clearInterval(resync);
       await running;
+      await statusJob;
       await recorder?.flush();
       await elector.stop();
       await source.stop();
@@ -264,11 +314,42 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   };
 }
 
+const keyOf = (s: { kind: string; namespace: string; name: string }) => `${s.kind}/${s.namespace}/${s.name}`;
+
+interface StatusJob {
+  version: string;
+  statuses: ObjectStatus[];
+  now: Date;
+}
+
+/**
+ * A digest of everything a reconcile reads apart from statuses: each object's
+ * identity and generation (spec changes bump it, status writes do not), the two
+ * status fields the compiler does read (a subscription's phase and approvals),
+ * each credential Secret's version, and whether this replica leads.
+ */
+function inputsOf(r: Resources, secrets: V1Secret[], leading: boolean): string {
+  const lines: string[] = [];
+  for (const [k, o] of byKey(r)) {
+    const extra = o.kind === 'Subscription' ? JSON.stringify([(o.status as { phase?: unknown } | undefined)?.phase, (o.status as { approvals?: unknown } | undefined)?.approvals]) : '';
+    lines.push(`${k}\t${o.metadata.uid}\t${o.metadata.generation}\t${extra}`);
+  }
+  for (const s of secrets) lines.push(`Secret/${s.metadata?.namespace}/${s.metadata?.name}\t${s.metadata?.resourceVersion}`);
+  lines.sort();
+  return createHash('sha256').update(`${leading}\n${lines.join('\n')}`).digest('hex');
+}
+
+function byKey(r: Resources): Map<string, AnyResource> {
+  const m = new Map<string, AnyResource>();
+  for (const list of [r.apis, r.products, r.applications, r.subscriptions] as AnyResource[][]) {
+    for (const o of list) m.set(keyOf({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }), o);
+  }
+  return m;
+}
+
 function uidsOf(r: Resources): Map<string, string> {
   const uids = new Map<string, string>();
-  for (const list of [r.apis, r.products, r.applications, r.subscriptions] as AnyResource[][]) {
-    for (const o of list) if (o.metadata.uid) uids.set(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o.metadata.uid);
-  }
+  for (const [k, o] of byKey(r)) if (o.metadata.uid) uids.set(k, o.metadata.uid);
   return uids;
 }
 

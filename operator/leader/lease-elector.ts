@@ -28,6 +28,7 @@ export class LeaseElector {
   private readonly api: CoordinationV1Api;
   private readonly o: Required<Omit<LeaseElectorOptions, 'onChange'>> & Pick<LeaseElectorOptions, 'onChange'>;
   private holder: string | undefined;
+  private ticking: Promise<void> | undefined;
   private leading = false;
   private lastRenew = 0;
   private timer?: NodeJS.Timeout;
@@ -64,18 +65,25 @@ export class LeaseElector {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // A renewal in flight would make the release below lose on resourceVersion.
+    await this.ticking;
     if (!this.leading) return;
-    try {
-      const lease = await this.api.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
-      if (lease.spec?.holderIdentity === this.o.identity) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const lease = await this.api.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
+        if (lease.spec?.holderIdentity !== this.o.identity) break;
         lease.spec.holderIdentity = undefined;
         lease.spec.leaseDurationSeconds = 1;
         lease.spec.renewTime = microTime(new Date(lease.spec.renewTime ?? this.o.clock()));
         lease.spec.acquireTime = microTime(new Date(lease.spec.acquireTime ?? this.o.clock()));
         await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
+        break;
+      } catch (e) {
+        if ((e as { code?: number }).code === 409) continue;
+        // Best effort: the lease expires by itself.
+        this.o.logger.warn({ err: String((e as Error).message ?? e) }, 'cannot release the lease; it expires by itself');
+        break;
       }
-    } catch {
-      // Best effort: the lease expires by itself.
     }
     this.setLeading(false);
   }
@@ -87,7 +95,12 @@ export class LeaseElector {
     this.o.onChange?.(leading);
   }
 
-  private async tick(): Promise<void> {
+  private tick(): Promise<void> {
+    this.ticking = this.renew();
+    return this.ticking;
+  }
+
+  private async renew(): Promise<void> {
     if (this.stopped) return;
     try {
       if (await this.tryAcquireOrRenew()) this.lastRenew = this.o.clock().getTime();

@@ -8,9 +8,14 @@ const options = JSON.parse(process.argv[2] ?? '{}') as Omit<OperatorOptions, 'lo
 const logger = pino({ name: 'tollgate-operator', level: process.env.TOLLGATE_LOG_LEVEL ?? 'info' });
 const operator = await runOperator({ ...options, logger });
 logger.info({ publisherPort: operator.publisher.port, adminPort: operator.adminPort, identity: options.identity }, 'operator listening');
+let stopping = false;
 const stop = async (): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
   await operator.close();
   process.exit(0);
 };
-process.once('SIGTERM', () => void stop());
-process.once('SIGINT', () => void stop());
+// on, not once: a process-group SIGTERM arrives twice (directly and through the
+// tether), and a second one with no listener left would kill before the Lease is released.
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
