@@ -50,6 +50,22 @@ interface Flight {
 // Response headers that describe the upstream's connection, not the response.
 const HOP_BY_HOP_RESPONSE = ['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'trailer'];
 
+// A request's flight rides on the request itself: a WeakMap entry per request costs
+// the garbage collector an ephemeron each, which shows at tens of thousands a second.
+const FLIGHT = Symbol('tollgate.flight');
+const WS_FLIGHT = Symbol('tollgate.wsFlight');
+type Carrier = IncomingMessage & { [FLIGHT]?: Flight; [WS_FLIGHT]?: { upgraded: boolean } };
+
+/** http-proxy-3's per-request options, made once per target and connect timeout. */
+const proxyOptionsCache = new WeakMap<UpstreamTarget, { connectTimeout: number; options: { target: URL; agent: UpstreamTarget['agent']; connectTimeout: number } }>();
+function proxyOptions(target: UpstreamTarget, connectTimeout: number): { target: URL; agent: UpstreamTarget['agent']; connectTimeout: number } {
+  const cached = proxyOptionsCache.get(target);
+  if (cached && cached.connectTimeout === connectTimeout) return cached.options;
+  const options = { target: target.origin, agent: target.agent, connectTimeout };
+  proxyOptionsCache.set(target, { connectTimeout, options });
+  return options;
+}
+
 /**
  * http-proxy-3 does the byte work; this decides which target, how long to wait,
  * whether to try again, and what the client is told when the upstream fails.
@@ -59,8 +75,6 @@ const HOP_BY_HOP_RESPONSE = ['connection', 'keep-alive', 'proxy-connection', 'up
  */
 export class Forwarder {
   readonly #proxy = createProxyServer({ xfwd: false, toProxy: true, changeOrigin: true, prependPath: false });
-  readonly #flights = new WeakMap<IncomingMessage, Flight>();
-  readonly #wsFlights = new WeakMap<IncomingMessage, { upgraded: boolean }>();
   readonly #events: ForwarderEvents;
   readonly #now: () => number;
   readonly #draining: () => boolean;
@@ -72,7 +86,7 @@ export class Forwarder {
     this.#proxy.on('proxyReq', (proxyReq, req) => this.#onProxyReq(proxyReq, req));
     this.#proxy.on('proxyRes', (proxyRes, req, res) => this.#onProxyRes(proxyRes, req, res));
     this.#proxy.on('proxyReqWs', (proxyReq, req) => {
-      const flight = this.#wsFlights.get(req);
+      const flight = (req as Carrier)[WS_FLIGHT];
       if (flight) proxyReq.once('upgrade', () => (flight.upgraded = true));
     });
     // The client went away; http-proxy-3 has already destroyed the upstream request.
@@ -91,7 +105,7 @@ export class Forwarder {
       answered: false,
       settled: false,
     };
-    this.#flights.set(req, flight);
+    (req as Carrier)[FLIGHT] = flight;
     res.once('close', () => (flight.settled = true));
     if (!this.#attempt(req, res, flight)) return;
     if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined) {
@@ -109,7 +123,7 @@ export class Forwarder {
     exchange.upstream = target.origin.host;
     exchange.status = 101;
     const flight = { upgraded: false };
-    this.#wsFlights.set(req, flight);
+    (req as Carrier)[WS_FLIGHT] = flight;
     socket.once('close', () => this.#events.done(exchange));
     this.#proxy.ws(req, socket, head, { target: target.origin, agent: false, connectTimeout: plan.connectTimeoutMs }, (err) => {
       if (flight.upgraded) {
@@ -144,17 +158,12 @@ export class Forwarder {
     exchange.upstream = target.origin.host;
     exchange.attempts = (exchange.attempts ?? 0) + 1;
     req.url = upstreamPath(target, plan);
-    this.#proxy.web(
-      req,
-      res,
-      { target: target.origin, agent: target.agent, connectTimeout: plan.connectTimeoutMs },
-      (err) => this.#onError(err, req, res, flight, target),
-    );
+    this.#proxy.web(req, res, proxyOptions(target, plan.connectTimeoutMs), (err) => this.#onError(err, req, res, flight, target));
     return true;
   }
 
   #onProxyReq(proxyReq: ClientRequest, req: IncomingMessage): void {
-    const flight = this.#flights.get(req);
+    const flight = (req as Carrier)[FLIGHT];
     if (!flight) return;
     flight.proxyReq = proxyReq;
     proxyReq.setTimeout(flight.plan.timeoutMs, () => {
@@ -164,14 +173,16 @@ export class Forwarder {
   }
 
   #onProxyRes(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
-    const flight = this.#flights.get(req);
+    const flight = (req as Carrier)[FLIGHT];
     if (!flight || flight.settled || flight.answered) return;
     flight.responseStarted = true;
     flight.exchange.upstreamMs = performance.now() - flight.attemptStartedAt;
     flight.exchange.status = proxyRes.statusCode;
     if (flight.target) flight.plan.pool.succeeded(flight.target);
     const headers = proxyRes.headers;
-    for (const name of HOP_BY_HOP_RESPONSE) delete headers[name];
+    // Blanked rather than deleted (http-proxy-3 copies no undefined header): a delete
+    // would turn the headers object into a slow dictionary for everything after it.
+    for (const name of HOP_BY_HOP_RESPONSE) if (headers[name] !== undefined) headers[name] = undefined;
     Object.assign(headers, flight.plan.responseHeaders);
     headers['x-request-id'] = flight.exchange.id;
     // http-proxy-3 would copy the client's Connection header, which the gateway has
