@@ -45,23 +45,38 @@ const STRIPPED = new Set([
 ]);
 const STRIPPED_PREFIXES = ['x-forwarded-', 'x-tollgate-'];
 
-/** Removes what the client may not say to the upstream, including headers the `Connection` header names. */
-export function stripClientHeaders(headers: IncomingHttpHeaders, keepUpgrade: boolean): void {
+/**
+ * The client's headers that may go to the upstream, as a new object in the client's
+ * order. Left out: what the client may not say to the upstream (above), headers the
+ * `Connection` header names, and `drop` and
+ * `dropToo` (the credential the gateway consumed). Building a fresh object instead of
+ * deleting from the request's keeps it a fast-properties object all the way to the
+ * socket; a single delete would turn it into a dictionary for every later read.
+ */
+export function forwardableHeaders(headers: IncomingHttpHeaders, keepUpgrade: boolean, drop?: string, dropToo?: string): IncomingHttpHeaders {
+  let named: string[] | undefined;
   const connection = headers.connection;
   if (typeof connection === 'string') {
     for (const token of connection.split(',')) {
       const name = token.trim().toLowerCase();
-      if (name && !(keepUpgrade && name === 'upgrade')) delete headers[name];
+      if (name && !(keepUpgrade && name === 'upgrade')) (named ??= []).push(name);
     }
   }
+  const out: IncomingHttpHeaders = {};
   for (const name of Object.keys(headers)) {
+    if (name === drop || name === dropToo) continue;
+    if (named !== undefined && named.includes(name)) continue;
     if (STRIPPED.has(name)) {
-      if (keepUpgrade && (name === 'upgrade' || name === 'connection')) continue;
-      delete headers[name];
+      if (!(keepUpgrade && (name === 'upgrade' || name === 'connection'))) continue;
+    } else if (name.charCodeAt(0) === 0x78 /* x */ && hasStrippedPrefix(name)) {
       continue;
     }
-    if (name.charCodeAt(0) === 0x78 /* x */) {
-      for (const prefix of STRIPPED_PREFIXES) if (name.startsWith(prefix)) delete headers[name];
-    }
+    out[name] = headers[name];
   }
+  return out;
+}
+
+function hasStrippedPrefix(name: string): boolean {
+  for (const prefix of STRIPPED_PREFIXES) if (name.startsWith(prefix)) return true;
+  return false;
 }

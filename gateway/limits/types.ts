@@ -23,6 +23,8 @@ export interface LimitDecision {
 export interface LimitStore {
   /** `now` is epoch milliseconds, injected so that tests control calendar windows. */
   check(request: LimitRequest, now: number): Promise<LimitDecision>;
+  /** The same decision without a promise, for stores that never wait (memory). */
+  checkSync?(request: LimitRequest, now: number): LimitDecision;
   close(): Promise<void>;
 }
 

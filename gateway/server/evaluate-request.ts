@@ -2,9 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import { authenticate } from '../auth/authenticate.ts';
 import { authorize } from '../authorize/authorize.ts';
 import { canonicaliseTarget } from '../canonical/canonicalise-target.ts';
-import { SINGLE_HEADERS, firstDuplicate, stripClientHeaders } from '../canonical/raw-headers.ts';
+import { SINGLE_HEADERS, firstDuplicate, forwardableHeaders } from '../canonical/raw-headers.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import type { LimitRequest, LimitStore } from '../limits/types.ts';
+import type { LimitDecision, LimitRequest, LimitStore } from '../limits/types.ts';
 import type { ForwardPlan } from '../proxy/forwarder.ts';
 import { matchesPath, methodAllowed } from '../router/path-match.ts';
 import type { Exchange } from './exchange.ts';
@@ -71,14 +71,17 @@ export async function evaluateRequest(
   const responseHeaders: Record<string, string> = { ...lifecycleHeaders };
   let query = target.query;
   const identityHeaders: Record<string, string> = {};
+  // The credential the gateway consumed, left out of what goes upstream.
+  let dropHeader: string | undefined;
+  let dropAuthorization: string | undefined;
 
   if (api.auth.required) {
     const outcome = await authenticate(req, auth, runtime.credentials, query, now);
     const { identity } = outcome;
     exchange.application = identity.application.id;
     if (identity.credential !== undefined) exchange.credential = identity.credential;
-    if (outcome.strip.header) delete req.headers[outcome.strip.header];
-    if (outcome.strip.authorization) delete req.headers.authorization;
+    dropHeader = outcome.strip.header;
+    if (outcome.strip.authorization) dropAuthorization = 'authorization';
     query = outcome.query;
 
     const grant = authorize({
@@ -110,7 +113,8 @@ export async function evaluateRequest(
       if (grant.operation) limitRequest.operation = grant.operation.id;
       if (quota) limitRequest.quota = quota;
       if (rateLimit) limitRequest.rateLimit = rateLimit;
-      const decision = await checkLimits(ctx, limitRequest, now);
+      const checked = checkLimits(ctx, limitRequest, now);
+      const decision = checked instanceof Promise ? await checked : checked;
       Object.assign(responseHeaders, decision.headers);
       if (decision.reason) exchange.limited = decision.reason;
       if (decision.reason === 'storeUnavailable') ctx.onLimitStoreFailure(grant.product.id, decision.allowed ? 'open' : 'closed');
@@ -124,14 +128,16 @@ export async function evaluateRequest(
     }
   }
 
-  stripClientHeaders(req.headers, websocket);
-  Object.assign(req.headers, identityHeaders);
-  const host = req.headers.host;
-  req.headers['x-request-id'] = exchange.id;
-  req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
-  req.headers['x-forwarded-proto'] = 'http';
-  if (host) req.headers['x-forwarded-host'] = host;
-  req.headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
+  const headers = forwardableHeaders(req.headers, websocket, dropHeader, dropAuthorization);
+  Object.assign(headers, identityHeaders);
+  const host = headers.host;
+  headers['x-request-id'] = exchange.id;
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  headers['x-forwarded-proto'] = 'http';
+  if (host) headers['x-forwarded-host'] = host;
+  headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
+  // What the proxy sends upstream is `req.headers`: from here on, exactly these.
+  req.headers = headers;
 
   const hasBody = declaredLength !== undefined ? declaredLength !== '0' : req.headers['transfer-encoding'] !== undefined;
   return {
@@ -147,11 +153,25 @@ export async function evaluateRequest(
   };
 }
 
-async function checkLimits(ctx: EvaluateContext, request: LimitRequest, now: number) {
-  try {
-    return await ctx.limits.check(request, now);
-  } catch {
-    // A store that throws instead of answering is a store that is down: the product's policy decides.
-    return { allowed: request.failureMode === 'open', reason: 'storeUnavailable' as const, headers: {} };
+function checkLimits(ctx: EvaluateContext, request: LimitRequest, now: number): LimitDecision | Promise<LimitDecision> {
+  const store = ctx.limits;
+  if (store.checkSync) {
+    try {
+      return store.checkSync(request, now);
+    } catch {
+      return storeDown(request);
+    }
   }
+  let pending: Promise<LimitDecision>;
+  try {
+    pending = store.check(request, now);
+  } catch {
+    return storeDown(request);
+  }
+  return pending.catch(() => storeDown(request));
+}
+
+/** A store that throws instead of answering is a store that is down: the product's policy decides. */
+function storeDown(request: LimitRequest): LimitDecision {
+  return { allowed: request.failureMode === 'open', reason: 'storeUnavailable', headers: {} };
 }
