@@ -5,27 +5,29 @@
  *
  * KEYS[1] quota counter, KEYS[2] spike-arrest TAT (same hash tag, so the same slot)
  * ARGV[1] caller's clock (epoch ms)
- * ARGV[2] "1" to time spike arrest with Redis TIME instead of ARGV[1]
+ * ARGV[2] "1" to time spike arrest with Redis TIME instead of ARGV[1] (read only when there is spike arrest)
  * ARGV[3] quota limit, or -1 when there is no quota
  * ARGV[4] quota key TTL in ms (window end - now + grace)
  * ARGV[5] GCRA emission interval in ms, or -1 when there is no spike arrest
  * ARGV[6] GCRA tolerance in ms
  *
  * Returns { allowed, quotaAllowed, spikeAllowed, used, spikeRemaining,
- *           retryAfterMs, resetMs, now } with the fractional numbers as strings,
+ *           retryAfterMs, resetMs, now } with the fractional numbers as strings
+ * (`now` is ARGV[1] when Redis TIME was not read),
  * because Redis truncates Lua numbers to integers in replies.
  * Mirrors gcra.ts; keep them in step.
  */
 export const LIMIT_SCRIPT = `
 if redis.replicate_commands then redis.replicate_commands() end
 local now = tonumber(ARGV[1])
-if ARGV[2] == '1' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-end
 local limit = tonumber(ARGV[3])
 local emission = tonumber(ARGV[5])
 local tolerance = tonumber(ARGV[6])
+-- Only spike arrest reads the clock; a quota-only check skips TIME.
+if ARGV[2] == '1' and emission >= 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+end
 
 local spikeAllowed, spikeRemaining, retryAfter, reset, newTat = 1, 0, 0, 0, 0
 if emission >= 0 then

@@ -47,6 +47,7 @@ export class RedisLimitStore implements LimitStore {
   readonly #redisClock: string;
   readonly #timeoutMs: number;
   readonly #onStoreError: StoreErrorHook | undefined;
+  readonly #cluster: boolean;
   #closed = false;
 
   constructor(options: RedisLimitStoreOptions) {
@@ -55,7 +56,9 @@ export class RedisLimitStore implements LimitStore {
     this.#redisClock = options.spikeClock === 'caller' ? '0' : '1';
     this.#timeoutMs = options.commandTimeoutMs ?? 100;
     this.#onStoreError = options.onStoreError;
-    this.client = createRedisClient(parseRedisUrl(options.url), {
+    const target = parseRedisUrl(options.url);
+    this.#cluster = target.kind === 'cluster';
+    this.client = createRedisClient(target, {
       commandTimeoutMs: this.#timeoutMs,
       connectTimeoutMs: options.connectTimeoutMs ?? 1000,
     });
@@ -89,20 +92,20 @@ export class RedisLimitStore implements LimitStore {
     const client = this.client as (Redis | Cluster) & LimitCommands;
     let reply;
     try {
-      reply = await withTimeout(
-        client.tollgateLimit(
-          keys.quota,
-          keys.spike,
-          String(now),
-          this.#redisClock,
-          quota ? String(quota.limit) : '-1',
-          String(window ? Math.ceil(window.end - now) + QUOTA_GRACE_MS : 1),
-          gcra ? String(gcra.emissionMs) : '-1',
-          gcra ? String(gcra.toleranceMs) : '0',
-        ),
-        // ioredis enforces commandTimeout itself; this also bounds cluster slot refreshes.
-        this.#timeoutMs + 50,
+      const pending = client.tollgateLimit(
+        keys.quota,
+        keys.spike,
+        String(now),
+        this.#redisClock,
+        quota ? String(quota.limit) : '-1',
+        String(window ? Math.ceil(window.end - now) + QUOTA_GRACE_MS : 1),
+        gcra ? String(gcra.emissionMs) : '-1',
+        gcra ? String(gcra.toleranceMs) : '0',
       );
+      // ioredis enforces commandTimeout itself on every command it sends to a single
+      // node (and fails at once while disconnected: no offline queue). A cluster can
+      // also hold a command back for a slot refresh, which only this bounds.
+      reply = await (this.#cluster ? withTimeout(pending, this.#timeoutMs + 50) : pending);
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       try {
