@@ -1,31 +1,44 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestHistogram } from './request-histogram.ts';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx', '6xx', '7xx', '8xx', '9xx'];
 
 /**
  * Every metric the gateway exports, on its own registry (two gateways in one process
- * must not share counters). Label children are cached: prom-client hashes the label
- * object on every call otherwise, which shows in the hot path.
+ * must not share counters). The per-request metrics stay off prom-client's hot path
+ * (it hashes the label object on every call): request counts are kept here and handed
+ * over when prom-client collects, and the latency histograms are RequestHistograms.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
+  // Counted here per request and handed to prom-client when it collects (a scrape):
+  // its own inc() hashes the label object on every call.
+  readonly #requestCounts = new Map<string, { child: Counter.Internal; pending: number }>();
   readonly #requests = new Counter({
     name: 'tollgate_requests_total',
     help: 'Requests answered, by API, product and status class.',
     labelNames: ['api', 'product', 'status_class'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const entry of this.#requestCounts.values()) {
+        if (entry.pending === 0) continue;
+        entry.child.inc(entry.pending);
+        entry.pending = 0;
+      }
+    },
   });
-  readonly #duration = new Histogram({
+  readonly #duration = new RequestHistogram({
     name: 'tollgate_request_duration_seconds',
     help: 'Time from request to the end of the response, at the gateway.',
-    labelNames: ['api'] as const,
+    labelName: 'api',
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  readonly #upstreamDuration = new Histogram({
+  readonly #upstreamDuration = new RequestHistogram({
     name: 'tollgate_upstream_duration_seconds',
     help: 'Time from sending to the upstream to its response headers.',
-    labelNames: ['api'] as const,
+    labelName: 'api',
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
@@ -88,28 +101,19 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly #requestChildren = new Map<string, Counter.Internal>();
-  readonly #durationChildren = new Map<string, Histogram.Internal<'api'>>();
-  readonly #upstreamChildren = new Map<string, Histogram.Internal<'api'>>();
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
   request(api: string, product: string, status: number, seconds: number, upstreamSeconds: number | undefined): void {
-    const statusClass = status >= 100 ? `${Math.floor(status / 100)}xx` : 'none';
+    const statusClass = status >= 100 && status < 1000 ? STATUS_CLASSES[Math.floor(status / 100)]! : status >= 100 ? `${Math.floor(status / 100)}xx` : 'none';
     const key = `${api}\n${product}\n${statusClass}`;
-    let counter = this.#requestChildren.get(key);
-    if (!counter) this.#requestChildren.set(key, (counter = this.#requests.labels(api, product, statusClass)));
-    counter.inc();
-    let histogram = this.#durationChildren.get(api);
-    if (!histogram) this.#durationChildren.set(api, (histogram = this.#duration.labels(api)));
-    histogram.observe(seconds);
-    if (upstreamSeconds !== undefined) {
-      let upstream = this.#upstreamChildren.get(api);
-      if (!upstream) this.#upstreamChildren.set(api, (upstream = this.#upstreamDuration.labels(api)));
-      upstream.observe(upstreamSeconds);
-    }
+    let count = this.#requestCounts.get(key);
+    if (!count) this.#requestCounts.set(key, (count = { child: this.#requests.labels(api, product, statusClass), pending: 0 }));
+    count.pending += 1;
+    this.#duration.observe(this.#duration.series(api), seconds);
+    if (upstreamSeconds !== undefined) this.#upstreamDuration.observe(this.#upstreamDuration.series(api), upstreamSeconds);
   }
 
   authFailure(reason: string): void {
