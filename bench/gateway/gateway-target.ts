@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
+import { logDestination } from '../../gateway/log/log-destination.ts';
 import { createGateway } from '../../gateway/server/create-gateway.ts';
 import { sealSnapshot } from '../../gateway/snapshot/version.ts';
 
@@ -16,8 +17,9 @@ const gateway = await createGateway({
   adminPort: 0,
   host: '127.0.0.1',
   limitStore: store,
-  // The access log is written, to a sink that costs what a file does.
-  logger: pino(pino.destination({ dest: '/dev/null', sync: false })),
+  // The access log is written, to a sink that costs what a file does, through
+  // logDestination() (batched writes; tollgate gateway should log through it too).
+  logger: pino(logDestination({ dest: '/dev/null' })),
 });
 const result = gateway.applySnapshot(
   sealSnapshot({
