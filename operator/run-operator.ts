@@ -115,7 +115,15 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   const source = new KubernetesSource(kc, {
     logger,
     onChange: schedule,
-    onHealth: (watch, healthy) => watchUp.set({ watch }, healthy ? 1 : 0),
+    onHealth: (watch, healthy) => {
+      watchUp.set({ watch }, healthy ? 1 : 0);
+      // A watch back up after an outage: what was refused while it was down (a
+      // namespace that has since granted Secret rights, say) gets a full retry.
+      if (healthy) {
+        lastInputs = undefined;
+        schedule();
+      }
+    },
   });
   const publisher = await createSnapshotPublisher({
     port: o.publisherPort,
