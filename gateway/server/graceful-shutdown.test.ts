@@ -43,6 +43,18 @@ async function startProcess(extra: string[]): Promise<{ child: ChildProcess; pro
     child.once('exit', (code) => reject(new Error(`gateway exited early with ${code}`)));
   });
   child.stdout!.resume();
+  // Listening comes before the snapshot file is read: until then the gateway rightly answers 503.
+  for (const start = Date.now(); ; ) {
+    const status = await new Promise<number>((resolve) => {
+      http.get({ host: '127.0.0.1', port: ports.adminPort, path: '/readyz', agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', () => resolve(0));
+    });
+    if (status === 200) break;
+    if (Date.now() - start > 10_000) throw new Error('the gateway did not become ready');
+    await new Promise((r) => setTimeout(r, 20));
+  }
   return { child, ...ports, exited };
 }
 
@@ -104,7 +116,7 @@ describe('SIGTERM', () => {
 
     expect(failures).toEqual([]);
     expect(ready).toBe(503);
-    expect(completed.every((s) => s === 200)).toBe(true);
+    expect(completed.filter((s) => s !== 200)).toEqual([]);
     expect(completed.length).toBeGreaterThan(16);
     expect(afterSignal).toBeGreaterThan(0);
     expect(closeHeaders).toBeGreaterThan(0);
