@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { createLimitStore } from './limits/create-limit-store.ts';
+import { logDestination } from './log/log-destination.ts';
 import { createGateway } from './server/create-gateway.ts';
 import { startFileSource, startSigningKeysFile, type SnapshotSource } from './sources/file-source.ts';
 import { startOperatorClient } from './sources/operator-client.ts';
@@ -64,7 +65,7 @@ export function registerGatewayCommand(program: Command): Command {
 }
 
 async function runGateway(options: GatewayCommandOptions): Promise<void> {
-  const logger = pino({ name: 'tollgate-gateway', level: options.logLevel });
+  const logger = pino({ name: 'tollgate-gateway', level: options.logLevel }, logDestination());
   const limitStore = createLimitStore({
     ...(options.redis ? { redisUrl: options.redis } : {}),
     timeZone: options.timeZone,
