@@ -212,7 +212,6 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       if (lastJob && elector.isLeader()) writeStatuses(lastJob);
       return;
     }
-    lastInputs = inputs;
     if (recorder) uids = uidsOf(resources);
     if (elector.isLeader()) {
       const plan = planSecrets(resources.applications, secrets);
@@ -236,7 +235,10 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       publisher.publish(result.snapshot);
       logger.info({ version: result.snapshot.version, routes: result.snapshot.routes.length, subscriptions: result.snapshot.subscriptions.length }, 'published snapshot');
     }
-    if (!elector.isLeader()) return;
+    if (!elector.isLeader()) {
+      lastInputs = inputs;
+      return;
+    }
     if (recorder) {
       const stored = byKey(resources);
       const storedOf = (s: ObjectStatus) => stored.get(keyOf(s))?.status as Record<string, unknown> | undefined;
@@ -245,6 +247,8 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
     }
     lastJob = { version: result.snapshot.version, statuses: result.statuses, now };
     writeStatuses(lastJob);
+    // Only once all of it went through: a reconcile that threw is redone in full.
+    lastInputs = inputs;
   }
 
   // Status writes run beside the reconciles rather than inside them: a burst's
