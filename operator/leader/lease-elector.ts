@@ -27,7 +27,6 @@ export interface LeaseElectorOptions {
 export class LeaseElector {
   private readonly api: CoordinationV1Api;
   private readonly o: Required<Omit<LeaseElectorOptions, 'onChange'>> & Pick<LeaseElectorOptions, 'onChange'>;
-  private holder: string | undefined;
   private ticking: Promise<void> | undefined;
   private leading = false;
   private lastRenew = 0;
@@ -50,11 +49,6 @@ export class LeaseElector {
 
   isLeader(): boolean {
     return this.leading;
-  }
-
-  /** The identity in the Lease as last read (this one while leading). */
-  currentHolder(): string | undefined {
-    return this.leading ? this.o.identity : this.holder;
   }
 
   start(): void {
@@ -128,7 +122,6 @@ export class LeaseElector {
       return true;
     }
     const holder = lease.spec?.holderIdentity;
-    this.holder = holder ?? undefined;
     const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
     const expired = renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 < now.getTime();
     if (holder && holder !== this.o.identity && !expired) {
