@@ -57,16 +57,16 @@ export function createRedisClient(target: RedisTarget, options: ConnectionOption
     connectTimeout: options.connectTimeoutMs,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    // Checks arriving in the same tick go to Redis as one write: under load this
-    // turns a syscall and a packet per request into one per event-loop turn.
-    enableAutoPipelining: true,
   };
   const backoff = (times: number) => Math.min(50 * times, 1000);
   if (target.kind === 'single') {
+    // No autopipelining here: RedisLimitStore batches a single node's checks itself,
+    // several in one script call, and a pipeline around each call would only cost.
     return new Redis(target.url, { ...common, enableOfflineQueue: false, retryStrategy: backoff });
   }
   return new Cluster(target.nodes, {
     enableOfflineQueue: false,
+    // Checks in flight meanwhile go to a node as one write when the last one is answered.
     enableAutoPipelining: true,
     clusterRetryStrategy: backoff,
     // A check must not sit through cluster-down or redirection retries: fail it and let

@@ -15,60 +15,84 @@
  *           retryAfterMs, resetMs, now } with the fractional numbers as strings
  * (`now` is ARGV[1] when Redis TIME was not read),
  * because Redis truncates Lua numbers to integers in replies.
- * Mirrors gcra.ts; keep them in step.
+ * Mirrors gcra.ts; keep them in step. The check itself is one Lua function, shared by
+ * this script and the batched one below.
  */
-export const LIMIT_SCRIPT = `
+const CHECK_FUNCTION = `
 if redis.replicate_commands then redis.replicate_commands() end
-local now = tonumber(ARGV[1])
-local limit = tonumber(ARGV[3])
-local emission = tonumber(ARGV[5])
-local tolerance = tonumber(ARGV[6])
--- Only spike arrest reads the clock; a quota-only check skips TIME.
-if ARGV[2] == '1' and emission >= 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-end
-
-local spikeAllowed, spikeRemaining, retryAfter, reset, newTat = 1, 0, 0, 0, 0
-if emission >= 0 then
-  local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
-  if tat < now then tat = now end
-  local ahead = tat - now
-  if ahead > tolerance + 1e-6 then
-    spikeAllowed = 0
-    retryAfter = ahead - tolerance
-    reset = ahead
-  else
-    newTat = tat + emission
-    spikeRemaining = math.floor((tolerance - ahead) / emission + 1e-9)
-    if spikeRemaining < 0 then spikeRemaining = 0 end
-    reset = newTat - now
+local function check(quotaKey, spikeKey, argNow, argClock, argLimit, argTtl, argEmission, argTolerance)
+  local now = tonumber(argNow)
+  local limit = tonumber(argLimit)
+  local emission = tonumber(argEmission)
+  local tolerance = tonumber(argTolerance)
+  -- Only spike arrest reads the clock; a quota-only check skips TIME.
+  if argClock == '1' and emission >= 0 then
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
   end
-end
 
-local quotaAllowed, used = 1, 0
-if limit >= 0 then
-  used = tonumber(redis.call('GET', KEYS[1]) or '0')
-  if used >= limit then quotaAllowed = 0 end
-end
-
-local allowed = 0
-if spikeAllowed == 1 and quotaAllowed == 1 then
-  allowed = 1
-  if limit >= 0 then
-    used = redis.call('INCR', KEYS[1])
-    if used == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-  end
+  local spikeAllowed, spikeRemaining, retryAfter, reset, newTat = 1, 0, 0, 0, 0
   if emission >= 0 then
-    redis.call('SET', KEYS[2], string.format('%.17g', newTat), 'PX', math.ceil(reset) + 1000)
+    local tat = tonumber(redis.call('GET', spikeKey) or '0')
+    if tat < now then tat = now end
+    local ahead = tat - now
+    if ahead > tolerance + 1e-6 then
+      spikeAllowed = 0
+      retryAfter = ahead - tolerance
+      reset = ahead
+    else
+      newTat = tat + emission
+      spikeRemaining = math.floor((tolerance - ahead) / emission + 1e-9)
+      if spikeRemaining < 0 then spikeRemaining = 0 end
+      reset = newTat - now
+    end
   end
-end
 
-return { allowed, quotaAllowed, spikeAllowed, used, spikeRemaining,
-  string.format('%.17g', retryAfter), string.format('%.17g', reset), string.format('%.17g', now) }
+  local quotaAllowed, used = 1, 0
+  if limit >= 0 then
+    used = tonumber(redis.call('GET', quotaKey) or '0')
+    if used >= limit then quotaAllowed = 0 end
+  end
+
+  local allowed = 0
+  if spikeAllowed == 1 and quotaAllowed == 1 then
+    allowed = 1
+    if limit >= 0 then
+      used = redis.call('INCR', quotaKey)
+      if used == 1 then redis.call('PEXPIRE', quotaKey, argTtl) end
+    end
+    if emission >= 0 then
+      redis.call('SET', spikeKey, string.format('%.17g', newTat), 'PX', math.ceil(reset) + 1000)
+    end
+  end
+
+  return { allowed, quotaAllowed, spikeAllowed, used, spikeRemaining,
+    string.format('%.17g', retryAfter), string.format('%.17g', reset), string.format('%.17g', now) }
+end
+`;
+
+export const LIMIT_SCRIPT = `${CHECK_FUNCTION}
+return check(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+`;
+
+/**
+ * Several checks in one call, one after the other exactly as separate calls of
+ * LIMIT_SCRIPT would run (a script is atomic, so nothing can come between them
+ * either). KEYS are the checks' key pairs in order, ARGV their six arguments each;
+ * the reply is one LIMIT_SCRIPT reply per check. Single-node Redis only: in a
+ * cluster the checks' keys may live in different slots.
+ */
+export const LIMIT_BATCH_SCRIPT = `${CHECK_FUNCTION}
+local out = {}
+for i = 1, #KEYS / 2 do
+  local a = (i - 1) * 6
+  out[i] = check(KEYS[2 * i - 1], KEYS[2 * i], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
+end
+return out
 `;
 
 export const LIMIT_COMMAND = 'tollgateLimit';
+export const LIMIT_BATCH_COMMAND = 'tollgateLimitBatch';
 
 export type LimitScriptReply = [number, number, number, number, number, string, string, string];
 
@@ -84,4 +108,6 @@ export interface LimitCommands {
     emissionMs: string,
     toleranceMs: string,
   ): Promise<LimitScriptReply>;
+  /** `numberOfKeys` (twice the checks), the checks' key pairs, then their six arguments each. */
+  tollgateLimitBatch(numberOfKeys: number, ...keysThenArgs: string[]): Promise<LimitScriptReply[]>;
 }

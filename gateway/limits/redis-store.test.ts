@@ -66,6 +66,30 @@ describe('RedisLimitStore', () => {
     expect(await store.check(req, now)).toMatchObject({ allowed: false, reason: 'quota' });
   });
 
+  it('batches concurrent checks into few script calls and decides each exactly as if alone', async () => {
+    const now = Date.now();
+    const quotaOf = (limit: number) => ({ limit, interval: 1, timeUnit: 'hour' as const });
+    const a: LimitRequest = { application: `ns/batch-a-${now}`, product: 'ns/p', failureMode: 'closed', quota: quotaOf(100) };
+    const b: LimitRequest = { application: `ns/batch-b-${now}`, product: 'ns/p', failureMode: 'closed', quota: quotaOf(10) };
+    const c: LimitRequest = { ...b, application: `ns/batch-c-${now}`, rateLimit: { requests: 1, per: 'minute', burst: 4 } };
+    const before = Number(/calls=(\d+)/.exec((await raw.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_evalsha')) ?? '')?.[1] ?? 0);
+    const requests = [...Array.from({ length: 300 }, () => a), ...Array.from({ length: 40 }, () => b), ...Array.from({ length: 20 }, () => c)];
+    const decisions = await Promise.all(requests.map((r) => store.check(r, now)));
+    const after = Number(/calls=(\d+)/.exec((await raw.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_evalsha')) ?? '')?.[1] ?? 0);
+    const of = (r: LimitRequest) => decisions.filter((_, i) => requests[i] === r);
+    expect(of(a).filter((d) => d.allowed)).toHaveLength(100);
+    expect(of(b).filter((d) => d.allowed)).toHaveLength(10);
+    expect(of(c).filter((d) => d.allowed)).toHaveLength(5); // burst 4 + 1, within its quota of 10
+    expect(decisions.every((d) => d.reason !== 'storeUnavailable')).toBe(true);
+    // In order, like separate calls: the admitted ones saw 99, 98, ... 0 left.
+    const left = of(a)
+      .filter((d) => d.allowed)
+      .map((d) => Number(/"quota";r=(\d+)/.exec(d.headers.RateLimit ?? '')?.[1]));
+    expect(left).toEqual(Array.from({ length: 100 }, (_, i) => 99 - i));
+    expect(of(a).slice(100).every((d) => d.reason === 'quota')).toBe(true);
+    expect(after - before).toBeLessThan(requests.length / 4);
+  });
+
   it('times spike arrest on the Redis clock, so skewed gateway clocks cannot admit more', async () => {
     const shared = new RedisLimitStore({ url: redis.url });
     try {

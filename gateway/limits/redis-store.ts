@@ -3,7 +3,7 @@ import { decide, unavailable, unlimited, type Outcome } from './decision.ts';
 import { gcraParams } from './gcra.ts';
 import { limitKeys } from './keys.ts';
 import { createRedisClient, parseRedisUrl } from './redis-connection.ts';
-import { LIMIT_COMMAND, LIMIT_SCRIPT, type LimitCommands } from './redis-scripts.ts';
+import { LIMIT_BATCH_COMMAND, LIMIT_BATCH_SCRIPT, LIMIT_COMMAND, LIMIT_SCRIPT, type LimitCommands, type LimitScriptReply } from './redis-scripts.ts';
 import { parseTimeZone, type TimeZone } from './time-zone.ts';
 import type { LimitDecision, LimitRequest, LimitStore, StoreErrorHook } from './types.ts';
 import { quotaWindow } from './windows.ts';
@@ -35,10 +35,23 @@ export interface RedisLimitStoreOptions {
 
 /** Kept after a window ends so that a gateway whose clock runs behind still finds the count. */
 const QUOTA_GRACE_MS = 60_000;
+/** Checks in one script call at most. */
+const MAX_BATCH = 128;
+
+/** One check's keys and arguments, in LIMIT_SCRIPT's order. */
+type CheckArgs = [string, string, string, string, string, string, string, string];
+interface PendingCheck {
+  args: CheckArgs;
+  resolve(reply: LimitScriptReply): void;
+  reject(error: unknown): void;
+  /** performance.now() when the check was queued. */
+  since: number;
+}
 
 /**
  * Limits shared by every gateway replica through Redis (single node or cluster). Each check
- * is one EVALSHA of `LIMIT_SCRIPT` with both keys in one hash slot.
+ * is one run of `LIMIT_SCRIPT` with both keys in one hash slot: in a cluster one EVALSHA
+ * per check, on a single node several checks in one EVALSHA of `LIMIT_BATCH_SCRIPT`.
  */
 export class RedisLimitStore implements LimitStore {
   readonly client: Redis | Cluster;
@@ -49,6 +62,9 @@ export class RedisLimitStore implements LimitStore {
   readonly #onStoreError: StoreErrorHook | undefined;
   readonly #cluster: boolean;
   #closed = false;
+  #queue: PendingCheck[] = [];
+  #inFlight = false;
+  #flushScheduled = false;
 
   constructor(options: RedisLimitStoreOptions) {
     this.#zone = parseTimeZone(options.timeZone);
@@ -66,6 +82,7 @@ export class RedisLimitStore implements LimitStore {
     const onConnectionError = options.onConnectionError;
     this.client.on('error', (error: Error) => onConnectionError?.(error));
     this.client.defineCommand(LIMIT_COMMAND, { lua: LIMIT_SCRIPT, numberOfKeys: 2 });
+    this.client.defineCommand(LIMIT_BATCH_COMMAND, { lua: LIMIT_BATCH_SCRIPT });
   }
 
   /** Resolves true once connected, false if not within `timeoutMs` (checks still work then: they fail open or closed). */
@@ -89,23 +106,25 @@ export class RedisLimitStore implements LimitStore {
     const window = quota && quotaWindow(quota, now, this.#zone);
     const keys = limitKeys(this.#prefix, request, window);
     const gcra = rateLimit && gcraParams(rateLimit);
-    const client = this.client as (Redis | Cluster) & LimitCommands;
-    let reply;
+    const args: CheckArgs = [
+      keys.quota,
+      keys.spike,
+      String(now),
+      this.#redisClock,
+      quota ? String(quota.limit) : '-1',
+      String(window ? Math.ceil(window.end - now) + QUOTA_GRACE_MS : 1),
+      gcra ? String(gcra.emissionMs) : '-1',
+      gcra ? String(gcra.toleranceMs) : '0',
+    ];
+    let reply: LimitScriptReply;
     try {
-      const pending = client.tollgateLimit(
-        keys.quota,
-        keys.spike,
-        String(now),
-        this.#redisClock,
-        quota ? String(quota.limit) : '-1',
-        String(window ? Math.ceil(window.end - now) + QUOTA_GRACE_MS : 1),
-        gcra ? String(gcra.emissionMs) : '-1',
-        gcra ? String(gcra.toleranceMs) : '0',
-      );
-      // ioredis enforces commandTimeout itself on every command it sends to a single
-      // node (and fails at once while disconnected: no offline queue). A cluster can
-      // also hold a command back for a slot refresh, which only this bounds.
-      reply = await (this.#cluster ? withTimeout(pending, this.#timeoutMs + 50) : pending);
+      if (this.#cluster) {
+        // A cluster can hold a command back for a slot refresh, which ioredis's
+        // commandTimeout does not bound: this does.
+        reply = await withTimeout((this.client as Cluster & LimitCommands).tollgateLimit(...args), this.#timeoutMs + 50);
+      } else {
+        reply = await new Promise<LimitScriptReply>((resolve, reject) => this.#enqueue({ args, resolve, reject, since: performance.now() }));
+      }
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       try {
@@ -135,6 +154,70 @@ export class RedisLimitStore implements LimitStore {
       };
     }
     return decide(outcome);
+  }
+
+  /**
+   * Single node: checks go to Redis in batches, one script call per batch, and one
+   * batch at a time; checks that arrive meanwhile wait for the next. Under load that is
+   * one command, one write and one reply for dozens of requests, on both sides (ioredis's
+   * autopipelining does the same with a command per check). No check waits longer than
+   * the command timeout in all: a batch gets what is left of its oldest check's time,
+   * and a check whose time ran out while it waited fails without being sent.
+   */
+  #enqueue(pending: PendingCheck): void {
+    this.#queue.push(pending);
+    if (!this.#inFlight && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      process.nextTick(this.#flush);
+    }
+  }
+
+  readonly #flush = (): void => {
+    this.#flushScheduled = false;
+    if (this.#inFlight) return;
+    const now = performance.now();
+    while (this.#queue.length > 0 && now - this.#queue[0]!.since >= this.#timeoutMs) {
+      this.#queue.shift()!.reject(new Error(`limit store did not answer within ${this.#timeoutMs} ms`));
+    }
+    if (this.#queue.length === 0) return;
+    const batch = this.#queue.length <= MAX_BATCH ? this.#queue : this.#queue.slice(0, MAX_BATCH);
+    this.#queue = this.#queue.length <= MAX_BATCH ? [] : this.#queue.slice(MAX_BATCH);
+    const left = this.#timeoutMs - (now - batch[0]!.since);
+    const client = this.client as Redis & LimitCommands;
+    let sent: Promise<LimitScriptReply[]>;
+    try {
+      if (batch.length === 1) {
+        sent = client.tollgateLimit(...batch[0]!.args).then((reply) => [reply]);
+      } else {
+        const keysThenArgs: string[] = [];
+        for (const { args } of batch) keysThenArgs.push(args[0], args[1]);
+        for (const { args } of batch) for (let i = 2; i < 8; i++) keysThenArgs.push(args[i]!);
+        sent = client.tollgateLimitBatch(2 * batch.length, ...keysThenArgs);
+      }
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    this.#inFlight = true;
+    // ioredis's commandTimeout bounds a batch sent at once; one that waited gets less.
+    (left < this.#timeoutMs - 1 ? withTimeout(sent, Math.max(1, left)) : sent).then(
+      (replies) => {
+        for (let i = 0; i < batch.length; i++) {
+          const reply = replies[i];
+          if (Array.isArray(reply)) batch[i]!.resolve(reply);
+          else batch[i]!.reject(new Error('limit store gave no answer for this check'));
+        }
+        this.#batchDone();
+      },
+      (error: unknown) => {
+        for (const pending of batch) pending.reject(error);
+        this.#batchDone();
+      },
+    );
+  };
+
+  #batchDone(): void {
+    this.#inFlight = false;
+    if (this.#queue.length > 0) this.#flush();
   }
 
   async close(): Promise<void> {
