@@ -16,6 +16,8 @@ import { EventRecorder } from './status/event-recorder.ts';
 import { ProgrammedTracker } from './status/programmed.ts';
 import { StatusEventTracker, type ObjectEvent } from './status/status-events.ts';
 import { StatusWriter } from './status/status-writer.ts';
+import { SecretSigningKeys } from './tokens/secret-signing-keys.ts';
+import { DEFAULT_POLICY, publicKeys, type RotationPolicy } from './tokens/signing-key-policy.ts';
 
 export interface OperatorOptions {
   kubeconfig?: string;
@@ -42,6 +44,12 @@ export interface OperatorOptions {
   leaseRetryMs?: number;
   /** Kubernetes Events for what a user must notice (default on). */
   events?: boolean;
+  /**
+   * The token service: issuer and audience of its access tokens. Its signing keys
+   * live in a Secret in the lease namespace that the leader creates and rotates;
+   * gateways mount it (`--signing-keys`). Absent: no token service.
+   */
+  tokens?: { issuer: string; audience?: string; policy?: Partial<RotationPolicy>; secretName?: string; checkEveryMs?: number };
   logger?: Logger;
   clock?: () => Date;
 }
@@ -146,6 +154,8 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       leader.set(leading ? 1 : 0);
       // Back in the lead, the stored statuses say what users were already told.
       statusEvents.reset();
+      // A new leader makes the signing keys if there are none, or rotates them if due.
+      if (leading) void checkSigningKeys();
       schedule();
     },
   });
@@ -191,6 +201,25 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
     });
   }
 
+  const signingKeys = o.tokens
+    ? new SecretSigningKeys(core, { namespace: o.leaseNamespace, ...(o.tokens.secretName ? { name: o.tokens.secretName } : {}), policy: { ...DEFAULT_POLICY, ...o.tokens.policy } })
+    : undefined;
+  // Every replica reads the ring (to publish its public keys); the leader also rotates it.
+  const checkSigningKeys = async (): Promise<void> => {
+    if (!signingKeys || closed) return;
+    try {
+      if (await signingKeys.reconcile(clock(), elector.isLeader())) {
+        logger.info({ secret: signingKeys.name, kids: signingKeys.current()?.keys.map((k) => k.kid) }, 'signing keys changed');
+        lastInputs = undefined;
+        schedule();
+      }
+    } catch (e) {
+      logger.warn({ err: String((e as Error).message ?? e), secret: signingKeys.name }, 'signing keys could not be read or rotated; the current ones stay');
+    }
+  };
+  const signingKeysTimer = setInterval(() => void checkSigningKeys(), o.tokens?.checkEveryMs ?? 30_000);
+  signingKeysTimer.unref();
+
   // What the last full reconcile saw (see inputsOf); a periodic resync forgets it.
   let lastInputs: string | undefined;
   let lastJob: StatusJob | undefined;
@@ -227,7 +256,9 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
     }
     resources.credentials = credentialViews(resources.applications, secrets);
     const end = compiles.startTimer();
-    const result = compile(resources, { now });
+    const ring = signingKeys?.current();
+    const tokens = o.tokens && ring ? { issuer: o.tokens.issuer, audience: o.tokens.audience ?? 'tollgate', keys: publicKeys(ring) } : undefined;
+    const result = compile(resources, { now, ...(tokens ? { tokens } : {}) });
     end();
     last = result;
     tracker.record(result.snapshot.version, result.statuses);
@@ -302,6 +333,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   await new Promise<void>((resolve) => admin.listen(o.adminPort, o.host ?? '0.0.0.0', resolve));
 
   await source.start();
+  await checkSigningKeys();
   elector.start();
   schedule();
 
@@ -315,6 +347,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       closed = true;
       clearTimeout(timer);
       clearInterval(resync);
+      clearInterval(signingKeysTimer);
       await running;
       await statusJob;
       await recorder?.flush();

@@ -15,7 +15,10 @@ export function registerOperatorCommand(program: Command): void {
     .addOption(new Option('--lease-namespace <ns>', 'namespace of the leader-election Lease').env('POD_NAMESPACE').default('tollgate-system'))
     .addOption(new Option('--identity <name>', 'this replica in the Lease').env('POD_NAME').default(`${hostname()}-${process.pid}`))
     .addOption(new Option('--hold-off <ms>', 'coalesce changes for this long before recompiling').default(100).argParser(Number))
-    .action(async (opts: { kubeconfig?: string; publisherPort: number; adminPort: number; host: string; tokenFile?: string; leaseNamespace: string; identity: string; holdOff: number }) => {
+    .option('--issuer <url>', 'turn the token service on: the issuer (and origin) of its access tokens, e.g. https://api.example.com')
+    .option('--audience <aud>', 'the audience of its access tokens', 'tollgate')
+    .addOption(new Option('--access-token-ttl <seconds>', 'lifetime of access tokens').default(3600).argParser(Number))
+    .action(async (opts: { kubeconfig?: string; publisherPort: number; adminPort: number; host: string; tokenFile?: string; leaseNamespace: string; identity: string; holdOff: number; issuer?: string; audience: string; accessTokenTtl: number }) => {
       const operator = await runOperator({
         ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
         publisherPort: opts.publisherPort,
@@ -25,6 +28,7 @@ export function registerOperatorCommand(program: Command): void {
         leaseNamespace: opts.leaseNamespace,
         identity: opts.identity,
         holdOffMs: opts.holdOff,
+        ...(opts.issuer ? { tokens: { issuer: opts.issuer, audience: opts.audience, policy: { accessTokenTtlSeconds: opts.accessTokenTtl } } } : {}),
       });
       const stop = async () => {
         await operator.close();

@@ -1,0 +1,141 @@
+// The token service in a cluster: the operator (with the rights in config/rbac)
+// creates the signing-key Secret, publishes its public keys in the snapshot, and a
+// gateway given that Secret (as a mount would) issues tokens the API then accepts.
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
+import { createGateway, type Gateway } from '../../gateway/server/create-gateway.ts';
+import type { SnapshotSource } from '../../gateway/sources/file-source.ts';
+import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
+import { startUpstream, type Upstream } from '../../gateway/testing/fixtures.ts';
+import { runOperator, type Operator } from '../../operator/run-operator.ts';
+import { SIGNING_KEYS_FIELD } from '../../operator/tokens/secret-signing-keys.ts';
+import { useControlPlane } from '../control-plane/vitest-hooks.ts';
+import { operatorKubeconfig, type OperatorIdentity } from './operator-identity.ts';
+
+const env = useControlPlane();
+const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
+const ISSUER = 'https://api.tollgate.test';
+let identity: OperatorIdentity;
+let upstream: Upstream;
+let operator: Operator;
+let gateway: Gateway;
+let client: SnapshotSource;
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const start = performance.now();
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value !== undefined) return value;
+    } catch (e) {
+      lastError = e;
+    }
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  identity = await operatorKubeconfig(env.cp);
+  upstream = await startUpstream();
+  operator = await runOperator({
+    kubeconfig: identity.path,
+    publisherPort: 0,
+    adminPort: 0,
+    host: '127.0.0.1',
+    leaseNamespace: identity.namespace,
+    holdOffMs: 30,
+    leaseRetryMs: 500,
+    tokens: { issuer: ISSUER },
+    logger,
+  });
+  gateway = await createGateway({ proxyPort: 0, adminPort: 0, host: '127.0.0.1', limitStore: createLimitStore({}), logger, processMetrics: false });
+  client = startOperatorClient(gateway, { url: `http://127.0.0.1:${operator.publisher.port}`, replica: 'gw-0', waitSeconds: 5, logger });
+}, 90_000);
+
+afterAll(async () => {
+  await client?.close();
+  await gateway?.close();
+  await operator?.close();
+  await upstream?.close();
+});
+
+describe('the token service with the operator', () => {
+  it('signs with the operator-made Secret and the gateway accepts the tokens', async () => {
+    const ns = env.namespace;
+    await identity.grant(ns);
+    // The leader makes the ring in its own namespace, by the name config/rbac grants.
+    const ring = await until('the signing-key Secret', async () => {
+      const out = await env.cp.kubectl(['get', 'secret', 'tollgate-signing-keys', '-n', identity.namespace, '-o', 'json']);
+      if (out.code !== 0) return undefined;
+      return JSON.parse(Buffer.from(JSON.parse(out.stdout).data[SIGNING_KEYS_FIELD], 'base64').toString()) as { keys: Array<{ kid: string }> };
+    });
+    // What the kubelet does with a mounted Secret.
+    expect(gateway.setSigningKeys(ring)).toEqual({ ok: true });
+
+    await env.cp.kubectlOk(['apply', '-f', '-'], {
+      input: `
+apiVersion: tollgate.dev/v1alpha1
+kind: API
+metadata: { name: orders, namespace: ${ns} }
+spec: { context: /orders-${ns}, version: v1, upstream: { urls: ["${upstream.url}"] } }
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: APIProduct
+metadata: { name: orders, namespace: ${ns} }
+spec: { scopes: [orders:read], operations: [{ api: orders, paths: [/] }] }
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: Application
+metadata: { name: shopper, namespace: ${ns} }
+spec: { owner: { email: dev@shop.example }, credentials: [{ name: default }] }
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: Subscription
+metadata: { name: shopper-orders, namespace: ${ns} }
+spec: { application: shopper, product: { name: orders } }
+`,
+    });
+    const credential = await until('the credential Secret', async () => {
+      const out = await env.cp.kubectl(['get', 'secret', 'shopper.default', '-n', ns, '-o', 'json']);
+      if (out.code !== 0) return undefined;
+      const data = JSON.parse(out.stdout).data as Record<string, string>;
+      return { key: Buffer.from(data.consumerKey!, 'base64').toString(), secret: Buffer.from(data.consumerSecret!, 'base64').toString() };
+    });
+
+    const base = `http://127.0.0.1:${gateway.proxyPort}`;
+    const jwks = await until('the public key in the snapshot', async () => {
+      const res = await fetch(`${base}/.well-known/jwks.json`);
+      if (res.status !== 200) return undefined;
+      const body = (await res.json()) as { keys: Array<{ kid: string; d?: string }> };
+      return body.keys.length ? body : undefined;
+    });
+    expect(jwks.keys.map((k) => k.kid)).toEqual(ring.keys.map((k) => k.kid));
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+
+    const accessToken = await until('a token', async () => {
+      const res = await fetch(`${base}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${credential.key}:${credential.secret}`).toString('base64')}` },
+        body: 'grant_type=client_credentials',
+      });
+      return res.status === 200 ? ((await res.json()) as { access_token: string; scope: string }) : undefined;
+    });
+    expect(accessToken.scope).toBe('orders:read');
+    const api = await until('a 200 with the token', async () => {
+      const res = await fetch(`${base}/orders-${ns}/v1/list`, { headers: { authorization: `Bearer ${accessToken.access_token}` } });
+      return res.status === 200 ? res : undefined;
+    });
+    expect(api.status).toBe(200);
+    expect(upstream.seen.at(-1)!.headers.authorization).toBeUndefined();
+
+    // Deleting the subscription refuses the token already issued.
+    await env.cp.kubectlOk(['delete', 'subscription', 'shopper-orders', '-n', ns]);
+    await until('a 403 with the same token', async () => {
+      const res = await fetch(`${base}/orders-${ns}/v1/list`, { headers: { authorization: `Bearer ${accessToken.access_token}` } });
+      return res.status === 403 ? true : undefined;
+    });
+  });
+});
