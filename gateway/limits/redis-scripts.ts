@@ -26,7 +26,9 @@ local function check(quotaKey, spikeKey, argNow, argClock, argLimit, argTtl, arg
   local emission = tonumber(argEmission)
   local tolerance = tonumber(argTolerance)
   -- Only spike arrest reads the clock; a quota-only check skips TIME.
+  local clockRead = false
   if argClock == '1' and emission >= 0 then
+    clockRead = true
     local t = redis.call('TIME')
     now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
   end
@@ -66,8 +68,12 @@ local function check(quotaKey, spikeKey, argNow, argClock, argLimit, argTtl, arg
     end
   end
 
+  if emission < 0 then
+    -- No spike arrest: nothing fractional to format.
+    return { allowed, quotaAllowed, spikeAllowed, used, spikeRemaining, '0', '0', argNow }
+  end
   return { allowed, quotaAllowed, spikeAllowed, used, spikeRemaining,
-    string.format('%.17g', retryAfter), string.format('%.17g', reset), string.format('%.17g', now) }
+    string.format('%.17g', retryAfter), string.format('%.17g', reset), clockRead and string.format('%.17g', now) or argNow }
 end
 `;
 
