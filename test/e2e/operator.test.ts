@@ -10,6 +10,7 @@ import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
 import type { SnapshotSource } from '../../gateway/sources/file-source.ts';
 import { runOperator, type Operator } from '../../operator/run-operator.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
+import { until } from './support/wait.ts';
 
 const env = useControlPlane();
 const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
@@ -18,21 +19,6 @@ let operator: Operator;
 let gateway: Gateway;
 let client: SnapshotSource;
 let upstream: string;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<{ value: T; ms: number }> {
-  const start = performance.now();
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return { value, ms: performance.now() - start };
-    } catch (e) {
-      lastError = e;
-    }
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 beforeAll(async () => {
   backend = await startExampleBackend(0);

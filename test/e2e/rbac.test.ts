@@ -20,6 +20,7 @@ import type { SnapshotSource } from '../../gateway/sources/file-source.ts';
 import { runOperator, type Operator } from '../../operator/run-operator.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { operatorKubeconfig, type OperatorIdentity } from './operator-identity.ts';
+import { eventually } from './support/wait.ts';
 
 const env = useControlPlane();
 const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
@@ -29,21 +30,6 @@ let operator: Operator;
 let gateway: Gateway;
 let client: SnapshotSource;
 let upstream: string;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const start = performance.now();
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (e) {
-      lastError = e;
-    }
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 beforeAll(async () => {
   identity = await operatorKubeconfig(env.cp);
@@ -101,7 +87,7 @@ spec:
 
 /** The generated key, read as admin (the test's view, not the operator's). */
 async function keyOf(ns: string, timeoutMs?: number): Promise<string> {
-  return until(
+  return eventually(
     `the credential Secret in ${ns}`,
     async () => {
       const r = await env.cp.kubectl(['get', 'secret', 'greetings.default', '-n', ns, '-o', 'jsonpath={.data.consumerKey}']);
@@ -143,9 +129,9 @@ describe('operator RBAC (config/rbac)', () => {
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns) });
     const key = await keyOf(ns);
     expect(key).toMatch(/^tg_/);
-    await until('200 through the gateway', async () => ((await call(`/hello-${ns}/1.0.0`, key)).status === 200 ? true : undefined));
+    await eventually('200 through the gateway', async () => ((await call(`/hello-${ns}/1.0.0`, key)).status === 200 ? true : undefined));
     for (const resource of ['api/hello', 'apiproduct/hello', 'application/greetings', 'subscription/greetings-hello']) {
-      await until(`${resource} Programmed`, async () => ((await condition(ns, resource, 'Programmed')).status === 'True' ? true : undefined));
+      await eventually(`${resource} Programmed`, async () => ((await condition(ns, resource, 'Programmed')).status === 'True' ? true : undefined));
       expect((await condition(ns, resource, 'Accepted')).status).toBe('True');
     }
     expect(operator.isLeader()).toBe(true);
@@ -256,8 +242,8 @@ describe('operator RBAC (config/rbac)', () => {
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(granted) });
 
     const key = await keyOf(granted);
-    await until('200 in the granted namespace', async () => ((await call(`/hello-${granted}/1.0.0`, key)).status === 200 ? true : undefined));
-    const pending = await until('a Pending credential in the namespace without rights', async () => {
+    await eventually('200 in the granted namespace', async () => ((await call(`/hello-${granted}/1.0.0`, key)).status === 200 ? true : undefined));
+    const pending = await eventually('a Pending credential in the namespace without rights', async () => {
       const out = await env.cp.kubectlOk(['get', 'application/greetings', '-n', late, '-o', 'jsonpath={.status.credentials[0].state}']);
       return out || undefined;
     });
@@ -267,6 +253,6 @@ describe('operator RBAC (config/rbac)', () => {
     // The operator's Secret watch there retries with backoff (at most 10 s), so no restart is needed.
     await identity.grant(late);
     const lateKey = await keyOf(late, 30_000);
-    await until('200 once granted', async () => ((await call(`/hello-${late}/1.0.0`, lateKey)).status === 200 ? true : undefined));
+    await eventually('200 once granted', async () => ((await call(`/hello-${late}/1.0.0`, lateKey)).status === 200 ? true : undefined));
   }, 60_000);
 });

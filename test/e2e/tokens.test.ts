@@ -12,6 +12,7 @@ import { runOperator, type Operator } from '../../operator/run-operator.ts';
 import { SIGNING_KEYS_FIELD } from '../../operator/tokens/secret-signing-keys.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { operatorKubeconfig, type OperatorIdentity } from './operator-identity.ts';
+import { eventually } from './support/wait.ts';
 
 const env = useControlPlane();
 const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
@@ -21,21 +22,6 @@ let upstream: Upstream;
 let operator: Operator;
 let gateway: Gateway;
 let client: SnapshotSource;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const start = performance.now();
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (e) {
-      lastError = e;
-    }
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   identity = await operatorKubeconfig(env.cp);
@@ -67,7 +53,7 @@ describe('the token service with the operator', () => {
     const ns = env.namespace;
     await identity.grant(ns);
     // The leader makes the ring in its own namespace, by the name config/rbac grants.
-    const ring = await until('the signing-key Secret', async () => {
+    const ring = await eventually('the signing-key Secret', async () => {
       const out = await env.cp.kubectl(['get', 'secret', 'tollgate-signing-keys', '-n', identity.namespace, '-o', 'json']);
       if (out.code !== 0) return undefined;
       return JSON.parse(Buffer.from(JSON.parse(out.stdout).data[SIGNING_KEYS_FIELD], 'base64').toString()) as { keys: Array<{ kid: string }> };
@@ -98,7 +84,7 @@ metadata: { name: shopper-orders, namespace: ${ns} }
 spec: { application: shopper, product: { name: orders } }
 `,
     });
-    const credential = await until('the credential Secret', async () => {
+    const credential = await eventually('the credential Secret', async () => {
       const out = await env.cp.kubectl(['get', 'secret', 'shopper.default', '-n', ns, '-o', 'json']);
       if (out.code !== 0) return undefined;
       const data = JSON.parse(out.stdout).data as Record<string, string>;
@@ -106,7 +92,7 @@ spec: { application: shopper, product: { name: orders } }
     });
 
     const base = `http://127.0.0.1:${gateway.proxyPort}`;
-    const jwks = await until('the public key in the snapshot', async () => {
+    const jwks = await eventually('the public key in the snapshot', async () => {
       const res = await fetch(`${base}/.well-known/jwks.json`);
       if (res.status !== 200) return undefined;
       const body = (await res.json()) as { keys: Array<{ kid: string; d?: string }> };
@@ -115,7 +101,7 @@ spec: { application: shopper, product: { name: orders } }
     expect(jwks.keys.map((k) => k.kid)).toEqual(ring.keys.map((k) => k.kid));
     expect(jwks.keys[0]).not.toHaveProperty('d');
 
-    const accessToken = await until('a token', async () => {
+    const accessToken = await eventually('a token', async () => {
       const res = await fetch(`${base}/oauth2/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${credential.key}:${credential.secret}`).toString('base64')}` },
@@ -124,7 +110,7 @@ spec: { application: shopper, product: { name: orders } }
       return res.status === 200 ? ((await res.json()) as { access_token: string; scope: string }) : undefined;
     });
     expect(accessToken.scope).toBe('orders:read');
-    const api = await until('a 200 with the token', async () => {
+    const api = await eventually('a 200 with the token', async () => {
       const res = await fetch(`${base}/orders-${ns}/v1/list`, { headers: { authorization: `Bearer ${accessToken.access_token}` } });
       return res.status === 200 ? res : undefined;
     });
@@ -133,7 +119,7 @@ spec: { application: shopper, product: { name: orders } }
 
     // Deleting the subscription refuses the token already issued.
     await env.cp.kubectlOk(['delete', 'subscription', 'shopper-orders', '-n', ns]);
-    await until('a 403 with the same token', async () => {
+    await eventually('a 403 with the same token', async () => {
       const res = await fetch(`${base}/orders-${ns}/v1/list`, { headers: { authorization: `Bearer ${accessToken.access_token}` } });
       return res.status === 403 ? true : undefined;
     });

@@ -16,6 +16,11 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined>, t
   }
 }
 
+/** `until`'s value alone. */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  return (await until(what, fn, timeoutMs)).value;
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** p50, p95 and max of a sample, in the sample's unit. */
