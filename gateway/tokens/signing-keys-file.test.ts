@@ -22,17 +22,21 @@ let child: ChildProcess | undefined;
 let base: string;
 let admin: string;
 let generation = 0;
+// One key pair per kid for the whole file: a ring and a snapshot read at different
+// moments must still agree on what `k1` is.
+const keys = new Map<string, ReturnType<typeof makeKey>>();
+const key = (kid: string, activateAt: string) => keys.get(kid) ?? (keys.set(kid, makeKey(kid, activateAt)), keys.get(kid)!);
 
-function key(kid: string, activateAt: string): { ring: SigningKey; jwk: Record<string, unknown> } {
+function makeKey(kid: string, activateAt: string): { ring: SigningKey; jwk: Record<string, unknown> } {
   const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
   const { d: _d, ...pub } = jwk;
   return { ring: { kid, alg: 'ES256', jwk, createdAt: activateAt, activateAt }, jwk: { ...pub, kid, alg: 'ES256' } };
 }
 
 /** Writes the snapshot (public keys) and then the ring (private keys), the ring through a kubelet-style symlink swap. */
-function publish(keys: Array<ReturnType<typeof key>>): void {
+function publish(ring: Array<ReturnType<typeof key>>): void {
   const snapshot = basicSnapshot(upstream.url, (b) => {
-    b.tokens = { issuer: ISSUER, audience: 'tollgate', keys: keys.map((k) => k.jwk) };
+    b.tokens = { issuer: ISSUER, audience: 'tollgate', keys: ring.map((k) => k.jwk) };
     b.apis[0]!.auth = { required: true, apiKey: { header: 'x-api-key' }, oauth2: true, issuers: [] };
     b.applications[0]!.credentials[0]!.secretHash = keyHash(SECRET);
   });
@@ -41,7 +45,7 @@ function publish(keys: Array<ReturnType<typeof key>>): void {
   const mount = path.join(dir, 'keys');
   const data = `..${++generation}`;
   mkdirSync(path.join(mount, data));
-  writeFileSync(path.join(mount, data, 'signing-keys.json'), JSON.stringify({ schema: SIGNING_KEYS_SCHEMA, accessTokenTtlSeconds: 600, keys: keys.map((k) => k.ring) }));
+  writeFileSync(path.join(mount, data, 'signing-keys.json'), JSON.stringify({ schema: SIGNING_KEYS_SCHEMA, accessTokenTtlSeconds: 600, keys: ring.map((k) => k.ring) }));
   symlinkSync(data, path.join(mount, '..data_tmp'));
   renameSync(path.join(mount, '..data_tmp'), path.join(mount, '..data'));
 }
