@@ -18,7 +18,7 @@ const gateway = await createGateway({
   host: '127.0.0.1',
   limitStore: store,
   // The access log is written, to a sink that costs what a file does, through
-  // logDestination() (batched writes; tollgate gateway should log through it too).
+  // logDestination() (batched writes), as tollgate gateway does.
   logger: pino(logDestination({ dest: '/dev/null' })),
 });
 const result = gateway.applySnapshot(
