@@ -229,7 +229,8 @@ function secretMatches(entry: CredentialEntry | undefined, secret: string): bool
 }
 
 function metadata(tokens: TokenIssuer, runtime: RuntimeSnapshot): Record<string, unknown> {
-  const origin = new URL(tokens.issuer).origin;
+  // The endpoints are served at the gateway's root, whatever path the issuer has.
+  const origin = URL.canParse(tokens.issuer) ? new URL(tokens.issuer).origin : tokens.issuer.replace(/\/+$/, '');
   const scopes = new Set<string>();
   for (const { product } of runtime.products.values()) for (const s of product.scopes) scopes.add(s);
   return {
