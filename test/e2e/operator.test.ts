@@ -4,11 +4,9 @@ import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleBackend } from '../../examples/backend/server.ts';
-import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
-import { createGateway, type Gateway } from '../../gateway/server/create-gateway.ts';
-import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
-import type { SnapshotSource } from '../../gateway/sources/file-source.ts';
-import { runOperator, type Operator } from '../../operator/run-operator.ts';
+import type { Gateway } from '../../gateway/server/create-gateway.ts';
+import type { Operator } from '../../operator/run-operator.ts';
+import { startInProcess, type InProcess } from './support/in-process.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { until } from './support/wait.ts';
 
@@ -17,30 +15,18 @@ const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination
 let backend: Server;
 let operator: Operator;
 let gateway: Gateway;
-let client: SnapshotSource;
+let harness: InProcess | undefined;
 let upstream: string;
 
 beforeAll(async () => {
   backend = await startExampleBackend(0);
   upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
-  operator = await runOperator({
-    kubeconfig: env.cp.kubeconfigPath,
-    publisherPort: 0,
-    adminPort: 0,
-    host: '127.0.0.1',
-    leaseNamespace: 'default',
-    holdOffMs: 30,
-    leaseRetryMs: 500,
-    logger,
-  });
-  gateway = await createGateway({ proxyPort: 0, adminPort: 0, host: '127.0.0.1', limitStore: createLimitStore({}), logger, processMetrics: false });
-  client = startOperatorClient(gateway, { url: `http://127.0.0.1:${operator.publisher.port}`, replica: 'gw-0', waitSeconds: 5, logger });
+  harness = await startInProcess({ kubeconfig: env.cp.kubeconfigPath, leaseNamespace: 'default', logger });
+  ({ operator, gateway } = harness);
 }, 60_000);
 
 afterAll(async () => {
-  await client?.close();
-  await gateway?.close();
-  await operator?.close();
+  await harness?.close();
   backend?.close();
 });
 

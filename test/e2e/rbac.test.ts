@@ -13,11 +13,9 @@ import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleBackend } from '../../examples/backend/server.ts';
-import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
-import { createGateway, type Gateway } from '../../gateway/server/create-gateway.ts';
-import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
-import type { SnapshotSource } from '../../gateway/sources/file-source.ts';
-import { runOperator, type Operator } from '../../operator/run-operator.ts';
+import type { Gateway } from '../../gateway/server/create-gateway.ts';
+import type { Operator } from '../../operator/run-operator.ts';
+import { startInProcess, type InProcess } from './support/in-process.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { operatorKubeconfig, type OperatorIdentity } from './operator-identity.ts';
 import { eventually } from './support/wait.ts';
@@ -28,31 +26,19 @@ let identity: OperatorIdentity;
 let backend: Server;
 let operator: Operator;
 let gateway: Gateway;
-let client: SnapshotSource;
+let harness: InProcess | undefined;
 let upstream: string;
 
 beforeAll(async () => {
   identity = await operatorKubeconfig(env.cp);
   backend = await startExampleBackend(0);
   upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
-  operator = await runOperator({
-    kubeconfig: identity.path,
-    publisherPort: 0,
-    adminPort: 0,
-    host: '127.0.0.1',
-    leaseNamespace: identity.namespace,
-    holdOffMs: 30,
-    leaseRetryMs: 500,
-    logger,
-  });
-  gateway = await createGateway({ proxyPort: 0, adminPort: 0, host: '127.0.0.1', limitStore: createLimitStore({}), logger, processMetrics: false });
-  client = startOperatorClient(gateway, { url: `http://127.0.0.1:${operator.publisher.port}`, replica: 'gw-0', waitSeconds: 5, logger });
+  harness = await startInProcess({ kubeconfig: identity.path, leaseNamespace: identity.namespace, logger });
+  ({ operator, gateway } = harness);
 }, 60_000);
 
 afterAll(async () => {
-  await client?.close();
-  await gateway?.close();
-  await operator?.close();
+  await harness?.close();
   backend?.close();
 });
 

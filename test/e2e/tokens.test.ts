@@ -3,12 +3,10 @@
 // gateway given that Secret (as a mount would) issues tokens the API then accepts.
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
-import { createGateway, type Gateway } from '../../gateway/server/create-gateway.ts';
-import type { SnapshotSource } from '../../gateway/sources/file-source.ts';
-import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
+import type { Gateway } from '../../gateway/server/create-gateway.ts';
 import { startUpstream, type Upstream } from '../../gateway/testing/fixtures.ts';
-import { runOperator, type Operator } from '../../operator/run-operator.ts';
+import type { Operator } from '../../operator/run-operator.ts';
+import { startInProcess, type InProcess } from './support/in-process.ts';
 import { SIGNING_KEYS_FIELD } from '../../operator/tokens/secret-signing-keys.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { operatorKubeconfig, type OperatorIdentity } from './operator-identity.ts';
@@ -21,30 +19,17 @@ let identity: OperatorIdentity;
 let upstream: Upstream;
 let operator: Operator;
 let gateway: Gateway;
-let client: SnapshotSource;
+let harness: InProcess | undefined;
 
 beforeAll(async () => {
   identity = await operatorKubeconfig(env.cp);
   upstream = await startUpstream();
-  operator = await runOperator({
-    kubeconfig: identity.path,
-    publisherPort: 0,
-    adminPort: 0,
-    host: '127.0.0.1',
-    leaseNamespace: identity.namespace,
-    holdOffMs: 30,
-    leaseRetryMs: 500,
-    tokens: { issuer: ISSUER },
-    logger,
-  });
-  gateway = await createGateway({ proxyPort: 0, adminPort: 0, host: '127.0.0.1', limitStore: createLimitStore({}), logger, processMetrics: false });
-  client = startOperatorClient(gateway, { url: `http://127.0.0.1:${operator.publisher.port}`, replica: 'gw-0', waitSeconds: 5, logger });
+  harness = await startInProcess({ kubeconfig: identity.path, leaseNamespace: identity.namespace, logger, tokens: { issuer: ISSUER } });
+  ({ operator, gateway } = harness);
 }, 90_000);
 
 afterAll(async () => {
-  await client?.close();
-  await gateway?.close();
-  await operator?.close();
+  await harness?.close();
   await upstream?.close();
 });
 
