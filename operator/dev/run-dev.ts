@@ -71,6 +71,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   let last: CompileResult | undefined;
   let lastUpdate: SourceUpdate | undefined;
   let ring = signingKeys.at(clock()).ring;
+  let ringInGateway: typeof ring | undefined;
 
   const apply = (update: SourceUpdate): void => {
     lastUpdate = update;
@@ -98,7 +99,8 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       return;
     }
     // After the snapshot: a key is published before the gateway may sign with it.
-    gateway.setSigningKeys(ring, signingKeys.file);
+    // Only when it changed: every edit recompiles, the ring changes once a rotation.
+    if (ring !== ringInGateway && gateway.setSigningKeys(ring, signingKeys.file).ok) ringInGateway = ring;
     // In dev mode the one gateway is in-process: what it applied is programmed.
     for (const s of result.statuses) {
       const key = `${s.kind}/${s.namespace}/${s.name}`;
