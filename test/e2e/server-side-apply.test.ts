@@ -83,6 +83,23 @@ async function converged(ns: string): Promise<KubeObject[]> {
   return value;
 }
 
+/**
+ * The objects once no resourceVersion has moved for `ms`: the operator may still
+ * be finishing the writes of its convergence (a replica count, a second condition)
+ * when they first look converged. Never settling within 30 s is a failure.
+ */
+async function settled(ns: string, ms = 1_500): Promise<KubeObject[]> {
+  let last = '';
+  let since = Date.now();
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
+    const objects = await tollgateObjects(env.cp, ns, { managedFields: true });
+    const versions = objects.map((o) => o.metadata.resourceVersion).join();
+    if (versions !== last) [last, since] = [versions, Date.now()];
+    else if (Date.now() - since >= ms) return objects;
+  }
+  throw new Error('the objects kept changing for 30 s after convergence');
+}
+
 /** resourceVersion changes of the namespace's objects, and the operator's status writes, over a quiet window. */
 async function quietWindow(ns: string, ms: number): Promise<{ versionChanges: number; statusWrites: number; samples: number }> {
   const writesBefore = await operator.metric('tollgate_operator_status_writes_total');
@@ -108,7 +125,8 @@ describe('server-side apply with two field managers', () => {
     await access.grant(ns);
     const first = await argocd(ns);
     expect(first.code, first.stderr).toBe(0);
-    const objects = await converged(ns);
+    await converged(ns);
+    const objects = await settled(ns);
 
     // Who owns what: argocd the spec it applied, the operator the status.
     for (const o of objects) {
