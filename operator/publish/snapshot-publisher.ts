@@ -18,10 +18,16 @@ export interface GatewayReport {
   /** The last version it refused, while it still refuses it. */
   rejected?: string;
   errors?: string[];
-  /** When this replica last polled or reported (RFC 3339). */
+  /** When this replica last polled or reported (RFC 3339), at the operator replica it reached. */
   at: string;
+  /** The gateway's address as seen by the operator replica it reached. */
   address?: string;
+  /** The operator replica that received this report and forwarded it here; absent when the gateway reached this one. */
+  via?: string;
 }
+
+/** Names the sending operator replica on reports it forwards (see PROTOCOL.md, "Several operator replicas"). */
+export const FORWARDED_BY_HEADER = 'x-tollgate-forwarded-by';
 
 export interface SnapshotPublisherOptions {
   port: number;
@@ -32,6 +38,12 @@ export interface SnapshotPublisherOptions {
   maxWaitSeconds?: number;
   /** Called whenever a replica's report changes. */
   onReport?: (report: GatewayReport) => void;
+  /**
+   * Called with every report a gateway sent this publisher itself (each poll, each
+   * POST /v1/reports), changed or not; never with a forwarded one, so that a
+   * replica forwarding what it receives cannot send reports round in a loop.
+   */
+  onReceived?: (report: GatewayReport) => void;
 }
 
 export interface SnapshotPublisher {
@@ -53,6 +65,7 @@ interface Waiter {
 const MAX_REPORT_BYTES = 256 * 1024;
 const REPLICA = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/;
 const VERSION = /^sha256:[0-9a-f]{64}$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 export async function createSnapshotPublisher(options: SnapshotPublisherOptions): Promise<SnapshotPublisher> {
   const maxWait = options.maxWaitSeconds ?? 60;
@@ -61,11 +74,28 @@ export async function createSnapshotPublisher(options: SnapshotPublisherOptions)
   const waiters = new Set<Waiter>();
   const reports = new Map<string, GatewayReport>();
 
-  const record = (report: Omit<GatewayReport, 'at'>): void => {
-    const previous = reports.get(report.replica);
-    const next: GatewayReport = { ...report, at: new Date().toISOString() };
-    reports.set(report.replica, next);
+  const store = (next: GatewayReport): void => {
+    const previous = reports.get(next.replica);
+    reports.set(next.replica, next);
     if (!previous || previous.applied !== next.applied || previous.rejected !== next.rejected) options.onReport?.(next);
+  };
+  // A report straight from a gateway: received now.
+  const record = (report: Omit<GatewayReport, 'at'>): void => {
+    const next: GatewayReport = { ...report, at: new Date().toISOString() };
+    store(next);
+    options.onReceived?.(next);
+  };
+  // A report another operator replica received: it keeps that replica's receipt
+  // time, so a gateway polling a follower every 30 s stays live here. An older one
+  // than what this publisher already has (the gateway has since reached it
+  // directly, or a late batch) changes nothing; one dated in the future (clock
+  // skew) counts as received now, or it would keep the gateway live too long.
+  const recordForwarded = (report: GatewayReport): void => {
+    const now = Date.now();
+    const at = Math.min(Date.parse(report.at), now);
+    const previous = reports.get(report.replica);
+    if (previous && Date.parse(previous.at) > at) return;
+    store({ ...report, at: new Date(at).toISOString() });
   };
 
   const sendSnapshot = (res: ServerResponse): void => {
@@ -128,6 +158,10 @@ export async function createSnapshotPublisher(options: SnapshotPublisherOptions)
   };
 
   const onReport = (req: IncomingMessage, res: ServerResponse): void => {
+    const forwardedBy = req.headers[FORWARDED_BY_HEADER];
+    if (forwardedBy !== undefined && (typeof forwardedBy !== 'string' || !REPLICA.test(forwardedBy))) {
+      return json(res, 400, { error: `${FORWARDED_BY_HEADER} must name the forwarding operator replica` });
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -147,14 +181,26 @@ export async function createSnapshotPublisher(options: SnapshotPublisherOptions)
       } catch {
         return json(res, 400, { error: 'the report must be JSON' });
       }
-      const { replica, applied, rejected, errors } = body;
-      if (typeof replica !== 'string' || !REPLICA.test(replica)) return json(res, 400, { error: 'replica is missing or malformed' });
-      if (applied !== null && (typeof applied !== 'string' || !VERSION.test(applied))) return json(res, 400, { error: 'applied must be a version or null' });
-      const report: Omit<GatewayReport, 'at'> = { replica, applied: applied as string | null };
-      if (typeof rejected === 'string') report.rejected = rejected.slice(0, 128);
-      if (Array.isArray(errors)) report.errors = errors.filter((e): e is string => typeof e === 'string').slice(0, 50).map((e) => e.slice(0, 500));
-      if (req.socket.remoteAddress) report.address = req.socket.remoteAddress;
-      record(report);
+      if (body === null || typeof body !== 'object') return json(res, 400, { error: 'the report must be a JSON object' });
+      if (forwardedBy === undefined) {
+        const parsed = parseReport(body);
+        if (typeof parsed === 'string') return json(res, 400, { error: parsed });
+        if (req.socket.remoteAddress) parsed.address = req.socket.remoteAddress;
+        record(parsed);
+        return void res.writeHead(204).end();
+      }
+      // Forwarded by another operator replica: one report or {"reports": [...]},
+      // each with the time and gateway address that replica saw. All or nothing.
+      const list: unknown[] = Array.isArray(body.reports) ? body.reports : [body];
+      const forwarded: GatewayReport[] = [];
+      for (const [i, item] of list.entries()) {
+        const parsed = item !== null && typeof item === 'object' ? parseReport(item as Record<string, unknown>) : 'not an object';
+        if (typeof parsed === 'string') return json(res, 400, { error: `reports[${i}]: ${parsed}` });
+        const { at, address } = item as { at?: unknown; address?: unknown };
+        if (typeof at !== 'string' || !RFC3339.test(at) || Number.isNaN(Date.parse(at))) return json(res, 400, { error: `reports[${i}]: at must be an RFC 3339 time` });
+        forwarded.push({ ...parsed, at, ...(typeof address === 'string' ? { address: address.slice(0, 64) } : {}), via: forwardedBy });
+      }
+      for (const report of forwarded) recordForwarded(report);
       res.writeHead(204).end();
     });
   };
@@ -197,6 +243,17 @@ export async function createSnapshotPublisher(options: SnapshotPublisherOptions)
         server.closeIdleConnections();
       }),
   };
+}
+
+/** A report's own fields as a gateway sends them, or what is wrong with them. */
+function parseReport(body: Record<string, unknown>): Omit<GatewayReport, 'at'> | string {
+  const { replica, applied, rejected, errors } = body;
+  if (typeof replica !== 'string' || !REPLICA.test(replica)) return 'replica is missing or malformed';
+  if (applied !== null && (typeof applied !== 'string' || !VERSION.test(applied))) return 'applied must be a version or null';
+  const report: Omit<GatewayReport, 'at'> = { replica, applied: applied as string | null };
+  if (typeof rejected === 'string') report.rejected = rejected.slice(0, 128);
+  if (Array.isArray(errors)) report.errors = errors.filter((e): e is string => typeof e === 'string').slice(0, 50).map((e) => e.slice(0, 500));
+  return report;
 }
 
 function digest(token: string): Buffer {
