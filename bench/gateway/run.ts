@@ -290,6 +290,7 @@ function nodeTarget(name: string, script: string, extra: string[]): () => Promis
 const allTargets: Target[] = [
   { name: 'direct backend', start: async () => ({ port: backend.port, pids: () => [backend.child.pid!], stop: async () => {} }) },
   { name: 'bare http-proxy-3', start: nodeTarget('bare', 'bare-proxy.ts', []) },
+  { name: 'bare undici', start: nodeTarget('undici', 'bare-undici.ts', []) },
   { name: 'nginx proxy_pass', start: () => startNginx(backend.port) },
   { name: 'gateway, memory store', start: nodeTarget('memory', 'gateway-target.ts', [KEY]) },
   { name: 'gateway, Redis store', usesRedis: true, start: nodeTarget('redis', 'gateway-target.ts', [KEY, redis.url]) },

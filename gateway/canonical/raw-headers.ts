@@ -40,6 +40,8 @@ const STRIPPED = new Set([
   'te',
   'trailer',
   'upgrade',
+  // The forwarder frames the body for the upstream itself.
+  'transfer-encoding',
   // Node has already answered `100-continue` to the client.
   'expect',
 ]);

@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import { Pool } from 'undici';
 import type { Upstream } from '../snapshot/types.ts';
 
 export interface UpstreamTarget {
@@ -7,7 +6,8 @@ export interface UpstreamTarget {
   origin: URL;
   /** The upstream URL's own path without a trailing `/`, prefixed to the forwarded path. */
   pathPrefix: string;
-  agent: http.Agent;
+  /** The keep-alive connection pool requests to this target go through. */
+  client: Pool;
   consecutiveFailures: number;
   ejectedUntil: number;
   ejections: number;
@@ -28,7 +28,7 @@ export class UpstreamPool {
   readonly targets: UpstreamTarget[];
   #next = 0;
 
-  constructor(upstream: Upstream, agents: AgentCache) {
+  constructor(upstream: Upstream, clients: UpstreamClients) {
     this.targets = upstream.urls.map((raw) => {
       const url = new URL(raw);
       const secure = url.protocol === 'https:' || url.protocol === 'wss:';
@@ -36,7 +36,7 @@ export class UpstreamPool {
       return {
         origin,
         pathPrefix: url.pathname.replace(/\/+$/, ''),
-        agent: agents.get(origin, upstream),
+        client: clients.get(origin, upstream),
         consecutiveFailures: 0,
         ejectedUntil: 0,
         ejections: 0,
@@ -80,34 +80,40 @@ export class UpstreamPool {
 }
 
 /**
- * Keep-alive agents shared by every API that talks to the same origin with the same
- * TLS settings, and kept across snapshot reloads so that a reload does not drop
- * the warm connections.
+ * Keep-alive connection pools (undici) shared by every API that talks to the same
+ * origin with the same TLS settings and connect timeout, and kept across snapshot
+ * reloads so that a reload does not drop the warm connections.
  */
-export class AgentCache {
-  readonly #agents = new Map<string, http.Agent>();
+export class UpstreamClients {
+  readonly #pools = new Map<string, Pool>();
 
-  get(origin: URL, upstream: Upstream): http.Agent {
+  get(origin: URL, upstream: Upstream): Pool {
     const tls = upstream.tls;
-    const key = `${origin.href} ${tls ? JSON.stringify(tls) : ''}`;
-    let agent = this.#agents.get(key);
-    if (agent) return agent;
-    const common = { keepAlive: true, keepAliveMsecs: 1_000, maxFreeSockets: 256, scheduling: 'lifo' as const };
-    agent =
-      origin.protocol === 'https:'
-        ? new https.Agent({
-            ...common,
-            rejectUnauthorized: !(tls?.insecureSkipVerify ?? false),
-            ...(tls?.caBundle ? { ca: tls.caBundle } : {}),
-            ...(tls?.serverName ? { servername: tls.serverName } : {}),
-          })
-        : new http.Agent(common);
-    this.#agents.set(key, agent);
-    return agent;
+    const key = `${origin.href} ${upstream.connectTimeoutMs} ${tls ? JSON.stringify(tls) : ''}`;
+    let pool = this.#pools.get(key);
+    if (pool) return pool;
+    pool = new Pool(origin.origin, {
+      connectTimeout: upstream.connectTimeoutMs,
+      // No pipelining: one request per connection at a time, as a browser-facing proxy must.
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      ...(origin.protocol === 'https:'
+        ? {
+            connect: {
+              rejectUnauthorized: !(tls?.insecureSkipVerify ?? false),
+              ...(tls?.caBundle ? { ca: tls.caBundle } : {}),
+              ...(tls?.serverName ? { servername: tls.serverName } : {}),
+            },
+          }
+        : {}),
+    });
+    this.#pools.set(key, pool);
+    return pool;
   }
 
-  destroy(): void {
-    for (const agent of this.#agents.values()) agent.destroy();
-    this.#agents.clear();
+  async destroy(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
   }
 }

@@ -11,7 +11,7 @@ import type { LimitStore } from '../limits/types.ts';
 import { writeAccessLog } from '../log/access-log.ts';
 import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { Forwarder } from '../proxy/forwarder.ts';
-import { AgentCache } from '../proxy/upstream-pool.ts';
+import { UpstreamClients } from '../proxy/upstream-pool.ts';
 import { validateSnapshot } from '../snapshot/validate.ts';
 import { TokenService } from '../tokens/token-service.ts';
 import { startAdminServer } from './admin-server.ts';
@@ -77,7 +77,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const now = options.clock ?? Date.now;
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const metrics = new GatewayMetrics({ processMetrics: options.processMetrics ?? true });
-  const caches: RuntimeCaches = { agents: new AgentCache(), keySets: new RemoteKeySets(), pools: new Map() };
+  const caches: RuntimeCaches = { clients: new UpstreamClients(), keySets: new RemoteKeySets(), pools: new Map() };
   const persister = options.stateDir ? new SnapshotPersister(options.stateDir, logger) : undefined;
 
   let runtime: RuntimeSnapshot | undefined;
@@ -311,7 +311,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await stopped;
       forwarder.close();
       await admin.close();
-      caches.agents.destroy();
+      await caches.clients.destroy();
       await persister?.flush();
       logger.info('closed');
     })();

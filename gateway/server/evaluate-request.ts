@@ -128,6 +128,7 @@ export async function evaluateRequest(
     }
   }
 
+  const hasBody = declaredLength !== undefined ? declaredLength !== '0' : req.headers['transfer-encoding'] !== undefined;
   const headers = forwardableHeaders(req.headers, websocket, dropHeader, dropAuthorization);
   Object.assign(headers, identityHeaders);
   const host = headers.host;
@@ -139,7 +140,6 @@ export async function evaluateRequest(
   // What the proxy sends upstream is `req.headers`: from here on, exactly these.
   req.headers = headers;
 
-  const hasBody = declaredLength !== undefined ? declaredLength !== '0' : req.headers['transfer-encoding'] !== undefined;
   return {
     pool,
     relativePath: target.path.slice(hit.basePath.length),
@@ -147,6 +147,7 @@ export async function evaluateRequest(
     connectTimeoutMs: api.upstream.connectTimeoutMs,
     timeoutMs: api.upstream.timeoutMs,
     retries: api.upstream.retries,
+    hasBody,
     retryable: IDEMPOTENT.has(method) && !hasBody,
     responseHeaders,
     maxBodyBytes: ctx.maxBodyBytes,

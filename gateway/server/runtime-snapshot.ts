@@ -2,7 +2,7 @@ import { CredentialIndex } from '../auth/credential-index.ts';
 import { builtInVerifier, externalVerifier, type IssuerVerifier, type RemoteKeySets } from '../auth/jwt-verifier.ts';
 import type { AuthConfig } from '../auth/authenticate.ts';
 import { operationId, type ProductRuntime } from '../authorize/authorize.ts';
-import { AgentCache, UpstreamPool } from '../proxy/upstream-pool.ts';
+import { UpstreamClients, UpstreamPool } from '../proxy/upstream-pool.ts';
 import { RouteTable } from '../router/route-table.ts';
 import type { Api, Snapshot, Subscription } from '../snapshot/types.ts';
 
@@ -25,7 +25,7 @@ export interface RuntimeSnapshot {
 }
 
 export interface RuntimeCaches {
-  agents: AgentCache;
+  clients: UpstreamClients;
   keySets: RemoteKeySets;
   /** Pools by API and upstream, reused while they are unchanged so that ejection state survives a reload. */
   pools: Map<string, UpstreamPool>;
@@ -39,7 +39,7 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     // An API not deployed to this gateway's environment is not routed here at all.
     if (environment !== undefined && api.environments.length && !api.environments.includes(environment)) continue;
     const poolKey = `${api.id} ${JSON.stringify(api.upstream)}`;
-    const pool = caches.pools.get(poolKey) ?? new UpstreamPool(api.upstream, caches.agents);
+    const pool = caches.pools.get(poolKey) ?? new UpstreamPool(api.upstream, caches.clients);
     pools.set(poolKey, pool);
     const verifiers = new Map<string, IssuerVerifier>();
     if (api.auth.oauth2 && builtIn) verifiers.set(builtIn.issuer, builtIn);
