@@ -8,7 +8,8 @@ import { compile, type CompileResult } from './compiler/compile.ts';
 import type { ObjectStatus } from './compiler/object-status.ts';
 import { applySecretPlan, credentialViews, planSecrets, type SecretPlan, type SecretPlanResult } from './credentials/secret-credentials.ts';
 import { LeaseElector } from './leader/lease-elector.ts';
-import { createSnapshotPublisher, type SnapshotPublisher } from './publish/snapshot-publisher.ts';
+import { createReportForwarder } from './publish/report-forwarder.ts';
+import { createSnapshotPublisher, type GatewayReport, type SnapshotPublisher } from './publish/snapshot-publisher.ts';
 import type { AnyResource, Resources } from './resources/types.ts';
 import { KubernetesSource } from './sources/kubernetes-source.ts';
 import { credentialEvents } from './status/credential-events.ts';
@@ -31,6 +32,14 @@ export interface OperatorOptions {
   leaseNamespace: string;
   leaseName?: string;
   identity?: string;
+  /**
+   * This replica's publisher as the other replicas reach it (e.g. `http://10.1.2.3:8081`).
+   * The leader writes it on its Lease; followers forward the gateway reports they
+   * receive there, so that Programmed counts every gateway, whichever replica it
+   * polls. Default: `http://$POD_IP:<publisherPort>` when POD_IP is set, else none
+   * (one replica: nothing to forward).
+   */
+  advertiseUrl?: string;
   /** Changes are coalesced for this long before a recompile. */
   holdOffMs?: number;
   /** A replica not heard from for this long no longer counts for Programmed. */
@@ -83,6 +92,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   const statusWrites = new Counter({ name: 'tollgate_operator_status_writes_total', help: 'Status writes by result', labelNames: ['result'], registers: [registry] });
   const secretWrites = new Counter({ name: 'tollgate_operator_secret_writes_total', help: 'Credential Secrets created or deleted', labelNames: ['action'], registers: [registry] });
   const eventCount = new Counter({ name: 'tollgate_operator_events_total', help: 'Kubernetes Events by type and result', labelNames: ['type', 'result'], registers: [registry] });
+  const forwards = new Counter({ name: 'tollgate_operator_report_forwards_total', help: 'Gateway reports a follower passed on to the leader, by result (sent, failed, no_leader)', labelNames: ['result'], registers: [registry] });
   const identity = o.identity ?? `${hostname()}-${process.pid}`;
 
   let timer: NodeJS.Timeout | undefined;
@@ -133,6 +143,8 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       }
     },
   });
+  // Set once the elector exists; the publisher needs it only once gateways poll.
+  let forwardReport: ((report: GatewayReport) => void) | undefined;
   const publisher = await createSnapshotPublisher({
     port: o.publisherPort,
     host: o.host ?? '0.0.0.0',
@@ -141,12 +153,16 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       for (const notify of reportListeners) notify();
       schedule();
     },
+    // Straight from a gateway, never forwarded ones: those stop here.
+    onReceived: (report) => forwardReport?.(report),
   });
+  const advertiseUrl = o.advertiseUrl ?? defaultAdvertiseUrl(publisher.port);
   const elector = new LeaseElector(kc, {
     namespace: o.leaseNamespace,
     name: o.leaseName ?? 'tollgate-operator',
     identity,
     logger,
+    ...(advertiseUrl ? { advertiseUrl } : {}),
     ...(o.leaseDurationMs ? { leaseDurationMs: o.leaseDurationMs } : {}),
     ...(o.leaseRenewDeadlineMs ? { renewDeadlineMs: o.leaseRenewDeadlineMs } : {}),
     ...(o.leaseRetryMs ? { retryPeriodMs: o.leaseRetryMs } : {}),
@@ -159,6 +175,16 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       schedule();
     },
   });
+  const forwarder = createReportForwarder({
+    identity,
+    leaderUrl: () => (elector.isLeader() ? undefined : elector.leader()?.publisherUrl),
+    ...(o.token ? { token: o.token } : {}),
+    logger,
+    onResult: (result, n) => forwards.inc({ result }, n),
+  });
+  forwardReport = (report) => {
+    if (!elector.isLeader()) forwarder.offer(report);
+  };
   const tracker = new ProgrammedTracker();
   const writer = new StatusWriter(kc);
   const statusEvents = new StatusEventTracker();
@@ -351,6 +377,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       await running;
       await statusJob;
       await recorder?.flush();
+      await forwarder.close();
       await elector.stop();
       await source.stop();
       await publisher.close();
@@ -360,6 +387,13 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
 }
 
 const keyOf = (s: { kind: string; namespace: string; name: string }) => `${s.kind}/${s.namespace}/${s.name}`;
+
+/** In a pod, the downward API's POD_IP (status.podIP) reaches this replica's publisher. */
+function defaultAdvertiseUrl(port: number): string | undefined {
+  const ip = process.env.POD_IP?.trim();
+  if (!ip) return undefined;
+  return `http://${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
+}
 
 interface StatusJob {
   version: string;

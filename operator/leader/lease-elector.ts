@@ -1,4 +1,4 @@
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { CoordinationV1Api, type KubeConfig, type V1Lease, type V1ObjectMeta } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
 export interface LeaseElectorOptions {
@@ -14,8 +14,30 @@ export interface LeaseElectorOptions {
    */
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
+  /**
+   * This replica's snapshot publisher as the other replicas reach it. Written on
+   * the Lease while this replica holds it, so that followers can forward the
+   * gateway reports they receive to the leader. Absent: nothing is advertised
+   * (and a previous holder's URL is removed when this replica takes over).
+   */
+  advertiseUrl?: string;
   onChange?: (leading: boolean) => void;
   clock?: () => Date;
+}
+
+/** The leader's publisher URL on the Lease. */
+export const PUBLISHER_URL_ANNOTATION = 'tollgate.dev/publisher-url';
+/**
+ * Who wrote that URL. A follower uses the URL only when this is the holder: a
+ * holder that does not advertise (an older operator during an upgrade) leaves
+ * the previous holder's URL behind, which would point at the wrong replica.
+ */
+export const PUBLISHER_IDENTITY_ANNOTATION = 'tollgate.dev/publisher-identity';
+
+export interface LeaderInfo {
+  identity: string;
+  /** Its publisher's URL, when it advertises one. */
+  publisherUrl?: string;
 }
 
 /**
@@ -26,12 +48,13 @@ export interface LeaseElectorOptions {
  */
 export class LeaseElector {
   private readonly api: CoordinationV1Api;
-  private readonly o: Required<Omit<LeaseElectorOptions, 'onChange'>> & Pick<LeaseElectorOptions, 'onChange'>;
+  private readonly o: Required<Omit<LeaseElectorOptions, 'onChange' | 'advertiseUrl'>> & Pick<LeaseElectorOptions, 'onChange' | 'advertiseUrl'>;
   private ticking: Promise<void> | undefined;
   private leading = false;
   private lastRenew = 0;
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private following: LeaderInfo | undefined;
 
   constructor(kc: KubeConfig, options: LeaseElectorOptions) {
     this.api = kc.makeApiClient(CoordinationV1Api);
@@ -51,6 +74,14 @@ export class LeaseElector {
     return this.leading;
   }
 
+  /**
+   * Another replica holding the Lease, as last read (every retry period);
+   * undefined while this one leads or nobody does.
+   */
+  leader(): LeaderInfo | undefined {
+    return this.following;
+  }
+
   start(): void {
     void this.tick();
   }
@@ -68,6 +99,8 @@ export class LeaseElector {
         if (lease.spec?.holderIdentity !== this.o.identity) break;
         lease.spec.holderIdentity = undefined;
         lease.spec.leaseDurationSeconds = 1;
+        // Followers must not forward to a replica that is going away.
+        lease.metadata = this.annotated(lease.metadata, false);
         lease.spec.renewTime = microTime(new Date(lease.spec.renewTime ?? this.o.clock()));
         lease.spec.acquireTime = microTime(new Date(lease.spec.acquireTime ?? this.o.clock()));
         await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
@@ -80,6 +113,26 @@ export class LeaseElector {
       }
     }
     this.setLeading(false);
+  }
+
+  private follow(leader: LeaderInfo | undefined): void {
+    const before = this.following;
+    this.following = leader;
+    if (leader && (leader.identity !== before?.identity || leader.publisherUrl !== before?.publisherUrl)) {
+      this.o.logger.info({ leader: leader.identity, publisherUrl: leader.publisherUrl }, 'following');
+    }
+  }
+
+  /** The Lease's metadata with this replica's publisher URL on it, or with none. */
+  private annotated(meta: V1ObjectMeta | undefined, advertise: boolean): V1ObjectMeta {
+    const annotations = { ...meta?.annotations };
+    delete annotations[PUBLISHER_URL_ANNOTATION];
+    delete annotations[PUBLISHER_IDENTITY_ANNOTATION];
+    if (advertise && this.o.advertiseUrl) {
+      annotations[PUBLISHER_URL_ANNOTATION] = this.o.advertiseUrl;
+      annotations[PUBLISHER_IDENTITY_ANNOTATION] = this.o.identity;
+    }
+    return { ...meta, annotations };
   }
 
   private setLeading(leading: boolean): void {
@@ -116,8 +169,9 @@ export class LeaseElector {
       if ((e as { code?: number }).code !== 404) throw e;
       await this.api.createNamespacedLease({
         namespace: this.o.namespace,
-        body: { metadata: { name: this.o.name, namespace: this.o.namespace }, spec: { ...spec, acquireTime: micro, leaseTransitions: 0 } },
+        body: { metadata: this.annotated({ name: this.o.name, namespace: this.o.namespace }, true), spec: { ...spec, acquireTime: micro, leaseTransitions: 0 } },
       });
+      this.follow(undefined);
       this.setLeading(true);
       return true;
     }
@@ -125,10 +179,17 @@ export class LeaseElector {
     const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
     const expired = renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 < now.getTime();
     if (holder && holder !== this.o.identity && !expired) {
+      const annotations = lease.metadata?.annotations ?? {};
+      const url = annotations[PUBLISHER_IDENTITY_ANNOTATION] === holder ? annotations[PUBLISHER_URL_ANNOTATION] : undefined;
+      this.follow({ identity: holder, ...(url ? { publisherUrl: url } : {}) });
       this.setLeading(false);
       return false;
     }
+    // Free, expired or ours: nobody else to follow, whether or not the write below wins.
+    this.follow(undefined);
     const takeover = holder !== this.o.identity;
+    // The same update as the renewal: advertising costs no extra write.
+    lease.metadata = this.annotated(lease.metadata, true);
     lease.spec = {
       ...lease.spec,
       ...spec,
