@@ -25,6 +25,10 @@ export type NodeProcess = {
   kill(): Promise<void>;
   /** SIGTERM, then SIGKILL after a grace period. */
   stop(): Promise<void>;
+  /** SIGSTOP to the whole group: alive, connections open, nothing processed (a hung process). */
+  freeze(): void;
+  /** SIGCONT: carries on where it was frozen. */
+  thaw(): void;
 };
 
 let counter = 0;
@@ -75,7 +79,17 @@ function startNodeProcess(name: string, dir: string, script: string, args: strin
       await child.exited;
     },
     stop: () => child.stop(10_000),
+    freeze: () => signalGroup(child.pid, 'SIGSTOP'),
+    thaw: () => signalGroup(child.pid, 'SIGCONT'),
   };
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
 }
 
 export type OperatorProcess = NodeProcess & {
@@ -117,9 +131,10 @@ export function sumMetric(text: string, name: string, labels: Record<string, str
 export type GatewayProcess = NodeProcess & { proxyPort: number; adminPort: number };
 
 /** `tollgate gateway` fed by an operator's long-poll publisher, optionally persisting its snapshot. */
-export async function startGatewayProcess(dir: string, o: { operatorUrl?: string; stateDir?: string; replica: string; proxyPort?: number }): Promise<GatewayProcess> {
+export async function startGatewayProcess(dir: string, o: { operatorUrl?: string; stateDir?: string; replica: string; proxyPort?: number; operatorTokenFile?: string }): Promise<GatewayProcess> {
   const args = ['--proxy-port', String(o.proxyPort ?? 0), '--admin-port', '0', '--host', '127.0.0.1', '--replica', o.replica, '--log-level', 'info'];
   if (o.operatorUrl) args.push('--operator', o.operatorUrl);
+  if (o.operatorTokenFile) args.push('--operator-token-file', o.operatorTokenFile);
   if (o.stateDir) args.push('--state-dir', o.stateDir);
   const p = startNodeProcess(`gateway-${o.replica}`, dir, gatewayMain, args);
   const ready = await p.waitFor('gateway listening');
