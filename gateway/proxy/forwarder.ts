@@ -222,20 +222,19 @@ class Flight implements Dispatcher.DispatchHandler {
     const res = this.#res;
     const plan = this.#plan;
     const exchange = this.#exchange;
-    this.#responseStarted = true;
     exchange.upstreamMs = performance.now() - this.#attemptStartedAt;
-    exchange.status = statusCode;
     if (this.#target) plan.pool.succeeded(this.#target);
     const out: OutgoingHttpHeaders = {};
     for (const name in headers) if (!HOP_BY_HOP_RESPONSE.has(name)) out[name] = headers[name];
     for (const name in plan.responseHeaders) out[name] = plan.responseHeaders[name];
     out['x-request-id'] = exchange.id;
     out.connection = this.#forwarder.draining() || !res.shouldKeepAlive ? 'close' : 'keep-alive';
-    // Status, headers and a body that arrives with them leave in one write.
-    res.cork();
-    process.nextTick(uncork, res);
+    // Headers Node refuses to send throw here; undici then ends the attempt with
+    // that error, and the client gets a 502 since nothing has reached it yet.
     if (statusMessage) res.writeHead(statusCode, statusMessage, out);
     else res.writeHead(statusCode, out);
+    this.#responseStarted = true;
+    exchange.status = statusCode;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -292,10 +291,6 @@ class Flight implements Dispatcher.DispatchHandler {
 
 function silenceTimeout(flight: Flight): void {
   flight.timedOut();
-}
-
-function uncork(res: ServerResponse): void {
-  if (res.writableCorked) res.uncork();
 }
 
 /** Sent verbatim: the upstream URL's own path, then exactly the canonical path that was authorised. */

@@ -138,4 +138,105 @@ describe('when the upstream misbehaves', () => {
     const metrics = await gw.metrics.registry.getSingleMetricAsString('tollgate_upstream_ejections_total');
     expect(metrics).toContain('tollgate_upstream_ejections_total 1');
   });
+
+  it('cuts the client connection when the upstream falls silent mid-body past its timeout', async () => {
+    const stalling = await upstreamWith((_req, res) => {
+      res.writeHead(200, { 'content-length': '10' });
+      res.write('12345');
+    });
+    const gw = await gatewayFor([stalling.url], { timeoutMs: 200, retries: 2 });
+    const started = Date.now();
+    const res = await get(gw.proxyPort);
+    expect(res).toMatchObject({ status: 200, body: '12345', complete: false });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(stalling.seen).toHaveLength(1);
+  });
+
+  it('keeps a slow but steady response alive: the timeout is for silence, not for the whole body', async () => {
+    const steady = await upstreamWith((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let n = 0;
+      const tick = setInterval(() => {
+        res.write(`${n}`);
+        if (++n === 6) {
+          clearInterval(tick);
+          res.end();
+        }
+      }, 100);
+    });
+    const gw = await gatewayFor([steady.url], { timeoutMs: 250 });
+    expect(await get(gw.proxyPort)).toMatchObject({ status: 200, body: '012345', complete: true });
+  });
+
+  it('passes each chunk of a streamed response on as it comes, not when the upstream ends', async () => {
+    let finish: () => void = () => {};
+    const streaming = await upstreamWith((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      finish = () => res.end('data: last\n\n');
+    });
+    const gw = await gatewayFor([streaming.url]);
+    const first = await new Promise<string>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: gw.proxyPort, path: '/hello/1.0.0/events', headers: { 'x-api-key': TEST_KEY }, agent: false }, (res) => {
+        res.setEncoding('utf8');
+        res.once('data', (c: string) => {
+          resolve(c);
+          res.resume();
+          res.once('end', () => {});
+        });
+      });
+      req.on('error', reject);
+    });
+    expect(first).toBe('data: first\n\n');
+    finish();
+  });
+
+  it('stops the upstream request when the client goes away before the response', async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((r) => (upstreamClosed = r));
+    const hanging = await upstreamWith((_req, res) => res.once('close', () => upstreamClosed()));
+    const gw = await gatewayFor([hanging.url], { timeoutMs: 30_000 });
+    const req = http.get({ host: '127.0.0.1', port: gw.proxyPort, path: '/hello/1.0.0/x', headers: { 'x-api-key': TEST_KEY }, agent: false });
+    req.on('error', () => {});
+    await until(() => hanging.seen.length === 1);
+    req.destroy();
+    await closed;
+  });
+
+  it('answers 502 for a response that is not HTTP', async () => {
+    const garbage = net.createServer((socket) => socket.resume().end('SSH-2.0-OpenSSH_9.2\r\n\r\n'));
+    garbage.listen(0, '127.0.0.1');
+    await once(garbage, 'listening');
+    cleanups.push(() => new Promise((r) => garbage.close(() => r())));
+    const gw = await gatewayFor([`http://127.0.0.1:${(garbage.address() as net.AddressInfo).port}`], { retries: 0 });
+    const res = await get(gw.proxyPort);
+    expect(res.status).toBe(502);
+    expect(JSON.parse(res.body).code).toBe('bad-gateway');
+  });
+
+  it('passes repeated response headers through and drops the upstream connection headers', async () => {
+    const cookies = await upstreamWith((_req, res) => {
+      res.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Path=/']);
+      res.setHeader('keep-alive', 'timeout=5');
+      res.setHeader('x-upstream', 'yes');
+      // No content-length: the upstream sends it chunked, the gateway frames it again.
+      res.write('chunked ');
+      res.end('body');
+    });
+    const gw = await gatewayFor([cookies.url]);
+    const res = await send(gw.proxyPort, '/hello/1.0.0/x', { headers: { 'x-api-key': TEST_KEY } });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('chunked body');
+    expect(res.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    expect(res.headers['x-upstream']).toBe('yes');
+    expect(res.headers['keep-alive']).toBeUndefined();
+  });
 });
+
+async function until(check: () => boolean, ms = 2_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
