@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE := $(shell scripts/ensure-node.sh)
 export PATH := $(dir $(NODE)):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run test typecheck unit deps control-plane golden bench bench-operator clean
+.PHONY: run test typecheck unit deps control-plane golden bench bench-gateway bench-operator clean
 
 run: deps
 	bin/tollgate dev examples/ --with-example-backend
@@ -32,6 +32,11 @@ golden: deps
 bench: deps
 	node bench/compile/run.ts
 	node bench/revocation/run.ts
+
+# The gateway beside bare http-proxy-3, bare undici and nginx, 3 interleaved rounds
+# (needs wrk and nginx: apt-get install -y wrk nginx-light).
+bench-gateway: deps
+	node bench/gateway/run.ts --repeat 3
 
 # kubectl apply -> first 200 and kubectl delete -> first 403, through a real API
 # server, operator and gateway, over 20 tries (target: p95 <= 1 s for both).
