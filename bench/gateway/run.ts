@@ -1,4 +1,5 @@
-// One side-by-side run: direct backend, bare http-proxy-3, nginx proxy_pass, and
+// One side-by-side run: direct backend, bare http-proxy-3, bare undici (the
+// gateway's forwarding core), nginx proxy_pass, and
 // the gateway (API key + quota + metrics + access log) on the memory store and on
 // Redis. Every server runs on 127.0.0.1 in its own process; wrk (C, one thread)
 // generates the load; each phase is bounded in time.
@@ -335,9 +336,9 @@ const median = (xs: number[]): number => {
 };
 const BARE = 'bare http-proxy-3';
 /** Each round's value divided by the same round's bare proxy value, then the median. */
-const pairedRatio = (runs: Map<string, WrkResult[]>, name: string, pick: (r: WrkResult) => number): number => {
+const pairedRatio = (runs: Map<string, WrkResult[]>, name: string, pick: (r: WrkResult) => number, base = BARE): number => {
   const mine = runs.get(name) ?? [];
-  const bare = runs.get(BARE) ?? [];
+  const bare = runs.get(base) ?? [];
   return median(mine.map((r, i) => pick(r) / pick(bare[i]!)));
 };
 const fmt = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : '-');
@@ -370,5 +371,10 @@ if (targets.some((t) => t.name === 'gateway, memory store') && targets.some((t) 
     `targets: memory >= 0.85 x bare: ${ratio('gateway, memory store')}; Redis >= 0.70 x bare: ${ratio('gateway, Redis store')}; ` +
       `half-load p99 <= 2 x bare: memory ${halfRatio('gateway, memory store')}, Redis ${halfRatio('gateway, Redis store')}`,
   );
+}
+if (targets.some((t) => t.name === 'bare undici')) {
+  // The same comparison against the forwarding core the gateway is built on: what its own work costs.
+  const vsCore = (name: string) => fmt(pairedRatio(peak, name, (r) => r.rps, 'bare undici'), 2);
+  console.log(`against bare undici (the gateway's forwarding core): memory ${vsCore('gateway, memory store')}, Redis ${vsCore('gateway, Redis store')}`);
 }
 process.exit(0);
