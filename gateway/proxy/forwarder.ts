@@ -76,8 +76,7 @@ export class Forwarder {
   web(req: IncomingMessage, res: ServerResponse, plan: ForwardPlan, exchange: Exchange): void {
     const flight = new Flight(this, req, res, plan, exchange);
     res.once('close', () => flight.clientClosed());
-    if (!flight.attempt()) return;
-    if (plan.hasBody && req.headers['content-length'] === undefined) flight.limitBody();
+    flight.attempt();
   }
 
   ws(req: IncomingMessage, socket: Socket, head: Buffer, plan: ForwardPlan, exchange: Exchange): void {
@@ -129,6 +128,7 @@ class Flight implements Dispatcher.DispatchHandler {
   /** The silence timer of the current attempt (undici's own parser timers tick in whole seconds). */
   #timer: NodeJS.Timeout | undefined;
   #timedOut = false;
+  #bodyBytes = 0;
   #responseStarted = false;
   /** The gateway has answered the client itself; later upstream events are ignored. */
   #answered = false;
@@ -143,13 +143,12 @@ class Flight implements Dispatcher.DispatchHandler {
     this.#exchange = exchange;
   }
 
-  /** Returns false when no target could even be picked. */
-  attempt(): boolean {
+  attempt(): void {
     const plan = this.#plan;
     const target = plan.pool.pick(this.#forwarder.now(), this.#tried);
     if (!target) {
       this.#fail('upstream-unavailable');
-      return false;
+      return;
     }
     this.#tried.add(target);
     this.#target = target;
@@ -174,20 +173,6 @@ class Flight implements Dispatcher.DispatchHandler {
       },
       this,
     );
-    return true;
-  }
-
-  /** A chunked upload, whose size is only known as it arrives. */
-  limitBody(): void {
-    let seen = 0;
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.length;
-      if (seen <= this.#plan.maxBodyBytes) return;
-      this.#req.off('data', onData);
-      this.#fail('request-too-large', { connection: 'close' });
-      this.#controller?.abort(new Error('request body too large'));
-    };
-    this.#req.on('data', onData);
   }
 
   /** The upstream has been silent for the plan's timeout, before or during its response. */
@@ -210,6 +195,20 @@ class Flight implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
     if (this.#answered || (this.#settled && !this.#res.writableFinished)) controller.abort(new Error('no longer wanted'));
+  }
+
+  /**
+   * Each chunk of the request body as it goes upstream. An upload in progress is
+   * not silence. A chunked upload's size is only known as it arrives: counted here
+   * rather than with a 'data' listener of our own, which would start the body
+   * flowing before undici reads it and lose the first chunks.
+   */
+  onBodySent(chunk: Buffer): void {
+    this.#timer?.refresh();
+    this.#bodyBytes += chunk.length;
+    if (this.#bodyBytes <= this.#plan.maxBodyBytes) return;
+    this.#fail('request-too-large', { connection: 'close' });
+    this.#controller?.abort(new Error('request body too large'));
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {

@@ -168,6 +168,32 @@ describe('when the upstream misbehaves', () => {
     expect(await get(gw.proxyPort)).toMatchObject({ status: 200, body: '012345', complete: true });
   });
 
+  it('keeps a slow but steady upload alive: sending the body is not silence', async () => {
+    const echo = await upstreamWith((_req, res, seen) => res.end(`got ${seen.body}`));
+    const gw = await gatewayFor([echo.url], { timeoutMs: 250 });
+    const body = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: gw.proxyPort, path: '/hello/1.0.0/upload', method: 'POST', headers: { 'x-api-key': TEST_KEY }, agent: false },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      let n = 0;
+      const tick = setInterval(() => {
+        req.write(`${n}`);
+        if (++n === 6) {
+          clearInterval(tick);
+          req.end();
+        }
+      }, 100);
+    });
+    expect(body).toEqual({ status: 200, body: 'got 012345' });
+  });
+
   it('passes each chunk of a streamed response on as it comes, not when the upstream ends', async () => {
     let finish: () => void = () => {};
     const streaming = await upstreamWith((_req, res) => {
