@@ -174,6 +174,13 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       if (leading) void checkSigningKeys();
       schedule();
     },
+    // A leader newly known (this replica just started, or the lead moved): it hears
+    // at once of every gateway polling here, not only at each one's next poll (up
+    // to `wait` seconds later). Reports that were forwarded here are left to the
+    // replica that received them, which does the same.
+    onLeader: (l) => {
+      if (l?.publisherUrl) for (const r of publisher.reports()) if (!r.via) forwardReport?.(r);
+    },
   });
   const forwarder = createReportForwarder({
     identity,

@@ -22,6 +22,8 @@ export interface LeaseElectorOptions {
    */
   advertiseUrl?: string;
   onChange?: (leading: boolean) => void;
+  /** Another replica holding the Lease, or its publisher URL, changed (undefined: this one leads, or nobody does). */
+  onLeader?: (leader: LeaderInfo | undefined) => void;
   clock?: () => Date;
 }
 
@@ -48,7 +50,7 @@ export interface LeaderInfo {
  */
 export class LeaseElector {
   private readonly api: CoordinationV1Api;
-  private readonly o: Required<Omit<LeaseElectorOptions, 'onChange' | 'advertiseUrl'>> & Pick<LeaseElectorOptions, 'onChange' | 'advertiseUrl'>;
+  private readonly o: Required<Omit<LeaseElectorOptions, 'onChange' | 'onLeader' | 'advertiseUrl'>> & Pick<LeaseElectorOptions, 'onChange' | 'onLeader' | 'advertiseUrl'>;
   private ticking: Promise<void> | undefined;
   private leading = false;
   private lastRenew = 0;
@@ -118,9 +120,9 @@ export class LeaseElector {
   private follow(leader: LeaderInfo | undefined): void {
     const before = this.following;
     this.following = leader;
-    if (leader && (leader.identity !== before?.identity || leader.publisherUrl !== before?.publisherUrl)) {
-      this.o.logger.info({ leader: leader.identity, publisherUrl: leader.publisherUrl }, 'following');
-    }
+    if (leader?.identity === before?.identity && leader?.publisherUrl === before?.publisherUrl) return;
+    if (leader) this.o.logger.info({ leader: leader.identity, publisherUrl: leader.publisherUrl }, 'following');
+    this.o.onLeader?.(leader);
   }
 
   /** The Lease's metadata with this replica's publisher URL on it, or with none. */
@@ -181,8 +183,9 @@ export class LeaseElector {
     if (holder && holder !== this.o.identity && !expired) {
       const annotations = lease.metadata?.annotations ?? {};
       const url = annotations[PUBLISHER_IDENTITY_ANNOTATION] === holder ? annotations[PUBLISHER_URL_ANNOTATION] : undefined;
-      this.follow({ identity: holder, ...(url ? { publisherUrl: url } : {}) });
+      // Not leading first: a replica that just lost the lead forwards to the new leader.
       this.setLeading(false);
+      this.follow({ identity: holder, ...(url ? { publisherUrl: url } : {}) });
       return false;
     }
     // Free, expired or ours: nobody else to follow, whether or not the write below wins.
