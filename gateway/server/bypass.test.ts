@@ -44,6 +44,7 @@ interface Row {
   code?: string;
   /** What the upstream must have received, or null when nothing may reach it. */
   upstreamUrl: string | null;
+  upstreamBody?: string;
 }
 
 const rows: Row[] = [
@@ -122,6 +123,33 @@ const rows: Row[] = [
     status: 200,
     upstreamUrl: '/public',
   },
+  // Request smuggling: the gateway and the upstream must agree on where a body ends.
+  // The gateway refuses ambiguous framing and frames every body it forwards itself.
+  {
+    name: 'Content-Length together with Transfer-Encoding',
+    request: raw('/hello/1.0.0/public', `x-api-key: ${TEST_KEY}\r\nContent-Length: 44\r\nTransfer-Encoding: chunked\r\n`, 'POST') + `0\r\n\r\nGET /hello/1.0.0/admin HTTP/1.1\r\nHost: gw.test\r\n\r\n`,
+    status: 400,
+    upstreamUrl: null,
+  },
+  {
+    name: 'two different Content-Length values',
+    request: raw('/hello/1.0.0/public', `x-api-key: ${TEST_KEY}\r\nContent-Length: 5\r\nContent-Length: 40\r\n`, 'POST') + 'hello',
+    status: 400,
+    upstreamUrl: null,
+  },
+  {
+    name: 'a transfer coding other than chunked last',
+    request: raw('/hello/1.0.0/public', `x-api-key: ${TEST_KEY}\r\nTransfer-Encoding: chunked, identity\r\n`, 'POST') + '5\r\nhello\r\n0\r\n\r\n',
+    status: 400,
+    upstreamUrl: null,
+  },
+  {
+    name: 'a chunked body is forwarded framed again, never as the client framed it',
+    request: raw('/hello/1.0.0/public', `x-api-key: ${TEST_KEY}\r\nTransfer-Encoding: chunked\r\n`, 'POST') + '5\r\nhello\r\n0\r\n\r\n',
+    status: 200,
+    upstreamUrl: '/public',
+    upstreamBody: 'hello',
+  },
   { name: 'unknown route', request: raw('/nothing/here'), status: 404, code: 'route-not-found', upstreamUrl: null },
   { name: 'prefix is not a segment', request: raw('/hellox/public'), status: 404, code: 'route-not-found', upstreamUrl: null },
   { name: 'version prefix is not a segment either', request: raw('/hello/1.0.0x/public'), status: 403, code: 'not-subscribed', upstreamUrl: null },
@@ -140,6 +168,7 @@ describe('request targets and headers that try to bypass authorisation', () => {
     expect(upstream.seen).toHaveLength(1);
     const seen = upstream.seen[0]!;
     expect(seen.url).toBe(row.upstreamUrl);
+    if (row.upstreamBody !== undefined) expect(seen.body).toBe(row.upstreamBody);
     expect(seen.headers['x-api-key']).toBeUndefined();
     expect(seen.method).toBe(row.request.split(' ')[0]);
     expect(seen.headers['x-http-method-override']).toBeUndefined();
