@@ -218,7 +218,7 @@ export type ApplicationStatus = {
   }>;
   credentials?: Array<{
     name: string;
-    /** The non-secret start of the consumer key */
+    /** The non-secret start of the consumer key, to tell keys apart. */
     keyPrefix?: string;
     secretName?: string;
     issuedAt?: string;

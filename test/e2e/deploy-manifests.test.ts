@@ -113,11 +113,10 @@ describe('config/default', () => {
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: namespaces.map((n) => JSON.stringify(n)).join('\n') });
 
     // Client-side apply is `kubectl apply -k`; server-side apply with forced
-    // conflicts is Argo CD's ServerSideApply=true. (Unforced, the Application CRD
-    // conflicts with the control plane's own apply of crds/*.yaml: the comma in
-    // keyPrefix's flow-style description there makes a stray key, `to tell keys
-    // apart.`, whose null value kustomize renders as "".)
-    for (const mode of [[], ['--server-side', '--force-conflicts', '--field-manager=argocd-controller']]) {
+    // conflicts is Argo CD's ServerSideApply=true. Unforced server-side apply of
+    // the CRDs, which the control plane applied itself, must find nothing to fight
+    // over: the render says exactly what crds/*.yaml says.
+    for (const mode of [[], ['--server-side', '--field-manager=tollgate-install'], ['--server-side', '--force-conflicts', '--field-manager=argocd-controller']]) {
       const r = await env.cp.kubectl(['apply', ...mode, '--dry-run=server', '--validate=strict', '-o', 'json', '-f', '-'], { input: rendered, timeoutMs: 60_000 });
       expect(r.code, `kubectl apply ${mode.join(' ')} --dry-run=server:\n${r.stderr}`).toBe(0);
       // Pod Security warns (namespace label warn: restricted) for a Deployment whose pods it would refuse.
