@@ -133,8 +133,11 @@ describe('when the upstream misbehaves', () => {
     const gw = await gatewayFor([`http://127.0.0.1:${await closedPort()}`, good.url], { retries: 0 });
     const statuses = [];
     for (let i = 0; i < 20; i++) statuses.push((await get(gw.proxyPort)).status);
-    expect(statuses.filter((s) => s === 503)).toHaveLength(3);
-    expect(statuses.slice(-10).every((s) => s === 200)).toBe(true);
+    // A refused connect is 503; on a machine so loaded that the connect timer fires
+    // before the refusal is read it is a connect timeout (504). Either is a failure
+    // of that target, and three in a row eject it.
+    expect(statuses.filter((s) => s === 503 || s === 504), `statuses: ${statuses.join(' ')}`).toHaveLength(3);
+    expect(statuses.slice(-10), `statuses: ${statuses.join(' ')}`).toEqual(Array(10).fill(200));
     const metrics = await gw.metrics.registry.getSingleMetricAsString('tollgate_upstream_ejections_total');
     expect(metrics).toContain('tollgate_upstream_ejections_total 1');
   });
