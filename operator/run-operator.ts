@@ -332,6 +332,8 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
         if (!elector.isLeader()) continue;
         try {
           await gatewaysApplied(version, o.programmedWaitMs ?? 1_000);
+          // Again: the lead may have been lost during the wait (or a pause of this process).
+          if (!elector.isLeader()) continue;
           tracker.apply(statuses, publisher.reports(), clock(), staleMs);
           // What is stored now: later reconciles may have run since this set was computed.
           const stored = byKey(source.resources());

@@ -72,8 +72,14 @@ export class LeaseElector {
     if (this.o.retryPeriodMs >= this.o.renewDeadlineMs) throw new Error('retryPeriodMs must be shorter than renewDeadlineMs');
   }
 
+  /**
+   * Holds the Lease and renewed it within the renew deadline. A process paused
+   * past the deadline (a long GC pause, SIGSTOP) does not lead from the moment
+   * it runs again, before its next renewal has read who holds the Lease now:
+   * what it had queued as leader (a status write waiting on a timer) must not go.
+   */
   isLeader(): boolean {
-    return this.leading;
+    return this.leading && this.o.clock().getTime() - this.lastRenew <= this.o.renewDeadlineMs;
   }
 
   /**
@@ -151,8 +157,11 @@ export class LeaseElector {
 
   private async renew(): Promise<void> {
     if (this.stopped) return;
+    // Paused past the deadline: the lead is lost, whatever this attempt finds. Should
+    // it win the Lease back, leading starts afresh (and what was dropped is redone).
+    if (this.leading && this.o.clock().getTime() - this.lastRenew > this.o.renewDeadlineMs) this.setLeading(false);
     try {
-      if (await this.tryAcquireOrRenew()) this.lastRenew = this.o.clock().getTime();
+      await this.tryAcquireOrRenew();
     } catch (e) {
       this.o.logger.warn({ err: String((e as Error).message ?? e) }, 'lease update failed');
     }
@@ -174,6 +183,8 @@ export class LeaseElector {
         body: { metadata: this.annotated({ name: this.o.name, namespace: this.o.namespace }, true), spec: { ...spec, acquireTime: micro, leaseTransitions: 0 } },
       });
       this.follow(undefined);
+      // Before setLeading: its listeners ask isLeader().
+      this.lastRenew = this.o.clock().getTime();
       this.setLeading(true);
       return true;
     }
@@ -206,6 +217,7 @@ export class LeaseElector {
       if ((e as { code?: number }).code === 409) return false; // someone else wrote first
       throw e;
     }
+    this.lastRenew = this.o.clock().getTime();
     this.setLeading(true);
     return true;
   }
