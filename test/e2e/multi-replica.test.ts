@@ -35,7 +35,7 @@ let gwLeader: GatewayProcess;
 
 const urlOf = (port: number) => `http://127.0.0.1:${port}`;
 
-const startOperator = async (identity: string, port: number) => {
+const startOperator = async (identity: string, port: number, more: { programmedWaitMs?: number } = {}) => {
   const p = await startOperatorProcess(env.cp.dir, {
     identity,
     kubeconfig: access.kubeconfig,
@@ -49,6 +49,7 @@ const startOperator = async (identity: string, port: number) => {
     leaseRetryMs: RETRY_MS,
     // A frozen gateway must stay live for the whole test: it is what holds Programmed back.
     replicaStaleMs: 300_000,
+    ...more,
   });
   operators.push(p);
   return p;
@@ -73,7 +74,10 @@ afterAll(async () => {
     g.thaw();
     await g.stop();
   }
-  for (const p of operators) await p.stop();
+  for (const p of operators) {
+    p.thaw();
+    await p.stop();
+  }
   backend?.close();
 });
 
@@ -106,6 +110,16 @@ spec:
   product: { name: hello }
 `;
 
+const extraApi = (ns: string, upstream: string) => `
+apiVersion: tollgate.dev/v1alpha1
+kind: API
+metadata: { name: extra, namespace: ${ns} }
+spec:
+  context: /${ns}-extra
+  version: v1
+  upstream: { urls: ["${upstream}"] }
+`;
+
 type Report = { replica: string; applied: string | null; via?: string; at: string };
 async function reportsAt(p: OperatorProcess): Promise<{ version: string | null; reports: Report[] }> {
   const res = await fetch(`${urlOf(p.publisherPort)}/v1/reports`, { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -116,6 +130,10 @@ async function reportsAt(p: OperatorProcess): Promise<{ version: string | null; 
 async function leaseAnnotations(): Promise<Record<string, string>> {
   const out = await env.cp.kubectlOk(['get', 'lease', 'tollgate-operator', '-n', access.leaseNamespace, '-o', 'jsonpath={.metadata.annotations}']);
   return out ? (JSON.parse(out) as Record<string, string>) : {};
+}
+
+async function leaseHolder(): Promise<string> {
+  return (await env.cp.kubectlOk(['get', 'lease', 'tollgate-operator', '-n', access.leaseNamespace, '-o', 'jsonpath={.spec.holderIdentity}'])).trim();
 }
 
 /** `Kind/name Programmed=Status replicas` for each object in the namespace, at its current generation. */
@@ -226,4 +244,127 @@ describe('several operator replicas', () => {
     }, 20_000, 200);
     expect(await a2.metric('tollgate_operator_report_forwards_total', { result: 'sent' })).toBeGreaterThan(0);
   }, 120_000);
+});
+
+// A leader that loses its Lease while its process lives on (a long GC pause, a
+// partition), simulated with SIGSTOP: it renews nothing, and the other replica
+// takes the Lease once it expires. It is frozen in the middle of its work, waiting
+// for a gateway to apply a change before writing statuses. Thawed, it must notice
+// it no longer leads before acting on any of that: no write of its own from then
+// on, and the reports of the gateway polling it go to the new leader, which counts
+// that gateway for Programmed.
+describe('a leader that loses its Lease while alive', () => {
+  it('frozen past its Lease, the leader is replaced; thawed, it writes nothing and forwards to the new leader', async () => {
+    // The pair above would contend for the same Lease and write the same statuses.
+    for (const g of gateways) {
+      g.thaw();
+      await g.stop();
+    }
+    for (const p of operators) await p.stop();
+
+    const ns = env.namespace;
+    await access.grant(ns);
+    const [pa, pb] = (await freePorts(2)) as [number, number];
+    // a waits this long for a hung gateway before writing statuses anyway: long
+    // enough that it is surely still waiting when frozen, short enough that the
+    // wait is over long before it is thawed (the Lease lasts twice as long).
+    const fa = await startOperator('frozen-a', pa, { programmedWaitMs: 2_000 });
+    await fa.waitFor('became leader', { timeoutMs: 10_000 });
+    const fb = await startOperator('standby-b', pb);
+    expect(await fb.waitFor('following', { timeoutMs: 10_000 })).toMatchObject({ leader: 'frozen-a', publisherUrl: urlOf(pa) });
+    const gwA = await startGateway('gw-a', pa);
+    const gwB = await startGateway('gw-b', pb);
+    const upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns, upstream) });
+    const key = await consumerKey(env.cp, ns, 'app.default');
+    await serves(gwA, ns, key);
+    await serves(gwB, ns, key);
+    await untilProgrammed(ns, all('True', '2/2'));
+
+    // Every write a leader attempts (Secrets, statuses, Events), whatever became of it.
+    const writesOf = async (p: OperatorProcess) => ({
+      secrets: await p.metric('tollgate_operator_secret_writes_total'),
+      statuses: await p.metric('tollgate_operator_status_writes_total'),
+      events: (await p.metric('tollgate_operator_events_total', { result: 'sent' })) + (await p.metric('tollgate_operator_events_total', { result: 'failed' })),
+    });
+    // Settled first: a write already on its way when a is frozen could land after the thaw.
+    let aWrites = await writesOf(fa);
+    await until('a to settle (no writes for 1 s)', async () => {
+      await sleep(1_000);
+      const now = await writesOf(fa);
+      const same = JSON.stringify(now) === JSON.stringify(aWrites);
+      aWrites = now;
+      return same ? true : undefined;
+    }, 20_000, 0);
+    expect(aWrites.secrets).toBe(1);
+    expect(aWrites.statuses).toBeGreaterThan(0);
+    expect(await fa.metric('tollgate_operator_leader')).toBe(1);
+    expect(await writesOf(fb)).toEqual({ secrets: 0, statuses: 0, events: 0 });
+    // a leads, so nobody has told b of gw-a.
+    expect((await reportsAt(fb)).reports.map((r) => r.replica)).toEqual(['gw-b']);
+
+    // 1. gw-a hangs; a publishes a new API and waits for gw-a to apply it before
+    // writing its status; frozen then. (No request to a until the thaw: it would hang.)
+    gwA.freeze();
+    const routes = fa.lines().filter((l) => l.msg === 'published snapshot').at(-1)!.routes as number;
+    const changedAt = Date.now();
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: extraApi(ns, upstream) });
+    expect(await fa.waitFor('published snapshot', { after: changedAt, timeoutMs: 10_000 })).toMatchObject({ routes: routes + 1 });
+    // Still waiting: nothing written yet for the new API.
+    expect(await writesOf(fa)).toEqual(aWrites);
+    const frozenAt = Date.now();
+    fa.freeze();
+    const took = await fb.waitFor('became leader', { after: frozenAt, timeoutMs: LEASE_MS * 5 });
+    const takeoverMs = took.time - frozenAt;
+    // At most the lease duration after a's last renewal, plus b's retry period; the rest is slack.
+    expect(takeoverMs).toBeLessThan(LEASE_MS + 2 * RETRY_MS + 5_000);
+    await until('the Lease to advertise b', async () => ((await leaseAnnotations())['tollgate.dev/publisher-url'] === urlOf(pb) ? true : undefined), 5_000);
+    expect(await leaseAnnotations()).toMatchObject({ 'tollgate.dev/publisher-identity': 'standby-b' });
+    expect(await leaseHolder()).toBe('standby-b');
+    expect((await reportsAt(fb)).reports.some((r) => r.replica === 'gw-a')).toBe(false);
+
+    // 2. Thawed (gw-a still hung): a's wait for gw-a is long over, but it writes
+    // nothing; it finds b on the Lease, stops leading and forwards gw-a's last report.
+    const thawedAt = Date.now();
+    fa.thaw();
+    const { ms: forwardMs } = await until('b to hear of gw-a through a', async () => {
+      const r = (await reportsAt(fb)).reports.find((x) => x.replica === 'gw-a');
+      return r?.via === 'frozen-a' ? true : undefined;
+    }, 10_000, 50);
+    const stopped = await fa.waitFor('stopped leading', { after: thawedAt, timeoutMs: 10_000 });
+    const stepDownMs = stopped.time - thawedAt;
+    expect(await fa.metric('tollgate_operator_leader')).toBe(0);
+    expect(await fa.waitFor('following', { after: thawedAt, timeoutMs: 10_000 })).toMatchObject({ leader: 'standby-b', publisherUrl: urlOf(pb) });
+    expect(await writesOf(fa)).toEqual(aWrites);
+    // gw-a applies what a published before it was frozen, and b hears of it through a.
+    gwA.thaw();
+    await untilProgrammed(ns, [...all('True', '2/2'), 'API/extra True 2/2'].sort());
+
+    // 3. A change made after the thaw: b writes it, counting both gateways.
+    const ns2 = await env.cp.newNamespace();
+    await access.grant(ns2);
+    const changed2At = Date.now();
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns2, upstream) });
+    const key2 = await consumerKey(env.cp, ns2, 'app.default');
+    await serves(gwA, ns2, key2);
+    await serves(gwB, ns2, key2);
+    await untilProgrammed(ns2, all('True', '2/2'));
+    const programmedMs = Date.now() - changed2At;
+    console.log(
+      `multi-replica: lease ${LEASE_MS} ms, retry ${RETRY_MS} ms; leader frozen -> other replica leads ${takeoverMs} ms; ` +
+        `thaw -> stopped leading ${stepDownMs} ms; thaw -> its gateway's report at the new leader ${Math.round(forwardMs)} ms; ` +
+        `a change after the thaw -> Programmed 2/2 ${programmedMs} ms`,
+    );
+
+    // a wrote nothing from the freeze on; b wrote it all, and still leads.
+    expect(await writesOf(fa)).toEqual(aWrites);
+    expect(await fa.metric('tollgate_operator_leader')).toBe(0);
+    expect(await fa.metric('tollgate_operator_report_forwards_total', { result: 'sent' })).toBeGreaterThan(0);
+    const bWrites = await writesOf(fb);
+    expect(bWrites.secrets).toBe(1);
+    expect(bWrites.statuses).toBeGreaterThan(0);
+    expect(await fb.metric('tollgate_operator_leader')).toBe(1);
+    expect(await leaseHolder()).toBe('standby-b');
+    expect((await reportsAt(fb)).reports.map((r) => [r.replica, r.via]).sort()).toEqual([['gw-a', 'frozen-a'], ['gw-b', undefined]]);
+  }, 60_000);
 });
