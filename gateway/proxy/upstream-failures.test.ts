@@ -269,3 +269,28 @@ async function until(check: () => boolean, ms = 2_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('upstream connection pools across reloads', () => {
+  it('closes the pool of an upstream no snapshot uses any more, after a grace period, and makes a new one if it comes back', async () => {
+    const a = await upstreamWith((_req, res) => res.end('a'));
+    const b = await upstreamWith((_req, res) => res.end('b'));
+    const snapshotTo = (url: string, label: string) =>
+      basicSnapshot(url, (body) => {
+        body.apis[0]!.displayName = label;
+      });
+    const gw = await startGateway(snapshotTo(a.url, 'one'), { unusedUpstreamGraceMs: 100 });
+    cleanups.push(() => gw.close());
+    expect((await get(gw.proxyPort)).body).toBe('a');
+    expect(a.connections()).toBe(1);
+
+    expect(gw.applySnapshot(snapshotTo(b.url, 'two')).ok).toBe(true);
+    expect((await get(gw.proxyPort)).body).toBe('b');
+    // Within the grace period the old pool and its keep-alive connection stay.
+    expect(a.connections()).toBe(1);
+    await until(() => a.connections() === 0);
+
+    expect(gw.applySnapshot(snapshotTo(a.url, 'three')).ok).toBe(true);
+    expect((await get(gw.proxyPort)).body).toBe('a');
+    expect(a.connections()).toBe(1);
+  });
+});

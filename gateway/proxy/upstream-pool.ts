@@ -83,9 +83,19 @@ export class UpstreamPool {
  * Keep-alive connection pools (undici) shared by every API that talks to the same
  * origin with the same TLS settings and connect timeout, and kept across snapshot
  * reloads so that a reload does not drop the warm connections.
+ *
+ * A pool no snapshot uses any more is closed after a grace period, not at once: a
+ * request judged by the previous snapshot may still be on its way to it (waiting
+ * for Redis, or retrying). Closing is graceful, so requests already sent finish.
  */
 export class UpstreamClients {
   readonly #pools = new Map<string, Pool>();
+  readonly #closing = new Map<Pool, NodeJS.Timeout>();
+  readonly #graceMs: number;
+
+  constructor(options: { unusedGraceMs?: number } = {}) {
+    this.#graceMs = options.unusedGraceMs ?? 120_000;
+  }
 
   get(origin: URL, upstream: Upstream): Pool {
     const tls = upstream.tls;
@@ -111,7 +121,33 @@ export class UpstreamClients {
     return pool;
   }
 
+  /** After a reload: the pools `inUse` reaches stay, the others close once the grace period has passed. */
+  retain(inUse: Iterable<UpstreamPool>): void {
+    const used = new Set<Pool>();
+    for (const upstreamPool of inUse) for (const target of upstreamPool.targets) used.add(target.client);
+    for (const [key, pool] of this.#pools) {
+      const timer = this.#closing.get(pool);
+      if (used.has(pool)) {
+        if (timer) {
+          clearTimeout(timer);
+          this.#closing.delete(pool);
+        }
+        continue;
+      }
+      if (timer) continue;
+      const close = setTimeout(() => {
+        this.#closing.delete(pool);
+        if (this.#pools.get(key) === pool) this.#pools.delete(key);
+        pool.close().catch(() => {});
+      }, this.#graceMs);
+      close.unref();
+      this.#closing.set(pool, close);
+    }
+  }
+
   async destroy(): Promise<void> {
+    for (const timer of this.#closing.values()) clearTimeout(timer);
+    this.#closing.clear();
     const pools = [...this.#pools.values()];
     this.#pools.clear();
     await Promise.all(pools.map((p) => p.destroy().catch(() => {})));

@@ -37,6 +37,8 @@ export interface GatewayOptions {
   clock?: () => number;
   /** Request body limit; default 10 MiB. */
   maxBodyBytes?: number;
+  /** An upstream connection pool no snapshot uses any more is closed this long after; default 2 min. */
+  unusedUpstreamGraceMs?: number;
   /** Request line and headers limit; default 16 KiB. */
   maxHeaderBytes?: number;
   /** On close: how long to keep serving (readiness already failing) before the listener stops; default 0. */
@@ -77,7 +79,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const now = options.clock ?? Date.now;
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const metrics = new GatewayMetrics({ processMetrics: options.processMetrics ?? true });
-  const caches: RuntimeCaches = { clients: new UpstreamClients(), keySets: new RemoteKeySets(), pools: new Map() };
+  const caches: RuntimeCaches = { clients: new UpstreamClients(options.unusedUpstreamGraceMs !== undefined ? { unusedGraceMs: options.unusedUpstreamGraceMs } : {}), keySets: new RemoteKeySets(), pools: new Map() };
   const persister = options.stateDir ? new SnapshotPersister(options.stateDir, logger) : undefined;
 
   let runtime: RuntimeSnapshot | undefined;
@@ -131,6 +133,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return { ok: false, errors: [message] };
     }
     runtime = next;
+    caches.clients.retain(caches.pools.values());
     metrics.snapshotApplied(snapshot.version, now());
     logger.info({ source, version: snapshot.version, apis: snapshot.apis.length }, 'snapshot applied');
     persister?.save(snapshot);

@@ -56,8 +56,6 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     }
     apis.set(api.id, { api, pool, auth, lifecycleHeaders });
   }
-  caches.pools.clear();
-  for (const [k, v] of pools) caches.pools.set(k, v);
 
   const products = new Map<string, ProductRuntime>();
   for (const product of snapshot.products) {
@@ -77,7 +75,7 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     list.push(subscription);
   }
 
-  return {
+  const runtime: RuntimeSnapshot = {
     snapshot,
     version: snapshot.version,
     routes: new RouteTable(snapshot.routes, (route) => apis.get(route.api)),
@@ -85,4 +83,8 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     credentials: new CredentialIndex(snapshot.applications),
     subscriptionsByApplication,
   };
+  // Only once nothing above has thrown: a snapshot refused half-way leaves the caches as they were.
+  caches.pools.clear();
+  for (const [k, v] of pools) caches.pools.set(k, v);
+  return runtime;
 }

@@ -26,6 +26,8 @@ export interface Upstream {
   url: string;
   port: number;
   seen: SeenRequest[];
+  /** Connections open to it now. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,11 @@ export async function startUpstream(
       res.end(body);
     });
   });
+  let open = 0;
+  server.on('connection', (socket) => {
+    open++;
+    socket.once('close', () => open--);
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
@@ -59,6 +66,7 @@ export async function startUpstream(
     url: `http://127.0.0.1:${port}`,
     port,
     seen,
+    connections: () => open,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
