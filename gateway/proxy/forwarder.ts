@@ -91,7 +91,7 @@ export class Forwarder {
     const flight = { upgraded: false };
     (req as WsCarrier)[WS_FLIGHT] = flight;
     socket.once('close', () => this.events.done(exchange));
-    this.#ws.ws(req, socket, head, { target: target.origin, agent: false, connectTimeout: plan.connectTimeoutMs }, (err) => {
+    this.#ws.ws(req, socket, head, { target: target.origin, agent: target.wsAgent, connectTimeout: plan.connectTimeoutMs }, (err) => {
       if (flight.upgraded) {
         socket.destroy();
         return;

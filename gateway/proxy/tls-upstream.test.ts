@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,12 @@ beforeAll(async () => {
     seen.push(`${req.headers.host} ${req.url}`);
     res.end('secure hello');
   });
+  server.on('upgrade', (req, socket: net.Socket) => {
+    seen.push(`upgrade ${req.url}`);
+    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.on('data', (chunk) => socket.write(chunk));
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -35,7 +42,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function through(tls: UpstreamTls | undefined): Promise<{ status: number; body: string }> {
+async function through(tls: UpstreamTls | undefined): Promise<{ status: number; body: string; websocket: string }> {
   const gw = await startGateway(
     basicSnapshot(url, (b) => {
       const upstream = b.apis[0]!.upstream;
@@ -45,13 +52,38 @@ async function through(tls: UpstreamTls | undefined): Promise<{ status: number; 
   );
   try {
     const res = await send(gw.proxyPort, '/hello/1.0.0/x', { headers: { 'x-api-key': TEST_KEY } });
-    return { status: res.status, body: res.body };
+    return { status: res.status, body: res.body, websocket: await websocketEcho(gw.proxyPort) };
   } finally {
     await gw.close();
   }
 }
 
-describe('an HTTPS upstream', () => {
+/** The status line of an upgrade through the gateway, and what comes back of one frame sent on it. */
+function websocketEcho(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let buffered = '';
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('latin1');
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      const status = buffered.slice(0, buffered.indexOf('\r\n'));
+      if (!status.includes(' 101 ')) {
+        socket.destroy();
+        return resolve(status);
+      }
+      if (buffered.length === end + 4) return void socket.write('ping');
+      resolve(`${status} ${buffered.slice(end + 4)}`);
+      socket.destroy();
+    });
+    socket.write(
+      `GET /hello/1.0.0/ws HTTP/1.1\r\nHost: gw.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nx-api-key: ${TEST_KEY}\r\n\r\n`,
+    );
+  });
+}
+
+describe('an HTTPS upstream, for HTTP and WebSocket', () => {
   it.each([
     { name: 'trusted through its CA bundle', tls: () => ({ insecureSkipVerify: false, caBundle: ca }), status: 200 },
     { name: 'trusted through its CA bundle, under a name its certificate has', tls: () => ({ insecureSkipVerify: false, caBundle: ca, serverName: 'localhost' }), status: 200 },
@@ -62,11 +94,14 @@ describe('an HTTPS upstream', () => {
     const before = seen.length;
     const res = await through(tls());
     expect(res.status).toBe(status);
+    // A WebSocket upgrade goes through another client, with the same TLS settings.
     if (status === 200) {
       expect(res.body).toBe('secure hello');
-      expect(seen.slice(before)).toEqual([`${new URL(url).host} /x`]);
+      expect(res.websocket).toBe('HTTP/1.1 101 Switching Protocols ping');
+      expect(seen.slice(before)).toEqual([`${new URL(url).host} /x`, 'upgrade /ws']);
     } else {
       expect(JSON.parse(res.body).code).toBe('bad-gateway');
+      expect(res.websocket).toMatch(/^HTTP\/1\.1 502 /);
       expect(seen.length).toBe(before);
     }
   });

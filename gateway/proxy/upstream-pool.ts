@@ -1,3 +1,4 @@
+import https from 'node:https';
 import { Pool } from 'undici';
 import type { Upstream } from '../snapshot/types.ts';
 
@@ -8,6 +9,8 @@ export interface UpstreamTarget {
   pathPrefix: string;
   /** The keep-alive connection pool requests to this target go through. */
   client: Pool;
+  /** What WebSocket upgrades connect with: the target's TLS settings, or none for plain HTTP. */
+  wsAgent: https.Agent | false;
   consecutiveFailures: number;
   ejectedUntil: number;
   ejections: number;
@@ -37,6 +40,7 @@ export class UpstreamPool {
         origin,
         pathPrefix: url.pathname.replace(/\/+$/, ''),
         client: clients.get(origin, upstream),
+        wsAgent: clients.wsAgent(origin, upstream),
         consecutiveFailures: 0,
         ejectedUntil: 0,
         ejections: 0,
@@ -91,6 +95,7 @@ export class UpstreamPool {
 export class UpstreamClients {
   readonly #pools = new Map<string, Pool>();
   readonly #closing = new Map<Pool, NodeJS.Timeout>();
+  readonly #wsAgents = new Map<string, https.Agent>();
   readonly #graceMs: number;
 
   constructor(options: { unusedGraceMs?: number } = {}) {
@@ -98,8 +103,7 @@ export class UpstreamClients {
   }
 
   get(origin: URL, upstream: Upstream): Pool {
-    const tls = upstream.tls;
-    const key = `${origin.href} ${upstream.connectTimeoutMs} ${tls ? JSON.stringify(tls) : ''}`;
+    const key = `${origin.href} ${upstream.connectTimeoutMs} ${upstream.tls ? JSON.stringify(upstream.tls) : ''}`;
     let pool = this.#pools.get(key);
     if (pool) return pool;
     pool = new Pool(origin.origin, {
@@ -107,18 +111,22 @@ export class UpstreamClients {
       // No pipelining: one request per connection at a time, as a browser-facing proxy must.
       pipelining: 1,
       keepAliveTimeout: 30_000,
-      ...(origin.protocol === 'https:'
-        ? {
-            connect: {
-              rejectUnauthorized: !(tls?.insecureSkipVerify ?? false),
-              ...(tls?.caBundle ? { ca: tls.caBundle } : {}),
-              ...(tls?.serverName ? { servername: tls.serverName } : {}),
-            },
-          }
-        : {}),
+      ...(origin.protocol === 'https:' ? { connect: tlsOptions(upstream) } : {}),
     });
     this.#pools.set(key, pool);
     return pool;
+  }
+
+  /**
+   * WebSocket upgrades to a TLS upstream verify it as HTTP requests do. One agent
+   * per TLS setting; upgraded sockets leave the agent, so nothing is pooled.
+   */
+  wsAgent(origin: URL, upstream: Upstream): https.Agent | false {
+    if (origin.protocol !== 'https:') return false;
+    const key = JSON.stringify(upstream.tls ?? {});
+    let agent = this.#wsAgents.get(key);
+    if (!agent) this.#wsAgents.set(key, (agent = new https.Agent({ keepAlive: false, ...tlsOptions(upstream) })));
+    return agent;
   }
 
   /** After a reload: the pools `inUse` reaches stay, the others close once the grace period has passed. */
@@ -148,8 +156,19 @@ export class UpstreamClients {
   async destroy(): Promise<void> {
     for (const timer of this.#closing.values()) clearTimeout(timer);
     this.#closing.clear();
+    for (const agent of this.#wsAgents.values()) agent.destroy();
+    this.#wsAgents.clear();
     const pools = [...this.#pools.values()];
     this.#pools.clear();
     await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
   }
+}
+
+function tlsOptions(upstream: Upstream): { rejectUnauthorized: boolean; ca?: string; servername?: string } {
+  const tls = upstream.tls;
+  return {
+    rejectUnauthorized: !(tls?.insecureSkipVerify ?? false),
+    ...(tls?.caBundle ? { ca: tls.caBundle } : {}),
+    ...(tls?.serverName ? { servername: tls.serverName } : {}),
+  };
 }
