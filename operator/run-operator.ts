@@ -88,7 +88,16 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   const registry = new Registry();
   const watchUp = new Gauge({ name: 'tollgate_operator_watch_up', help: 'Whether each watch is up (1) or restarting (0)', labelNames: ['watch'], registers: [registry] });
   const compiles = new Histogram({ name: 'tollgate_operator_compile_seconds', help: 'Time to compile the resources', registers: [registry], buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2] });
-  const leader = new Gauge({ name: 'tollgate_operator_leader', help: '1 while this replica leads', registers: [registry] });
+  // Read at scrape time: a replica paused past its renew deadline stops leading
+  // before its next renewal says so (LeaseElector.isLeader).
+  new Gauge({
+    name: 'tollgate_operator_leader',
+    help: '1 while this replica leads',
+    registers: [registry],
+    collect() {
+      this.set(elector.isLeader() ? 1 : 0);
+    },
+  });
   const statusWrites = new Counter({ name: 'tollgate_operator_status_writes_total', help: 'Status writes by result', labelNames: ['result'], registers: [registry] });
   const secretWrites = new Counter({ name: 'tollgate_operator_secret_writes_total', help: 'Credential Secrets created or deleted', labelNames: ['action'], registers: [registry] });
   const eventCount = new Counter({ name: 'tollgate_operator_events_total', help: 'Kubernetes Events by type and result', labelNames: ['type', 'result'], registers: [registry] });
@@ -167,7 +176,6 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
     ...(o.leaseRenewDeadlineMs ? { renewDeadlineMs: o.leaseRenewDeadlineMs } : {}),
     ...(o.leaseRetryMs ? { retryPeriodMs: o.leaseRetryMs } : {}),
     onChange: (leading) => {
-      leader.set(leading ? 1 : 0);
       // Back in the lead, the stored statuses say what users were already told.
       statusEvents.reset();
       // A new leader makes the signing keys if there are none, or rotates them if due.
