@@ -161,7 +161,10 @@ export class LeaseElector {
     // it win the Lease back, leading starts afresh (and what was dropped is redone).
     if (this.leading && this.o.clock().getTime() - this.lastRenew > this.o.renewDeadlineMs) this.setLeading(false);
     try {
-      await this.tryAcquireOrRenew();
+      // A request a partition swallowed would otherwise hold this loop until the
+      // HTTP client gives up, if it ever does. Given up here, it may still land
+      // later: harmless, as every Lease write is guarded by its resourceVersion.
+      await withTimeout(this.tryAcquireOrRenew(), this.o.renewDeadlineMs);
     } catch (e) {
       this.o.logger.warn({ err: String((e as Error).message ?? e) }, 'lease update failed');
     }
@@ -230,4 +233,12 @@ export class LeaseElector {
  */
 function microTime(d: Date): Date {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the API server within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
