@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
 import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { until } from '../../test/support/wait.ts';
 
 // Real upstreams that misbehave: slow, refusing, resetting, failing on one of two URLs.
 const cleanups: Array<() => Promise<void>> = [];
@@ -227,7 +228,7 @@ describe('when the upstream misbehaves', () => {
     const gw = await gatewayFor([hanging.url], { timeoutMs: 30_000 });
     const req = http.get({ host: '127.0.0.1', port: gw.proxyPort, path: '/hello/1.0.0/x', headers: { 'x-api-key': TEST_KEY }, agent: false });
     req.on('error', () => {});
-    await until(() => hanging.seen.length === 1);
+    await until('the upstream to get the request', async () => (hanging.seen.length === 1 ? true : undefined), 2_000);
     req.destroy();
     await closed;
   });
@@ -262,13 +263,6 @@ describe('when the upstream misbehaves', () => {
   });
 });
 
-async function until(check: () => boolean, ms = 2_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('upstream connection pools across reloads', () => {
   it('closes the pool of an upstream no snapshot uses any more, after a grace period, and makes a new one if it comes back', async () => {
@@ -287,7 +281,7 @@ describe('upstream connection pools across reloads', () => {
     expect((await get(gw.proxyPort)).body).toBe('b');
     // Within the grace period the old pool and its keep-alive connection stay.
     expect(a.connections()).toBe(1);
-    await until(() => a.connections() === 0);
+    await until('the unused pool to close its connection', async () => (a.connections() === 0 ? true : undefined), 2_000);
 
     expect(gw.applySnapshot(snapshotTo(a.url, 'three')).ok).toBe(true);
     expect((await get(gw.proxyPort)).body).toBe('a');

@@ -8,6 +8,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleBackend } from '../../examples/backend/server.ts';
 import { runDev, type DevServer } from './run-dev.ts';
+import { until as untilWithin } from '../../test/support/wait.ts';
+
+// Edits are live within 1 s; 3 s is the generous bound.
+const until = <T>(what: string, fn: () => Promise<T | undefined>) => untilWithin(what, fn, 3_000, 10);
 
 const examples = new URL('../../examples/', import.meta.url).pathname;
 let dir: string;
@@ -15,16 +19,6 @@ let backend: Server;
 let dev: DevServer;
 let printed: string[];
 let base: string;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 3000): Promise<{ value: T; ms: number }> {
-  const start = performance.now();
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return { value, ms: performance.now() - start };
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function rewriteUpstreams(root: string, port: number): void {
   for (const entry of readdirSync(root)) {

@@ -11,7 +11,7 @@ import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { conditionOf, consumerKey, notReady, tollgateObjects } from './support/kube.ts';
 import { operatorAccess } from './support/operator-access.ts';
 import { startGatewayProcess, startOperatorProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
-import { until } from './support/wait.ts';
+import { until } from '../support/wait.ts';
 
 const env = useControlPlane();
 const examples = join(repoRoot, 'examples');

@@ -7,7 +7,7 @@ import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { conditionOf, consumerKey, tollgateObjects } from './support/kube.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
 import { startOperatorProcess, type OperatorProcess } from './support/processes.ts';
-import { until } from './support/wait.ts';
+import { until } from '../support/wait.ts';
 
 const env = useControlPlane();
 const LEASE_MS = 4_000;

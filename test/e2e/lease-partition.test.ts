@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaseElector } from '../../operator/leader/lease-elector.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
-import { until } from './support/wait.ts';
+import { until } from '../support/wait.ts';
 
 const env = useControlPlane();
 let access: OperatorAccess;

@@ -15,7 +15,7 @@ import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { conditionOf, consumerKey, tollgateObjects, type KubeObject } from './support/kube.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
 import { startGatewayProcess, startOperatorProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
-import { sleep, until } from './support/wait.ts';
+import { sleep, until } from '../support/wait.ts';
 
 const env = useControlPlane();
 const LEASE_MS = 4_000;

@@ -8,7 +8,7 @@ import type { Gateway } from '../../gateway/server/create-gateway.ts';
 import type { Operator } from '../../operator/run-operator.ts';
 import { startInProcess, type InProcess } from './support/in-process.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
-import { until } from './support/wait.ts';
+import { until } from '../support/wait.ts';
 
 const env = useControlPlane();
 const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));

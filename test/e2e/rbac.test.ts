@@ -18,7 +18,7 @@ import type { Operator } from '../../operator/run-operator.ts';
 import { startInProcess, type InProcess } from './support/in-process.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { operatorKubeconfig, type OperatorIdentity } from './operator-identity.ts';
-import { eventually } from './support/wait.ts';
+import { eventually } from '../support/wait.ts';
 
 const env = useControlPlane();
 const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));

@@ -13,7 +13,7 @@ import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { consumerKey, credentialSecrets, decodeKey, notReady, tollgateObjects } from './support/kube.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
 import { startGatewayProcess, startOperatorProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
-import { until } from './support/wait.ts';
+import { until } from '../support/wait.ts';
 
 const env = useControlPlane();
 const APPS = 400;

@@ -10,7 +10,7 @@ import { startInProcess, type InProcess } from './support/in-process.ts';
 import { SIGNING_KEYS_FIELD } from '../../operator/tokens/secret-signing-keys.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { operatorKubeconfig, type OperatorIdentity } from './operator-identity.ts';
-import { eventually } from './support/wait.ts';
+import { eventually } from '../support/wait.ts';
 
 const env = useControlPlane();
 const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));

@@ -1,6 +1,6 @@
 // Reading Tollgate objects and credential Secrets back with the real kubectl.
 import type { ControlPlane } from '../../control-plane/control-plane.ts';
-import { until } from './wait.ts';
+import { until } from '../../support/wait.ts';
 
 export type Condition = { type: string; status: string; reason: string; message: string; observedGeneration?: number };
 export type KubeObject = {

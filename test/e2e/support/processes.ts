@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild, type Child } from '../../control-plane/processes.ts';
 import type { OperatorOptions } from '../../../operator/run-operator.ts';
-import { until } from './wait.ts';
+import { until } from '../../support/wait.ts';
 
 const operatorMain = fileURLToPath(new URL('./operator-main.ts', import.meta.url));
 const gatewayMain = fileURLToPath(new URL('../../../gateway/testing/gateway-process.ts', import.meta.url));
