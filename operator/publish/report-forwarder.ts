@@ -77,7 +77,7 @@ export function createReportForwarder(o: ReportForwarderOptions): ReportForwarde
             [FORWARDED_BY_HEADER]: o.identity,
             ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
           },
-          body: JSON.stringify({ reports: chunk.map(wire) }),
+          body: JSON.stringify({ reports: chunk.map((r) => wire(r)) }),
           signal: AbortSignal.any([stop.signal, AbortSignal.timeout(timeout)]),
         });
         await res.body?.cancel();
@@ -119,13 +119,16 @@ export function createReportForwarder(o: ReportForwarderOptions): ReportForwarde
 }
 
 /** What the leader's publisher reads (it sets `via` itself from the header). */
-function wire(r: GatewayReport): Omit<GatewayReport, 'via'> {
+function wire(r: GatewayReport, now = Date.now()): Omit<GatewayReport, 'via'> & { ageMs: number } {
   return {
     replica: r.replica,
     applied: r.applied,
     ...(r.rejected !== undefined ? { rejected: r.rejected } : {}),
     ...(r.errors ? { errors: r.errors } : {}),
     at: r.at,
+    // How long ago, by this replica's clock: the leader dates the report on its own
+    // clock with it, so skew between the two replicas' clocks does not matter.
+    ageMs: Math.max(0, now - Date.parse(r.at)),
     ...(r.address ? { address: r.address } : {}),
   };
 }

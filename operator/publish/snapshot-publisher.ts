@@ -85,14 +85,16 @@ export async function createSnapshotPublisher(options: SnapshotPublisherOptions)
     store(next);
     options.onReceived?.(next);
   };
-  // A report another operator replica received: it keeps that replica's receipt
-  // time, so a gateway polling a follower every 30 s stays live here. An older one
-  // than what this publisher already has (the gateway has since reached it
-  // directly, or a late batch) changes nothing; one dated in the future (clock
-  // skew) counts as received now, or it would keep the gateway live too long.
-  const recordForwarded = (report: GatewayReport): void => {
+  // A report another operator replica received: dated when that replica received
+  // it, so a gateway polling a follower every 30 s stays live here. With `ageMs`
+  // (how long ago, by the follower's clock) the date is taken on this clock, and
+  // skew between the replicas' clocks does not count; without it, the follower's
+  // `at` is used. An older one than what this publisher already has (the gateway
+  // has since reached it directly, or a late batch) changes nothing; one dated in
+  // the future counts as received now, or it would keep the gateway live too long.
+  const recordForwarded = (report: GatewayReport, ageMs: number | undefined): void => {
     const now = Date.now();
-    const at = Math.min(Date.parse(report.at), now);
+    const at = Math.min(ageMs === undefined ? Date.parse(report.at) : now - ageMs, now);
     const previous = reports.get(report.replica);
     if (previous && Date.parse(previous.at) > at) return;
     store({ ...report, at: new Date(at).toISOString() });
@@ -192,15 +194,18 @@ export async function createSnapshotPublisher(options: SnapshotPublisherOptions)
       // Forwarded by another operator replica: one report or {"reports": [...]},
       // each with the time and gateway address that replica saw. All or nothing.
       const list: unknown[] = Array.isArray(body.reports) ? body.reports : [body];
-      const forwarded: GatewayReport[] = [];
+      const forwarded: Array<{ report: GatewayReport; ageMs: number | undefined }> = [];
       for (const [i, item] of list.entries()) {
         const parsed = item !== null && typeof item === 'object' ? parseReport(item as Record<string, unknown>) : 'not an object';
         if (typeof parsed === 'string') return json(res, 400, { error: `reports[${i}]: ${parsed}` });
-        const { at, address } = item as { at?: unknown; address?: unknown };
+        const { at, address, ageMs } = item as { at?: unknown; address?: unknown; ageMs?: unknown };
         if (typeof at !== 'string' || !RFC3339.test(at) || Number.isNaN(Date.parse(at))) return json(res, 400, { error: `reports[${i}]: at must be an RFC 3339 time` });
-        forwarded.push({ ...parsed, at, ...(typeof address === 'string' ? { address: address.slice(0, 64) } : {}), via: forwardedBy });
+        if (ageMs !== undefined && (typeof ageMs !== 'number' || !Number.isFinite(ageMs) || ageMs < 0)) {
+          return json(res, 400, { error: `reports[${i}]: ageMs must be a number of milliseconds, 0 or more` });
+        }
+        forwarded.push({ report: { ...parsed, at, ...(typeof address === 'string' ? { address: address.slice(0, 64) } : {}), via: forwardedBy }, ageMs });
       }
-      for (const report of forwarded) recordForwarded(report);
+      for (const { report, ageMs } of forwarded) recordForwarded(report, ageMs);
       res.writeHead(204).end();
     });
   };
