@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleBackend } from '../examples/backend/server.ts';
 import { runDev, type DevServer } from '../operator/dev/run-dev.ts';
+import { waitFor } from '../test/support/wait.ts';
 
 const run = promisify(execFile);
 const tollgate = new URL('../bin/tollgate', import.meta.url).pathname;
@@ -46,14 +47,6 @@ spec:
   application: app
   product: { name: hello }
 `;
-
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!(await fn())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const cli = async (...args: string[]) => (await run(tollgate, ['credentials', ...args, '--state-dir', join(dir, 'state')], { cwd: dir })).stdout;
 const status = async (key: string) => (await fetch(`${base}/hello/v1`, { headers: { apikey: key } })).status;
@@ -95,13 +88,13 @@ describe('tollgate credentials', () => {
     const old = dev.credentials.reveal('team/app', 'default')!.consumerKey;
     await cli('rotate', 'team/app', 'hello.yaml', '--name', 'next');
     expect(readFileSync(join(dir, 'hello.yaml'), 'utf8')).toContain("# The app team's application; its keys never appear in this file.");
-    await until('the new key', async () => dev.credentials.reveal('team/app', 'next') !== undefined);
+    await waitFor('the new key', async () => dev.credentials.reveal('team/app', 'next') !== undefined);
     const next = dev.credentials.reveal('team/app', 'next')!.consumerKey;
-    await until('the new key to work', async () => (await status(next)) === 200);
+    await waitFor('the new key to work', async () => (await status(next)) === 200);
     expect(await status(old)).toBe(200);
 
     await cli('revoke', 'team/app', 'default', 'hello.yaml');
-    await until('the old key to be refused', async () => (await status(old)) === 401);
+    await waitFor('the old key to be refused', async () => (await status(old)) === 401);
     expect(await status(next)).toBe(200);
     expect(await cli('list', 'team/app')).toMatch(/default\s+tg_\w{6}\s+Revoked/);
   });

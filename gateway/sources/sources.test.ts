@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
 import { basicSnapshot, send, silentLogger, startGateway, startUpstream, type Upstream, TEST_KEY } from '../testing/fixtures.ts';
 import { startFileSource } from './file-source.ts';
+import { waitFor } from '../../test/support/wait.ts';
 
 let upstream: Upstream;
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -26,14 +27,6 @@ async function gateway(options: Parameters<typeof startGateway>[1] = {}): Promis
   const gw = await startGateway(undefined, options);
   cleanups.push(() => gw.close());
   return gw;
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function readyz(gw: Gateway): Promise<number> {
@@ -63,7 +56,7 @@ describe('the snapshot file source', () => {
     expect(await readyz(gw)).toBe(200);
 
     writeAtomically(file, JSON.stringify(v2()));
-    await until(() => gw.currentVersion() === v2().version);
+    await waitFor('the gateway to apply v2', () => gw.currentVersion() === v2().version);
 
     writeAtomically(file, '{"schema": "tollgate.dev/snapshot/v1", "broken": ');
     const tampered = { ...v1(), version: v2().version };

@@ -5,6 +5,7 @@ import { basicSnapshot, send, silentLogger, startGateway, startUpstream } from '
 import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
 import { createReportForwarder, type ForwardResult, type ReportForwarder } from './report-forwarder.ts';
 import { createSnapshotPublisher, type GatewayReport, type SnapshotPublisher } from './snapshot-publisher.ts';
+import { waitFor } from '../../test/support/wait.ts';
 
 // Two publishers over loopback, as two operator replicas behind one Service: the
 // follower passes what its gateways report on to the leader, which records it as
@@ -18,14 +19,6 @@ const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 interface Replica {
   identity: string;
@@ -85,7 +78,7 @@ describe('forwarding gateway reports to the leader', () => {
     const client = startOperatorClient(gw, { url: follower.url, token: TOKEN, replica: 'gw-0', waitSeconds: 5, logger: silentLogger });
     cleanups.push(() => client.close());
 
-    await until('the leader to hear gw-0 applied the snapshot', () => of(leader, 'gw-0')?.applied === snapshot.version);
+    await waitFor('the leader to hear gw-0 applied the snapshot', () => of(leader, 'gw-0')?.applied === snapshot.version);
     const atLeader = of(leader, 'gw-0')!;
     const atFollower = of(follower, 'gw-0')!;
     expect(atLeader.via).toBe('op-b');
@@ -108,7 +101,7 @@ describe('forwarding gateway reports to the leader', () => {
     const receivedAt = of(follower, 'gw-1')!.at;
     // Long enough that a leader stamping its own receipt time would differ.
     await new Promise((r) => setTimeout(r, 120));
-    await until('the leader to hear of gw-1', () => of(leader, 'gw-1') !== undefined);
+    await waitFor('the leader to hear of gw-1', () => of(leader, 'gw-1') !== undefined);
     const { at, ...rest } = of(leader, 'gw-1')!;
     expect(rest).toEqual({ replica: 'gw-1', applied: V1, rejected: V2, errors: ['routes[0]: bad'], address: of(follower, 'gw-1')!.address, via: 'op-b' });
     // Dated on the leader's clock from the follower's age of the report: the transit
@@ -138,7 +131,7 @@ describe('forwarding gateway reports to the leader', () => {
     bUrl = b.url;
     expect((await poll(b, 'gw-2', V1)).status).toBe(304);
     expect((await poll(a, 'gw-3', V2)).status).toBe(304);
-    await until('both reports to cross', () => of(a, 'gw-2') !== undefined && of(b, 'gw-3') !== undefined);
+    await waitFor('both reports to cross', () => of(a, 'gw-2') !== undefined && of(b, 'gw-3') !== undefined);
     await a.forwarder.idle();
     await b.forwarder.idle();
     // Several forwarding intervals: a loop would show up as more sends.
@@ -161,7 +154,7 @@ describe('forwarding gateway reports to the leader', () => {
     }
     await Promise.all(polls);
     // The last poll of each is what the follower has; that is what must arrive.
-    await until('the newest reports at the leader', () => of(leader, 'gw-4')?.applied === of(follower, 'gw-4')?.applied && of(leader, 'gw-5') !== undefined);
+    await waitFor('the newest reports at the leader', () => of(leader, 'gw-4')?.applied === of(follower, 'gw-4')?.applied && of(leader, 'gw-5') !== undefined);
     await follower.forwarder.idle();
     expect(Math.abs(Date.parse(of(leader, 'gw-4')!.at) - Date.parse(of(follower, 'gw-4')!.at))).toBeLessThan(50);
     const requests = follower.results.filter((x) => x.result === 'sent');
@@ -219,7 +212,7 @@ describe('forwarding gateway reports to the leader', () => {
     const res = await poll(follower, 'gw-10');
     expect(res.status).toBe(200);
     expect(res.headers.etag).toBe(`"${V1}"`);
-    await until('a refused forward', () => follower.results.some((x) => x.result === 'failed'));
+    await waitFor('a refused forward', () => follower.results.some((x) => x.result === 'failed'));
 
     leaderUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
     expect((await report(follower, { replica: 'gw-10', applied: V1 })).status).toBe(204);
@@ -233,7 +226,7 @@ describe('forwarding gateway reports to the leader', () => {
     expect((await held).status).toBe(200);
     expect(Date.now() - t0).toBeLessThan(1_000);
     expect(follower.results.filter((x) => x.result === 'failed')).toHaveLength(1);
-    await until('the hanging forward to time out', () => follower.results.filter((x) => x.result === 'failed').length >= 2);
+    await waitFor('the hanging forward to time out', () => follower.results.filter((x) => x.result === 'failed').length >= 2);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(of(follower, 'gw-10')?.applied).toBe(V1);
     expect(follower.results.some((x) => x.result === 'sent')).toBe(false);

@@ -6,6 +6,7 @@ import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
 import type { Gateway } from '../../gateway/server/create-gateway.ts';
 import { basicSnapshot, send, silentLogger, startGateway, startUpstream, type Upstream } from '../../gateway/testing/fixtures.ts';
 import { createSnapshotPublisher, type SnapshotPublisher } from './snapshot-publisher.ts';
+import { waitFor } from '../../test/support/wait.ts';
 
 // The protocol of gateway/snapshot/PROTOCOL.md end to end: this publisher and the gateway's client.
 let upstream: Upstream;
@@ -30,14 +31,6 @@ async function gateway(options: Parameters<typeof startGateway>[1] = {}): Promis
   return gw;
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 async function readyz(gw: Gateway): Promise<number> {
   return (await send(gw.adminPort, '/readyz')).status;
 }
@@ -59,15 +52,15 @@ describe('the operator long-poll client and the dev publisher', () => {
     cleanups.push(() => client.close());
 
     pub.publish(v1());
-    await until(() => gw.currentVersion() === v1().version);
-    await until(() => pub.reports().some((r) => r.replica === 'gw-0' && r.applied === v1().version));
+    await waitFor('the gateway to apply v1', () => gw.currentVersion() === v1().version);
+    await waitFor('gw-0 to report v1', () => pub.reports().some((r) => r.replica === 'gw-0' && r.applied === v1().version));
 
     pub.publish(v2());
-    await until(() => gw.currentVersion() === v2().version);
+    await waitFor('the gateway to apply v2', () => gw.currentVersion() === v2().version);
 
     const bad = { ...v1(), version: 'sha256:' + '0'.repeat(64) };
     pub.publish(bad);
-    await until(() => pub.reports().some((r) => r.rejected === bad.version && (r.errors?.length ?? 0) > 0));
+    await waitFor('the refusal to be reported', () => pub.reports().some((r) => r.rejected === bad.version && (r.errors?.length ?? 0) > 0));
     expect(gw.currentVersion()).toBe(v2().version);
     const refusedBefore = await gw.metrics.registry.getSingleMetricAsString('tollgate_snapshot_reloads_total');
     await new Promise((r) => setTimeout(r, 500));
@@ -76,8 +69,8 @@ describe('the operator long-poll client and the dev publisher', () => {
     expect(refusedBefore).toContain('result="refused"} 1');
 
     pub.publish(v1());
-    await until(() => gw.currentVersion() === v1().version);
-    await until(() => pub.reports().find((r) => r.replica === 'gw-0')?.rejected === undefined);
+    await waitFor('the gateway to apply v1', () => gw.currentVersion() === v1().version);
+    await waitFor('the refusal to clear', () => pub.reports().find((r) => r.replica === 'gw-0')?.rejected === undefined);
   });
 
   it('refuses a gateway without the token', async () => {

@@ -16,6 +16,11 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined>, t
   }
 }
 
+/** Until `check` holds: for a condition rather than a value. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  await until(what, async () => ((await check()) ? true : undefined), timeoutMs, 10);
+}
+
 /** `until`'s value alone. */
 export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   return (await until(what, fn, timeoutMs)).value;
