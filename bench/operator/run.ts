@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { startExampleBackend } from '../../examples/backend/server.ts';
 import { startControlPlane } from '../../test/control-plane/control-plane.ts';
 import { operatorAccess } from '../../test/e2e/support/operator-access.ts';
-import { startGatewayProcess, startOperatorProcess } from '../../test/e2e/support/processes.ts';
+import { startGatewayProcess } from '../../test/e2e/support/processes.ts';
 import { measure, summary } from './measure.ts';
 
 const { values: args } = parseArgs({ options: { tries: { type: 'string', default: '20' } } });
@@ -29,14 +29,7 @@ try {
   const access = await operatorAccess(cp);
   const namespace = await cp.newNamespace('bench');
   await access.grant(namespace);
-  const operator = await startOperatorProcess(logs, {
-    identity: 'bench-operator',
-    kubeconfig: access.kubeconfig,
-    leaseNamespace: access.leaseNamespace,
-    publisherPort: 0,
-    adminPort: 0,
-    leaseRetryMs: 500,
-  });
+  const operator = await access.startOperator('bench-operator', { leaseRetryMs: 500 }, logs);
   const gateway = await startGatewayProcess(logs, { operatorUrl: `http://127.0.0.1:${operator.publisherPort}`, replica: 'gw-bench' });
   try {
     await operator.waitFor('became leader');

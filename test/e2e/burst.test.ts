@@ -9,7 +9,7 @@ import { startExampleBackend } from '../../examples/backend/server.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { credentialSecrets, decodeKey, notReady, tollgateObjects } from './support/kube.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
-import { startGatewayProcess, startOperatorProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
+import { startGatewayProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
 import { until } from '../support/wait.ts';
 
 const env = useControlPlane();
@@ -24,12 +24,7 @@ let gateway: GatewayProcess;
 beforeAll(async () => {
   access = await operatorAccess(env.cp);
   backend = await startExampleBackend(0);
-  operator = await startOperatorProcess(env.cp.dir, {
-    identity: 'burst-operator',
-    kubeconfig: access.kubeconfig,
-    leaseNamespace: access.leaseNamespace,
-    publisherPort: 0,
-    adminPort: 0,
+  operator = await access.startOperator('burst-operator', {
     leaseRetryMs: 500,
   });
   gateway = await startGatewayProcess(env.cp.dir, { operatorUrl: `http://127.0.0.1:${operator.publisherPort}`, replica: 'gw-burst' });

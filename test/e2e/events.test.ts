@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { conditionOf, tollgateObjects } from './support/kube.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
-import { startOperatorProcess, type OperatorProcess } from './support/processes.ts';
+import type { OperatorProcess } from './support/processes.ts';
 import { sleep, until } from '../support/wait.ts';
 
 const env = useControlPlane();
@@ -14,12 +14,7 @@ let access: OperatorAccess;
 let operator: OperatorProcess;
 
 const start = (identity: string) =>
-  startOperatorProcess(env.cp.dir, {
-    identity,
-    kubeconfig: access.kubeconfig,
-    leaseNamespace: access.leaseNamespace,
-    publisherPort: 0,
-    adminPort: 0,
+  access.startOperator(identity, {
     holdOffMs: 50,
     leaseDurationMs: 3_000,
     leaseRetryMs: 250,

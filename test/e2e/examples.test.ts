@@ -10,7 +10,7 @@ import { repoRoot } from '../control-plane/binaries.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { conditionOf, consumerKey, notReady, tollgateObjects } from './support/kube.ts';
 import { operatorAccess } from './support/operator-access.ts';
-import { startGatewayProcess, startOperatorProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
+import { startGatewayProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
 import { until } from '../support/wait.ts';
 
 const env = useControlPlane();
@@ -28,12 +28,7 @@ beforeAll(async () => {
   // hello-world/ before the namespace file and fail on the missing namespace.
   await env.cp.kubectlOk(['apply', '-f', join(examples, 'namespaces.yaml')]);
   for (const ns of namespaces) await access.grant(ns);
-  operator = await startOperatorProcess(env.cp.dir, {
-    identity: 'examples-operator',
-    kubeconfig: access.kubeconfig,
-    leaseNamespace: access.leaseNamespace,
-    publisherPort: 0,
-    adminPort: 0,
+  operator = await access.startOperator('examples-operator', {
     holdOffMs: 50,
     leaseRetryMs: 500,
   });

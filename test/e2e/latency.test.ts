@@ -8,7 +8,7 @@ import { measure, summary } from '../../bench/operator/measure.ts';
 import { startExampleBackend } from '../../examples/backend/server.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
-import { startGatewayProcess, startOperatorProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
+import { startGatewayProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
 
 const env = useControlPlane();
 const TRIES = 8;
@@ -21,12 +21,7 @@ let gateway: GatewayProcess;
 beforeAll(async () => {
   access = await operatorAccess(env.cp);
   backend = await startExampleBackend(0);
-  operator = await startOperatorProcess(env.cp.dir, {
-    identity: 'latency-operator',
-    kubeconfig: access.kubeconfig,
-    leaseNamespace: access.leaseNamespace,
-    publisherPort: 0,
-    adminPort: 0,
+  operator = await access.startOperator('latency-operator', {
     leaseRetryMs: 500,
   });
   gateway = await startGatewayProcess(env.cp.dir, { operatorUrl: `http://127.0.0.1:${operator.publisherPort}`, replica: 'gw-latency' });

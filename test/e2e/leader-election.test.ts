@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { conditionOf, consumerKey, tollgateObjects } from './support/kube.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
-import { startOperatorProcess, type OperatorProcess } from './support/processes.ts';
+import type { OperatorProcess } from './support/processes.ts';
 import { until } from '../support/wait.ts';
 
 const env = useControlPlane();
@@ -16,12 +16,7 @@ let access: OperatorAccess;
 const running: OperatorProcess[] = [];
 
 const start = async (identity: string) => {
-  const p = await startOperatorProcess(env.cp.dir, {
-    identity,
-    kubeconfig: access.kubeconfig,
-    leaseNamespace: access.leaseNamespace,
-    publisherPort: 0,
-    adminPort: 0,
+  const p = await access.startOperator(identity, {
     holdOffMs: 50,
     leaseDurationMs: LEASE_MS,
     leaseRetryMs: RETRY_MS,

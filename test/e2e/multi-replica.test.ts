@@ -14,7 +14,7 @@ import { freePorts } from '../control-plane/readiness.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { conditionOf, consumerKey, tollgateObjects, type KubeObject } from './support/kube.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
-import { startGatewayProcess, startOperatorProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
+import { startGatewayProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
 import { sleep, until } from '../support/wait.ts';
 
 const env = useControlPlane();
@@ -36,12 +36,8 @@ let gwLeader: GatewayProcess;
 const urlOf = (port: number) => `http://127.0.0.1:${port}`;
 
 const startOperator = async (identity: string, port: number, more: { programmedWaitMs?: number } = {}) => {
-  const p = await startOperatorProcess(env.cp.dir, {
-    identity,
-    kubeconfig: access.kubeconfig,
-    leaseNamespace: access.leaseNamespace,
+  const p = await access.startOperator(identity, {
     publisherPort: port,
-    adminPort: 0,
     token: TOKEN,
     advertiseUrl: urlOf(port),
     holdOffMs: 50,

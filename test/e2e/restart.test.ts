@@ -12,7 +12,7 @@ import { freePorts } from '../control-plane/readiness.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { consumerKey, credentialSecrets, decodeKey, notReady, tollgateObjects } from './support/kube.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
-import { startGatewayProcess, startOperatorProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
+import { startGatewayProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
 import { until } from '../support/wait.ts';
 
 const env = useControlPlane();
@@ -30,12 +30,8 @@ let earlyKeys: string[] = [];
 
 // Every incarnation listens on the same port, as a Service in front of it would.
 const startOperator = (identity: string) =>
-  startOperatorProcess(env.cp.dir, {
-    identity,
-    kubeconfig: access.kubeconfig,
-    leaseNamespace: access.leaseNamespace,
+  access.startOperator(identity, {
     publisherPort,
-    adminPort: 0,
     holdOffMs: 100,
     leaseDurationMs: LEASE_MS,
     leaseRetryMs: 250,

@@ -8,7 +8,7 @@ import { startExampleBackend } from '../../examples/backend/server.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { conditionOf, consumerKey, notReady, tollgateObjects, type KubeObject } from './support/kube.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
-import { startGatewayProcess, startOperatorProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
+import { startGatewayProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
 import { sleep, until } from '../support/wait.ts';
 
 const env = useControlPlane();
@@ -22,12 +22,7 @@ beforeAll(async () => {
   backend = await startExampleBackend(0);
   upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
   access = await operatorAccess(env.cp);
-  operator = await startOperatorProcess(env.cp.dir, {
-    identity: 'ssa-operator',
-    kubeconfig: access.kubeconfig,
-    leaseNamespace: access.leaseNamespace,
-    publisherPort: 0,
-    adminPort: 0,
+  operator = await access.startOperator('ssa-operator', {
     holdOffMs: 50,
     leaseRetryMs: 500,
   });

@@ -4,6 +4,7 @@
 // test switches together.
 import type { ControlPlane } from '../../control-plane/control-plane.ts';
 import { operatorKubeconfig } from '../operator-identity.ts';
+import { startOperatorProcess, type OperatorProcess, type OperatorProcessOptions } from './processes.ts';
 
 export type OperatorAccess = {
   kubeconfig: string;
@@ -11,9 +12,20 @@ export type OperatorAccess = {
   leaseNamespace: string;
   /** Lets the operator keep credential Secrets in a namespace with Applications (config/rbac/tenant). */
   grant(namespace: string): Promise<void>;
+  /**
+   * A real `tollgate operator` process with exactly these rights, on free ports
+   * unless `options` name them; its log goes under `dir` (the control plane's by default).
+   */
+  startOperator(identity: string, options?: Partial<OperatorProcessOptions>, dir?: string): Promise<OperatorProcess>;
 };
 
 export async function operatorAccess(cp: ControlPlane): Promise<OperatorAccess> {
   const id = await operatorKubeconfig(cp);
-  return { kubeconfig: id.path, leaseNamespace: id.namespace, grant: id.grant };
+  return {
+    kubeconfig: id.path,
+    leaseNamespace: id.namespace,
+    grant: id.grant,
+    startOperator: (identity, options = {}, dir = cp.dir) =>
+      startOperatorProcess(dir, { identity, kubeconfig: id.path, leaseNamespace: id.namespace, publisherPort: 0, adminPort: 0, ...options }),
+  };
 }

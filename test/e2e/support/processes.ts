@@ -101,7 +101,9 @@ export type OperatorProcess = NodeProcess & {
 };
 
 /** `runOperator` in its own process; options as runOperator takes them (minus the logger). */
-export async function startOperatorProcess(dir: string, options: Omit<OperatorOptions, 'logger' | 'clock'> & { identity: string }): Promise<OperatorProcess> {
+export type OperatorProcessOptions = Omit<OperatorOptions, 'logger' | 'clock'> & { identity: string };
+
+export async function startOperatorProcess(dir: string, options: OperatorProcessOptions): Promise<OperatorProcess> {
   const p = startNodeProcess(`operator-${options.identity}`, dir, operatorMain, [JSON.stringify({ host: '127.0.0.1', ...options })]);
   const ready = await p.waitFor('operator listening');
   const adminPort = ready.adminPort as number;
