@@ -41,6 +41,18 @@ spec:
     - api: missing-api
 `;
 
+const BYO_KEY = `apiVersion: tollgate.dev/v1alpha1
+kind: Application
+metadata:
+  name: partner
+  namespace: team-a
+spec:
+  owner: { email: partner@team-a.example }
+  credentials:
+    - name: vault
+      secretRef: { name: partner-key }
+`;
+
 describe('tollgate validate', () => {
   it('passes on examples/', async () => {
     const r = await cli('validate', 'examples/');
@@ -56,6 +68,15 @@ describe('tollgate validate', () => {
     expect(r.stdout).toContain(`${join(dir, 'broken.yaml')}:7:3: error SchemaViolation: API team-a/bad-api: spec.context:`);
     expect(r.stdout).toContain(`${join(dir, 'broken.yaml')}:19:7: error RefNotFound: APIProduct team-a/orphan: spec.operations[0].api: API team-a/missing-api not found`);
     expect(r.stdout).toContain('2 error(s)');
+  });
+
+  it('notes a bring-your-own key Secret, which is never in git, and passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-validate-'));
+    writeFileSync(join(dir, 'app.yaml'), BYO_KEY);
+    const r = await cli('validate', dir);
+    expect(r.stdout).toContain(`${join(dir, 'app.yaml')}:10:7: note RefNotChecked: Application team-a/partner: spec.credentials[0].secretRef: Secret team-a/partner-key is not checked outside a cluster`);
+    expect(r.stdout).toContain('0 error(s), 0 warning(s)');
+    expect(r.code).toBe(0);
   });
 
   it('reports JSON with --output json', async () => {

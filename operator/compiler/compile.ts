@@ -6,7 +6,7 @@ import type { ConditionSet, Finding } from './conditions.ts';
 import type { ObjectStatus } from './object-status.ts';
 import { compareStrings } from './order.ts';
 import { apiStatus, processApis } from './process-api.ts';
-import { applicationStatus, processApplications } from './process-application.ts';
+import { applicationStatus, processApplications, type SecretSource } from './process-application.ts';
 import { processProducts, productStatus } from './process-product.ts';
 import { activeSubscriptions, processSubscriptions, subscriptionStatus } from './process-subscription.ts';
 
@@ -15,6 +15,13 @@ export interface CompileOptions {
   now: Date;
   /** The built-in token service's public keys, when it runs. */
   tokens?: TokenIssuer;
+  /**
+   * Where the Secrets of bring-your-own keys (`credentials[].secretRef`) were looked
+   * up: in the cluster (the default), in `tollgate dev`'s state directory, or nowhere
+   * (`tollgate validate` on a repository, where Secrets never are), which makes an
+   * unresolved reference a note instead of `RefNotFound`.
+   */
+  secrets?: SecretSource;
 }
 
 export interface CompileResult {
@@ -40,7 +47,7 @@ const byId = <T extends { id: string }>(items: T[]): T[] => items.sort((a, b) =>
 export function compile(resources: Resources, options: CompileOptions): CompileResult {
   const apis = processApis(resources.apis);
   const products = processProducts(resources.products, apis.outcomes);
-  const applications = processApplications(resources.applications, resources.credentials, options.now);
+  const applications = processApplications(resources.applications, resources.credentials, options.now, options.secrets ?? 'cluster');
   const subscriptions = processSubscriptions(resources.subscriptions, applications, products);
 
   const snapshot = sealSnapshot({

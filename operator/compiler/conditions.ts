@@ -21,6 +21,8 @@ export const Reason = {
   RefNotFound: 'RefNotFound',
   RefNotAccepted: 'RefNotAccepted',
   PlanNotFound: 'PlanNotFound',
+  /** Only in findings: a reference that cannot be checked where the compiler runs (a Secret, outside a cluster). */
+  RefNotChecked: 'RefNotChecked',
   // Programmed
   Programmed: 'Programmed',
   Pending: 'Pending',
@@ -86,6 +88,11 @@ export class ConditionSet {
 
   acceptedMessage(message: string): void {
     if (this.accepted.ok) this.accepted.messages.push(message);
+  }
+
+  /** Worth telling, but no mistake and no change to the conditions. */
+  note(reason: Reason, message: string): void {
+    this.findings.push(finding(reason, message, 'info'));
   }
 
   unresolved(reason: Reason, message: string): void {

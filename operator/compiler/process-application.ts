@@ -5,6 +5,9 @@ import { parseDuration } from './durations.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
 import { precedence, sortByAge } from './order.ts';
 
+/** Where the Secrets of bring-your-own keys were looked up (see CompileOptions.secrets). */
+export type SecretSource = 'cluster' | 'dev' | 'absent';
+
 export type CredentialState = 'Active' | 'Pending' | 'Expired' | 'Revoked' | 'Invalid';
 
 export interface CredentialStatus {
@@ -32,7 +35,18 @@ function expiry(spec: ApplicationResource['spec']['credentials'][number], view: 
   return undefined;
 }
 
-function compileCredentials(r: ApplicationResource, views: Map<string, CredentialView>, now: Date, cs: ConditionSet) {
+function unresolvedSecret(r: ApplicationResource, i: number, secrets: SecretSource, cs: ConditionSet): void {
+  const ref = r.spec.credentials[i]!.secretRef!;
+  const field = `spec.credentials[${i}].secretRef`;
+  const secret = `${r.metadata.namespace}/${ref.name}`;
+  if (secrets === 'absent') {
+    cs.note(Reason.RefNotChecked, `${field}: Secret ${secret} is not checked outside a cluster; the operator reports it if it is missing or lacks ${ref.keyField}`);
+  } else if (secrets === 'dev') {
+    cs.unresolved(Reason.RefNotFound, `${field}: Secret ${secret} not found in the state directory (secrets/${r.metadata.namespace}/${ref.name}.yaml), or it lacks ${ref.keyField}`);
+  } else cs.unresolved(Reason.RefNotFound, `${field}: Secret ${secret} not found, or it lacks ${ref.keyField}`);
+}
+
+function compileCredentials(r: ApplicationResource, views: Map<string, CredentialView>, now: Date, secrets: SecretSource, cs: ConditionSet) {
   const credentials: Credential[] = [];
   const statuses: CredentialStatus[] = [];
   for (const [i, c] of r.spec.credentials.entries()) {
@@ -40,8 +54,9 @@ function compileCredentials(r: ApplicationResource, views: Map<string, Credentia
     const byo = c.secretRef?.name;
     if (!view || (byo && view.secretName !== byo)) {
       if (byo) {
-        cs.unresolved(Reason.RefNotFound, `spec.credentials[${i}].secretRef: Secret ${r.metadata.namespace}/${byo} not found, or it lacks ${c.secretRef!.keyField}`);
-        statuses.push({ name: c.name, state: 'Invalid' });
+        unresolvedSecret(r, i, secrets, cs);
+        // Unknown rather than wrong when there is nowhere to look.
+        statuses.push({ name: c.name, state: secrets === 'absent' ? (c.revoked ? 'Revoked' : 'Pending') : 'Invalid' });
       } else statuses.push({ name: c.name, state: c.revoked ? 'Revoked' : 'Pending' });
       continue;
     }
@@ -67,13 +82,18 @@ function compileCredentials(r: ApplicationResource, views: Map<string, Credentia
  * Compiles applications with the credential hashes the store holds. An external
  * client ID claimed by two applications goes to the older one.
  */
-export function processApplications(resources: ApplicationResource[], views: CredentialView[], now: Date): Map<string, ApplicationOutcome> {
+export function processApplications(
+  resources: ApplicationResource[],
+  views: CredentialView[],
+  now: Date,
+  secrets: SecretSource = 'cluster',
+): Map<string, ApplicationOutcome> {
   const byCredential = new Map(views.map((v) => [`${v.application}/${v.name}`, v]));
   const externalOwners = new Map<string, ApplicationResource>();
   const outcomes = new Map<string, ApplicationOutcome>();
   for (const r of sortByAge(resources)) {
     const conditions = new ConditionSet(r.metadata.generation);
-    const { credentials, statuses } = compileCredentials(r, byCredential, now, conditions);
+    const { credentials, statuses } = compileCredentials(r, byCredential, now, secrets, conditions);
     const externalClients = [];
     for (const ec of r.spec.externalClients ?? []) {
       const key = `${ec.issuer} ${ec.clientId}`;

@@ -86,7 +86,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     const { views, issued } = credentials.reconcile(resources.applications);
     resources.credentials = views;
     const tokens = { issuer: proxyUrl, audience: 'tollgate', keys: publicKeys(ring) };
-    const result = compile(resources, { now: clock(), tokens });
+    const result = compile(resources, { now: clock(), tokens, secrets: 'dev' });
     last = result;
     for (const d of update.diagnostics.filter((x) => x.severity !== 'note' || x.code === 'KeptLastGood')) o.print(formatDiagnostic(d));
     for (const f of result.findings.filter((x) => x.severity !== 'info')) {

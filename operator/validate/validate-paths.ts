@@ -16,11 +16,12 @@ const SEVERITY_ORDER = { error: 0, warning: 1, note: 2 } as const;
  * What `tollgate validate` reports: schema and rule errors from loading, then
  * the compiler's semantic findings (references, conflicts, access), each placed
  * at the file, line and field it is about. Deliberate states (pending approval,
- * revoked) are notes, not errors.
+ * revoked) and Secret references, which only a cluster can resolve, are notes, not errors.
  */
 export function validatePaths(paths: string[], options: LoadOptions & { now?: Date } = {}): ValidationReport {
   const loaded = loadPaths(paths, options);
-  const { findings } = compile(loaded.resources, { now: options.now ?? new Date() });
+  // Secrets are never in a repository: a reference to one is noted, not refused.
+  const { findings } = compile(loaded.resources, { now: options.now ?? new Date(), secrets: 'absent' });
   const semantic: Diagnostic[] = findings.map((f) => {
     const o = f.object;
     const doc = loaded.documents.get(`${o.kind}/${objectId(o)}`);
