@@ -79,8 +79,18 @@ function compileCredentials(r: ApplicationResource, views: Map<string, Credentia
 }
 
 /**
+ * An owner is a developer within one namespace: the namespace is the tenancy
+ * boundary, so one team's Application cannot suspend another team's developer.
+ * Email domains are case-insensitive and people type local parts either way.
+ */
+function ownerKey(r: ApplicationResource): string {
+  return `${r.metadata.namespace} ${r.spec.owner.email.toLowerCase()}`;
+}
+
+/**
  * Compiles applications with the credential hashes the store holds. An external
- * client ID claimed by two applications goes to the older one.
+ * client ID claimed by two applications goes to the older one. An owner
+ * suspended on any of their Applications suspends all of them.
  */
 export function processApplications(
   resources: ApplicationResource[],
@@ -91,6 +101,13 @@ export function processApplications(
   const byCredential = new Map(views.map((v) => [`${v.application}/${v.name}`, v]));
   const externalOwners = new Map<string, ApplicationResource>();
   const outcomes = new Map<string, ApplicationOutcome>();
+  const suspendedOwners = new Map<string, ApplicationResource[]>();
+  for (const r of sortByAge(resources)) {
+    if (!r.spec.owner.suspended) continue;
+    const list = suspendedOwners.get(ownerKey(r));
+    if (list) list.push(r);
+    else suspendedOwners.set(ownerKey(r), [r]);
+  }
   for (const r of sortByAge(resources)) {
     const conditions = new ConditionSet(r.metadata.generation);
     const { credentials, statuses } = compileCredentials(r, byCredential, now, secrets, conditions);
@@ -112,12 +129,15 @@ export function processApplications(
       credentials,
       externalClients,
     };
+    const suspendedBy = suspendedOwners.get(ownerKey(r));
     if (r.spec.suspended) {
       application.suspended = 'Application';
       conditions.acceptedMessage('suspended: every request is refused');
-    } else if (r.spec.owner.suspended) {
+    } else if (suspendedBy) {
       application.suspended = 'Owner';
-      conditions.acceptedMessage(`suspended with its owner ${r.spec.owner.email}: every request is refused`);
+      const named = suspendedBy.slice(0, 3).map((a) => `Application ${objectId(a)}`).join(', ') + (suspendedBy.length > 3 ? ` and ${suspendedBy.length - 3} more` : '');
+      const where = r.spec.owner.suspended ? '' : ` (spec.owner.suspended on ${named})`;
+      conditions.acceptedMessage(`suspended with its owner ${r.spec.owner.email}${where}: every request is refused`);
     }
     outcomes.set(objectId(r), { resource: r, application, conditions, credentials: statuses });
   }

@@ -176,7 +176,7 @@ export type ApplicationSpec = {
   owner: {
     email: string;
     name?: string;
-    /** The developer is suspended; every application they own is refused. */
+    /** The developer is suspended: every Application in this namespace whose owner.email is the same (ignoring case) is refused, whichever of them sets this. */
     suspended: boolean;
   };
   callbackUrl?: string;
