@@ -42,7 +42,7 @@ export function registerGatewayCommand(program: Command): Command {
     .addOption(new Option('--proxy-port <port>', 'port for API traffic').default(8080).argParser(integer))
     .addOption(new Option('--admin-port <port>', 'port for /metrics, /healthz and /readyz').default(9090).argParser(integer))
     .option('--host <address>', 'address to listen on', '0.0.0.0')
-    .option('--environment <name>', 'environment this gateway serves (APIs and products deployed elsewhere are not served); default: all')
+    .option('--environment <name>', 'environment this gateway serves (APIs and products deployed elsewhere are not served); default: all, except paths served per environment')
     .addOption(new Option('--snapshot <file>', 'serve the snapshot in this JSON file, reloading it when it changes').conflicts('operator'))
     .option('--operator <url>', 'long-poll the operator publisher at this URL for snapshots')
     .addOption(new Option('--operator-token-file <file>', 'file holding the bearer token for --operator').env('TOLLGATE_OPERATOR_TOKEN_FILE'))

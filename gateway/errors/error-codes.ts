@@ -18,6 +18,7 @@ export const ERRORS = {
   'not-subscribed': { status: 403, title: 'No active subscription covers this operation' },
   'insufficient-scope': { status: 403, title: 'The token carries none of the scopes this operation needs' },
   'route-not-found': { status: 404, title: 'No API is served at this path' },
+  'environment-required': { status: 404, title: 'This path is served per environment, and this gateway serves none in particular' },
   'operation-not-found': { status: 404, title: 'The API declares no such operation' },
   'method-not-allowed': { status: 405, title: 'The operation does not allow this method' },
   'api-retired': { status: 410, title: 'This API has been retired' },

@@ -47,6 +47,7 @@ export async function evaluateRequest(
 
   const hit = runtime.routes.lookup(req.headers.host, target.path);
   if (!hit) throw new GatewayError('route-not-found');
+  if ('perEnvironment' in hit.target) throw new GatewayError('environment-required');
   const { api, pool, auth, lifecycleHeaders } = hit.target;
   exchange.api = api.id;
   if (api.lifecycle === 'Retired') throw new GatewayError('api-retired');

@@ -4,7 +4,7 @@ import type { AuthConfig } from '../auth/authenticate.ts';
 import { operationId, type ProductRuntime } from '../authorize/authorize.ts';
 import { UpstreamClients, UpstreamPool } from '../proxy/upstream-pool.ts';
 import { RouteTable } from '../router/route-table.ts';
-import type { Api, Snapshot, Subscription } from '../snapshot/types.ts';
+import type { Api, Route, Snapshot, Subscription } from '../snapshot/types.ts';
 
 export interface ApiRuntime {
   api: Api;
@@ -14,11 +14,18 @@ export interface ApiRuntime {
   lifecycleHeaders: Record<string, string>;
 }
 
+/** A path several APIs share, one per environment, at a gateway that serves no environment in particular. */
+export interface PerEnvironmentRoute {
+  perEnvironment: string[];
+}
+
+export type RouteTarget = ApiRuntime | PerEnvironmentRoute;
+
 /** A snapshot turned into the structures a request needs; built once, never changed, swapped whole. */
 export interface RuntimeSnapshot {
   snapshot: Snapshot;
   version: string;
-  routes: RouteTable<ApiRuntime>;
+  routes: RouteTable<RouteTarget>;
   products: Map<string, ProductRuntime>;
   credentials: CredentialIndex;
   subscriptionsByApplication: Map<string, Subscription[]>;
@@ -29,6 +36,31 @@ export interface RuntimeCaches {
   keySets: RemoteKeySets;
   /** Pools by API and upstream, reused while they are unchanged so that ejection state survives a reload. */
   pools: Map<string, UpstreamPool>;
+}
+
+/**
+ * What this gateway serves at each (host, base path). The snapshot lets APIs of
+ * disjoint environments share one; a gateway of one environment keeps at most one
+ * of them, and a gateway of none refuses the path rather than guess (or fall
+ * through to a shorter base path of another API).
+ */
+function routeTargets(routes: readonly Route[], apis: Map<string, ApiRuntime>): Map<Route, RouteTarget> {
+  const byPair = new Map<string, { routes: Route[]; served: ApiRuntime[] }>();
+  for (const route of routes) {
+    const served = apis.get(route.api);
+    if (!served) continue;
+    const key = `${route.host} ${route.basePath}`;
+    const pair = byPair.get(key) ?? { routes: [], served: [] };
+    byPair.set(key, pair);
+    pair.routes.push(route);
+    pair.served.push(served);
+  }
+  const targets = new Map<Route, RouteTarget>();
+  for (const { routes: shared, served } of byPair.values()) {
+    const target: RouteTarget = served.length === 1 ? served[0]! : { perEnvironment: served.flatMap((a) => a.api.environments).sort() };
+    for (const route of shared) targets.set(route, target);
+  }
+  return targets;
 }
 
 export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environment: string | undefined): RuntimeSnapshot {
@@ -75,10 +107,11 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     list.push(subscription);
   }
 
+  const targets = routeTargets(snapshot.routes, apis);
   const runtime: RuntimeSnapshot = {
     snapshot,
     version: snapshot.version,
-    routes: new RouteTable(snapshot.routes, (route) => apis.get(route.api)),
+    routes: new RouteTable(snapshot.routes, (route) => targets.get(route)),
     products,
     credentials: new CredentialIndex(snapshot.applications),
     subscriptionsByApplication,

@@ -9,7 +9,11 @@ export interface Snapshot {
   schema: typeof SNAPSHOT_SCHEMA;
   /** `sha256:<hex>` of the canonical JSON of every other field: equal content, equal version. */
   version: string;
-  /** Sorted by host, then base path. A (host, basePath) pair appears at most once. */
+  /**
+   * Sorted by host, base path, then API. A (host, basePath) pair appears once, or
+   * once per API when those APIs' environments are non-empty and disjoint (one
+   * upstream per environment); a gateway routes it to the API of its own environment.
+   */
   routes: Route[];
   apis: Api[];
   products: Product[];

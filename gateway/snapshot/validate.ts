@@ -10,6 +10,17 @@ const ajv = new Ajv({ allErrors: true, strict: true });
 addFormats.default(ajv);
 const checkSchema = ajv.compile(schema);
 
+/** The API routed at one (host, base path) in any of `environments`, where `*` is every environment. */
+function routedIn(byEnvironment: Map<string, string>, environments: string[]): string | undefined {
+  if (byEnvironment.has('*')) return byEnvironment.get('*');
+  if (environments[0] === '*') return byEnvironment.values().next().value;
+  for (const e of environments) {
+    const api = byEnvironment.get(e);
+    if (api !== undefined) return api;
+  }
+  return undefined;
+}
+
 /**
  * Everything a gateway checks before it swaps a snapshot in: the JSON Schema,
  * the content hash, and that every reference inside it resolves. A snapshot
@@ -40,12 +51,21 @@ export function validateSnapshot(candidate: unknown): SnapshotCheck {
   const applications = ids('applications', snapshot.applications);
   ids('subscriptions', snapshot.subscriptions);
 
-  const routeKeys = new Set<string>();
+  const environmentsOf = new Map(snapshot.apis.map((a) => [a.id, a.environments]));
+  // Per (host, base path): the environments already routed there; '*' when an API with none (every environment) is.
+  const routed = new Map<string, Map<string, string>>();
   snapshot.routes.forEach((r, i) => {
+    if (!apis.has(r.api)) {
+      errors.push(`/routes/${i}/api ${r.api} is not in /apis`);
+      return;
+    }
     const key = `${r.host} ${r.basePath}`;
-    if (routeKeys.has(key)) errors.push(`/routes/${i} repeats host ${r.host} and base path ${r.basePath}`);
-    routeKeys.add(key);
-    if (!apis.has(r.api)) errors.push(`/routes/${i}/api ${r.api} is not in /apis`);
+    let byEnvironment = routed.get(key);
+    if (!byEnvironment) routed.set(key, (byEnvironment = new Map()));
+    const environments = environmentsOf.get(r.api)!.length ? environmentsOf.get(r.api)! : ['*'];
+    const clash = routedIn(byEnvironment, environments);
+    if (clash !== undefined) errors.push(`/routes/${i} repeats host ${r.host} and base path ${r.basePath}: API ${clash} is routed there in an environment of ${r.api}`);
+    for (const e of environments) byEnvironment.set(e, r.api);
   });
   snapshot.products.forEach((p, i) =>
     p.operations.forEach((op, j) => {

@@ -98,13 +98,21 @@ function claimedRoutes(api: Api, r: ApiResource): Route[] {
   return hosts.flatMap((host) => basePaths.map((basePath) => ({ host, basePath, api: api.id })));
 }
 
+/** The environments two APIs are both deployed to: `['*']` when either has none (every environment). */
+function sharedEnvironments(a: Api, b: Api): string[] {
+  if (!a.environments.length || !b.environments.length) return ['*'];
+  return a.environments.filter((e) => b.environments.includes(e));
+}
+
 /**
- * Compiles every API and builds the route table. Two APIs that claim one host
- * and base path: the oldest wins (then namespace/name) and the other is told.
+ * Compiles every API and builds the route table. APIs may share a host and
+ * base path when their environments are disjoint (a sandbox and a production
+ * upstream); where they overlap, the oldest wins (then namespace/name) and the
+ * other is told.
  */
 export function processApis(resources: ApiResource[]): { outcomes: Map<string, ApiOutcome>; routes: Route[] } {
   const outcomes = new Map<string, ApiOutcome>();
-  const owners = new Map<string, ApiOutcome>();
+  const owners = new Map<string, Array<{ outcome: ApiOutcome; api: Api }>>();
   for (const r of sortByAge(resources)) {
     const conditions = new ConditionSet(r.metadata.generation);
     const outcome: ApiOutcome = { resource: r, conditions, routes: [] };
@@ -118,12 +126,15 @@ export function processApis(resources: ApiResource[]): { outcomes: Map<string, A
     const claims = claimedRoutes(api, r);
     for (const route of claims) {
       const key = `${route.host} ${route.basePath}`;
-      const owner = owners.get(key);
+      const holders = owners.get(key) ?? [];
+      const owner = holders.find((h) => sharedEnvironments(h.api, api).length);
       if (owner) {
-        lost.push(`${route.host === '*' ? '' : route.host}${route.basePath}: it belongs to API ${objectId(owner.resource)}, ${precedence(owner.resource, r)}`);
+        const shared = sharedEnvironments(owner.api, api);
+        const where = shared[0] === '*' ? '' : ` in ${shared.join(', ')}`;
+        lost.push(`${route.host === '*' ? '' : route.host}${route.basePath}: it belongs to API ${objectId(owner.outcome.resource)}${where}, ${precedence(owner.outcome.resource, r)}`);
         continue;
       }
-      owners.set(key, outcome);
+      owners.set(key, [...holders, { outcome, api }]);
       outcome.routes.push(route);
     }
     if (lost.length === claims.length) conditions.notAccepted(Reason.Conflict, `every route is taken: ${lost.join('; ')}`);
@@ -134,7 +145,7 @@ export function processApis(resources: ApiResource[]): { outcomes: Map<string, A
   }
   const routes = [...outcomes.values()]
     .flatMap((o) => o.routes)
-    .sort((a, b) => compareStrings(a.host, b.host) || compareStrings(a.basePath, b.basePath));
+    .sort((a, b) => compareStrings(a.host, b.host) || compareStrings(a.basePath, b.basePath) || compareStrings(a.api, b.api));
   return { outcomes, routes };
 }
 

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { api } from '../testing/fixtures.ts';
+import type { Route } from './types.ts';
+import { validateSnapshot } from './validate.ts';
+import { sealSnapshot } from './version.ts';
+
+// A (host, base path) may carry several APIs only when their environments are
+// non-empty and disjoint: within any one environment a path has one API.
+function withRoutes(environments: Record<string, string[]>, routes: Array<[string, string, string]>) {
+  return sealSnapshot({
+    schema: 'tollgate.dev/snapshot/v1',
+    routes: routes.map(([host, basePath, name]): Route => ({ host, basePath, api: `team-a/${name}` })),
+    apis: Object.entries(environments).map(([name, envs]) => api({ name, environments: envs })),
+    products: [],
+    applications: [],
+    subscriptions: [],
+  });
+}
+
+describe('validateSnapshot: routes shared across environments', () => {
+  it.each<{ name: string; environments: Record<string, string[]>; routes: Array<[string, string, string]>; errors: string[] }>([
+    { name: 'one API per pair', environments: { a: [], b: [] }, routes: [['*', '/a', 'a'], ['*', '/b', 'b']], errors: [] },
+    { name: 'disjoint environments share a pair', environments: { a: ['test'], b: ['prod', 'uat'] }, routes: [['*', '/p', 'a'], ['*', '/p', 'b']], errors: [] },
+    { name: 'same base path on different hosts', environments: { a: [], b: [] }, routes: [['a.test', '/p', 'a'], ['b.test', '/p', 'b']], errors: [] },
+    {
+      name: 'environments overlap',
+      environments: { a: ['test', 'prod'], b: ['prod'] },
+      routes: [['*', '/p', 'a'], ['*', '/p', 'b']],
+      errors: ['/routes/1 repeats host * and base path /p: API team-a/a is routed there in an environment of team-a/b'],
+    },
+    {
+      name: 'an API of every environment after one of some',
+      environments: { a: ['test'], b: [] },
+      routes: [['*', '/p', 'a'], ['*', '/p', 'b']],
+      errors: ['/routes/1 repeats host * and base path /p: API team-a/a is routed there in an environment of team-a/b'],
+    },
+    {
+      name: 'an API of some environments after one of every',
+      environments: { a: [], b: ['test'] },
+      routes: [['*', '/p', 'a'], ['*', '/p', 'b']],
+      errors: ['/routes/1 repeats host * and base path /p: API team-a/a is routed there in an environment of team-a/b'],
+    },
+    {
+      name: 'one API twice',
+      environments: { a: ['test'] },
+      routes: [['*', '/p', 'a'], ['*', '/p', 'a']],
+      errors: ['/routes/1 repeats host * and base path /p: API team-a/a is routed there in an environment of team-a/a'],
+    },
+    { name: 'a route to no API', environments: { a: [] }, routes: [['*', '/p', 'x']], errors: ['/routes/0/api team-a/x is not in /apis'] },
+  ])('$name', ({ environments, routes, errors }) => {
+    const check = validateSnapshot(withRoutes(environments, routes));
+    expect(check.ok ? [] : check.errors).toEqual(errors);
+  });
+});
