@@ -100,6 +100,8 @@ describe('tollgate plan', () => {
     const app = plan.access.find((a: { application: string }) => a.application === 'weather-team/weatherapp');
     const sub = app.subscriptions.find((s: { product: string }) => s.product === 'platform/weather-free');
     expect(sub.phase).toBe('Active');
+    // The example product declares scopes and opts in to API keys.
+    expect(sub.apiKeys).toBe('Allowed');
     expect(sub.operations).toEqual([
       {
         api: 'platform/weatherapi',

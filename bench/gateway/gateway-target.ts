@@ -47,6 +47,8 @@ const result = gateway.applySnapshot(
         displayName: 'Gold',
         environments: [],
         scopes: [],
+        apiKeys: 'Allowed',
+        access: 'public',
         operations: [{ api: 'bench/hello', paths: [{ pattern: '/', segments: [], rest: 'any' }], methods: [] }],
         quotaFailureMode: 'open',
       },
@@ -61,6 +63,7 @@ const result = gateway.applySnapshot(
       },
     ],
     subscriptions: [{ id: 'bench/app-gold', application: 'bench/app', product: 'bench/gold', quota: { limit: 1_000_000_000, interval: 1, timeUnit: 'day' } }],
+    inactiveSubscriptions: [],
   }),
 );
 if (!result.ok) throw new Error(result.errors.join('; '));

@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.ts';
 import { matchesPath, methodAllowed } from '../router/path-match.ts';
-import type { Product, ProductOperation, Subscription } from '../snapshot/types.ts';
+import type { InactiveSubscription, Product, ProductOperation, Subscription } from '../snapshot/types.ts';
 
 export interface ProductRuntime {
   product: Product;
@@ -17,6 +17,8 @@ export interface Grant {
 
 export interface AuthorizeInput {
   subscriptions: readonly Subscription[];
+  /** The application's pending, rejected and revoked subscriptions: only ever used to name a refusal. */
+  inactive: readonly InactiveSubscription[];
   products: ReadonlyMap<string, ProductRuntime>;
   api: string;
   segments: readonly string[];
@@ -27,34 +29,76 @@ export interface AuthorizeInput {
   scopes: readonly string[] | undefined;
 }
 
+/** Every method a product operation can name, in the order an `Allow` header lists them. */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
+
+const STATE_CODES = {
+  PendingApproval: ['subscription-pending', 'is pending approval'],
+  Rejected: ['subscription-rejected', 'was rejected'],
+  Revoked: ['subscription-revoked', 'has been revoked'],
+} as const;
+
 /**
  * Apigee's rule, made strict: the first of the application's active subscriptions
  * (snapshot order) whose product covers this API, path, method and environment —
- * and, for bearer tokens, whose scopes the token carries at least one of.
+ * and whose product accepts the credential: for bearer tokens, at least one of its
+ * scopes; for API keys, `apiKeys: Allowed`. A refusal names the most specific reason:
+ * the credential, then the method, then a subscription that is not active, then none.
  */
 export function authorize(input: AuthorizeInput): Grant {
-  let scopeShort = false;
+  let refusal: 'insufficient-scope' | 'api-key-not-allowed' | undefined;
+  let refusedBy: Product | undefined;
+  const wrongMethod: ProductOperation[] = [];
   for (const subscription of input.subscriptions) {
     const runtime = input.products.get(subscription.product);
     if (!runtime) continue;
+    const candidates = operationsHere(runtime, input);
+    const hit = candidates.find(({ operation }) => methodAllowed(operation.methods, input.method) && onPath(operation, input));
+    if (!hit) {
+      for (const { operation } of candidates) if (onPath(operation, input)) wrongMethod.push(operation);
+      continue;
+    }
     const { product } = runtime;
-    if (input.environment !== undefined && product.environments.length && !product.environments.includes(input.environment)) continue;
-    const candidates = runtime.operationsByApi.get(input.api);
-    if (!candidates) continue;
-    const hit = candidates.find(
-      ({ operation }) => methodAllowed(operation.methods, input.method) && operation.paths.some((p) => matchesPath(p, input.segments, input.from)),
-    );
-    if (!hit) continue;
-    if (input.scopes !== undefined && product.scopes.length && !product.scopes.some((s) => input.scopes!.includes(s))) {
-      scopeShort = true;
+    if (input.scopes === undefined) {
+      if (product.apiKeys === 'Refused') {
+        refusal = 'api-key-not-allowed';
+        refusedBy ??= product;
+        continue;
+      }
+    } else if (product.scopes.length && !product.scopes.some((s) => input.scopes!.includes(s))) {
+      refusal = 'insufficient-scope';
       continue;
     }
     const grant: Grant = { subscription, product };
     if (hit.operation.quota) grant.operation = hit;
     return grant;
   }
-  if (scopeShort) throw new GatewayError('insufficient-scope', undefined, { headers: { 'www-authenticate': 'Bearer error="insufficient_scope"' } });
+  if (refusal === 'insufficient-scope') throw new GatewayError('insufficient-scope', undefined, { headers: { 'www-authenticate': 'Bearer error="insufficient_scope"' } });
+  if (refusal === 'api-key-not-allowed') throw new GatewayError('api-key-not-allowed', `product ${refusedBy!.id} accepts access tokens only`);
+  if (wrongMethod.length) {
+    const allow = METHODS.filter((m) => wrongMethod.some((op) => methodAllowed(op.methods, m))).join(', ');
+    throw new GatewayError('method-not-allowed', undefined, { headers: { allow } });
+  }
+  for (const subscription of input.inactive) {
+    const runtime = input.products.get(subscription.product);
+    if (!runtime || !operationsHere(runtime, input).some(({ operation }) => methodAllowed(operation.methods, input.method) && onPath(operation, input))) continue;
+    const [code, what] = STATE_CODES[subscription.state];
+    throw new GatewayError(code, `subscription ${subscription.id} to product ${subscription.product} ${what}`);
+  }
   throw new GatewayError('not-subscribed');
+}
+
+const NONE: ReadonlyArray<{ operation: ProductOperation; id: string }> = [];
+
+/** The product's operations on this API in this gateway's environment; none when the product is deployed elsewhere. */
+function operationsHere(runtime: ProductRuntime, input: AuthorizeInput): ReadonlyArray<{ operation: ProductOperation; id: string }> {
+  const { product } = runtime;
+  if (input.environment !== undefined && product.environments.length && !product.environments.includes(input.environment)) return NONE;
+  return runtime.operationsByApi.get(input.api) ?? NONE;
+}
+
+function onPath(operation: ProductOperation, input: AuthorizeInput): boolean {
+  return operation.paths.some((p) => matchesPath(p, input.segments, input.from));
 }
 
 /** An id for a product operation that stays the same while the operation does. */

@@ -113,7 +113,7 @@ const rows: Row[] = [
     status: 200,
     upstreamUrl: '/public',
   },
-  { name: 'method not granted', request: raw('/hello/1.0.0/public', `x-api-key: ${TEST_KEY}\r\n`, 'DELETE'), status: 403, code: 'not-subscribed', upstreamUrl: null },
+  { name: 'method not granted', request: raw('/hello/1.0.0/public', `x-api-key: ${TEST_KEY}\r\n`, 'DELETE'), status: 405, code: 'method-not-allowed', upstreamUrl: null },
   {
     name: 'client forwarding and identity headers are dropped',
     request: raw(

@@ -30,6 +30,7 @@ function perEnvironmentSnapshot(): Snapshot {
     products: [],
     applications: [],
     subscriptions: [],
+    inactiveSubscriptions: [],
   });
 }
 

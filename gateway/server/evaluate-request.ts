@@ -87,6 +87,7 @@ export async function evaluateRequest(
 
     const grant = authorize({
       subscriptions: runtime.subscriptionsByApplication.get(identity.application.id) ?? [],
+      inactive: runtime.inactiveSubscriptionsByApplication.get(identity.application.id) ?? [],
       products: runtime.products,
       api: api.id,
       segments,

@@ -250,8 +250,9 @@ const rows: Row[] = [
     path: '/hello/1.0.0/a',
     method: 'POST',
     headers: key,
-    status: 403,
-    code: 'not-subscribed',
+    status: 405,
+    code: 'method-not-allowed',
+    responseHeaders: { allow: 'GET' },
   },
   {
     name: 'first covering subscription wins (snapshot order)',

@@ -4,7 +4,7 @@ import type { AuthConfig } from '../auth/authenticate.ts';
 import { operationId, type ProductRuntime } from '../authorize/authorize.ts';
 import { UpstreamClients, UpstreamPool } from '../proxy/upstream-pool.ts';
 import { RouteTable } from '../router/route-table.ts';
-import type { Api, Route, Snapshot, Subscription } from '../snapshot/types.ts';
+import type { Api, InactiveSubscription, Route, Snapshot, Subscription } from '../snapshot/types.ts';
 
 export interface ApiRuntime {
   api: Api;
@@ -29,6 +29,8 @@ export interface RuntimeSnapshot {
   products: Map<string, ProductRuntime>;
   credentials: CredentialIndex;
   subscriptionsByApplication: Map<string, Subscription[]>;
+  /** Kept apart from the active ones so that nothing that grants access can reach them. */
+  inactiveSubscriptionsByApplication: Map<string, InactiveSubscription[]>;
 }
 
 export interface RuntimeCaches {
@@ -100,12 +102,8 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     products.set(product.id, { product, operationsByApi });
   }
 
-  const subscriptionsByApplication = new Map<string, Subscription[]>();
-  for (const subscription of snapshot.subscriptions) {
-    let list = subscriptionsByApplication.get(subscription.application);
-    if (!list) subscriptionsByApplication.set(subscription.application, (list = []));
-    list.push(subscription);
-  }
+  const subscriptionsByApplication = byApplication(snapshot.subscriptions);
+  const inactiveSubscriptionsByApplication = byApplication(snapshot.inactiveSubscriptions);
 
   const targets = routeTargets(snapshot.routes, apis);
   const runtime: RuntimeSnapshot = {
@@ -115,9 +113,21 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     products,
     credentials: new CredentialIndex(snapshot.applications),
     subscriptionsByApplication,
+    inactiveSubscriptionsByApplication,
   };
   // Only once nothing above has thrown: a snapshot refused half-way leaves the caches as they were.
   caches.pools.clear();
   for (const [k, v] of pools) caches.pools.set(k, v);
   return runtime;
+}
+
+/** Groups subscriptions per application, keeping the snapshot's order (the order authorisation tries them). */
+function byApplication<T extends { application: string }>(subscriptions: readonly T[]): Map<string, T[]> {
+  const grouped = new Map<string, T[]>();
+  for (const subscription of subscriptions) {
+    let list = grouped.get(subscription.application);
+    if (!list) grouped.set(subscription.application, (list = []));
+    list.push(subscription);
+  }
+  return grouped;
 }

@@ -20,6 +20,8 @@ export interface Snapshot {
   applications: Application[];
   /** Active subscriptions only, per application in the order authorisation tries them. */
   subscriptions: Subscription[];
+  /** Pending, rejected and revoked subscriptions: never authorise, only name the refusal. */
+  inactiveSubscriptions: InactiveSubscription[];
   /** The built-in token service's issuer and public keys; absent when it is off. */
   tokens?: TokenIssuer;
 }
@@ -141,6 +143,10 @@ export interface Product {
   environments: string[];
   /** A bearer token must carry at least one of these; empty means no scope is needed. */
   scopes: string[];
+  /** Whether an API key, which carries no scopes, may use this product. */
+  apiKeys: 'Allowed' | 'Refused';
+  /** Who may subscribe; only public products' scopes are advertised. */
+  access: 'public' | 'private' | 'internal';
   operations: ProductOperation[];
   /** What to do when the shared quota store cannot be reached. */
   quotaFailureMode: 'open' | 'closed';
@@ -191,6 +197,13 @@ export interface Subscription {
   /** Effective limits from the plan or the product; absent means unlimited. */
   quota?: Quota;
   rateLimit?: RateLimit;
+}
+
+export interface InactiveSubscription {
+  id: string;
+  application: string;
+  product: string;
+  state: 'PendingApproval' | 'Rejected' | 'Revoked';
 }
 
 export interface TokenIssuer {

@@ -49,7 +49,8 @@ export function validateSnapshot(candidate: unknown): SnapshotCheck {
   const apis = ids('apis', snapshot.apis);
   const products = ids('products', snapshot.products);
   const applications = ids('applications', snapshot.applications);
-  ids('subscriptions', snapshot.subscriptions);
+  // One id space for both lists: a subscription is active or not, never both.
+  ids('subscriptions', [...snapshot.subscriptions, ...snapshot.inactiveSubscriptions]);
 
   const environmentsOf = new Map(snapshot.apis.map((a) => [a.id, a.environments]));
   // Per (host, base path): the environments already routed there; '*' when an API with none (every environment) is.
@@ -75,6 +76,10 @@ export function validateSnapshot(candidate: unknown): SnapshotCheck {
   snapshot.subscriptions.forEach((s, i) => {
     if (!applications.has(s.application)) errors.push(`/subscriptions/${i}/application ${s.application} is not in /applications`);
     if (!products.has(s.product)) errors.push(`/subscriptions/${i}/product ${s.product} is not in /products`);
+  });
+  snapshot.inactiveSubscriptions.forEach((s, i) => {
+    if (!applications.has(s.application)) errors.push(`/inactiveSubscriptions/${i}/application ${s.application} is not in /applications`);
+    if (!products.has(s.product)) errors.push(`/inactiveSubscriptions/${i}/product ${s.product} is not in /products`);
   });
   return errors.length ? { ok: false, errors } : { ok: true, snapshot };
 }

@@ -3,7 +3,7 @@ import { SNAPSHOT_SCHEMA } from './types.ts';
 import { validateSnapshot } from './validate.ts';
 import { sealSnapshot, snapshotVersion, type SnapshotBody } from './version.ts';
 
-const body: SnapshotBody = { schema: SNAPSHOT_SCHEMA, routes: [], apis: [], products: [], applications: [], subscriptions: [] };
+const body: SnapshotBody = { schema: SNAPSHOT_SCHEMA, routes: [], apis: [], products: [], applications: [], subscriptions: [], inactiveSubscriptions: [] };
 
 describe('snapshot version', () => {
   it('is the same for the same content and survives a JSON round trip', () => {

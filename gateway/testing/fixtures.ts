@@ -101,6 +101,8 @@ export function product(overrides: Partial<Product> = {}): Product {
     displayName: 'Gold',
     environments: [],
     scopes: [],
+    apiKeys: 'Allowed',
+    access: 'public',
     operations: [{ api: 'team-a/hello', paths: [{ pattern: '/', segments: [], rest: 'any' }], methods: [] }],
     quotaFailureMode: 'open',
     ...overrides,
@@ -136,6 +138,7 @@ export function basicSnapshot(upstreamUrl: string, change: (body: SnapshotBody) 
     products: [product()],
     applications: [application(TEST_KEY)],
     subscriptions: [subscription()],
+    inactiveSubscriptions: [],
   };
   change(body);
   return sealSnapshot(body);

@@ -82,7 +82,7 @@ export class TokenService {
     if (endpoint !== 'token') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'invalid_request', error_description: 'use GET' }, { allow: 'GET, HEAD' });
       req.resume();
-      const body = endpoint === 'jwks' ? { keys: tokens.keys } : metadata(tokens, runtime);
+      const body = endpoint === 'jwks' ? { keys: tokens.keys } : metadata(tokens, runtime, this.#o.environment);
       // Short enough that a rotation's pre-publication period covers it.
       return sendJson(res, 200, body, { 'cache-control': 'public, max-age=60' });
     }
@@ -228,11 +228,16 @@ function secretMatches(entry: CredentialEntry | undefined, secret: string): bool
   return timingSafeEqual(digest, expected) && stored !== undefined;
 }
 
-function metadata(tokens: TokenIssuer, runtime: RuntimeSnapshot): Record<string, unknown> {
+function metadata(tokens: TokenIssuer, runtime: RuntimeSnapshot, environment: string | undefined): Record<string, unknown> {
   // The endpoints are served at the gateway's root, whatever path the issuer has.
   const origin = URL.canParse(tokens.issuer) ? new URL(tokens.issuer).origin : tokens.issuer.replace(/\/+$/, '');
   const scopes = new Set<string>();
-  for (const { product } of runtime.products.values()) for (const s of product.scopes) scopes.add(s);
+  // The document is anonymous: private and internal products' scopes would tell anyone they exist.
+  for (const { product } of runtime.products.values()) {
+    if (product.access !== 'public') continue;
+    if (environment !== undefined && product.environments.length && !product.environments.includes(environment)) continue;
+    for (const s of product.scopes) scopes.add(s);
+  }
   return {
     issuer: tokens.issuer,
     token_endpoint: origin + TOKEN_PATH,

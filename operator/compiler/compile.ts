@@ -8,7 +8,7 @@ import { compareStrings } from './order.ts';
 import { apiStatus, processApis } from './process-api.ts';
 import { applicationStatus, processApplications, type SecretSource } from './process-application.ts';
 import { processProducts, productStatus } from './process-product.ts';
-import { activeSubscriptions, processSubscriptions, subscriptionStatus } from './process-subscription.ts';
+import { activeSubscriptions, inactiveSubscriptions, processSubscriptions, subscriptionStatus } from './process-subscription.ts';
 
 export interface CompileOptions {
   /** The time credential expiry is judged against (for status only: gateways check expiry per request). */
@@ -57,6 +57,7 @@ export function compile(resources: Resources, options: CompileOptions): CompileR
     products: byId([...products.values()].flatMap((o) => (o.product ? [o.product] : []))),
     applications: byId([...applications.values()].map((o) => o.application)),
     subscriptions: activeSubscriptions(subscriptions),
+    inactiveSubscriptions: inactiveSubscriptions(subscriptions),
     ...(options.tokens ? { tokens: options.tokens } : {}),
   });
 

@@ -80,6 +80,9 @@ export function processProducts(resources: ProductResource[], apis: Map<string, 
         displayName: r.spec.displayName ?? r.metadata.name,
         environments: [...(r.spec.environments ?? [])].sort(),
         scopes: [...(r.spec.scopes ?? [])].sort(),
+        // Secure by default: a product that names scopes means them, and an API key carries none.
+        apiKeys: r.spec.apiKeys ?? (r.spec.scopes?.length ? 'Refused' : 'Allowed'),
+        access: r.spec.access,
         operations,
         quotaFailureMode: r.spec.quotaFailureMode,
       };

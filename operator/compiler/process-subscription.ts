@@ -1,4 +1,4 @@
-import type { Subscription } from '../../gateway/snapshot/types.ts';
+import type { InactiveSubscription, Subscription } from '../../gateway/snapshot/types.ts';
 import { objectId, type SubscriptionResource } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
@@ -67,7 +67,7 @@ function processOne(
   const invalid = (): SubscriptionOutcome => ({ resource: r, conditions: cs, phase: 'Invalid', approvals });
 
   const appId = `${r.metadata.namespace}/${r.spec.application}`;
-  const productId = `${r.spec.product.namespace ?? r.metadata.namespace}/${r.spec.product.name}`;
+  const productId = productIdOf(r);
   const app = applications.get(appId);
   const product = products.get(productId);
   if (!app) cs.unresolved(Reason.RefNotFound, `spec.application: Application ${appId} not found`);
@@ -147,6 +147,21 @@ export function activeSubscriptions(outcomes: SubscriptionOutcome[]): Subscripti
   return outcomes
     .flatMap((o) => (o.subscription ? [o.subscription] : []))
     .sort((a, b) => compareStrings(a.application, b.application));
+}
+
+/** Pending, rejected and revoked subscriptions, in the same order, so a gateway can say why it refuses. */
+export function inactiveSubscriptions(outcomes: SubscriptionOutcome[]): InactiveSubscription[] {
+  return outcomes
+    .flatMap((o): InactiveSubscription[] =>
+      o.phase === 'PendingApproval' || o.phase === 'Rejected' || o.phase === 'Revoked'
+        ? [{ id: objectId(o.resource), application: `${o.resource.metadata.namespace}/${o.resource.spec.application}`, product: productIdOf(o.resource), state: o.phase }]
+        : [],
+    )
+    .sort((a, b) => compareStrings(a.application, b.application));
+}
+
+function productIdOf(r: SubscriptionResource): string {
+  return `${r.spec.product.namespace ?? r.metadata.namespace}/${r.spec.product.name}`;
 }
 
 export function subscriptionStatus(o: SubscriptionOutcome): ObjectStatus {

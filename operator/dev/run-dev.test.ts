@@ -80,12 +80,13 @@ describe('tollgate dev', () => {
     const status = async () => (await fetch(`${base}/hello/1.0.0`, { headers: { apikey: k } })).status;
 
     writeFileSync(file, original.replace('paths: [/]', 'paths: [/]\n      methods: [POST]'));
-    const denied = await until('403 after the edit', async () => ((await status()) === 403 ? true : undefined));
+    // The subscription now covers the path for POST only.
+    const denied = await until('405 after the edit', async () => ((await status()) === 405 ? true : undefined));
     expect(denied.ms).toBeLessThan(1000);
 
     writeFileSync(file, original.replace('access: public', 'access: sideways'));
     await until('the broken edit to be reported', async () => (printed.some((l) => l.includes('product.yaml') && l.includes('spec.access')) ? true : undefined));
-    expect(await status()).toBe(403);
+    expect(await status()).toBe(405);
 
     writeFileSync(file, original);
     await until('200 after the fix', async () => ((await status()) === 200 ? true : undefined));

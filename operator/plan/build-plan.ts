@@ -31,6 +31,8 @@ export interface PlanSubscription {
   plan?: string;
   phase: string;
   scopes: string[];
+  /** Whether the product takes the application's API keys, or only access tokens; absent when the product is not compiled. */
+  apiKeys?: 'Allowed' | 'Refused';
   quota?: Quota;
   rateLimit?: RateLimit;
   operations: PlanOperation[];
@@ -94,6 +96,7 @@ export function buildPlan(resources: Resources, result: CompileResult): Plan {
             ...(sub.plan ? { plan: sub.plan } : {}),
             phase: 'Active',
             scopes: product.scopes,
+            apiKeys: product.apiKeys,
             ...(sub.quota ? { quota: sub.quota } : {}),
             ...(sub.rateLimit ? { rateLimit: sub.rateLimit } : {}),
             operations: product.operations.map((op) => {
@@ -113,11 +116,14 @@ export function buildPlan(resources: Resources, result: CompileResult): Plan {
       for (const r of resources.subscriptions) {
         const id = `${r.metadata.namespace}/${r.metadata.name}`;
         if (`${r.metadata.namespace}/${r.spec.application}` !== appId || subscriptions.some((s) => s.subscription === id)) continue;
+        const productId = `${r.spec.product.namespace ?? r.metadata.namespace}/${r.spec.product.name}`;
+        const apiKeys = products.get(productId)?.apiKeys;
         subscriptions.push({
           subscription: id,
-          product: `${r.spec.product.namespace ?? r.metadata.namespace}/${r.spec.product.name}`,
+          product: productId,
           phase: phases.get(id) ?? 'Invalid',
           scopes: [],
+          ...(apiKeys ? { apiKeys } : {}),
           operations: [],
         });
       }

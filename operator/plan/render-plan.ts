@@ -27,7 +27,12 @@ export function renderPlan(plan: Plan): string {
     out.push(`  ${app.application}${app.suspended ? ` [suspended: ${app.suspended}]` : ''}${creds ? ` (credentials ${creds})` : ''}`);
     if (!app.subscriptions.length) out.push('    (no subscriptions)');
     for (const s of app.subscriptions) {
-      const limits = [s.plan ? `plan ${s.plan}` : '', s.quota ? `quota ${formatQuota(s.quota)}` : '', s.rateLimit ? `rate ${formatRateLimit(s.rateLimit)}` : '']
+      const limits = [
+        s.plan ? `plan ${s.plan}` : '',
+        s.quota ? `quota ${formatQuota(s.quota)}` : '',
+        s.rateLimit ? `rate ${formatRateLimit(s.rateLimit)}` : '',
+        s.apiKeys === 'Allowed' ? 'API keys allowed' : s.apiKeys === 'Refused' ? `API keys refused (tokens only${s.scopes.length ? `, scopes ${s.scopes.join(' ')}` : ''})` : '',
+      ]
         .filter(Boolean)
         .join(', ');
       out.push(`    -> ${s.product} [${s.phase}]${limits ? ` ${limits}` : ''} via ${s.subscription}`);

@@ -12,6 +12,8 @@ export type APIProductSpec = {
   environments?: Array<string>;
   /** OAuth2 scopes the product grants; a bearer token must carry one of them. */
   scopes?: Array<string>;
+  /** Whether an API key (which carries no scopes) may use this product: Allowed or Refused. Unset means Refused when the product declares scopes and Allowed when it does not. */
+  apiKeys?: "Allowed" | "Refused";
   attributes?: Array<{
     name: string;
     value: string;
