@@ -6,7 +6,7 @@ import { SINGLE_HEADERS, firstDuplicate, forwardableHeaders } from '../canonical
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { LimitDecision, LimitRequest, LimitStore } from '../limits/types.ts';
 import type { ForwardPlan } from '../proxy/forwarder.ts';
-import { matchesPath, methodAllowed } from '../router/path-match.ts';
+import { allowHeader, matchesPath, methodAllowed } from '../router/path-match.ts';
 import type { Exchange } from './exchange.ts';
 import type { RuntimeSnapshot } from './runtime-snapshot.ts';
 
@@ -62,8 +62,7 @@ export async function evaluateRequest(
     const onPath = api.operations.filter((op) => matchesPath(op.match, segments, from));
     if (!onPath.length) throw new GatewayError('operation-not-found');
     if (!onPath.some((op) => methodAllowed(op.methods, method))) {
-      const allow = [...new Set(onPath.flatMap((op) => op.methods))].join(', ');
-      throw new GatewayError('method-not-allowed', undefined, { headers: { allow } });
+      throw new GatewayError('method-not-allowed', undefined, { headers: { allow: allowHeader(onPath.map((op) => op.methods)) } });
     }
   }
 

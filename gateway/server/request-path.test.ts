@@ -98,7 +98,7 @@ const rows: Row[] = [
     headers: key,
     status: 405,
     code: 'method-not-allowed',
-    responseHeaders: { allow: 'GET' },
+    responseHeaders: { allow: 'GET, HEAD' },
   },
   {
     name: 'Prototyped: no credential needed',
