@@ -17,6 +17,7 @@ export const ERRORS = {
   'application-suspended': { status: 403, title: 'The application or its owner is suspended' },
   'not-subscribed': { status: 403, title: 'No active subscription covers this operation' },
   'insufficient-scope': { status: 403, title: 'The token carries none of the scopes this operation needs' },
+  'cors-preflight-refused': { status: 403, title: 'The API\'s CORS policy does not allow this origin, method or header' },
   'route-not-found': { status: 404, title: 'No API is served at this path' },
   'operation-not-found': { status: 404, title: 'The API declares no such operation' },
   'method-not-allowed': { status: 405, title: 'The operation does not allow this method' },

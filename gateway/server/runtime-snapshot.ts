@@ -4,6 +4,7 @@ import type { AuthConfig } from '../auth/authenticate.ts';
 import { operationId, type ProductRuntime } from '../authorize/authorize.ts';
 import { UpstreamClients, UpstreamPool } from '../proxy/upstream-pool.ts';
 import { RouteTable } from '../router/route-table.ts';
+import { compileCorsPolicy, type CorsPolicy } from '../cors/cors-policy.ts';
 import type { Api, Snapshot, Subscription } from '../snapshot/types.ts';
 
 export interface ApiRuntime {
@@ -12,6 +13,7 @@ export interface ApiRuntime {
   auth: AuthConfig;
   /** Headers every response of a Deprecated API carries. */
   lifecycleHeaders: Record<string, string>;
+  cors?: CorsPolicy;
 }
 
 /** A snapshot turned into the structures a request needs; built once, never changed, swapped whole. */
@@ -54,7 +56,9 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
       lifecycleHeaders.deprecation = 'true';
       if (api.sunset) lifecycleHeaders.sunset = new Date(api.sunset).toUTCString();
     }
-    apis.set(api.id, { api, pool, auth, lifecycleHeaders });
+    const runtime: ApiRuntime = { api, pool, auth, lifecycleHeaders };
+    if (api.cors) runtime.cors = compileCorsPolicy(api.cors);
+    apis.set(api.id, runtime);
   }
 
   const products = new Map<string, ProductRuntime>();
