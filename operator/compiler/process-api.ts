@@ -78,6 +78,10 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
     },
   };
   if (s.sunset) api.sunset = s.sunset;
+  if (s.deprecatedAt) api.deprecatedAt = s.deprecatedAt;
+  if (s.deprecationLink) api.deprecationLink = s.deprecationLink;
+  // The lifecycle's transition time is in the status the compiler must not read (its output would feed its input).
+  if (lifecycle === 'Deprecated' && !s.deprecatedAt) cs.acceptedMessage('Deprecated without spec.deprecatedAt: no Deprecation header is sent (RFC 9745 needs a date)');
   if (operations) api.operations = operations;
   if (cors) api.cors = cors;
   return api;
