@@ -92,7 +92,7 @@ const rows: Row[] = [
     product: 'team-a/b-keys',
   },
   // Every refusal its own code (#7).
-  { name: 'wrong method: 405 with the methods the subscription allows', change: offer([{ name: 'p', operations: [op(['GET'])] }]), credential: 'key', method: 'POST', status: 405, code: 'method-not-allowed', allow: 'GET' },
+  { name: 'wrong method: 405 with the methods the subscription allows', change: offer([{ name: 'p', operations: [op(['GET'])] }]), credential: 'key', method: 'POST', status: 405, code: 'method-not-allowed', allow: 'GET, HEAD' },
   {
     name: 'wrong method: Allow lists every active subscription on the path',
     change: offer([
@@ -104,7 +104,7 @@ const rows: Row[] = [
     path: '/hello/1.0.0/orders',
     status: 405,
     code: 'method-not-allowed',
-    allow: 'GET, POST, PUT',
+    allow: 'GET, HEAD, POST, PUT',
   },
   { name: 'pending subscription', change: offer([{ name: 'p', operations: [op([])], state: 'PendingApproval' }]), credential: 'key', status: 403, code: 'subscription-pending', detail: /team-b\/app-p to product team-a\/p is pending approval/ },
   { name: 'rejected subscription', change: offer([{ name: 'p', operations: [op([])], state: 'Rejected' }]), credential: 'key', status: 403, code: 'subscription-rejected' },
@@ -119,7 +119,7 @@ const rows: Row[] = [
     method: 'POST',
     status: 405,
     code: 'method-not-allowed',
-    allow: 'GET',
+    allow: 'GET, HEAD',
   },
   {
     name: 'the first inactive subscription that covers the request names the refusal',

@@ -21,6 +21,7 @@ export const ERRORS = {
   'subscription-pending': { status: 403, title: 'The subscription that covers this operation awaits approval' },
   'subscription-rejected': { status: 403, title: 'The subscription that covers this operation was rejected' },
   'subscription-revoked': { status: 403, title: 'The subscription that covers this operation has been revoked' },
+  'cors-preflight-refused': { status: 403, title: 'The API\'s CORS policy does not allow this origin, method or header' },
   'route-not-found': { status: 404, title: 'No API is served at this path' },
   'environment-required': { status: 404, title: 'This path is served per environment, and this gateway serves none in particular' },
   'operation-not-found': { status: 404, title: 'The API declares no such operation' },

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerR
 import type { Socket } from 'node:net';
 import { createProxyServer } from 'http-proxy-3';
 import type { Dispatcher } from 'undici';
+import { mergeVary } from '../cors/vary.ts';
 import type { ErrorCode } from '../errors/error-codes.ts';
 import type { Exchange } from '../server/exchange.ts';
 import { sendProblem, sendSocketProblem } from '../server/respond.ts';
@@ -225,7 +226,7 @@ class Flight implements Dispatcher.DispatchHandler {
     if (this.#target) plan.pool.succeeded(this.#target);
     const out: OutgoingHttpHeaders = {};
     for (const name in headers) if (!HOP_BY_HOP_RESPONSE.has(name)) out[name] = headers[name];
-    for (const name in plan.responseHeaders) out[name] = plan.responseHeaders[name];
+    for (const name in plan.responseHeaders) out[name] = name === 'vary' ? mergeVary(out.vary, plan.responseHeaders[name]!) : plan.responseHeaders[name];
     out['x-request-id'] = exchange.id;
     out.connection = this.#forwarder.draining() || !res.shouldKeepAlive ? 'close' : 'keep-alive';
     // Headers Node refuses to send throw here; undici then ends the attempt with

@@ -23,6 +23,14 @@ export function matchesPath(match: PathMatch, segments: readonly string[], from:
   }
 }
 
+/** RFC 9110 §9.3.2: HEAD is GET without the body, so wherever GET is allowed HEAD is too. */
 export function methodAllowed(methods: readonly string[], method: string): boolean {
-  return methods.length === 0 || methods.includes(method);
+  return methods.length === 0 || methods.includes(method) || (method === 'HEAD' && methods.includes('GET'));
+}
+
+/** The `Allow` header for a set of method lists, HEAD included wherever GET is. */
+export function allowHeader(methodLists: ReadonlyArray<readonly string[]>): string {
+  const methods = new Set(methodLists.flat());
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].join(', ');
 }

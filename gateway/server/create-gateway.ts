@@ -17,7 +17,7 @@ import { TokenService } from '../tokens/token-service.ts';
 import { startAdminServer } from './admin-server.ts';
 import { evaluateRequest } from './evaluate-request.ts';
 import type { Exchange } from './exchange.ts';
-import { sendProblem, sendSocketProblem } from './respond.ts';
+import { sendPreflight, sendProblem, sendSocketProblem } from './respond.ts';
 import { buildRuntime, type RuntimeCaches, type RuntimeSnapshot } from './runtime-snapshot.ts';
 import { loadPersistedSnapshot, SnapshotPersister } from './snapshot-persistence.ts';
 
@@ -198,6 +198,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     if (res.destroyed) return;
+    if ('preflight' in plan) {
+      sendPreflight(res, plan.preflight, exchange.id);
+      return;
+    }
     forwarder.web(req, res, plan, exchange);
   }
 

@@ -1,14 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { authenticate } from '../auth/authenticate.ts';
 import { authorize } from '../authorize/authorize.ts';
-import { canonicaliseTarget } from '../canonical/canonicalise-target.ts';
+import { canonicaliseTarget, type CanonicalTarget } from '../canonical/canonicalise-target.ts';
+import { answerPreflight, corsResponseHeaders, isPreflight } from '../cors/cors-policy.ts';
 import { SINGLE_HEADERS, firstDuplicate, forwardableHeaders } from '../canonical/raw-headers.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { LimitDecision, LimitRequest, LimitStore } from '../limits/types.ts';
 import type { ForwardPlan } from '../proxy/forwarder.ts';
-import { matchesPath, methodAllowed } from '../router/path-match.ts';
+import { allowHeader, matchesPath, methodAllowed } from '../router/path-match.ts';
+import type { RouteHit } from '../router/route-table.ts';
 import type { Exchange } from './exchange.ts';
-import type { RuntimeSnapshot } from './runtime-snapshot.ts';
+import type { ApiRuntime, RuntimeSnapshot } from './runtime-snapshot.ts';
 
 export interface EvaluateContext {
   environment: string | undefined;
@@ -18,21 +20,34 @@ export interface EvaluateContext {
   onLimitStoreFailure(product: string, mode: 'open' | 'closed'): void;
 }
 
+/** An allowed CORS preflight, answered by the gateway with these headers and no body. */
+export interface PreflightAnswer {
+  preflight: Record<string, string>;
+}
+
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 /**
  * The whole decision for one request, against one snapshot from start to end:
- * canonicalise, route, authenticate, authorise, limit. Refusals throw a
- * GatewayError; a request that may pass comes back as the plan to forward it,
- * with its headers already rewritten for the upstream.
+ * canonicalise, route, answer a CORS preflight, authenticate, authorise, limit.
+ * Refusals throw a GatewayError; a request that may pass comes back as the plan
+ * to forward it, with its headers already rewritten for the upstream.
  */
+export function evaluateRequest(req: IncomingMessage, runtime: RuntimeSnapshot, ctx: EvaluateContext, exchange: Exchange, websocket: true): Promise<ForwardPlan>;
+export function evaluateRequest(
+  req: IncomingMessage,
+  runtime: RuntimeSnapshot,
+  ctx: EvaluateContext,
+  exchange: Exchange,
+  websocket: boolean,
+): Promise<ForwardPlan | PreflightAnswer>;
 export async function evaluateRequest(
   req: IncomingMessage,
   runtime: RuntimeSnapshot,
   ctx: EvaluateContext,
   exchange: Exchange,
   websocket: boolean,
-): Promise<ForwardPlan> {
+): Promise<ForwardPlan | PreflightAnswer> {
   const duplicate = firstDuplicate(req.rawHeaders, SINGLE_HEADERS);
   if (duplicate) throw new GatewayError('duplicate-header', `${duplicate} appears more than once`);
 
@@ -48,8 +63,41 @@ export async function evaluateRequest(
   const hit = runtime.routes.lookup(req.headers.host, target.path);
   if (!hit) throw new GatewayError('route-not-found');
   if ('perEnvironment' in hit.target) throw new GatewayError('environment-required');
-  const { api, pool, auth, lifecycleHeaders } = hit.target;
+  const routed = hit.target;
+  const { api, cors, lifecycleHeaders } = routed;
   exchange.api = api.id;
+  const origin = req.headers.origin;
+  const requestMethod = req.headers['access-control-request-method'];
+  // Before the lifecycle and credential checks: a browser sends no credential in a
+  // preflight, and only an answered preflight lets it read the refusal that follows.
+  if (cors && !websocket && isPreflight(req.method, origin, requestMethod)) {
+    const preflight = answerPreflight(cors, origin!, requestMethod!, req.headers['access-control-request-headers']);
+    if (!preflight.ok) throw new GatewayError('cors-preflight-refused', preflight.reason, { headers: { vary: 'Origin', ...lifecycleHeaders } });
+    return { preflight: { ...lifecycleHeaders, ...preflight.headers } };
+  }
+  // Every answer from here on, refusals included, carries these.
+  const answerHeaders = cors ? { ...lifecycleHeaders, ...corsResponseHeaders(cors, origin) } : lifecycleHeaders;
+  try {
+    return await admit(req, runtime, ctx, exchange, websocket, target, hit, routed, answerHeaders, declaredLength);
+  } catch (err) {
+    if (err instanceof GatewayError) for (const [name, value] of Object.entries(answerHeaders)) err.headers[name] ??= value;
+    throw err;
+  }
+}
+
+async function admit(
+  req: IncomingMessage,
+  runtime: RuntimeSnapshot,
+  ctx: EvaluateContext,
+  exchange: Exchange,
+  websocket: boolean,
+  target: CanonicalTarget,
+  hit: RouteHit<unknown>,
+  routed: ApiRuntime,
+  answerHeaders: Record<string, string>,
+  declaredLength: string | undefined,
+): Promise<ForwardPlan> {
+  const { api, pool, auth } = routed;
   if (api.lifecycle === 'Retired') throw new GatewayError('api-retired');
   if (api.lifecycle === 'Blocked') throw new GatewayError('api-blocked');
 
@@ -63,13 +111,12 @@ export async function evaluateRequest(
     const onPath = api.operations.filter((op) => matchesPath(op.match, segments, from));
     if (!onPath.length) throw new GatewayError('operation-not-found');
     if (!onPath.some((op) => methodAllowed(op.methods, method))) {
-      const allow = [...new Set(onPath.flatMap((op) => op.methods))].join(', ');
-      throw new GatewayError('method-not-allowed', undefined, { headers: { allow } });
+      throw new GatewayError('method-not-allowed', undefined, { headers: { allow: allowHeader(onPath.map((op) => op.methods)) } });
     }
   }
 
   const now = ctx.now();
-  const responseHeaders: Record<string, string> = { ...lifecycleHeaders };
+  const responseHeaders: Record<string, string> = { ...answerHeaders };
   let query = target.query;
   const identityHeaders: Record<string, string> = {};
   // The credential the gateway consumed, left out of what goes upstream.

@@ -98,7 +98,7 @@ const rows: Row[] = [
     headers: key,
     status: 405,
     code: 'method-not-allowed',
-    responseHeaders: { allow: 'GET' },
+    responseHeaders: { allow: 'GET, HEAD' },
   },
   {
     name: 'Prototyped: no credential needed',
@@ -115,13 +115,14 @@ const rows: Row[] = [
     name: 'Deprecated: served with Deprecation and Sunset',
     change: (b) => {
       b.apis[0]!.lifecycle = 'Deprecated';
+      b.apis[0]!.deprecatedAt = '2026-01-01T00:00:00Z';
       b.apis[0]!.sunset = '2026-12-31T00:00:00Z';
     },
     path: '/hello/1.0.0/x',
     headers: key,
     status: 200,
     upstreamUrl: '/x',
-    responseHeaders: { deprecation: 'true', sunset: 'Thu, 31 Dec 2026 00:00:00 GMT' },
+    responseHeaders: { deprecation: '@1767225600', sunset: 'Thu, 31 Dec 2026 00:00:00 GMT' },
   },
   { name: 'Retired: 410', change: (b) => (b.apis[0]!.lifecycle = 'Retired'), path: '/hello/1.0.0/x', headers: key, status: 410, code: 'api-retired' },
   { name: 'Blocked: 503', change: (b) => (b.apis[0]!.lifecycle = 'Blocked'), path: '/hello/1.0.0/x', headers: key, status: 503, code: 'api-blocked' },
@@ -252,7 +253,7 @@ const rows: Row[] = [
     headers: key,
     status: 405,
     code: 'method-not-allowed',
-    responseHeaders: { allow: 'GET' },
+    responseHeaders: { allow: 'GET, HEAD' },
   },
   {
     name: 'first covering subscription wins (snapshot order)',

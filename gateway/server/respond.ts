@@ -24,6 +24,12 @@ export function sendProblem(
   res.end(body);
 }
 
+/** An allowed CORS preflight: 204, the CORS headers and nothing else. */
+export function sendPreflight(res: ServerResponse, headers: Record<string, string>, requestId: string): void {
+  res.writeHead(204, { ...headers, 'x-request-id': requestId });
+  res.end();
+}
+
 /** A refused WebSocket upgrade: there is no response object, only the socket. */
 export function sendSocketProblem(socket: Socket, code: ErrorCode, detail: string | undefined, requestId: string, headers: Record<string, string> = {}): void {
   if (!socket.writable) {

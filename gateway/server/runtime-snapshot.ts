@@ -4,14 +4,17 @@ import type { AuthConfig } from '../auth/authenticate.ts';
 import { operationId, type ProductRuntime } from '../authorize/authorize.ts';
 import { UpstreamClients, UpstreamPool } from '../proxy/upstream-pool.ts';
 import { RouteTable } from '../router/route-table.ts';
+import { compileCorsPolicy, type CorsPolicy } from '../cors/cors-policy.ts';
+import { lifecycleHeaders } from './lifecycle-headers.ts';
 import type { Api, InactiveSubscription, Route, Snapshot, Subscription } from '../snapshot/types.ts';
 
 export interface ApiRuntime {
   api: Api;
   pool: UpstreamPool;
   auth: AuthConfig;
-  /** Headers every response of a Deprecated API carries. */
+  /** Headers every answer of a Deprecated or Retired API carries. */
   lifecycleHeaders: Record<string, string>;
+  cors?: CorsPolicy;
 }
 
 /** A path several APIs share, one per environment, at a gateway that serves no environment in particular. */
@@ -83,12 +86,9 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
       auth.apiKeyHeader = api.auth.apiKey.header.toLowerCase();
       if (api.auth.apiKey.queryParameter) auth.apiKeyQuery = api.auth.apiKey.queryParameter;
     }
-    const lifecycleHeaders: Record<string, string> = {};
-    if (api.lifecycle === 'Deprecated') {
-      lifecycleHeaders.deprecation = 'true';
-      if (api.sunset) lifecycleHeaders.sunset = new Date(api.sunset).toUTCString();
-    }
-    apis.set(api.id, { api, pool, auth, lifecycleHeaders });
+    const runtime: ApiRuntime = { api, pool, auth, lifecycleHeaders: lifecycleHeaders(api) };
+    if (api.cors) runtime.cors = compileCorsPolicy(api.cors);
+    apis.set(api.id, runtime);
   }
 
   const products = new Map<string, ProductRuntime>();

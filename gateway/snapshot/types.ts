@@ -45,8 +45,12 @@ export interface Api {
   context: string;
   version: string;
   lifecycle: Lifecycle;
-  /** RFC 3339 time for the `Sunset` header of a Deprecated API. */
+  /** RFC 3339 time for the `Sunset` header of a Deprecated or Retired API. */
   sunset?: string;
+  /** RFC 3339 time the API was deprecated, for the `Deprecation` header (RFC 9745) of a Deprecated or Retired API. */
+  deprecatedAt?: string;
+  /** Where the deprecation is explained, sent as `Link: <…>; rel="deprecation"`. */
+  deprecationLink?: string;
   /** Environments the API is deployed to; empty means every environment. */
   environments: string[];
   upstream: Upstream;

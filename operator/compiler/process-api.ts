@@ -45,6 +45,7 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
       operations.push({ match: compiled.match, methods: [...(op.methods ?? [])].sort() });
     }
   }
+  const cors = s.cors ? compileCors(s.cors, cs) : undefined;
   if (!cs.isAccepted) return undefined;
 
   const lifecycle = s.lifecycle;
@@ -77,18 +78,40 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
     },
   };
   if (s.sunset) api.sunset = s.sunset;
+  if (s.deprecatedAt) api.deprecatedAt = s.deprecatedAt;
+  if (s.deprecationLink) api.deprecationLink = s.deprecationLink;
+  // The lifecycle's transition time is in the status the compiler must not read (its output would feed its input).
+  if (lifecycle === 'Deprecated' && !s.deprecatedAt) cs.acceptedMessage('Deprecated without spec.deprecatedAt: no Deprecation header is sent (RFC 9745 needs a date)');
   if (operations) api.operations = operations;
-  if (s.cors) {
-    api.cors = {
-      allowOrigins: s.cors.allowOrigins,
-      allowMethods: s.cors.allowMethods ?? [],
-      allowHeaders: s.cors.allowHeaders,
-      exposeHeaders: s.cors.exposeHeaders,
-      allowCredentials: s.cors.allowCredentials,
-      maxAgeSeconds: Math.floor((parseDuration(s.cors.maxAge) ?? 600_000) / 1000),
-    };
-  }
+  if (cors) api.cors = cors;
   return api;
+}
+
+/** `*`, `scheme://host[:port]`, or `scheme://*.domain[:port]` (one label), lower-case: what a browser's Origin can equal. */
+const ORIGIN = /^(\*|[a-z][a-z0-9+.-]*:\/\/(\*\.)?([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:[0-9]{1,5})?)$/;
+/** RFC 9110 token, or `*` in allowHeaders. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function compileCors(c: NonNullable<ApiResource['spec']['cors']>, cs: ConditionSet): Api['cors'] {
+  // Case and a trailing slash are what people get wrong; browsers send neither.
+  const allowOrigins = c.allowOrigins.map((o) => o.toLowerCase().replace(/\/$/, ''));
+  for (const [i, origin] of allowOrigins.entries()) {
+    if (!ORIGIN.test(origin)) cs.notAccepted(Reason.Invalid, `spec.cors.allowOrigins[${i}]: ${c.allowOrigins[i]} is not an origin: use scheme://host[:port], scheme://*.domain[:port] or *`);
+  }
+  if (c.allowCredentials && allowOrigins.includes('*')) cs.notAccepted(Reason.Invalid, 'spec.cors.allowOrigins: allowCredentials cannot be combined with the wildcard origin *');
+  for (const field of ['allowHeaders', 'exposeHeaders'] as const) {
+    for (const [i, name] of c[field].entries()) {
+      if (!HEADER_NAME.test(name)) cs.notAccepted(Reason.Invalid, `spec.cors.${field}[${i}]: ${JSON.stringify(name)} is not a header name`);
+    }
+  }
+  return {
+    allowOrigins: [...new Set(allowOrigins)],
+    allowMethods: c.allowMethods ?? [],
+    allowHeaders: c.allowHeaders,
+    exposeHeaders: c.exposeHeaders,
+    allowCredentials: c.allowCredentials,
+    maxAgeSeconds: Math.floor((parseDuration(c.maxAge) ?? 600_000) / 1000),
+  };
 }
 
 /** The (host, base path) pairs an API asks for. */

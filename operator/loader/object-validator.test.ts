@@ -222,6 +222,16 @@ const rows: ProblemRow[] = [
     problems: [{ code: 'RuleViolation', path: ['spec', 'sunset'] }],
   },
   {
+    name: 'CEL: deprecatedAt on a Published API',
+    object: api({ lifecycle: 'Published', deprecatedAt: '2026-01-01T00:00:00Z' }),
+    problems: [{ code: 'RuleViolation', path: ['spec', 'deprecatedAt'], message: 'deprecatedAt is only meaningful for a Deprecated or Retired API' }],
+  },
+  {
+    name: 'deprecationLink that could break out of the Link header',
+    object: api({ lifecycle: 'Deprecated', deprecationLink: 'https://docs.example/a> ; rel="x' }),
+    problems: [{ code: 'SchemaViolation', path: ['spec', 'deprecationLink'] }],
+  },
+  {
     name: 'CEL: auth.none with JWT issuers',
     object: api({ auth: { none: true, jwt: [{ issuer: 'https://a/', jwksUri: 'https://a/jwks' }] } }),
     problems: [{ code: 'RuleViolation', path: ['spec', 'auth', 'jwt'], message: /auth\.none accepts no credentials/ }],
@@ -295,6 +305,8 @@ describe('validateObject: rules that hold', () => {
     ['defaultPlan naming a plan', product({ plans: [{ name: 'Gold' }, { name: 'Bronze' }], defaultPlan: 'Bronze' })],
     ['a Deprecated API with sunset', api({ lifecycle: 'Deprecated', sunset: '2026-06-30T00:00:00Z' })],
     ['a Retired API with sunset', api({ lifecycle: 'Retired', sunset: '2026-06-30T00:00:00Z' })],
+    ['a Deprecated API with deprecatedAt and a deprecationLink', api({ lifecycle: 'Deprecated', deprecatedAt: '2026-01-01T00:00:00Z', deprecationLink: 'https://docs.example/deprecation' })],
+    ['a Retired API with deprecatedAt', api({ lifecycle: 'Retired', deprecatedAt: '2026-01-01T00:00:00Z' })],
     ['credentials with expiresIn on one and expiresAt on another', application({ credentials: [{ name: 'a', expiresIn: '90d' }, { name: 'b', expiresAt: '2026-06-01T00:00:00Z' }] })],
     ['cors credentials with listed origins', api({ cors: { allowOrigins: ['https://a.example'], allowCredentials: true } })],
     ['cors * without credentials', api({ cors: { allowOrigins: ['*'] } })],

@@ -93,8 +93,12 @@ export type APISpec = {
   hosts?: Array<string>;
   /** Created: not routed. Prototyped: routed without credentials. Published: credentials required. Deprecated: served, new subscriptions refused. Retired: 410. Blocked: 503. */
   lifecycle: "Created" | "Prototyped" | "Published" | "Deprecated" | "Retired" | "Blocked";
-  /** When a Deprecated API goes away; sent as the Sunset header. */
+  /** When a Deprecated API goes away; sent as the Sunset header (RFC 8594) by a Deprecated or Retired API. */
   sunset?: string;
+  /** When the API was (or will be) deprecated; sent as the Deprecation header (RFC 9745) by a Deprecated or Retired API. Without it no Deprecation header is sent, as RFC 9745 needs a date. */
+  deprecatedAt?: string;
+  /** A page that explains the deprecation, sent as Link with rel="deprecation". */
+  deprecationLink?: string;
   upstream: {
     urls: Array<string>;
     connectTimeout: string;
