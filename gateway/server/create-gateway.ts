@@ -72,6 +72,8 @@ export interface Gateway {
 }
 
 const IDLE_GRACE_MS = 1_000;
+/** Logged, never sent: the client closed the connection before any response. */
+const CLIENT_CLOSED_REQUEST = 499;
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? pino({ name: 'tollgate-gateway' });
@@ -170,7 +172,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     res.once('close', () => {
       const active = inFlight.get(socket);
       if (active !== undefined) inFlight.set(socket, active - 1);
-      exchange.status ??= res.statusCode;
+      // Nothing was sent: the client left first (nginx's 499), whatever status was planned.
+      if (!res.headersSent) exchange.status = CLIENT_CLOSED_REQUEST;
+      else exchange.status ??= res.statusCode;
       if (!res.writableFinished) exchange.aborted = true;
       finish(exchange);
     });
