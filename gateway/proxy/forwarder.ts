@@ -224,7 +224,8 @@ class Flight implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
     // 1xx (100-continue, 103 early hints): Node has answered the client's `Expect` itself.
-    if (statusCode < 200 || this.#settled || this.#answered) {
+    // Answered already, by this flight or by the server (a request timeout while the body was on its way).
+    if (statusCode < 200 || this.#settled || this.#answered || this.#res.headersSent) {
       if (statusCode >= 200) controller.abort(new Error('no longer wanted'));
       return;
     }
@@ -272,7 +273,8 @@ class Flight implements Dispatcher.DispatchHandler {
     const res = this.#res;
     const plan = this.#plan;
     const forwarder = this.#forwarder;
-    if (this.#responseStarted || res.headersSent) {
+    if (!this.#responseStarted && res.headersSent) return;
+    if (this.#responseStarted) {
       // Bytes have gone to the client already: the only honest signal left is a cut connection.
       this.#exchange.aborted = true;
       forwarder.events.upstreamError(this.#timedOut ? 'timeout' : 'reset');
@@ -296,7 +298,7 @@ class Flight implements Dispatcher.DispatchHandler {
 
   #fail(code: ErrorCode, headers: Record<string, string> = {}): void {
     clearTimeout(this.#timer);
-    if (this.#settled || this.#answered) return;
+    if (this.#settled || this.#answered || this.#res.headersSent) return;
     this.#answered = true;
     this.#exchange.code = code;
     sendProblem(this.#res, code, undefined, this.#exchange.id, { ...this.#plan.responseHeaders, ...headers });
