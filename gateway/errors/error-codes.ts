@@ -40,6 +40,7 @@ export const ERRORS = {
   'issuer-unavailable': { status: 503, title: 'The token issuer\'s keys cannot be fetched' },
   'upstream-timeout': { status: 504, title: 'The upstream did not answer in time' },
   'bad-request': { status: 400, title: 'The request is malformed' },
+  'request-timeout': { status: 408, title: 'The request did not arrive in time' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -15,9 +15,9 @@ export interface ForwardPlan {
   /** The query to forward (credential parameter removed), without `?`. */
   query: string | undefined;
   connectTimeoutMs: number;
-  /** The longest the upstream may stay silent, before or during its response. */
+  /** The longest the upstream may stay silent during its response, and the longest all attempts together may take before it. */
   timeoutMs: number;
-  /** Extra attempts; used only when `retryable`. */
+  /** Extra attempts; used only when `retryable`. A request makes at most `1 + retries` in all. */
   retries: number;
   /** The request has a body to stream upstream. */
   hasBody: boolean;
@@ -125,8 +125,14 @@ class Flight implements Dispatcher.DispatchHandler {
   readonly #tried = new Set<UpstreamTarget>();
   #target: UpstreamTarget | undefined;
   #controller: Dispatcher.DispatchController | undefined;
+  #attempts = 0;
   #attemptStartedAt = 0;
-  /** The silence timer of the current attempt (undici's own parser timers tick in whole seconds). */
+  /** Until a response starts, every attempt and the pauses between them share one deadline. */
+  #deadline = 0;
+  /**
+   * Until a response starts, the time left to the deadline; after, the silence timer
+   * (undici's own parser timers tick in whole seconds). Also the pause before a retry.
+   */
   #timer: NodeJS.Timeout | undefined;
   #timedOut = false;
   #bodyBytes = 0;
@@ -145,7 +151,11 @@ class Flight implements Dispatcher.DispatchHandler {
   }
 
   attempt(): void {
+    this.#timer = undefined;
+    if (this.#settled || this.#answered) return;
     const plan = this.#plan;
+    // A target already tried is used again only when nothing else is left; the attempt count bounds the total.
+    if (this.#tried.size >= plan.pool.targets.length) this.#tried.clear();
     const target = plan.pool.pick(this.#forwarder.now(), this.#tried);
     if (!target) {
       this.#fail('upstream-unavailable');
@@ -155,8 +165,9 @@ class Flight implements Dispatcher.DispatchHandler {
     this.#target = target;
     this.#controller = undefined;
     this.#timedOut = false;
-    this.#timer = setTimeout(silenceTimeout, plan.timeoutMs, this);
     this.#attemptStartedAt = performance.now();
+    if (this.#attempts++ === 0) this.#deadline = this.#attemptStartedAt + plan.timeoutMs;
+    this.#timer = setTimeout(silenceTimeout, Math.max(1, this.#deadline - this.#attemptStartedAt), this);
     this.#exchange.upstream = target.origin.host;
     this.#exchange.attempts = (this.#exchange.attempts ?? 0) + 1;
     const headers = this.#req.headers;
@@ -214,14 +225,20 @@ class Flight implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
     // 1xx (100-continue, 103 early hints): Node has answered the client's `Expect` itself.
-    if (statusCode < 200 || this.#settled || this.#answered) {
+    // Answered already, by this flight or by the server (a request timeout while the body was on its way).
+    if (statusCode < 200 || this.#settled || this.#answered || this.#res.headersSent) {
       if (statusCode >= 200) controller.abort(new Error('no longer wanted'));
       return;
     }
-    this.#timer?.refresh();
     const res = this.#res;
     const plan = this.#plan;
     const exchange = this.#exchange;
+    // From here the timeout is for silence, in full, not what the attempts before left of it.
+    if (this.#attempts === 1) this.#timer?.refresh();
+    else {
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(silenceTimeout, plan.timeoutMs, this);
+    }
     exchange.upstreamMs = performance.now() - this.#attemptStartedAt;
     if (this.#target) plan.pool.succeeded(this.#target);
     const out: OutgoingHttpHeaders = {};
@@ -257,7 +274,8 @@ class Flight implements Dispatcher.DispatchHandler {
     const res = this.#res;
     const plan = this.#plan;
     const forwarder = this.#forwarder;
-    if (this.#responseStarted || res.headersSent) {
+    if (!this.#responseStarted && res.headersSent) return;
+    if (this.#responseStarted) {
       // Bytes have gone to the client already: the only honest signal left is a cut connection.
       this.#exchange.aborted = true;
       forwarder.events.upstreamError(this.#timedOut ? 'timeout' : 'reset');
@@ -268,20 +286,20 @@ class Flight implements Dispatcher.DispatchHandler {
     forwarder.events.upstreamError(kind);
     const target = this.#target!;
     if (kind !== 'timeout' && plan.pool.failed(target, forwarder.now())) forwarder.events.ejected(target);
-    const again =
-      plan.retryable && (kind === 'connect' || kind === 'connect-timeout' || kind === 'reset') && this.#tried.size <= plan.retries && !res.destroyed;
-    if (again) {
-      // A target already tried is used again only if nothing else is left.
-      if (this.#tried.size >= plan.pool.targets.length) this.#tried.clear();
-      this.attempt();
-      return;
+    if (plan.retryable && (kind === 'connect' || kind === 'connect-timeout' || kind === 'reset') && this.#attempts <= plan.retries && !res.destroyed) {
+      const pause = retryPause(this.#attempts, plan.connectTimeoutMs);
+      if (performance.now() + pause < this.#deadline) {
+        this.#controller = undefined;
+        this.#timer = setTimeout(retryLater, pause, this);
+        return;
+      }
     }
     this.#fail(codeOf(kind));
   }
 
   #fail(code: ErrorCode, headers: Record<string, string> = {}): void {
     clearTimeout(this.#timer);
-    if (this.#settled || this.#answered) return;
+    if (this.#settled || this.#answered || this.#res.headersSent) return;
     this.#answered = true;
     this.#exchange.code = code;
     sendProblem(this.#res, code, undefined, this.#exchange.id, { ...this.#plan.responseHeaders, ...headers });
@@ -291,6 +309,23 @@ class Flight implements Dispatcher.DispatchHandler {
 
 function silenceTimeout(flight: Flight): void {
   flight.timedOut();
+}
+
+function retryLater(flight: Flight): void {
+  flight.attempt();
+}
+
+const RETRY_PAUSE_MS = 25;
+const MAX_RETRY_PAUSE_MS = 250;
+
+/**
+ * The pause before retry `n` (1-based): doubling from 25 ms up to 250 ms, never more
+ * than a quarter of the connect timeout, jittered so that requests failing together
+ * do not come back together.
+ */
+function retryPause(n: number, connectTimeoutMs: number): number {
+  const ceiling = Math.min(RETRY_PAUSE_MS * 2 ** (n - 1), MAX_RETRY_PAUSE_MS, connectTimeoutMs / 4);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
 /** Sent verbatim: the upstream URL's own path, then exactly the canonical path that was authorised. */

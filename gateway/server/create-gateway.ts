@@ -17,6 +17,7 @@ import { TokenService } from '../tokens/token-service.ts';
 import { startAdminServer } from './admin-server.ts';
 import { evaluateRequest } from './evaluate-request.ts';
 import type { Exchange } from './exchange.ts';
+import { LINGER_MS } from './lingering-close.ts';
 import { sendPreflight, sendProblem, sendSocketProblem } from './respond.ts';
 import { buildRuntime, type RuntimeCaches, type RuntimeSnapshot } from './runtime-snapshot.ts';
 import { loadPersistedSnapshot, SnapshotPersister } from './snapshot-persistence.ts';
@@ -47,6 +48,10 @@ export interface GatewayOptions {
   drainTimeoutMs?: number;
   /** How long a keep-alive connection may sit idle; default 65 s (above common load balancer idle timeouts). */
   keepAliveTimeoutMs?: number;
+  /** How long a client may take to send a request's line and headers before it is answered 408; default 20 s. */
+  headersTimeoutMs?: number;
+  /** How long a client may take to send a whole request, body included, before it is answered 408; default 300 s. */
+  requestTimeoutMs?: number;
   /** Default true: Node's process metrics on /metrics. Off in tests that run many gateways in one process. */
   processMetrics?: boolean;
   /** The token service's private signing keys (gateway/tokens/signing-keys.ts); without them it issues no tokens. */
@@ -72,6 +77,10 @@ export interface Gateway {
 }
 
 const IDLE_GRACE_MS = 1_000;
+/** How often Node looks for requests past their header or request timeout (its default, 30 s, would let them run that much longer). */
+const TIMEOUT_CHECK_MS = 500;
+/** Logged, never sent: the client closed the connection before any response. */
+const CLIENT_CLOSED_REQUEST = 499;
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? pino({ name: 'tollgate-gateway' });
@@ -162,15 +171,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const inFlight = new Map<Socket, number>();
+  /** Each connection's latest request: a parser error or timeout may belong to it, and it may have been answered already. */
+  const latest = new WeakMap<Socket, { res: ServerResponse; exchange: Exchange }>();
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const exchange: Exchange = { id: randomUUID(), startedAt: performance.now(), method: req.method ?? '' };
     const socket = req.socket;
     inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    latest.set(socket, { res, exchange });
     res.once('close', () => {
       const active = inFlight.get(socket);
       if (active !== undefined) inFlight.set(socket, active - 1);
-      exchange.status ??= res.statusCode;
+      // Nothing was sent: the client left first (nginx's 499), whatever status was planned.
+      if (!res.headersSent) exchange.status = CLIENT_CLOSED_REQUEST;
+      else exchange.status ??= res.statusCode;
       if (!res.writableFinished) exchange.aborted = true;
       finish(exchange);
     });
@@ -255,8 +269,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     {
       maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 65_000,
-      headersTimeout: 20_000,
-      requestTimeout: 300_000,
+      headersTimeout: options.headersTimeoutMs ?? 20_000,
+      requestTimeout: options.requestTimeoutMs ?? 300_000,
+      connectionsCheckingInterval: TIMEOUT_CHECK_MS,
     },
     (req, res) => void onRequest(req, res),
   );
@@ -270,8 +285,27 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       socket.destroy();
       return;
     }
-    const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers-too-large' : 'bad-request';
+    const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers-too-large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request-timeout' : 'bad-request';
+    const current = latest.get(socket);
+    if (current && !current.res.req.complete) {
+      // The error is in the body of a request that has a response object: answer through it,
+      // unless a response has begun already; a second one would be read as the next request's.
+      if (current.res.headersSent) socket.destroy();
+      else {
+        current.exchange.code = code;
+        sendProblem(current.res, code, undefined, current.exchange.id);
+      }
+      return;
+    }
+    if (current && !current.res.writableFinished) {
+      // A new request's headers failed while the previous response is still being written: nothing can be said.
+      socket.destroy();
+      return;
+    }
     socket.end(rawProblemResponse(code));
+    // A client that never closes its side must not keep the socket.
+    const cut = setTimeout(() => socket.destroy(), LINGER_MS);
+    socket.once('close', () => clearTimeout(cut));
   });
 
   server.listen(options.proxyPort, options.host ?? '0.0.0.0');

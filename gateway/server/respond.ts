@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorCode } from '../errors/error-codes.ts';
 import { PROBLEM_CONTENT_TYPE, problemFor, rawProblemResponse } from '../errors/problem.ts';
+import { bodyStillComing, closeAfterDraining } from './lingering-close.ts';
 
 export function sendProblem(
   res: ServerResponse,
@@ -21,6 +22,11 @@ export function sendProblem(
   res.setHeader('content-type', PROBLEM_CONTENT_TYPE);
   res.setHeader('content-length', Buffer.byteLength(body));
   res.setHeader('x-request-id', requestId);
+  // Refused before its body arrived: the connection cannot carry another request until that body is read.
+  if (bodyStillComing(res.req)) {
+    res.setHeader('connection', 'close');
+    closeAfterDraining(res);
+  }
   res.end(body);
 }
 
