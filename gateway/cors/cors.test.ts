@@ -18,8 +18,10 @@ let closedPort: number;
 const NOW = Date.parse('2026-06-15T12:00:00Z');
 
 beforeAll(async () => {
-  upstream = await startUpstream((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain', vary: 'Accept-Encoding', 'content-length': 2 });
+  upstream = await startUpstream((req, res) => {
+    // An upstream with a CORS answer of its own, which a gateway-owned policy must replace.
+    const own = req.headers['x-upstream-cors'] ? { 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true', 'access-control-expose-headers': 'X-Internal' } : {};
+    res.writeHead(200, { 'content-type': 'text/plain', vary: 'Accept-Encoding', 'content-length': 2, ...own });
     res.end('ok');
   });
   store = createLimitStore({});
@@ -148,6 +150,34 @@ const rows: Row[] = [
     status: 200,
     expect: { ...NO_CORS, 'access-control-expose-headers': undefined },
     lists: { vary: ['Accept-Encoding', 'Origin'] },
+    upstreamHit: true,
+  },
+  {
+    name: "actual request, disallowed origin: the upstream's own Access-Control-* headers are dropped",
+    change: withCors(policy),
+    method: 'GET',
+    headers: { origin: 'https://evil.example', 'x-api-key': TEST_KEY, 'x-upstream-cors': '1' },
+    status: 200,
+    expect: { ...NO_CORS, 'access-control-expose-headers': undefined },
+    upstreamHit: true,
+  },
+  {
+    name: "actual request, allowed origin: the gateway's answer, not the upstream's",
+    change: withCors(policy),
+    method: 'GET',
+    headers: { origin: APP, 'x-api-key': TEST_KEY, 'x-upstream-cors': '1' },
+    status: 200,
+    expect: allowedTo(APP),
+    lists: { 'access-control-expose-headers': exposed },
+    upstreamHit: true,
+  },
+  {
+    name: "API without cors: the upstream's own CORS headers pass",
+    change: withCors(undefined),
+    method: 'GET',
+    headers: { origin: 'https://evil.example', 'x-api-key': TEST_KEY, 'x-upstream-cors': '1' },
+    status: 200,
+    expect: { 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' },
     upstreamHit: true,
   },
   {

@@ -25,6 +25,8 @@ export interface ForwardPlan {
   retryable: boolean;
   /** Headers the gateway adds to the client's response (limits, deprecation). */
   responseHeaders: Record<string, string>;
+  /** The API has a CORS policy: the gateway's `Access-Control-*` answer replaces the upstream's, so a refused origin learns nothing. */
+  ownsCors: boolean;
   maxBodyBytes: number;
 }
 
@@ -242,7 +244,10 @@ class Flight implements Dispatcher.DispatchHandler {
     exchange.upstreamMs = performance.now() - this.#attemptStartedAt;
     if (this.#target) plan.pool.succeeded(this.#target);
     const out: OutgoingHttpHeaders = {};
-    for (const name in headers) if (!HOP_BY_HOP_RESPONSE.has(name)) out[name] = headers[name];
+    for (const name in headers) {
+      if (HOP_BY_HOP_RESPONSE.has(name) || (plan.ownsCors && name.startsWith('access-control-'))) continue;
+      out[name] = headers[name];
+    }
     for (const name in plan.responseHeaders) out[name] = name === 'vary' ? mergeVary(out.vary, plan.responseHeaders[name]!) : plan.responseHeaders[name];
     out['x-request-id'] = exchange.id;
     out.connection = this.#forwarder.draining() || !res.shouldKeepAlive ? 'close' : 'keep-alive';

@@ -199,6 +199,7 @@ async function admit(
     hasBody,
     retryable: IDEMPOTENT.has(method) && !hasBody,
     responseHeaders,
+    ownsCors: routed.cors !== undefined,
     maxBodyBytes: ctx.maxBodyBytes,
   };
 }
