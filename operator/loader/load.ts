@@ -1,9 +1,9 @@
 import { API_VERSION, emptyResources, GROUP, type AnyResource, type Resources } from '../resources/types.ts';
 import { fieldPath, type Diagnostic } from './diagnostic.ts';
 import { validateObject } from './object-validator.ts';
-import { listYamlFiles, readYamlFile, type YamlDocument } from './read-documents.ts';
+import { listYamlFiles, readYamlFile, type ReadLimits, type YamlDocument } from './read-documents.ts';
 
-export interface LoadOptions {
+export interface LoadOptions extends ReadLimits {
   /** Namespace of objects that name none (as `kubectl apply -n` would). */
   defaultNamespace?: string;
 }
@@ -115,7 +115,7 @@ export function loadPaths(paths: string[], options: LoadOptions = {}): LoadResul
   const documents = new Map<string, YamlDocument>();
   const invalid = new Set<string>();
   for (const file of listYamlFiles(paths)) {
-    const parsed = readYamlFile(file);
+    const parsed = readYamlFile(file, options);
     diagnostics.push(...parsed.diagnostics);
     for (const doc of parsed.documents) {
       const r = loadDocument(doc, options);

@@ -79,7 +79,7 @@ export class DirectorySource {
       this.files.delete(file);
       return;
     }
-    const parsed = readYamlFile(file);
+    const parsed = readYamlFile(file, this.options);
     const previous = this.files.get(file);
     if (parsed.diagnostics.some((d) => d.severity === 'error')) {
       const kept = previous?.objects ?? [];
