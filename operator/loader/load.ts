@@ -8,6 +8,9 @@ export interface LoadOptions extends ReadLimits {
   defaultNamespace?: string;
 }
 
+/** Problems reported per object: a map of 100,000 unknown keys fits in a 1 MiB file. */
+const MAX_PROBLEMS_PER_OBJECT = 50;
+
 export interface LoadedObject {
   object: AnyResource;
   document: YamlDocument;
@@ -45,7 +48,7 @@ export function loadDocument(doc: YamlDocument, options: LoadOptions = {}): Docu
   const key = name ? `${kind}/${namespace}/${name}` : undefined;
 
   const { object, problems } = validateObject(obj, defaultNamespace);
-  const diagnostics: Diagnostic[] = problems.map((p) => ({
+  const diagnostics: Diagnostic[] = problems.slice(0, MAX_PROBLEMS_PER_OBJECT).map((p) => ({
     severity: 'error',
     code: p.code,
     message: p.message,
@@ -53,6 +56,8 @@ export function loadDocument(doc: YamlDocument, options: LoadOptions = {}): Docu
     field: fieldPath(p.path),
     ...at(p.path),
   }));
+  const more = problems.length - MAX_PROBLEMS_PER_OBJECT;
+  if (more > 0) diagnostics.push({ severity: 'error', code: 'SchemaViolation', message: `${more} more problem(s) in this object`, object: objectInfo, ...at([]) });
   if (object) object.source = at([]);
   return { object, key, diagnostics };
 }
@@ -116,10 +121,10 @@ export function loadPaths(paths: string[], options: LoadOptions = {}): LoadResul
   const invalid = new Set<string>();
   for (const file of listYamlFiles(paths)) {
     const parsed = readYamlFile(file, options);
-    diagnostics.push(...parsed.diagnostics);
+    for (const d of parsed.diagnostics) diagnostics.push(d);
     for (const doc of parsed.documents) {
       const r = loadDocument(doc, options);
-      diagnostics.push(...r.diagnostics);
+      for (const d of r.diagnostics) diagnostics.push(d);
       if (r.object) objects.push(r.object);
       if (r.key && !documents.has(r.key)) documents.set(r.key, doc);
       if (r.key && !r.object) invalid.add(r.key);

@@ -74,7 +74,7 @@ export function parseYamlDocuments(file: string, text: string, limits: ReadLimit
       }
       const r = readDocument(file, doc, index++, lineCounter);
       if ('document' in r) documents.push(r.document);
-      else diagnostics.push(...r.diagnostics);
+      else for (const d of r.diagnostics) diagnostics.push(d);
     }
   } catch (e) {
     // The parser and composer report their errors on the document; a throw is a library fault, still only this file's.
