@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { startExampleBackend } from '../../examples/backend/server.ts';
 import { runDev } from '../../operator/dev/run-dev.ts';
+import { maxFileBytesOption } from './max-file-bytes-option.ts';
 
 export function registerDevCommand(program: Command): void {
   program
@@ -13,6 +14,7 @@ export function registerDevCommand(program: Command): void {
     .option('--state-dir <dir>', 'where generated credentials and the last good snapshot are kept', '.state/dev')
     .option('--environment <name>', 'the environment this gateway serves (e.g. test, prod)')
     .option('-n, --namespace <name>', 'namespace of objects that name none', 'default')
+    .addOption(maxFileBytesOption())
     .option('--with-example-backend [port]', 'also start the example backend the examples point at (port 8081)')
     .action(async (paths: string[], opts: Record<string, string | number | boolean | undefined>) => {
       if (opts.withExampleBackend !== undefined) {
@@ -27,6 +29,7 @@ export function registerDevCommand(program: Command): void {
         host: String(opts.host),
         stateDir: String(opts.stateDir),
         defaultNamespace: String(opts.namespace),
+        maxFileBytes: Number(opts.maxFileBytes),
         ...(opts.environment ? { environment: String(opts.environment) } : {}),
         print: (line) => console.log(line),
       });

@@ -4,6 +4,7 @@ import { formatDiagnostic } from '../../operator/loader/diagnostic.ts';
 import { loadPaths } from '../../operator/loader/load.ts';
 import { buildPlan } from '../../operator/plan/build-plan.ts';
 import { renderPlan } from '../../operator/plan/render-plan.ts';
+import { maxFileBytesOption } from './max-file-bytes-option.ts';
 
 export function registerPlanCommand(program: Command): void {
   program
@@ -12,8 +13,9 @@ export function registerPlanCommand(program: Command): void {
     .argument('<paths...>', 'files or directories of YAML')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-n, --namespace <name>', 'namespace of objects that name none', 'default')
-    .action((paths: string[], opts: { output: string; namespace: string }) => {
-      const loaded = loadPaths(paths, { defaultNamespace: opts.namespace });
+    .addOption(maxFileBytesOption())
+    .action((paths: string[], opts: { output: string; namespace: string; maxFileBytes: number }) => {
+      const loaded = loadPaths(paths, { defaultNamespace: opts.namespace, maxFileBytes: opts.maxFileBytes });
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
       // The plan is shown for what loads; objects that did not are named on stderr.
       for (const d of errors) process.stderr.write(formatDiagnostic(d) + '\n');

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { formatDiagnostic } from '../../operator/loader/diagnostic.ts';
 import { validatePaths } from '../../operator/validate/validate-paths.ts';
+import { maxFileBytesOption } from './max-file-bytes-option.ts';
 
 export function registerValidateCommand(program: Command): void {
   program
@@ -10,8 +11,9 @@ export function registerValidateCommand(program: Command): void {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-n, --namespace <name>', 'namespace of objects that name none', 'default')
     .option('--quiet', 'print errors and warnings only, not notes')
-    .action((paths: string[], opts: { output: string; namespace: string; quiet?: boolean }) => {
-      const report = validatePaths(paths, { defaultNamespace: opts.namespace });
+    .addOption(maxFileBytesOption())
+    .action((paths: string[], opts: { output: string; namespace: string; quiet?: boolean; maxFileBytes: number }) => {
+      const report = validatePaths(paths, { defaultNamespace: opts.namespace, maxFileBytes: opts.maxFileBytes });
       const shown = opts.quiet ? report.diagnostics.filter((d) => d.severity !== 'note') : report.diagnostics;
       if (opts.output === 'json') {
         process.stdout.write(JSON.stringify({ valid: report.errors === 0, errors: report.errors, warnings: report.warnings, diagnostics: shown }, null, 2) + '\n');

@@ -23,6 +23,8 @@ export interface DevOptions {
   stateDir: string;
   environment?: string;
   defaultNamespace: string;
+  /** YAML files larger than this are refused (the loader's default when unset). */
+  maxFileBytes?: number;
   /** Where people read what happens; access logs go to the logger. */
   print: (line: string) => void;
   logger?: Logger;
@@ -132,7 +134,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   const rotationTimer = setInterval(rotateSigningKeys, o.rotationCheckMs ?? 60_000);
   rotationTimer.unref();
 
-  const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace });
+  const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
   apply(source.load());
   await source.watch(apply);
   o.print(`gateway on ${proxyUrl}, admin on http://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);

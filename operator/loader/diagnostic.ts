@@ -1,7 +1,7 @@
 /** One problem (or note) found in the input, located as precisely as the input allows. */
 export interface Diagnostic {
   severity: 'error' | 'warning' | 'note';
-  /** Stable, machine-readable: `YamlSyntax`, `SchemaViolation`, `RuleViolation`, `Duplicate`, `IgnoredKind`, ... */
+  /** Stable, machine-readable: `YamlSyntax`, `YamlAliasLimit`, `InvalidEncoding`, `FileTooLarge`, `ReadError`, `SchemaViolation`, `RuleViolation`, `Duplicate`, `IgnoredKind`, ... */
   code: string;
   message: string;
   file?: string;

@@ -1,12 +1,15 @@
 import { API_VERSION, emptyResources, GROUP, type AnyResource, type Resources } from '../resources/types.ts';
 import { fieldPath, type Diagnostic } from './diagnostic.ts';
 import { validateObject } from './object-validator.ts';
-import { listYamlFiles, readYamlFile, type YamlDocument } from './read-documents.ts';
+import { listYamlFiles, readYamlFile, type ReadLimits, type YamlDocument } from './read-documents.ts';
 
-export interface LoadOptions {
+export interface LoadOptions extends ReadLimits {
   /** Namespace of objects that name none (as `kubectl apply -n` would). */
   defaultNamespace?: string;
 }
+
+/** Problems reported per object: a map of 100,000 unknown keys fits in a 1 MiB file. */
+const MAX_PROBLEMS_PER_OBJECT = 50;
 
 export interface LoadedObject {
   object: AnyResource;
@@ -45,7 +48,7 @@ export function loadDocument(doc: YamlDocument, options: LoadOptions = {}): Docu
   const key = name ? `${kind}/${namespace}/${name}` : undefined;
 
   const { object, problems } = validateObject(obj, defaultNamespace);
-  const diagnostics: Diagnostic[] = problems.map((p) => ({
+  const diagnostics: Diagnostic[] = problems.slice(0, MAX_PROBLEMS_PER_OBJECT).map((p) => ({
     severity: 'error',
     code: p.code,
     message: p.message,
@@ -53,6 +56,8 @@ export function loadDocument(doc: YamlDocument, options: LoadOptions = {}): Docu
     field: fieldPath(p.path),
     ...at(p.path),
   }));
+  const more = problems.length - MAX_PROBLEMS_PER_OBJECT;
+  if (more > 0) diagnostics.push({ severity: 'error', code: 'SchemaViolation', message: `${more} more problem(s) in this object`, object: objectInfo, ...at([]) });
   if (object) object.source = at([]);
   return { object, key, diagnostics };
 }
@@ -115,11 +120,11 @@ export function loadPaths(paths: string[], options: LoadOptions = {}): LoadResul
   const documents = new Map<string, YamlDocument>();
   const invalid = new Set<string>();
   for (const file of listYamlFiles(paths)) {
-    const parsed = readYamlFile(file);
-    diagnostics.push(...parsed.diagnostics);
+    const parsed = readYamlFile(file, options);
+    for (const d of parsed.diagnostics) diagnostics.push(d);
     for (const doc of parsed.documents) {
       const r = loadDocument(doc, options);
-      diagnostics.push(...r.diagnostics);
+      for (const d of r.diagnostics) diagnostics.push(d);
       if (r.object) objects.push(r.object);
       if (r.key && !documents.has(r.key)) documents.set(r.key, doc);
       if (r.key && !r.object) invalid.add(r.key);

@@ -101,7 +101,8 @@ export function validateObject(
 
   const copy = structuredClone(value);
   if (!v.validate(copy)) for (const e of v.validate.errors ?? []) problems.push({ code: 'SchemaViolation', ...describe(e) });
-  else problems.push(...checkStructuralRules(v.crd.schema, copy));
+  // Not push(...): a list of many bad items would overflow the call's argument stack.
+  else for (const p of checkStructuralRules(v.crd.schema, copy)) problems.push(p);
   if (problems.length) return { problems };
 
   const generation = Number(metadata.generation ?? 1);

@@ -78,10 +78,10 @@ export function checkStructuralRules(schema: CrdSchema, data: unknown, path: Arr
         } else seen.set(key, i);
       });
     }
-    if (schema.items) data.forEach((item, i) => failures.push(...checkStructuralRules(schema.items!, item, [...path, i])));
+    if (schema.items) data.forEach((item, i) => checkStructuralRules(schema.items!, item, [...path, i]).forEach((f) => failures.push(f)));
   } else if (typeof data === 'object' && schema.properties) {
     for (const [name, sub] of Object.entries(schema.properties)) {
-      failures.push(...checkStructuralRules(sub, (data as Record<string, unknown>)[name], [...path, name]));
+      for (const f of checkStructuralRules(sub, (data as Record<string, unknown>)[name], [...path, name])) failures.push(f);
     }
   }
   return failures;

@@ -79,7 +79,7 @@ export class DirectorySource {
       this.files.delete(file);
       return;
     }
-    const parsed = readYamlFile(file);
+    const parsed = readYamlFile(file, this.options);
     const previous = this.files.get(file);
     if (parsed.diagnostics.some((d) => d.severity === 'error')) {
       const kept = previous?.objects ?? [];
@@ -93,7 +93,7 @@ export class DirectorySource {
     const diagnostics: Diagnostic[] = [];
     for (const doc of parsed.documents) {
       const r = loadDocument(doc, this.options);
-      diagnostics.push(...r.diagnostics);
+      for (const d of r.diagnostics) diagnostics.push(d);
       if (r.object && r.key) {
         this.lastGood.set(r.key, r.object);
         objects.push(r.object);
