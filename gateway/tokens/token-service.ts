@@ -25,8 +25,6 @@ const DUMMY_DIGEST = createHash('sha256').update('tollgate: no such client').dig
 export interface TokenServiceOptions {
   now: () => number;
   metrics: GatewayMetrics;
-  /** The gateway's environment: only products deployed to it grant scopes here. */
-  environment?: string;
   newTokenId?: () => string;
   /** Failed client authentications allowed per client id, and per source address, in each window. */
   failuresPerClient?: number;
@@ -82,7 +80,7 @@ export class TokenService {
     if (endpoint !== 'token') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'invalid_request', error_description: 'use GET' }, { allow: 'GET, HEAD' });
       req.resume();
-      const body = endpoint === 'jwks' ? { keys: tokens.keys } : metadata(tokens, runtime, this.#o.environment);
+      const body = endpoint === 'jwks' ? { keys: tokens.keys } : metadata(tokens, runtime);
       // Short enough that a rotation's pre-publication period covers it.
       return sendJson(res, 200, body, { 'cache-control': 'public, max-age=60' });
     }
@@ -181,14 +179,12 @@ export class TokenService {
     return { status: 200, body, result: 'issued', ...who };
   }
 
-  /** Apigee's master scope: the union of the scopes of the products the application is actively subscribed to here. */
+  /** Apigee's master scope: the union of the scopes of the products the application is actively subscribed to here (the runtime holds only this environment's). */
   #grantableScopes(runtime: RuntimeSnapshot, application: string): Set<string> {
     const scopes = new Set<string>();
     for (const subscription of runtime.subscriptionsByApplication.get(application) ?? []) {
       const product = runtime.products.get(subscription.product)?.product;
       if (!product) continue;
-      const env = this.#o.environment;
-      if (env !== undefined && product.environments.length && !product.environments.includes(env)) continue;
       for (const s of product.scopes) scopes.add(s);
     }
     return scopes;
@@ -228,14 +224,13 @@ function secretMatches(entry: CredentialEntry | undefined, secret: string): bool
   return timingSafeEqual(digest, expected) && stored !== undefined;
 }
 
-function metadata(tokens: TokenIssuer, runtime: RuntimeSnapshot, environment: string | undefined): Record<string, unknown> {
+function metadata(tokens: TokenIssuer, runtime: RuntimeSnapshot): Record<string, unknown> {
   // The endpoints are served at the gateway's root, whatever path the issuer has.
   const origin = URL.canParse(tokens.issuer) ? new URL(tokens.issuer).origin : tokens.issuer.replace(/\/+$/, '');
   const scopes = new Set<string>();
   // The document is anonymous: private and internal products' scopes would tell anyone they exist.
   for (const { product } of runtime.products.values()) {
     if (product.access !== 'public') continue;
-    if (environment !== undefined && product.environments.length && !product.environments.includes(environment)) continue;
     for (const s of product.scopes) scopes.add(s);
   }
   return {
