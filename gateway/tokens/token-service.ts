@@ -2,6 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
 import type { CredentialEntry } from '../auth/credential-index.ts';
+import { credentialLiveness, type Liveness } from '../auth/credential-liveness.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { Exchange } from '../server/exchange.ts';
 import type { RuntimeSnapshot } from '../server/runtime-snapshot.ts';
@@ -138,12 +139,8 @@ export class TokenService {
       return withChallenge(error('invalid_client', 'client authentication failed', 401), basic);
     }
     const who = { application: entry.application.id, credential: entry.credential.name };
-    if (entry.credential.revoked) return { ...withChallenge(error('invalid_client', 'the credential has been revoked', 401), basic), ...who };
-    if (entry.expiresAtMs <= now) return { ...withChallenge(error('invalid_client', 'the credential has expired', 401), basic), ...who };
-    if (entry.application.suspended) {
-      const whom = entry.application.suspended === 'Owner' ? 'owner' : 'application';
-      return { ...error('unauthorized_client', `the ${whom} is suspended`), ...who };
-    }
+    const liveness = credentialLiveness(entry.application, entry, now);
+    if (liveness !== 'live') return { ...notLive(liveness, basic), ...who };
 
     const allowed = this.#grantableScopes(runtime, entry.application.id);
     const requested = form.get('scope');
@@ -209,6 +206,20 @@ interface Outcome {
 
 function error(code: OAuthError, description: string, status = 400): Outcome {
   return { status, body: { error: code, error_description: description }, result: code };
+}
+
+/** The token endpoint's OAuth error for a client that authenticated but may not act. */
+function notLive(liveness: Exclude<Liveness, 'live'>, basic: boolean): Outcome {
+  switch (liveness) {
+    case 'revoked':
+      return withChallenge(error('invalid_client', 'the credential has been revoked', 401), basic);
+    case 'expired':
+      return withChallenge(error('invalid_client', 'the credential has expired', 401), basic);
+    case 'owner-suspended':
+      return error('unauthorized_client', 'the owner is suspended');
+    case 'application-suspended':
+      return error('unauthorized_client', 'the application is suspended');
+  }
 }
 
 /** RFC 6749 §5.2: a 401 to a client that used Basic must challenge Basic. */
