@@ -10,6 +10,7 @@ import { applySecretPlan, credentialViews, planSecrets, type SecretPlan, type Se
 import { LeaseElector } from './leader/lease-elector.ts';
 import { createReportForwarder } from './publish/report-forwarder.ts';
 import { createSnapshotPublisher, type GatewayReport, type SnapshotPublisher } from './publish/snapshot-publisher.ts';
+import { objectKey, objectRef } from './resources/object-key.ts';
 import type { AnyResource, Resources } from './resources/types.ts';
 import { KubernetesSource } from './sources/kubernetes-source.ts';
 import { credentialEvents } from './status/credential-events.ts';
@@ -212,7 +213,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
           instance: identity,
           logger,
           isLeader: () => elector.isLeader(),
-          uidOf: (e) => uids.get(keyOf(e)),
+          uidOf: (e) => uids.get(objectKey(e)),
           onResult: (e, result) => eventCount.inc({ type: e.type, result }),
         });
   const emit = (e: ObjectEvent) => recorder?.record(e);
@@ -313,8 +314,8 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
     }
     if (recorder) {
       const stored = byKey(resources);
-      const storedOf = (s: ObjectStatus) => stored.get(keyOf(s))?.status as Record<string, unknown> | undefined;
-      const approverOf = (s: ObjectStatus) => (stored.get(keyOf(s))?.spec as { approval?: { by?: string } } | undefined)?.approval?.by;
+      const storedOf = (s: ObjectStatus) => stored.get(objectKey(s))?.status as Record<string, unknown> | undefined;
+      const approverOf = (s: ObjectStatus) => (stored.get(objectKey(s))?.spec as { approval?: { by?: string } } | undefined)?.approval?.by;
       for (const e of statusEvents.observe(result.statuses, storedOf, approverOf)) emit(e);
     }
     lastJob = { version: result.snapshot.version, statuses: result.statuses, now };
@@ -345,7 +346,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
           tracker.apply(statuses, publisher.reports(), clock(), staleMs);
           // What is stored now: later reconciles may have run since this set was computed.
           const stored = byKey(source.resources());
-          const report = await writer.write(statuses, (s) => stored.get(keyOf(s))?.status as Record<string, unknown> | undefined, now);
+          const report = await writer.write(statuses, (s) => stored.get(objectKey(s))?.status as Record<string, unknown> | undefined, now);
           statusWrites.inc({ result: 'written' }, report.written);
           statusWrites.inc({ result: 'failed' }, report.failed.length);
           if (report.failed.length) logger.warn({ failed: report.failed.slice(0, 10) }, 'status writes failed');
@@ -403,8 +404,6 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   };
 }
 
-const keyOf = (s: { kind: string; namespace: string; name: string }) => `${s.kind}/${s.namespace}/${s.name}`;
-
 /** In a pod, the downward API's POD_IP (status.podIP) reaches this replica's publisher. */
 function defaultAdvertiseUrl(port: number): string | undefined {
   const ip = process.env.POD_IP?.trim();
@@ -430,7 +429,7 @@ function inputsOf(r: Resources, secrets: V1Secret[], leading: boolean): string {
     const extra = o.kind === 'Subscription' ? JSON.stringify([(o.status as { phase?: unknown } | undefined)?.phase, (o.status as { approvals?: unknown } | undefined)?.approvals]) : '';
     lines.push(`${k}\t${o.metadata.uid}\t${o.metadata.generation}\t${extra}`);
   }
-  for (const s of secrets) lines.push(`Secret/${s.metadata?.namespace}/${s.metadata?.name}\t${s.metadata?.resourceVersion}`);
+  for (const s of secrets) lines.push(`${objectKey({ kind: 'Secret', namespace: s.metadata!.namespace!, name: s.metadata!.name! })}\t${s.metadata?.resourceVersion}`);
   lines.sort();
   return createHash('sha256').update(`${leading}\n${lines.join('\n')}`).digest('hex');
 }
@@ -438,7 +437,7 @@ function inputsOf(r: Resources, secrets: V1Secret[], leading: boolean): string {
 function byKey(r: Resources): Map<string, AnyResource> {
   const m = new Map<string, AnyResource>();
   for (const list of [r.apis, r.products, r.applications, r.subscriptions] as AnyResource[][]) {
-    for (const o of list) m.set(keyOf({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }), o);
+    for (const o of list) m.set(objectRef(o), o);
   }
   return m;
 }

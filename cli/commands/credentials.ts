@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { parse } from 'yaml';
 import { DevCredentialStore } from '../../operator/credentials/dev-credential-store.ts';
 import { addCredential, findApplicationDocument, revokeCredential, saveApplicationDocument } from '../../operator/credentials/edit-application-yaml.ts';
+import { namespacedId } from '../../operator/resources/object-key.ts';
 
 interface CredentialStatus {
   name: string;
@@ -13,14 +14,14 @@ interface CredentialStatus {
   expiresAt?: string;
 }
 
-const appId = (app: string, ns: string) => (app.includes('/') ? app : `${ns}/${app}`);
+const appId = (app: string, ns: string) => (app.includes('/') ? app : namespacedId(ns, app));
 
 /** What the dev server last wrote for the application: credential states without any key. */
 function statusOf(stateDir: string, id: string): CredentialStatus[] {
   const file = join(stateDir, 'status.yaml');
   if (!existsSync(file)) return [];
   const all = parse(readFileSync(file, 'utf8')) as Array<{ kind: string; namespace: string; name: string; status: { credentials?: CredentialStatus[] } }>;
-  return all.find((s) => s.kind === 'Application' && `${s.namespace}/${s.name}` === id)?.status.credentials ?? [];
+  return all.find((s) => s.kind === 'Application' && namespacedId(s.namespace, s.name) === id)?.status.credentials ?? [];
 }
 
 function editYaml(paths: string[], id: string, ns: string, edit: (doc: NonNullable<ReturnType<typeof findApplicationDocument>>['doc']) => void): string {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { Application } from '../snapshot/types.ts';
 import { presentedApiKey } from './api-key.ts';
+import { requireLive } from './credential-liveness.ts';
 import type { CredentialIndex } from './credential-index.ts';
 import { claimedIssuer, type IssuerVerifier } from './jwt-verifier.ts';
 
@@ -48,9 +49,7 @@ export async function authenticate(
   if (key) {
     const entry = key.key === '' ? undefined : index.byKey(key.key);
     if (!entry) throw new GatewayError('credentials-invalid', 'the API key is not known');
-    if (entry.credential.revoked) throw new GatewayError('credentials-revoked');
-    if (entry.expiresAtMs <= now) throw new GatewayError('credentials-expired');
-    liveApplication(entry.application);
+    requireLive(entry.application, entry, now);
     return {
       identity: { application: entry.application, credential: entry.credential.name, kind: 'apiKey' },
       strip: { header: config.apiKeyHeader, authorization: false },
@@ -68,15 +67,14 @@ export async function authenticate(
     if (token.builtIn) {
       const entry = index.byKeyHash(token.clientId);
       if (!entry || entry.application.id !== token.payload.sub) throw new GatewayError('credentials-invalid', 'the token names no known credential');
-      if (entry.credential.revoked) throw new GatewayError('credentials-revoked');
-      if (entry.expiresAtMs <= now) throw new GatewayError('credentials-expired');
+      requireLive(entry.application, entry, now);
       application = entry.application;
       credential = entry.credential.name;
     } else {
       application = index.byExternalClient(token.issuer, token.clientId);
       if (!application) throw new GatewayError('credentials-invalid', 'no application is registered for this client');
+      requireLive(application, undefined, now);
     }
-    liveApplication(application);
     const identity: Identity = { application, kind: 'jwt', scopes: token.scopes, issuer: token.issuer };
     if (credential !== undefined) identity.credential = credential;
     return { identity, strip: { authorization: true }, query };
@@ -85,12 +83,6 @@ export async function authenticate(
   throw new GatewayError('credentials-missing', undefined, {
     headers: config.verifiers.size ? { 'www-authenticate': 'Bearer realm="tollgate"' } : {},
   });
-}
-
-function liveApplication(application: Application): void {
-  if (application.suspended) {
-    throw new GatewayError('application-suspended', application.suspended === 'Owner' ? 'the owner is suspended' : 'the application is suspended');
-  }
 }
 
 /** The bearer token, if the request carries one; other schemes are the upstream's business. */

@@ -24,7 +24,6 @@ export interface AuthorizeInput {
   segments: readonly string[];
   from: number;
   method: string;
-  environment: string | undefined;
   /** The token's scopes; undefined when the caller used an API key. */
   scopes: readonly string[] | undefined;
 }
@@ -40,10 +39,11 @@ const STATE_CODES = {
 
 /**
  * Apigee's rule, made strict: the first of the application's active subscriptions
- * (snapshot order) whose product covers this API, path, method and environment —
+ * (snapshot order) whose product covers this API, path and method —
  * and whose product accepts the credential: for bearer tokens, at least one of its
  * scopes; for API keys, `apiKeys: Allowed`. A refusal names the most specific reason:
  * the credential, then the method, then a subscription that is not active, then none.
+ * `products` holds only those deployed to this gateway's environment (buildRuntime drops the rest).
  */
 export function authorize(input: AuthorizeInput): Grant {
   let refusal: 'insufficient-scope' | 'api-key-not-allowed' | undefined;
@@ -90,10 +90,8 @@ export function authorize(input: AuthorizeInput): Grant {
 
 const NONE: ReadonlyArray<{ operation: ProductOperation; id: string }> = [];
 
-/** The product's operations on this API in this gateway's environment; none when the product is deployed elsewhere. */
+/** The product's operations on this API. */
 function operationsHere(runtime: ProductRuntime, input: AuthorizeInput): ReadonlyArray<{ operation: ProductOperation; id: string }> {
-  const { product } = runtime;
-  if (input.environment !== undefined && product.environments.length && !product.environments.includes(input.environment)) return NONE;
   return runtime.operationsByApi.get(input.api) ?? NONE;
 }
 

@@ -96,7 +96,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const tokenService = new TokenService({
     now,
     metrics,
-    ...(options.environment ? { environment: options.environment } : {}),
     ...(options.tokenFailures ? { failuresPerClient: options.tokenFailures.perClient, failuresPerSource: options.tokenFailures.perSource } : {}),
   });
   function setSigningKeys(candidate: unknown, source = 'api'): { ok: true } | { ok: false; errors: string[] } {

@@ -140,7 +140,6 @@ async function admit(
       segments,
       from,
       method,
-      environment: ctx.environment,
       scopes: identity.scopes,
     });
     exchange.product = grant.product.id;

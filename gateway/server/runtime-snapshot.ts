@@ -29,8 +29,10 @@ export interface RuntimeSnapshot {
   snapshot: Snapshot;
   version: string;
   routes: RouteTable<RouteTarget>;
+  /** Only the products deployed to this gateway's environment, so request-time code never checks environments. */
   products: Map<string, ProductRuntime>;
   credentials: CredentialIndex;
+  /** Subscriptions to the products above only. */
   subscriptionsByApplication: Map<string, Subscription[]>;
   /** Kept apart from the active ones so that nothing that grants access can reach them. */
   inactiveSubscriptionsByApplication: Map<string, InactiveSubscription[]>;
@@ -74,7 +76,7 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
   const apis = new Map<string, ApiRuntime>();
   for (const api of snapshot.apis) {
     // An API not deployed to this gateway's environment is not routed here at all.
-    if (environment !== undefined && api.environments.length && !api.environments.includes(environment)) continue;
+    if (!deployedTo(api.environments, environment)) continue;
     const poolKey = `${api.id} ${JSON.stringify(api.upstream)}`;
     const pool = caches.pools.get(poolKey) ?? new UpstreamPool(api.upstream, caches.clients);
     pools.set(poolKey, pool);
@@ -93,6 +95,8 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
 
   const products = new Map<string, ProductRuntime>();
   for (const product of snapshot.products) {
+    // A product deployed elsewhere grants nothing here; without it, its subscriptions refuse as `not-subscribed`.
+    if (!deployedTo(product.environments, environment)) continue;
     const operationsByApi: ProductRuntime['operationsByApi'] = new Map();
     for (const operation of product.operations) {
       let list = operationsByApi.get(operation.api);
@@ -102,8 +106,8 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     products.set(product.id, { product, operationsByApi });
   }
 
-  const subscriptionsByApplication = byApplication(snapshot.subscriptions);
-  const inactiveSubscriptionsByApplication = byApplication(snapshot.inactiveSubscriptions);
+  const subscriptionsByApplication = byApplication(snapshot.subscriptions.filter((s) => products.has(s.product)));
+  const inactiveSubscriptionsByApplication = byApplication(snapshot.inactiveSubscriptions.filter((s) => products.has(s.product)));
 
   const targets = routeTargets(snapshot.routes, apis);
   const runtime: RuntimeSnapshot = {
@@ -119,6 +123,11 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
   caches.pools.clear();
   for (const [k, v] of pools) caches.pools.set(k, v);
   return runtime;
+}
+
+/** Whether something deployed to `environments` (none: every one) is served by a gateway of `environment` (none: every one). */
+function deployedTo(environments: readonly string[], environment: string | undefined): boolean {
+  return environment === undefined || environments.length === 0 || environments.includes(environment);
 }
 
 /** Groups subscriptions per application, keeping the snapshot's order (the order authorisation tries them). */

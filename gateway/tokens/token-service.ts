@@ -2,6 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
 import type { CredentialEntry } from '../auth/credential-index.ts';
+import { credentialLiveness, type Liveness } from '../auth/credential-liveness.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { Exchange } from '../server/exchange.ts';
 import type { RuntimeSnapshot } from '../server/runtime-snapshot.ts';
@@ -25,8 +26,6 @@ const DUMMY_DIGEST = createHash('sha256').update('tollgate: no such client').dig
 export interface TokenServiceOptions {
   now: () => number;
   metrics: GatewayMetrics;
-  /** The gateway's environment: only products deployed to it grant scopes here. */
-  environment?: string;
   newTokenId?: () => string;
   /** Failed client authentications allowed per client id, and per source address, in each window. */
   failuresPerClient?: number;
@@ -82,7 +81,7 @@ export class TokenService {
     if (endpoint !== 'token') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'invalid_request', error_description: 'use GET' }, { allow: 'GET, HEAD' });
       req.resume();
-      const body = endpoint === 'jwks' ? { keys: tokens.keys } : metadata(tokens, runtime, this.#o.environment);
+      const body = endpoint === 'jwks' ? { keys: tokens.keys } : metadata(tokens, runtime);
       // Short enough that a rotation's pre-publication period covers it.
       return sendJson(res, 200, body, { 'cache-control': 'public, max-age=60' });
     }
@@ -140,12 +139,8 @@ export class TokenService {
       return withChallenge(error('invalid_client', 'client authentication failed', 401), basic);
     }
     const who = { application: entry.application.id, credential: entry.credential.name };
-    if (entry.credential.revoked) return { ...withChallenge(error('invalid_client', 'the credential has been revoked', 401), basic), ...who };
-    if (entry.expiresAtMs <= now) return { ...withChallenge(error('invalid_client', 'the credential has expired', 401), basic), ...who };
-    if (entry.application.suspended) {
-      const whom = entry.application.suspended === 'Owner' ? 'owner' : 'application';
-      return { ...error('unauthorized_client', `the ${whom} is suspended`), ...who };
-    }
+    const liveness = credentialLiveness(entry.application, entry, now);
+    if (liveness !== 'live') return { ...notLive(liveness, basic), ...who };
 
     const allowed = this.#grantableScopes(runtime, entry.application.id);
     const requested = form.get('scope');
@@ -181,14 +176,12 @@ export class TokenService {
     return { status: 200, body, result: 'issued', ...who };
   }
 
-  /** Apigee's master scope: the union of the scopes of the products the application is actively subscribed to here. */
+  /** Apigee's master scope: the union of the scopes of the products the application is actively subscribed to here (the runtime holds only this environment's). */
   #grantableScopes(runtime: RuntimeSnapshot, application: string): Set<string> {
     const scopes = new Set<string>();
     for (const subscription of runtime.subscriptionsByApplication.get(application) ?? []) {
       const product = runtime.products.get(subscription.product)?.product;
       if (!product) continue;
-      const env = this.#o.environment;
-      if (env !== undefined && product.environments.length && !product.environments.includes(env)) continue;
       for (const s of product.scopes) scopes.add(s);
     }
     return scopes;
@@ -215,6 +208,20 @@ function error(code: OAuthError, description: string, status = 400): Outcome {
   return { status, body: { error: code, error_description: description }, result: code };
 }
 
+/** The token endpoint's OAuth error for a client that authenticated but may not act. */
+function notLive(liveness: Exclude<Liveness, 'live'>, basic: boolean): Outcome {
+  switch (liveness) {
+    case 'revoked':
+      return withChallenge(error('invalid_client', 'the credential has been revoked', 401), basic);
+    case 'expired':
+      return withChallenge(error('invalid_client', 'the credential has expired', 401), basic);
+    case 'owner-suspended':
+      return error('unauthorized_client', 'the owner is suspended');
+    case 'application-suspended':
+      return error('unauthorized_client', 'the application is suspended');
+  }
+}
+
 /** RFC 6749 §5.2: a 401 to a client that used Basic must challenge Basic. */
 function withChallenge(outcome: Outcome, basic: boolean): Outcome {
   if (outcome.status !== 401 || !basic) return outcome;
@@ -228,14 +235,13 @@ function secretMatches(entry: CredentialEntry | undefined, secret: string): bool
   return timingSafeEqual(digest, expected) && stored !== undefined;
 }
 
-function metadata(tokens: TokenIssuer, runtime: RuntimeSnapshot, environment: string | undefined): Record<string, unknown> {
+function metadata(tokens: TokenIssuer, runtime: RuntimeSnapshot): Record<string, unknown> {
   // The endpoints are served at the gateway's root, whatever path the issuer has.
   const origin = URL.canParse(tokens.issuer) ? new URL(tokens.issuer).origin : tokens.issuer.replace(/\/+$/, '');
   const scopes = new Set<string>();
   // The document is anonymous: private and internal products' scopes would tell anyone they exist.
   for (const { product } of runtime.products.values()) {
     if (product.access !== 'public') continue;
-    if (environment !== undefined && product.environments.length && !product.environments.includes(environment)) continue;
     for (const s of product.scopes) scopes.add(s);
   }
   return {

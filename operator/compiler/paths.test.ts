@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesPath } from '../../gateway/snapshot/path-match.ts';
+import { matchesPath } from '../../gateway/router/path-match.ts';
 import { compilePath } from './paths.ts';
 
 const seg = (p: string): string[] => (p === '/' ? [] : p.slice(1).split('/'));
@@ -36,7 +36,7 @@ describe('product path patterns', () => {
   it.each(table)('%s against %s -> %s', (pattern, path, expected) => {
     const r = compilePath(pattern, false);
     if (!r.ok) throw new Error(r.message);
-    expect(matchesPath(r.match, seg(path))).toBe(expected);
+    expect(matchesPath(r.match, seg(path), 0)).toBe(expected);
   });
 });
 
@@ -49,7 +49,7 @@ describe('operation templates', () => {
   ] as const)('%s against %s -> %s', (pattern, path, expected) => {
     const r = compilePath(pattern, true);
     if (!r.ok) throw new Error(r.message);
-    expect(matchesPath(r.match, seg(path))).toBe(expected);
+    expect(matchesPath(r.match, seg(path), 0)).toBe(expected);
   });
 });
 

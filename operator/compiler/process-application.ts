@@ -1,5 +1,6 @@
 import type { Application, Credential } from '../../gateway/snapshot/types.ts';
-import { objectId, type ApplicationResource, type CredentialView } from '../resources/types.ts';
+import { namespacedId, objectId } from '../resources/object-key.ts';
+import type { ApplicationResource, CredentialView } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
 import { parseDuration } from './durations.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
@@ -38,7 +39,7 @@ function expiry(spec: ApplicationResource['spec']['credentials'][number], view: 
 function unresolvedSecret(r: ApplicationResource, i: number, secrets: SecretSource, cs: ConditionSet): void {
   const ref = r.spec.credentials[i]!.secretRef!;
   const field = `spec.credentials[${i}].secretRef`;
-  const secret = `${r.metadata.namespace}/${ref.name}`;
+  const secret = namespacedId(r.metadata.namespace, ref.name);
   if (secrets === 'absent') {
     cs.note(Reason.RefNotChecked, `${field}: Secret ${secret} is not checked outside a cluster; the operator reports it if it is missing or lacks ${ref.keyField}`);
   } else if (secrets === 'dev') {

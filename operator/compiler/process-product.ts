@@ -1,5 +1,6 @@
 import type { PathMatch, Product, ProductOperation, Quota, RateLimit } from '../../gateway/snapshot/types.ts';
-import { objectId, type ProductResource } from '../resources/types.ts';
+import { namespacedId, objectId } from '../resources/object-key.ts';
+import type { ProductResource } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
 import { compilePath } from './paths.ts';
@@ -34,7 +35,7 @@ function compileOperations(r: ProductResource, apis: Map<string, ApiOutcome>, cs
       if (compiled.ok) paths.push(compiled.match);
       else cs.notAccepted(Reason.Invalid, `spec.operations[${i}].paths[${j}]: ${compiled.message}`);
     }
-    const apiId = `${r.metadata.namespace}/${op.api}`;
+    const apiId = namespacedId(r.metadata.namespace, op.api);
     const api = apis.get(apiId);
     if (!api) {
       cs.unresolved(Reason.RefNotFound, `spec.operations[${i}].api: API ${apiId} not found`);

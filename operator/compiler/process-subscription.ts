@@ -1,5 +1,6 @@
 import type { InactiveSubscription, Subscription } from '../../gateway/snapshot/types.ts';
-import { objectId, type SubscriptionResource } from '../resources/types.ts';
+import { namespacedId, objectId } from '../resources/object-key.ts';
+import type { SubscriptionResource } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
 import { compareStrings, precedence, sortByAge } from './order.ts';
@@ -66,7 +67,7 @@ function processOne(
   const approvals = approvalTrail(r);
   const invalid = (): SubscriptionOutcome => ({ resource: r, conditions: cs, phase: 'Invalid', approvals });
 
-  const appId = `${r.metadata.namespace}/${r.spec.application}`;
+  const appId = namespacedId(r.metadata.namespace, r.spec.application);
   const productId = productIdOf(r);
   const app = applications.get(appId);
   const product = products.get(productId);
@@ -154,14 +155,14 @@ export function inactiveSubscriptions(outcomes: SubscriptionOutcome[]): Inactive
   return outcomes
     .flatMap((o): InactiveSubscription[] =>
       o.phase === 'PendingApproval' || o.phase === 'Rejected' || o.phase === 'Revoked'
-        ? [{ id: objectId(o.resource), application: `${o.resource.metadata.namespace}/${o.resource.spec.application}`, product: productIdOf(o.resource), state: o.phase }]
+        ? [{ id: objectId(o.resource), application: namespacedId(o.resource.metadata.namespace, o.resource.spec.application), product: productIdOf(o.resource), state: o.phase }]
         : [],
     )
     .sort((a, b) => compareStrings(a.application, b.application));
 }
 
 function productIdOf(r: SubscriptionResource): string {
-  return `${r.spec.product.namespace ?? r.metadata.namespace}/${r.spec.product.name}`;
+  return namespacedId(r.spec.product.namespace ?? r.metadata.namespace, r.spec.product.name);
 }
 
 export function subscriptionStatus(o: SubscriptionOutcome): ObjectStatus {

@@ -1,5 +1,6 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease, type V1ObjectMeta } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { namespacedId } from '../resources/object-key.ts';
 
 export interface LeaseElectorOptions {
   namespace: string;
@@ -146,7 +147,7 @@ export class LeaseElector {
   private setLeading(leading: boolean): void {
     if (leading === this.leading) return;
     this.leading = leading;
-    this.o.logger.info({ identity: this.o.identity, lease: `${this.o.namespace}/${this.o.name}` }, leading ? 'became leader' : 'stopped leading');
+    this.o.logger.info({ identity: this.o.identity, lease: namespacedId(this.o.namespace, this.o.name) }, leading ? 'became leader' : 'stopped leading');
     this.o.onChange?.(leading);
   }
 

@@ -1,6 +1,7 @@
 import type { Quota, RateLimit, Snapshot } from '../../gateway/snapshot/types.ts';
 import type { CompileResult } from '../compiler/compile.ts';
 import { compareStrings } from '../compiler/order.ts';
+import { namespacedId, objectId } from '../resources/object-key.ts';
 import type { Resources } from '../resources/types.ts';
 
 export interface PlanRoute {
@@ -79,11 +80,11 @@ export function buildPlan(resources: Resources, result: CompileResult): Plan {
     return { host: r.host, basePath: r.basePath, api: r.api, lifecycle: api.lifecycle, environments: api.environments, auth: authSummary(api), upstream: api.upstream.urls };
   });
 
-  const phases = new Map(statuses.filter((s) => s.kind === 'Subscription').map((s) => [`${s.namespace}/${s.name}`, String(s.status.phase)]));
+  const phases = new Map(statuses.filter((s) => s.kind === 'Subscription').map((s) => [namespacedId(s.namespace, s.name), String(s.status.phase)]));
   const access: PlanApplication[] = statuses
     .filter((s) => s.kind === 'Application')
     .map((appStatus) => {
-      const appId = `${appStatus.namespace}/${appStatus.name}`;
+      const appId = namespacedId(appStatus.namespace, appStatus.name);
       const app = snapshot.applications.find((a) => a.id === appId);
       // Active subscriptions in the order the gateway tries them; then the others, for the record.
       const subscriptions: PlanSubscription[] = snapshot.subscriptions
@@ -114,9 +115,9 @@ export function buildPlan(resources: Resources, result: CompileResult): Plan {
           };
         });
       for (const r of resources.subscriptions) {
-        const id = `${r.metadata.namespace}/${r.metadata.name}`;
-        if (`${r.metadata.namespace}/${r.spec.application}` !== appId || subscriptions.some((s) => s.subscription === id)) continue;
-        const productId = `${r.spec.product.namespace ?? r.metadata.namespace}/${r.spec.product.name}`;
+        const id = objectId(r);
+        if (namespacedId(r.metadata.namespace, r.spec.application) !== appId || subscriptions.some((s) => s.subscription === id)) continue;
+        const productId = namespacedId(r.spec.product.namespace ?? r.metadata.namespace, r.spec.product.name);
         const apiKeys = products.get(productId)?.apiKeys;
         subscriptions.push({
           subscription: id,

@@ -79,10 +79,5 @@ export function emptyResources(): Resources {
   return { apis: [], products: [], applications: [], subscriptions: [], credentials: [] };
 }
 
-export function objectId(r: { metadata: { namespace: string; name: string } }): string {
-  return `${r.metadata.namespace}/${r.metadata.name}`;
-}
-
-export function objectRef(r: AnyResource): string {
-  return `${r.kind}/${objectId(r)}`;
-}
+// Re-exported so the existing importers keep their import path.
+export { objectId, objectRef } from './object-key.ts';

@@ -1,5 +1,6 @@
 import { generatedSecretName, type SecretPlan, type SecretPlanResult } from '../credentials/secret-credentials.ts';
 import { APPLICATION_LABEL } from '../kube/kinds.ts';
+import { namespacedId } from '../resources/object-key.ts';
 import type { ObjectEvent } from './status-events.ts';
 
 /**
@@ -15,14 +16,14 @@ export function credentialEvents(plan: SecretPlan, done: SecretPlanResult): Obje
   const owner = new Map<string, string>();
   for (const { app, credential } of plan.create) {
     const secret = generatedSecretName(app.metadata.name, credential);
-    owner.set(`${app.metadata.namespace}/${secret}`, app.metadata.name);
-    if (created.has(`${app.metadata.namespace}/${secret}`)) {
+    owner.set(namespacedId(app.metadata.namespace, secret), app.metadata.name);
+    if (created.has(namespacedId(app.metadata.namespace, secret))) {
       on(app.metadata.namespace, app.metadata.name, { type: 'Normal', reason: 'CredentialCreated', action: 'CreateSecret', note: `generated credential ${credential} into Secret ${secret}` });
     }
   }
   const removed = new Set(done.removed);
   for (const s of plan.remove) {
-    const id = `${s.metadata!.namespace}/${s.metadata!.name}`;
+    const id = namespacedId(s.metadata!.namespace!, s.metadata!.name!);
     const app = s.metadata?.labels?.[APPLICATION_LABEL];
     if (!app) continue;
     owner.set(id, app);

@@ -1,6 +1,7 @@
 import { EventsV1Api, V1MicroTime, type EventsV1Event, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { GROUP, VERSION } from '../kube/kinds.ts';
+import { objectKey } from '../resources/object-key.ts';
 import type { ObjectEvent } from './status-events.ts';
 
 export interface EventRecorderOptions {
@@ -45,7 +46,7 @@ export class EventRecorder {
 
   record(e: ObjectEvent): void {
     const now = this.now();
-    const id = `${e.kind}/${e.namespace}/${e.name}\u0000${e.type}\u0000${e.reason}\u0000${e.note}`;
+    const id = `${objectKey(e)}\u0000${e.type}\u0000${e.reason}\u0000${e.note}`;
     const dedupeMs = this.o.dedupeMs ?? 10 * 60_000;
     const last = this.recent.get(id);
     if (last !== undefined && now - last < dedupeMs) return this.o.onResult?.(e, 'duplicate');
@@ -82,7 +83,7 @@ export class EventRecorder {
         this.o.onResult?.(e, 'sent');
       } catch (err) {
         this.o.onResult?.(e, 'failed');
-        this.o.logger.warn({ event: `${e.kind}/${e.namespace}/${e.name} ${e.reason}`, err: String((err as Error).message ?? err).slice(0, 300) }, 'cannot record event');
+        this.o.logger.warn({ event: `${objectKey(e)} ${e.reason}`, err: String((err as Error).message ?? err).slice(0, 300) }, 'cannot record event');
       }
     }
     this.workers--;

@@ -1,6 +1,7 @@
 import type { Condition } from '../compiler/conditions.ts';
 import { Reason } from '../compiler/conditions.ts';
 import type { ObjectStatus } from '../compiler/object-status.ts';
+import { objectKey } from '../resources/object-key.ts';
 
 export interface ReplicaReport {
   replica: string;
@@ -8,8 +9,6 @@ export interface ReplicaReport {
   /** RFC 3339: when the replica was last heard from. */
   at: string;
 }
-
-const keyOf = (s: { kind: string; namespace: string; name: string }) => `${s.kind}/${s.namespace}/${s.name}`;
 
 /**
  * Knows which object generations each published snapshot contains, so that a
@@ -26,7 +25,7 @@ export class ProgrammedTracker {
 
   record(version: string, statuses: ObjectStatus[]): void {
     if (this.versions.has(version)) this.versions.delete(version);
-    this.versions.set(version, new Map(statuses.map((s) => [keyOf(s), s.generation])));
+    this.versions.set(version, new Map(statuses.map((s) => [objectKey(s), s.generation])));
     while (this.versions.size > this.keep) this.versions.delete(this.versions.keys().next().value!);
   }
 
@@ -40,7 +39,7 @@ export class ProgrammedTracker {
     for (const s of statuses) {
       const c = s.status.conditions.find((x) => x.type === 'Programmed');
       if (!c || c.status === 'False') continue;
-      const key = keyOf(s);
+      const key = objectKey(s);
       const have = live.filter((r) => (this.versions.get(r.applied!)?.get(key) ?? 0) >= s.generation).length;
       s.status.programmedReplicas = `${have}/${live.length}`;
       const next: Pick<Condition, 'status' | 'reason' | 'message'> =

@@ -1,5 +1,6 @@
 import type { Condition } from '../compiler/conditions.ts';
 import type { ObjectStatus } from '../compiler/object-status.ts';
+import { objectKey } from '../resources/object-key.ts';
 
 /** What a user must notice about one object, before it becomes a Kubernetes Event. */
 export interface ObjectEvent {
@@ -20,7 +21,6 @@ type Seen = Map<string, string>;
 const PHASE_REASONS = new Set(['PendingApproval', 'Rejected', 'Revoked']);
 const WATCHED: Array<Condition['type']> = ['Accepted', 'ResolvedRefs'];
 
-const key = (s: { kind: string; namespace: string; name: string }) => `${s.kind}/${s.namespace}/${s.name}`;
 
 function conditionOf(status: Record<string, unknown> | undefined, type: string): Pick<Condition, 'status' | 'reason' | 'message'> | undefined {
   const list = status?.conditions as Array<Pick<Condition, 'type' | 'status' | 'reason' | 'message'>> | undefined;
@@ -64,7 +64,7 @@ export class StatusEventTracker {
     const events: ObjectEvent[] = [];
     const next = new Map<string, Seen>();
     for (const s of statuses) {
-      const k = key(s);
+      const k = objectKey(s);
       const before = this.seen.get(k) ?? signatures(s, storedOf(s));
       const now = signatures(s, s.status);
       next.set(k, now);

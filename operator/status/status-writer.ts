@@ -2,6 +2,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } fr
 import { isDeepStrictEqual } from 'node:util';
 import type { ObjectStatus } from '../compiler/object-status.ts';
 import { FIELD_MANAGER, GROUP, PLURALS, VERSION } from '../kube/kinds.ts';
+import { objectKey } from '../resources/object-key.ts';
 import { mergeConditions, type StoredCondition } from './merge-conditions.ts';
 
 export interface WriteReport {
@@ -63,7 +64,7 @@ export class StatusWriter {
         } catch (e) {
           const code = (e as { code?: number }).code;
           if (code === 404) report.gone++;
-          else report.failed.push({ object: `${s.kind}/${s.namespace}/${s.name}`, error: String((e as Error).message ?? e).slice(0, 300) });
+          else report.failed.push({ object: objectKey(s), error: String((e as Error).message ?? e).slice(0, 300) });
         }
       }
     };

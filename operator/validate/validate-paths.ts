@@ -2,7 +2,7 @@ import { compile } from '../compiler/compile.ts';
 import type { Diagnostic } from '../loader/diagnostic.ts';
 import { parseFieldPath } from '../loader/diagnostic.ts';
 import { loadPaths, type LoadOptions } from '../loader/load.ts';
-import { objectId } from '../resources/types.ts';
+import { objectRef } from '../resources/object-key.ts';
 
 export interface ValidationReport {
   diagnostics: Diagnostic[];
@@ -24,7 +24,7 @@ export function validatePaths(paths: string[], options: LoadOptions & { now?: Da
   const { findings } = compile(loaded.resources, { now: options.now ?? new Date(), secrets: 'absent' });
   const semantic: Diagnostic[] = findings.map((f) => {
     const o = f.object;
-    const doc = loaded.documents.get(`${o.kind}/${objectId(o)}`);
+    const doc = loaded.documents.get(objectRef(o));
     const where = doc ? { file: doc.file, ...doc.locate(f.field ? parseFieldPath(f.field) : []) } : (o.source ?? {});
     // In a cluster an invalid object would not exist; in a directory it does, and "not found" would mislead.
     const ref = /^(API|APIProduct|Application) (\S+) not found/.exec(f.message);
