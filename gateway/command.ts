@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { createLimitStore } from './limits/create-limit-store.ts';
+import { DEFAULT_LIMIT_TIMEOUT_MS } from './limits/redis-store.ts';
 import { logDestination } from './log/log-destination.ts';
 import { createGateway } from './server/create-gateway.ts';
 import { startFileSource, startSigningKeysFile, type SnapshotSource } from './sources/file-source.ts';
@@ -21,11 +22,18 @@ interface GatewayCommandOptions {
   signingKeys?: string;
   redis?: string;
   timeZone: string;
+  limitTimeout: number;
   maxBodyBytes: number;
   maxHeaderBytes: number;
   shutdownDelay: number;
   drainTimeout: number;
   logLevel: string;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('not a positive integer');
+  return n;
 }
 
 function integer(value: string): number {
@@ -51,6 +59,7 @@ export function registerGatewayCommand(program: Command): Command {
     .addOption(new Option('--signing-keys <file>', 'the token service\'s signing key ring (JSON; in a cluster the operator\'s Secret, mounted), reloaded when it changes; without it /oauth2/token issues nothing').env('TOLLGATE_SIGNING_KEYS_FILE'))
     .addOption(new Option('--redis <url>', 'shared quota store: redis://, rediss:// or redis+cluster://h:p,h:p (default: in memory)').env('TOLLGATE_REDIS_URL'))
     .option('--time-zone <zone>', 'zone that calendar quota windows follow', 'UTC')
+    .addOption(new Option('--limit-timeout <ms>', 'how long Redis may take to answer a quota check before the product\'s failure mode applies').default(DEFAULT_LIMIT_TIMEOUT_MS).argParser(positiveInteger))
     .addOption(new Option('--max-body-bytes <n>', 'largest request body').default(10 * 1024 * 1024).argParser(integer))
     .addOption(new Option('--max-header-bytes <n>', 'largest request line and headers').default(16 * 1024).argParser(integer))
     .addOption(new Option('--shutdown-delay <ms>', 'on SIGTERM, keep serving this long with readiness failing (let endpoints update)').default(0).argParser(integer))
@@ -66,17 +75,28 @@ export function registerGatewayCommand(program: Command): Command {
 
 async function runGateway(options: GatewayCommandOptions): Promise<void> {
   const logger = pino({ name: 'tollgate-gateway', level: options.logLevel }, logDestination());
+  // Assigned once the gateway exists; the store cannot fail a check before then.
+  let gateway: Awaited<ReturnType<typeof createGateway>> | undefined;
   const limitStore = createLimitStore({
     ...(options.redis ? { redisUrl: options.redis } : {}),
     timeZone: options.timeZone,
+    commandTimeoutMs: options.limitTimeout,
     onConnectionError: (err) => logger.warn({ err }, 'quota store connection error'),
+    onIncidentStart: (err, { product, failureMode }) => {
+      gateway?.metrics.limitStoreIncident();
+      logger.error({ err, product, failureMode }, 'quota store not answering: products fail open (uncounted) or closed until it does');
+    },
+    onIncidentEnd: (report) => {
+      const message = report.recovered ? 'quota store answering again' : 'stopped while the quota store was not answering';
+      logger.warn(report, message);
+    },
   });
   // Checks made before Redis answers follow each product's failure mode; give it a moment first.
   const connecting = limitStore as typeof limitStore & { ready?: (timeoutMs?: number) => Promise<boolean> };
   if (options.redis && connecting.ready && !(await connecting.ready(3_000))) {
     logger.warn('the quota store is not reachable yet; products fail open or closed until it is');
   }
-  const gateway = await createGateway({
+  gateway = await createGateway({
     proxyPort: options.proxyPort,
     adminPort: options.adminPort,
     host: options.host,

@@ -1,15 +1,15 @@
 import { MemoryLimitStore } from './memory-store.ts';
 import { RedisLimitStore } from './redis-store.ts';
-import type { LimitStore, StoreErrorHook } from './types.ts';
+import type { LimitStore, StoreErrorHook, StoreIncidentHooks } from './types.ts';
 
-export interface CreateLimitStoreOptions {
+export interface CreateLimitStoreOptions extends StoreIncidentHooks {
   /** Shared store for several replicas: `redis://`, `rediss://` or `redis+cluster://h:p,h:p`. Absent: in memory. */
   redisUrl?: string;
   /** Zone whose calendar quota windows follow (`UTC`, `+05:30`, `Europe/Berlin`); default `UTC`. */
   timeZone?: string;
   /** Redis key prefix; default `tollgate:limits:`. */
   keyPrefix?: string;
-  /** Longest a check waits for Redis before the product's failure mode applies; default 100 ms. */
+  /** How long Redis may take to answer a check before the product's failure mode applies; default 100 ms (see RedisLimitStoreOptions). */
   commandTimeoutMs?: number;
   /** Spike-arrest clock for Redis: `redis` (default, one clock for all replicas) or `caller`. */
   spikeClock?: 'redis' | 'caller';

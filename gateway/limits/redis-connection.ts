@@ -40,34 +40,33 @@ export function redact(url: string): string {
 }
 
 export interface ConnectionOptions {
-  commandTimeoutMs: number;
   connectTimeoutMs: number;
 }
 
 /**
  * A client that never makes a request wait for Redis: no offline queue (a command while
- * disconnected fails at once), a command timeout, in-flight commands failed rather than
+ * disconnected fails at once), in-flight commands failed rather than
  * carried over a reconnect and never resent (a resent check would count a request twice,
  * after the gateway had already decided it without Redis). Reconnects keep going in the
  * background with capped backoff, so counting resumes when Redis is back.
  */
 export function createRedisClient(target: RedisTarget, options: ConnectionOptions): Redis | Cluster {
+  // No ioredis commandTimeout: its timer fires late on a busy loop, before the reply that
+  // already arrived is read; RedisLimitStore judges the deadline itself (replyWithin).
   const common = {
-    commandTimeout: options.commandTimeoutMs,
     connectTimeout: options.connectTimeoutMs,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
   };
   const backoff = (times: number) => Math.min(50 * times, 1000);
   if (target.kind === 'single') {
-    // No autopipelining here: RedisLimitStore batches a single node's checks itself,
-    // several in one script call, and a pipeline around each call would only cost.
+    // No autopipelining: RedisLimitStore batches checks itself, several in one script call.
     return new Redis(target.url, { ...common, enableOfflineQueue: false, retryStrategy: backoff });
   }
   return new Cluster(target.nodes, {
     enableOfflineQueue: false,
-    // Checks in flight meanwhile go to a node as one write when the last one is answered.
-    enableAutoPipelining: true,
+    // No autopipelining: it would hold a batch back, unseen, until the node answers the
+    // one before, and that wait would count against the batch's own deadline.
     clusterRetryStrategy: backoff,
     // A check must not sit through cluster-down or redirection retries: fail it and let
     // the product's failure mode decide.

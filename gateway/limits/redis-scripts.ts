@@ -85,8 +85,8 @@ return check(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV
  * Several checks in one call, one after the other exactly as separate calls of
  * LIMIT_SCRIPT would run (a script is atomic, so nothing can come between them
  * either). KEYS are the checks' key pairs in order, ARGV their six arguments each;
- * the reply is one LIMIT_SCRIPT reply per check. Single-node Redis only: in a
- * cluster the checks' keys may live in different slots.
+ * the reply is one LIMIT_SCRIPT reply per check. In a cluster only checks of one
+ * hash tag go together, so that every key is in one slot.
  */
 export const LIMIT_BATCH_SCRIPT = `${CHECK_FUNCTION}
 local out = {}

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../test/redis/redis-server.ts';
 import { limitStoreContract } from './limit-store-contract.ts';
 import { RedisLimitStore } from './redis-store.ts';
-import type { LimitDecision, LimitRequest, StoreErrorContext } from './types.ts';
+import { waitFor } from '../../test/support/wait.ts';
+import type { LimitDecision, LimitRequest, StoreErrorContext, StoreIncidentEnd } from './types.ts';
 
 const HAMMER = fileURLToPath(new URL('../../test/redis/hammer-limit-store.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -267,6 +268,49 @@ describe('RedisLimitStore when Redis fails', () => {
     }
     await untilCounted(5000);
     expect((await store.check(closed, Date.now())).reason).toBeUndefined();
+  });
+
+  it('reports an outage once when it starts and once when it ends, with what it let through per product', async () => {
+    const starts: StoreErrorContext[] = [];
+    const ends: StoreIncidentEnd[] = [];
+    const watched = new RedisLimitStore({
+      url: redis.url,
+      commandTimeoutMs: 100,
+      onIncidentStart: (_error, context) => starts.push(context),
+      onIncidentEnd: (report) => ends.push(report),
+    });
+    try {
+      expect(await watched.ready()).toBe(true);
+      expect((await watched.check(open, Date.now())).reason).toBeUndefined();
+      redis.pause();
+      try {
+        // Sent together: the first batch times out and the checks queued behind it fail with it, not one timeout later.
+        const started = performance.now();
+        const first = watched.check(open, Date.now());
+        await new Promise((resolve) => setImmediate(resolve));
+        const decisions = await Promise.all([first, ...[open, closed, open, closed].map((r) => watched.check(r, Date.now()))]);
+        expect(performance.now() - started).toBeLessThan(190);
+        expect(decisions.map((d) => d.reason)).toEqual(Array(5).fill('storeUnavailable'));
+      } finally {
+        redis.resume();
+      }
+      expect(starts).toEqual([expect.objectContaining({ product: 'ns/open', failureMode: 'open' })]);
+      expect(ends).toEqual([]);
+      await waitFor('a check counted again', async () => (await watched.check({ ...open, application: 'ns/probe' }, Date.now())).reason === undefined);
+      expect(ends).toEqual([
+        expect.objectContaining({
+          recovered: true,
+          admittedUncounted: 3,
+          refused: 2,
+          admittedUncountedByProduct: { 'ns/open': 3 },
+          refusedByProduct: { 'ns/closed': 2 },
+          firstError: 'limit store did not answer within 100 ms',
+        }),
+      ]);
+      expect(starts).toHaveLength(1);
+    } finally {
+      await watched.close();
+    }
   });
 
   it('still decides when the error hook itself throws', async () => {

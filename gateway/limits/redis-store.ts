@@ -1,21 +1,30 @@
-import type { Cluster, Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { decide, unavailable, unlimited, type Outcome } from './decision.ts';
 import { gcraParams } from './gcra.ts';
 import { limitKeys } from './keys.ts';
 import { createRedisClient, parseRedisUrl } from './redis-connection.ts';
 import { LIMIT_BATCH_COMMAND, LIMIT_BATCH_SCRIPT, LIMIT_COMMAND, LIMIT_SCRIPT, type LimitCommands, type LimitScriptReply } from './redis-scripts.ts';
+import { replyWithin, StoreTimeoutError } from './reply-deadline.ts';
+import { StoreIncidents } from './store-incidents.ts';
 import { parseTimeZone, type TimeZone } from './time-zone.ts';
-import type { LimitDecision, LimitRequest, LimitStore, StoreErrorHook } from './types.ts';
+import type { LimitDecision, LimitRequest, LimitStore, StoreErrorHook, StoreIncidentHooks } from './types.ts';
 import { quotaWindow } from './windows.ts';
 
-export interface RedisLimitStoreOptions {
+/** How long Redis may take to answer a check unless configured (`--limit-timeout`). */
+export const DEFAULT_LIMIT_TIMEOUT_MS = 100;
+
+export interface RedisLimitStoreOptions extends StoreIncidentHooks {
   /** `redis://`, `rediss://`, or `redis+cluster://host:port,host:port`. */
   url: string;
   /** Zone whose calendar the quota windows follow; default `UTC`. */
   timeZone?: string;
   /** Prepended to every key (before the hash tag); default `tollgate:limits:`. */
   keyPrefix?: string;
-  /** Longest a check waits for Redis before the failure mode applies; default 100 ms. */
+  /**
+   * How long Redis may take to answer a batch of checks, from sending it until the gateway
+   * next reads its socket, before the failure mode applies; default 100 ms. A check queued
+   * behind a batch of the same keys waits for that one first: at most twice this in all.
+   */
   commandTimeoutMs?: number;
   /** Longest a (re)connection attempt may take; default 1000 ms. */
   connectTimeoutMs?: number;
@@ -44,14 +53,19 @@ interface PendingCheck {
   args: CheckArgs;
   resolve(reply: LimitScriptReply): void;
   reject(error: unknown): void;
-  /** performance.now() when the check was queued. */
-  since: number;
+}
+/** Checks that go to Redis together, one batch at a time: all of them on a single node, one hash tag's in a cluster. */
+interface Lane {
+  queue: PendingCheck[];
+  inFlight: boolean;
+  scheduled: boolean;
 }
 
 /**
  * Limits shared by every gateway replica through Redis (single node or cluster). Each check
- * is one run of `LIMIT_SCRIPT` with both keys in one hash slot: in a cluster one EVALSHA
- * per check, on a single node several checks in one EVALSHA of `LIMIT_BATCH_SCRIPT`.
+ * is one run of `LIMIT_SCRIPT` with both keys in one hash slot; checks waiting meanwhile go
+ * as one EVALSHA of `LIMIT_BATCH_SCRIPT` (on a single node any checks, in a cluster those
+ * of one hash tag, so that the batch stays in one slot).
  */
 export class RedisLimitStore implements LimitStore {
   readonly client: Redis | Cluster;
@@ -61,28 +75,37 @@ export class RedisLimitStore implements LimitStore {
   readonly #timeoutMs: number;
   readonly #onStoreError: StoreErrorHook | undefined;
   readonly #cluster: boolean;
+  readonly #incidents: StoreIncidents;
   #closed = false;
-  #queue: PendingCheck[] = [];
-  #inFlight = false;
-  #flushScheduled = false;
+  readonly #lanes = new Map<string, Lane>();
 
   constructor(options: RedisLimitStoreOptions) {
     this.#zone = parseTimeZone(options.timeZone);
     this.#prefix = options.keyPrefix ?? 'tollgate:limits:';
     this.#redisClock = options.spikeClock === 'caller' ? '0' : '1';
-    this.#timeoutMs = options.commandTimeoutMs ?? 100;
+    this.#timeoutMs = options.commandTimeoutMs ?? DEFAULT_LIMIT_TIMEOUT_MS;
     this.#onStoreError = options.onStoreError;
+    this.#incidents = new StoreIncidents(options);
     const target = parseRedisUrl(options.url);
     this.#cluster = target.kind === 'cluster';
-    this.client = createRedisClient(target, {
-      commandTimeoutMs: this.#timeoutMs,
-      connectTimeoutMs: options.connectTimeoutMs ?? 1000,
-    });
+    this.client = createRedisClient(target, { connectTimeoutMs: options.connectTimeoutMs ?? 1000 });
     // Without a listener ioredis prints every reconnect failure; the gateway decides.
     const onConnectionError = options.onConnectionError;
     this.client.on('error', (error: Error) => onConnectionError?.(error));
     this.client.defineCommand(LIMIT_COMMAND, { lua: LIMIT_SCRIPT, numberOfKeys: 2 });
     this.client.defineCommand(LIMIT_BATCH_COMMAND, { lua: LIMIT_BATCH_SCRIPT });
+    // Connected and with the scripts loaded before a check needs them: a handshake or a
+    // NOSCRIPT-then-EVAL costs round trips that a busy gateway would be slow to make,
+    // and they would count against the check's deadline.
+    if (this.client instanceof Redis) prepareConnection(this.client);
+    else {
+      this.client.on('+node', (node: Redis) => {
+        prepareConnection(node);
+        node.connect().catch(() => {
+          // The cluster reports node errors itself; a check on this node then fails by its policy.
+        });
+      });
+    }
   }
 
   /** Resolves true once connected, false if not within `timeoutMs` (checks still work then: they fail open or closed). */
@@ -118,27 +141,25 @@ export class RedisLimitStore implements LimitStore {
     ];
     let reply: LimitScriptReply;
     try {
-      if (this.#cluster) {
-        // A cluster can hold a command back for a slot refresh, which ioredis's
-        // commandTimeout does not bound: this does.
-        reply = await withTimeout((this.client as Cluster & LimitCommands).tollgateLimit(...args), this.#timeoutMs + 50);
-      } else {
-        reply = await new Promise<LimitScriptReply>((resolve, reject) => this.#enqueue({ args, resolve, reject, since: performance.now() }));
-      }
+      const lane = this.#cluster ? keys.spike : '';
+      reply = await new Promise<LimitScriptReply>((resolve, reject) => this.#enqueue(lane, { args, resolve, reject }));
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
+      const context = {
+        application: request.application,
+        product: request.product,
+        ...(request.operation !== undefined ? { operation: request.operation } : {}),
+        failureMode: request.failureMode,
+      };
       try {
-        this.#onStoreError?.(err, {
-          application: request.application,
-          product: request.product,
-          ...(request.operation !== undefined ? { operation: request.operation } : {}),
-          failureMode: request.failureMode,
-        });
+        this.#onStoreError?.(err, context);
       } catch {
         // A failing metrics hook must not turn into a failed request.
       }
+      this.#incidents.failed(err, context);
       return unavailable(request, window);
     }
+    this.#incidents.answered();
     const [, quotaAllowed, spikeAllowed, used, spikeRemaining, retryAfterMs, resetMs] = reply;
     const outcome: Outcome = { now };
     if (quota && window) outcome.quota = { limit: quota.limit, used: Number(used), allowed: quotaAllowed === 1, window };
@@ -157,33 +178,33 @@ export class RedisLimitStore implements LimitStore {
   }
 
   /**
-   * Single node: checks go to Redis in batches, one script call per batch, and one
-   * batch at a time; checks that arrive meanwhile wait for the next. Under load that is
-   * one command, one write and one reply for dozens of requests, on both sides (ioredis's
-   * autopipelining does the same with a command per check). No check waits longer than
-   * the command timeout in all: a batch gets what is left of its oldest check's time,
-   * and a check whose time ran out while it waited fails without being sent.
+   * Checks go to Redis in batches, one script call per batch and one batch per lane at a
+   * time; checks that arrive meanwhile wait for the next. Under load that is one command,
+   * one write and one reply for dozens of requests, on both sides. A queued check has no
+   * clock of its own: it waits on the batch ahead, which Redis either answers (then it is
+   * sent, with the full timeout) or leaves unanswered (then it fails with that batch).
+   * So time the gateway spends busy elsewhere never counts against Redis.
    */
-  #enqueue(pending: PendingCheck): void {
-    this.#queue.push(pending);
-    if (!this.#inFlight && !this.#flushScheduled) {
-      this.#flushScheduled = true;
-      process.nextTick(this.#flush);
+  #enqueue(key: string, pending: PendingCheck): void {
+    let lane = this.#lanes.get(key);
+    if (!lane) this.#lanes.set(key, (lane = { queue: [], inFlight: false, scheduled: false }));
+    lane.queue.push(pending);
+    if (!lane.inFlight && !lane.scheduled) {
+      lane.scheduled = true;
+      const scheduled = lane;
+      process.nextTick(() => this.#flush(key, scheduled));
     }
   }
 
-  readonly #flush = (): void => {
-    this.#flushScheduled = false;
-    if (this.#inFlight) return;
-    const now = performance.now();
-    while (this.#queue.length > 0 && now - this.#queue[0]!.since >= this.#timeoutMs) {
-      this.#queue.shift()!.reject(new Error(`limit store did not answer within ${this.#timeoutMs} ms`));
+  #flush(key: string, lane: Lane): void {
+    lane.scheduled = false;
+    if (lane.inFlight) return;
+    if (lane.queue.length === 0) {
+      this.#lanes.delete(key);
+      return;
     }
-    if (this.#queue.length === 0) return;
-    const batch = this.#queue.length <= MAX_BATCH ? this.#queue : this.#queue.slice(0, MAX_BATCH);
-    this.#queue = this.#queue.length <= MAX_BATCH ? [] : this.#queue.slice(MAX_BATCH);
-    const left = this.#timeoutMs - (now - batch[0]!.since);
-    const client = this.client as Redis & LimitCommands;
+    const batch = lane.queue.splice(0, MAX_BATCH);
+    const client = this.client as (Redis | Cluster) & LimitCommands;
     let sent: Promise<LimitScriptReply[]>;
     try {
       if (batch.length === 1) {
@@ -197,38 +218,47 @@ export class RedisLimitStore implements LimitStore {
     } catch (error) {
       sent = Promise.reject(error);
     }
-    this.#inFlight = true;
-    // ioredis's commandTimeout bounds a batch sent at once; one that waited gets less.
-    (left < this.#timeoutMs - 1 ? withTimeout(sent, Math.max(1, left)) : sent).then(
+    lane.inFlight = true;
+    replyWithin(sent, this.#timeoutMs).then(
       (replies) => {
         for (let i = 0; i < batch.length; i++) {
           const reply = replies[i];
           if (Array.isArray(reply)) batch[i]!.resolve(reply);
           else batch[i]!.reject(new Error('limit store gave no answer for this check'));
         }
-        this.#batchDone();
+        lane.inFlight = false;
+        this.#flush(key, lane);
       },
       (error: unknown) => {
         for (const pending of batch) pending.reject(error);
-        this.#batchDone();
+        // Redis has been silent for a whole timeout: the checks queued behind would only wait on it too.
+        if (error instanceof StoreTimeoutError) for (const pending of lane.queue.splice(0)) pending.reject(error);
+        lane.inFlight = false;
+        this.#flush(key, lane);
       },
     );
-  };
-
-  #batchDone(): void {
-    this.#inFlight = false;
-    if (this.#queue.length > 0) this.#flush();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#incidents.close();
     try {
       await withTimeout(this.client.quit(), 1000);
     } catch {
       this.client.disconnect();
     }
   }
+}
+
+function prepareConnection(connection: Redis): void {
+  connection.on('ready', () => {
+    for (const script of [LIMIT_SCRIPT, LIMIT_BATCH_SCRIPT]) {
+      connection.script('LOAD', script).catch(() => {
+        // EVALSHA falls back to EVAL: loading ahead only saves a round trip.
+      });
+    }
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

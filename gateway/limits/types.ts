@@ -41,3 +41,25 @@ export interface StoreErrorContext {
  * so the gateway can count store errors and fail-opens (`failureMode === 'open'`) in metrics.
  */
 export type StoreErrorHook = (error: Error, context: StoreErrorContext) => void;
+
+/** How an outage of the shared store went, reported when it ends (or when the store closes during one). */
+export interface StoreIncidentEnd {
+  /** false when the store closed before Redis answered again. */
+  recovered: boolean;
+  durationMs: number;
+  firstError: string;
+  /** Requests let through without being counted (products failing open). */
+  admittedUncounted: number;
+  /** Requests refused because nothing could count them (products failing closed). */
+  refused: number;
+  admittedUncountedByProduct: Record<string, number>;
+  refusedByProduct: Record<string, number>;
+}
+
+/** Once per outage of the shared store rather than once per check: for logs and incident metrics. */
+export interface StoreIncidentHooks {
+  /** The first check Redis could not answer after one it did. */
+  onIncidentStart?: (error: Error, context: StoreErrorContext) => void;
+  /** The first check Redis answered again (or `close()`), with what the outage let through. */
+  onIncidentEnd?: (report: StoreIncidentEnd) => void;
+}

@@ -56,8 +56,13 @@ export class GatewayMetrics {
   });
   readonly #limitStoreFailures = new Counter({
     name: 'tollgate_limit_store_failures_total',
-    help: 'Limit checks the quota store (Redis) could not answer, by the policy applied (open: let through, closed: refused).',
+    help: 'Limit checks the quota store (Redis) could not answer, by the policy applied (open: admitted without a count, closed: refused).',
     labelNames: ['product', 'mode'] as const,
+    registers: [this.registry],
+  });
+  readonly #limitStoreIncidents = new Counter({
+    name: 'tollgate_limit_store_incidents_total',
+    help: 'Outages of the quota store: runs of checks it could not answer, each ended by one it answered.',
     registers: [this.registry],
   });
   readonly #upstreamErrors = new Counter({
@@ -126,6 +131,10 @@ export class GatewayMetrics {
 
   limitStoreFailed(product: string, mode: 'open' | 'closed'): void {
     this.#limitStoreFailures.labels(product, mode).inc();
+  }
+
+  limitStoreIncident(): void {
+    this.#limitStoreIncidents.inc();
   }
 
   upstreamError(kind: string): void {
