@@ -13,7 +13,7 @@ import { formatDiagnostic } from '../loader/diagnostic.ts';
 import { DirectorySource, type SourceUpdate } from '../sources/directory-source.ts';
 import { DevSigningKeys } from '../tokens/dev-signing-keys.ts';
 import { DEFAULT_POLICY, publicKeys, type RotationPolicy } from '../tokens/signing-key-policy.ts';
-import { exampleCurl } from './example-curl.ts';
+import { printNewCredentials } from './print-new-credentials.ts';
 
 export interface DevOptions {
   paths: string[];
@@ -111,15 +111,8 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     }
     writeFileSync(join(o.stateDir, 'status.yaml'), stringify(result.statuses, { lineWidth: 0 }));
     const counts = `${result.snapshot.routes.length} route(s), ${result.snapshot.products.length} product(s), ${result.snapshot.applications.length} application(s), ${result.snapshot.subscriptions.length} active subscription(s)`;
-    o.print(`${applied.changed ? 'serving' : 'unchanged'} ${applied.version.slice(0, 19)}: ${counts}${update.changed.length ? ` (after ${update.changed.join(', ')})` : ''}`);
-    for (const c of issued) {
-      o.print(`new credential ${c.name} for Application ${c.application} (shown once; kept in ${join(o.stateDir, 'credentials.json')}):`);
-      o.print(`  consumer key:    ${c.consumerKey}`);
-      o.print(`  consumer secret: ${c.consumerSecret}`);
-      const curl = exampleCurl(result.snapshot, c.application, c.consumerKey, proxyUrl);
-      if (curl) o.print(`  try: ${curl}`);
-      o.print(`  token: curl -u '${c.consumerKey}:${c.consumerSecret}' -d grant_type=client_credentials ${proxyUrl}/oauth2/token`);
-    }
+    o.print(`${applied.changed ? 'serving' : 'unchanged'} ${applied.version.slice(0, 19)}: ${counts}${update.changed.length ? ` (after ${update.changed.length > 5 ? `${update.changed.length} files` : update.changed.join(', ')})` : ''}`);
+    printNewCredentials(issued, { snapshot: result.snapshot, proxyUrl, credentialsFile: join(o.stateDir, 'credentials.json'), print: o.print });
   };
 
   const rotateSigningKeys = (options: { force?: boolean } = {}): void => {
