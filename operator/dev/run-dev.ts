@@ -1,7 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { stringify } from 'yaml';
 import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
 import { createGateway, type Gateway } from '../../gateway/server/create-gateway.ts';
 import { compile, type CompileResult } from '../compiler/compile.ts';
@@ -13,7 +12,9 @@ import { formatDiagnostic } from '../loader/diagnostic.ts';
 import { DirectorySource, type SourceUpdate } from '../sources/directory-source.ts';
 import { DevSigningKeys } from '../tokens/dev-signing-keys.ts';
 import { DEFAULT_POLICY, publicKeys, type RotationPolicy } from '../tokens/signing-key-policy.ts';
+import { toBlockYaml } from './block-yaml.ts';
 import { printNewCredentials } from './print-new-credentials.ts';
+import { writeFileAtomic } from './write-file-atomic.ts';
 
 export interface DevOptions {
   paths: string[];
@@ -109,7 +110,8 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       s.status.conditions = mergeConditions(previous.get(key)?.conditions as never, s.status.conditions, clock());
       previous.set(key, s.status);
     }
-    writeFileSync(join(o.stateDir, 'status.yaml'), stringify(result.statuses, { lineWidth: 0 }));
+    // Whole or not at all: `tollgate credentials list` may be reading it.
+    writeFileAtomic(join(o.stateDir, 'status.yaml'), toBlockYaml(result.statuses), 0o644);
     const counts = `${result.snapshot.routes.length} route(s), ${result.snapshot.products.length} product(s), ${result.snapshot.applications.length} application(s), ${result.snapshot.subscriptions.length} active subscription(s)`;
     o.print(`${applied.changed ? 'serving' : 'unchanged'} ${applied.version.slice(0, 19)}: ${counts}${update.changed.length ? ` (after ${update.changed.length > 5 ? `${update.changed.length} files` : update.changed.join(', ')})` : ''}`);
     printNewCredentials(issued, { snapshot: result.snapshot, proxyUrl, credentialsFile: join(o.stateDir, 'credentials.json'), print: o.print });
