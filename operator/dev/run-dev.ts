@@ -13,6 +13,7 @@ import { DirectorySource, type SourceUpdate } from '../sources/directory-source.
 import { DevSigningKeys } from '../tokens/dev-signing-keys.ts';
 import { DEFAULT_POLICY, publicKeys, type RotationPolicy } from '../tokens/signing-key-policy.ts';
 import { toBlockYaml } from './block-yaml.ts';
+import { FirstSeenTimes } from './first-seen.ts';
 import { printNewCredentials } from './print-new-credentials.ts';
 import { writeFileAtomic } from './write-file-atomic.ts';
 
@@ -55,6 +56,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
   mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
   const credentials = new DevCredentialStore(o.stateDir, { now: clock });
+  const firstSeen = new FirstSeenTimes(o.stateDir, { now: clock, warn: o.print });
   const signingKeys = new DevSigningKeys(o.stateDir, { ...DEFAULT_POLICY, ...o.tokenPolicy });
   const limitStore = createLimitStore({});
   const gateway = await createGateway({
@@ -84,6 +86,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
         if (st && !r.status) (r as { status?: unknown }).status = st;
       }
     }
+    firstSeen.stamp(resources);
     const { views, issued } = credentials.reconcile(resources.applications);
     resources.credentials = views;
     const tokens = { issuer: proxyUrl, audience: 'tollgate', keys: publicKeys(ring) };
