@@ -6,6 +6,7 @@ import { createGateway, type Gateway } from '../../gateway/server/create-gateway
 import { compile, type CompileResult } from '../compiler/compile.ts';
 import { Reason } from '../compiler/conditions.ts';
 import type { ObjectStatus } from '../compiler/object-status.ts';
+import type { CredentialStatus } from '../compiler/process-application.ts';
 import { DevCredentialStore } from '../credentials/dev-credential-store.ts';
 import { mergeConditions } from '../status/merge-conditions.ts';
 import { formatDiagnostic } from '../loader/diagnostic.ts';
@@ -14,6 +15,7 @@ import { DevSigningKeys } from '../tokens/dev-signing-keys.ts';
 import { DEFAULT_POLICY, publicKeys, type RotationPolicy } from '../tokens/signing-key-policy.ts';
 import { toBlockYaml } from './block-yaml.ts';
 import { FirstSeenTimes } from './first-seen.ts';
+import { DEFAULT_REFRESH_BOUNDS, nextRefreshMs, type RefreshBounds } from './next-refresh.ts';
 import { printNewCredentials } from './print-new-credentials.ts';
 import { writeFileAtomic } from './write-file-atomic.ts';
 
@@ -33,6 +35,8 @@ export interface DevOptions {
   tokenPolicy?: Partial<RotationPolicy>;
   /** How often to check whether the signing keys are due for rotation; default 60 s. */
   rotationCheckMs?: number;
+  /** When to recompile for the clock alone (credential expiries); default 1 s to 60 s. */
+  refreshBounds?: RefreshBounds;
 }
 
 export interface DevServer {
@@ -75,8 +79,12 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   let lastUpdate: SourceUpdate | undefined;
   let ring = signingKeys.at(clock()).ring;
   let ringInGateway: typeof ring | undefined;
+  let refreshTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let lastStatusText: string | undefined;
 
-  const apply = (update: SourceUpdate): void => {
+  /** `refresh`: the same inputs again because time passed; it prints only what changed. */
+  const apply = (update: SourceUpdate, refresh = false): void => {
     lastUpdate = update;
     const { resources } = update;
     // Statuses carry state across compiles (approval trail, whether a subscription was active), as in a cluster.
@@ -92,8 +100,14 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     const tokens = { issuer: proxyUrl, audience: 'tollgate', keys: publicKeys(ring) };
     const result = compile(resources, { now: clock(), tokens });
     last = result;
-    for (const d of update.diagnostics.filter((x) => x.severity !== 'note' || x.code === 'KeptLastGood')) o.print(formatDiagnostic(d));
-    for (const f of result.findings.filter((x) => x.severity !== 'info')) {
+    // Statuses that depend on the clock (an expired credential) are recomputed when they change, as the operator's resync does.
+    clearTimeout(refreshTimer);
+    if (!closed) {
+      refreshTimer = setTimeout(() => lastUpdate && apply(lastUpdate, true), nextRefreshMs(result.snapshot, clock().getTime(), o.refreshBounds ?? DEFAULT_REFRESH_BOUNDS));
+      refreshTimer.unref();
+    }
+    if (!refresh) for (const d of update.diagnostics.filter((x) => x.severity !== 'note' || x.code === 'KeptLastGood')) o.print(formatDiagnostic(d));
+    for (const f of refresh ? [] : result.findings.filter((x) => x.severity !== 'info')) {
       const src = f.object.source;
       o.print(`${src ? `${src.file}:${src.line}:${src.column}: ` : ''}${f.severity} ${f.reason}: ${f.object.kind} ${f.object.metadata.namespace}/${f.object.metadata.name}: ${f.field ? `${f.field}: ` : ''}${f.message}`);
     }
@@ -111,13 +125,23 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       const programmed = s.status.conditions.find((c) => c.type === 'Programmed');
       if (programmed?.status === 'Unknown') Object.assign(programmed, { status: 'True', reason: Reason.Programmed, message: `applied by the dev gateway (${applied.version.slice(0, 19)})` });
       s.status.conditions = mergeConditions(previous.get(key)?.conditions as never, s.status.conditions, clock());
+      if (s.kind === 'Application') printExpired(previous.get(key), s);
       previous.set(key, s.status);
     }
-    // Whole or not at all: `tollgate credentials list` may be reading it.
-    writeFileAtomic(join(o.stateDir, 'status.yaml'), toBlockYaml(result.statuses), 0o644);
+    const statusText = toBlockYaml(result.statuses);
+    // Whole or not at all: `tollgate credentials list` may be reading it. Unchanged on most timed refreshes.
+    if (statusText !== lastStatusText) writeFileAtomic(join(o.stateDir, 'status.yaml'), statusText, 0o644);
+    lastStatusText = statusText;
     const counts = `${result.snapshot.routes.length} route(s), ${result.snapshot.products.length} product(s), ${result.snapshot.applications.length} application(s), ${result.snapshot.subscriptions.length} active subscription(s)`;
-    o.print(`${applied.changed ? 'serving' : 'unchanged'} ${applied.version.slice(0, 19)}: ${counts}${update.changed.length ? ` (after ${update.changed.length > 5 ? `${update.changed.length} files` : update.changed.join(', ')})` : ''}`);
+    if (!refresh || applied.changed) o.print(`${applied.changed ? 'serving' : 'unchanged'} ${applied.version.slice(0, 19)}: ${counts}${update.changed.length ? ` (after ${update.changed.length > 5 ? `${update.changed.length} files` : update.changed.join(', ')})` : ''}`);
     printNewCredentials(issued, { snapshot: result.snapshot, proxyUrl, credentialsFile: join(o.stateDir, 'credentials.json'), print: o.print });
+  };
+
+  const printExpired = (before: ObjectStatus['status'] | undefined, now: ObjectStatus): void => {
+    const was = new Map((before as { credentials?: CredentialStatus[] } | undefined)?.credentials?.map((c) => [c.name, c.state]));
+    for (const c of (now.status as { credentials?: CredentialStatus[] }).credentials ?? []) {
+      if (c.state === 'Expired' && was.get(c.name) === 'Active') o.print(`credential ${c.name} of Application ${now.namespace}/${now.name} expired at ${c.expiresAt}`);
+    }
   };
 
   const rotateSigningKeys = (options: { force?: boolean } = {}): void => {
@@ -132,7 +156,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
 
   const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace });
   apply(source.load());
-  await source.watch(apply);
+  await source.watch((update) => apply(update));
   o.print(`gateway on ${proxyUrl}, admin on http://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
 
   return {
@@ -142,6 +166,8 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     rotateSigningKeys,
     last: () => last,
     close: async () => {
+      closed = true;
+      clearTimeout(refreshTimer);
       clearInterval(rotationTimer);
       await source.close();
       await gateway.close();
