@@ -29,16 +29,18 @@ export class DirectorySource {
   private readonly paths: string[];
   private readonly options: LoadOptions;
   private readonly holdOffMs: number;
+  private readonly readYaml: typeof readYamlFile;
   private readonly files = new Map<string, FileState>();
   private readonly lastGood = new Map<string, AnyResource>();
   private watcher?: FSWatcher;
   private pending = new Set<string>();
   private timer?: NodeJS.Timeout;
 
-  constructor(paths: string[], options: LoadOptions & { holdOffMs?: number } = {}) {
+  constructor(paths: string[], options: LoadOptions & { holdOffMs?: number; readYamlFile?: typeof readYamlFile } = {}) {
     this.paths = paths;
     this.options = options;
     this.holdOffMs = options.holdOffMs ?? 25;
+    this.readYaml = options.readYamlFile ?? readYamlFile;
   }
 
   /** Reads everything once and returns the first update. */
@@ -79,7 +81,7 @@ export class DirectorySource {
       this.files.delete(file);
       return;
     }
-    const parsed = readYamlFile(file);
+    const parsed = this.readYaml(file);
     const previous = this.files.get(file);
     if (parsed.diagnostics.some((d) => d.severity === 'error')) {
       const kept = previous?.objects ?? [];
