@@ -18,7 +18,6 @@ import { FirstSeenTimes } from './first-seen.ts';
 import { DEFAULT_REFRESH_BOUNDS, nextRefreshMs, type RefreshBounds } from './next-refresh.ts';
 import { printNewCredentials } from './print-new-credentials.ts';
 import { writeFileAtomic } from './write-file-atomic.ts';
-import { YamlParseCache } from './yaml-parse-cache.ts';
 
 export interface DevOptions {
   paths: string[];
@@ -155,16 +154,8 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   const rotationTimer = setInterval(rotateSigningKeys, o.rotationCheckMs ?? 60_000);
   rotationTimer.unref();
 
-  const parseCache = new YamlParseCache(o.stateDir);
-  const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, readYamlFile: parseCache.read });
-  // Only a head start: whatever it misses, the load parses itself and reports.
-  await parseCache.prefetch(o.paths).catch(() => {});
+  const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace });
   apply(source.load());
-  try {
-    parseCache.save();
-  } catch (e) {
-    o.print(`${parseCache.file}: not saved (${(e as Error).message}); the next start parses every file again`);
-  }
   await source.watch((update) => apply(update));
   o.print(`gateway on ${proxyUrl}, admin on http://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
 

@@ -29,18 +29,16 @@ export class DirectorySource {
   private readonly paths: string[];
   private readonly options: LoadOptions;
   private readonly holdOffMs: number;
-  private readonly readYaml: typeof readYamlFile;
   private readonly files = new Map<string, FileState>();
   private readonly lastGood = new Map<string, AnyResource>();
   private watcher?: FSWatcher;
   private pending = new Set<string>();
   private timer?: NodeJS.Timeout;
 
-  constructor(paths: string[], options: LoadOptions & { holdOffMs?: number; readYamlFile?: typeof readYamlFile } = {}) {
+  constructor(paths: string[], options: LoadOptions & { holdOffMs?: number } = {}) {
     this.paths = paths;
     this.options = options;
     this.holdOffMs = options.holdOffMs ?? 25;
-    this.readYaml = options.readYamlFile ?? readYamlFile;
   }
 
   /** Reads everything once and returns the first update. */
@@ -81,7 +79,7 @@ export class DirectorySource {
       this.files.delete(file);
       return;
     }
-    const parsed = this.readYaml(file);
+    const parsed = readYamlFile(file);
     const previous = this.files.get(file);
     if (parsed.diagnostics.some((d) => d.severity === 'error')) {
       const kept = previous?.objects ?? [];
