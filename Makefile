@@ -32,6 +32,7 @@ golden: deps
 bench: deps
 	node bench/compile/run.ts
 	node bench/revocation/run.ts
+	node bench/dev-start/run.ts
 
 # The gateway beside bare http-proxy-3, bare undici and nginx, 3 interleaved rounds
 # (needs wrk and nginx: apt-get install -y wrk nginx-light).

@@ -1,12 +1,22 @@
 import { API_VERSION, emptyResources, type Resources } from '../../operator/resources/types.ts';
 
-/** A synthetic estate: `scale` 1 is 10,000 APIs, 2,000 products, 50,000 applications (two credentials each), 100,000 subscriptions. */
-export function generateResources(scale: number): Resources {
+export interface EstateCounts {
+  apis: number;
+  products: number;
+  applications: number;
+  subscriptions: number;
+}
+
+/**
+ * A synthetic estate: `scale` 1 is 10,000 APIs, 2,000 products, 50,000 applications (two credentials each), 100,000 subscriptions;
+ * `counts` overrides any of them (the dev-start bench has fewer APIs per application than scale 1).
+ */
+export function generateResources(scale: number, counts: Partial<EstateCounts> = {}): Resources {
   const r = emptyResources();
-  const nApis = Math.round(10_000 * scale);
-  const nProducts = Math.round(2_000 * scale);
-  const nApps = Math.round(50_000 * scale);
-  const nSubs = Math.round(100_000 * scale);
+  const nApis = counts.apis ?? Math.round(10_000 * scale);
+  const nProducts = counts.products ?? Math.round(2_000 * scale);
+  const nApps = counts.applications ?? Math.round(50_000 * scale);
+  const nSubs = counts.subscriptions ?? Math.round(100_000 * scale);
   const ns = (i: number) => `team-${i % 50}`;
   const meta = (name: string, namespace: string, i: number) => ({
     name,

@@ -11,7 +11,7 @@ export function registerDevCommand(program: Command): void {
     .option('--port <port>', 'proxy port', (v) => Number(v), 8080)
     .option('--admin-port <port>', 'admin port (/metrics, /healthz, /readyz)', (v) => Number(v), 9090)
     .option('--host <address>', 'listen address', '127.0.0.1')
-    .option('--state-dir <dir>', 'where generated credentials and the last good snapshot are kept', '.state/dev')
+    .option('--state-dir <dir>', 'where generated credentials, first-seen times and the last good snapshot are kept', '.state/dev')
     .option('--environment <name>', 'the environment this gateway serves (e.g. test, prod)')
     .option('-n, --namespace <name>', 'namespace of objects that name none', 'default')
     .addOption(maxFileBytesOption())

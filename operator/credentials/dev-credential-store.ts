@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { objectId, type ApplicationResource, type CredentialView } from '../resources/types.ts';
+import { writeFileAtomic } from '../dev/write-file-atomic.ts';
 import { hashCredential, keyPrefixOf, newConsumerKey, newConsumerSecret, type RandomSource } from './key-format.ts';
 
-interface StoredCredential {
+export interface StoredCredential {
   application: string;
   name: string;
   consumerKey: string;
@@ -20,25 +21,34 @@ export interface IssuedCredential {
   consumerSecret: string;
 }
 
+/** Where the store keeps its credentials; the default is `credentials.json` in the state directory. */
+export interface CredentialPersistence {
+  load(): StoredCredential[];
+  save(credentials: StoredCredential[]): void;
+}
+
 /**
  * Dev mode's stand-in for the Secrets the operator writes: generated keys live
  * in one JSON file under the state directory, readable by its owner alone
  * (0600). The compiler sees only the hashes (CredentialView).
  */
 export class DevCredentialStore {
-  private readonly file: string;
   private readonly stateDir: string;
   private readonly random: RandomSource;
   private readonly now: () => Date;
-  private credentials: StoredCredential[];
+  private readonly persistence: CredentialPersistence;
+  /** By `application/name`: every lookup is O(1), so reconciling N credentials is O(N), not O(N²). */
+  private credentials: Map<string, StoredCredential>;
+  /** Hash views by credential, computed once: every recompile asks for all of them. */
+  private readonly viewCache = new WeakMap<StoredCredential, CredentialView>();
 
-  constructor(stateDir: string, options: { random?: RandomSource; now?: () => Date } = {}) {
+  constructor(stateDir: string, options: { random?: RandomSource; now?: () => Date; persistence?: CredentialPersistence } = {}) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     this.stateDir = stateDir;
-    this.file = join(stateDir, 'credentials.json');
     this.random = options.random ?? randomBytes;
     this.now = options.now ?? (() => new Date());
-    this.credentials = existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as StoredCredential[]) : [];
+    this.persistence = options.persistence ?? jsonFile(join(stateDir, 'credentials.json'));
+    this.credentials = new Map(this.persistence.load().map((c) => [`${c.application}/${c.name}`, c]));
   }
 
   /**
@@ -54,10 +64,11 @@ export class DevCredentialStore {
         wanted.set(`${objectId(a)}/${c.name}`, { app: objectId(a), name: c.name, generate: !c.revoked && !c.secretRef });
       }
     }
-    const kept = this.credentials.filter((c) => wanted.has(`${c.application}/${c.name}`));
+    const kept = new Map<string, StoredCredential>();
+    for (const [key, c] of this.credentials) if (wanted.has(key)) kept.set(key, c);
     const issued: IssuedCredential[] = [];
     for (const [key, w] of wanted) {
-      if (!w.generate || kept.some((c) => `${c.application}/${c.name}` === key)) continue;
+      if (!w.generate || kept.has(key)) continue;
       const credential = {
         application: w.app,
         name: w.name,
@@ -65,10 +76,10 @@ export class DevCredentialStore {
         consumerSecret: newConsumerSecret(this.random),
         issuedAt: this.now().toISOString(),
       };
-      kept.push(credential);
+      kept.set(key, credential);
       issued.push({ application: w.app, name: w.name, consumerKey: credential.consumerKey, consumerSecret: credential.consumerSecret });
     }
-    if (issued.length || kept.length !== this.credentials.length) this.save(kept);
+    if (issued.length || kept.size !== this.credentials.size) this.persistence.save([...kept.values()]);
     this.credentials = kept;
     return { views: [...this.views(), ...this.broughtViews(applications)], issued };
   }
@@ -104,27 +115,37 @@ export class DevCredentialStore {
   }
 
   private views(): CredentialView[] {
-    return this.credentials.map((c) => ({
-      application: c.application,
-      name: c.name,
-      keyHash: hashCredential(c.consumerKey),
-      secretHash: hashCredential(c.consumerSecret),
-      keyPrefix: keyPrefixOf(c.consumerKey),
-      issuedAt: c.issuedAt,
-      secretName: 'credentials.json',
-    }));
+    const views: CredentialView[] = [];
+    for (const c of this.credentials.values()) {
+      let view = this.viewCache.get(c);
+      if (!view) {
+        view = {
+          application: c.application,
+          name: c.name,
+          keyHash: hashCredential(c.consumerKey),
+          secretHash: hashCredential(c.consumerSecret),
+          keyPrefix: keyPrefixOf(c.consumerKey),
+          issuedAt: c.issuedAt,
+          secretName: 'credentials.json',
+        };
+        this.viewCache.set(c, view);
+      }
+      views.push(view);
+    }
+    return views;
   }
 
   /** The stored key of one credential, for `tollgate credentials show --reveal` and tests. */
   reveal(application: string, name: string): { consumerKey: string; consumerSecret: string } | undefined {
-    const c = this.credentials.find((x) => x.application === application && x.name === name);
+    const c = this.credentials.get(`${application}/${name}`);
     return c && { consumerKey: c.consumerKey, consumerSecret: c.consumerSecret };
   }
+}
 
-  private save(credentials: StoredCredential[]): void {
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
-  }
+/** One JSON file, readable by its owner alone (0600), replaced whole on each save. */
+function jsonFile(file: string): CredentialPersistence {
+  return {
+    load: () => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StoredCredential[]) : []),
+    save: (credentials) => writeFileAtomic(file, JSON.stringify(credentials, null, 2) + '\n'),
+  };
 }

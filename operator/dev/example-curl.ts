@@ -1,23 +1,40 @@
-import type { Snapshot } from '../../gateway/snapshot/types.ts';
+import type { Api, Product, Route, Snapshot, Subscription } from '../../gateway/snapshot/types.ts';
 
 /**
- * A ready-to-run request for an application's new key: the first operation of
- * its first active subscription to a product that accepts API keys, on a literal
- * path where the product names one.
+ * Ready-to-run requests for applications' new keys: the first operation of the
+ * application's first active subscription to a product that takes API keys, on a
+ * literal path where the product names one. The snapshot is indexed once, so a curl per new credential costs
+ * the application's own subscriptions, not a scan of the whole snapshot.
  */
-export function exampleCurl(snapshot: Snapshot, applicationId: string, key: string, proxyUrl: string): string | undefined {
-  for (const sub of snapshot.subscriptions.filter((s) => s.application === applicationId)) {
-    const product = snapshot.products.find((p) => p.id === sub.product);
-    if (product?.apiKeys !== 'Allowed') continue;
-    for (const op of product.operations) {
-      const api = snapshot.apis.find((a) => a.id === op.api);
-      const route = snapshot.routes.filter((r) => r.api === op.api && r.host === '*').sort((a, b) => b.basePath.length - a.basePath.length)[0];
-      if (!api?.auth.apiKey || !route) continue;
-      const literal = op.paths.find((p) => p.rest !== 'oneOrMore' && !p.segments.includes('*'));
-      const suffix = literal && literal.segments.length ? '/' + literal.segments.join('/') : '';
-      const method = op.methods.length && !op.methods.includes('GET') ? ` -X ${op.methods[0]}` : '';
-      return `curl${method} -H '${api.auth.apiKey.header}: ${key}' ${proxyUrl}${route.basePath}${suffix}`;
-    }
+export function exampleCurls(snapshot: Snapshot, proxyUrl: string): (applicationId: string, key: string) => string | undefined {
+  const subscriptions = new Map<string, Subscription[]>();
+  for (const s of snapshot.subscriptions) {
+    const list = subscriptions.get(s.application);
+    if (list) list.push(s);
+    else subscriptions.set(s.application, [s]);
   }
-  return undefined;
+  const products = new Map<string, Product>(snapshot.products.map((p) => [p.id, p]));
+  const apis = new Map<string, Api>(snapshot.apis.map((a) => [a.id, a]));
+  // The longest any-host base path of each API; among equals, the first in snapshot order.
+  const routes = new Map<string, Route>();
+  for (const r of snapshot.routes) {
+    const best = routes.get(r.api);
+    if (r.host === '*' && (!best || r.basePath.length > best.basePath.length)) routes.set(r.api, r);
+  }
+  return (applicationId, key) => {
+    for (const sub of subscriptions.get(applicationId) ?? []) {
+      const product = products.get(sub.product);
+      if (product?.apiKeys !== 'Allowed') continue;
+      for (const op of product.operations) {
+        const api = apis.get(op.api);
+        const route = routes.get(op.api);
+        if (!api?.auth.apiKey || !route) continue;
+        const literal = op.paths.find((p) => p.rest !== 'oneOrMore' && !p.segments.includes('*'));
+        const suffix = literal && literal.segments.length ? '/' + literal.segments.join('/') : '';
+        const method = op.methods.length && !op.methods.includes('GET') ? ` -X ${op.methods[0]}` : '';
+        return `curl${method} -H '${api.auth.apiKey.header}: ${key}' ${proxyUrl}${route.basePath}${suffix}`;
+      }
+    }
+    return undefined;
+  };
 }

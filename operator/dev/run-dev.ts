@@ -1,19 +1,23 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { stringify } from 'yaml';
 import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
 import { createGateway, type Gateway } from '../../gateway/server/create-gateway.ts';
 import { compile, type CompileResult } from '../compiler/compile.ts';
 import { Reason } from '../compiler/conditions.ts';
 import type { ObjectStatus } from '../compiler/object-status.ts';
+import type { CredentialStatus } from '../compiler/process-application.ts';
 import { DevCredentialStore } from '../credentials/dev-credential-store.ts';
 import { mergeConditions } from '../status/merge-conditions.ts';
 import { formatDiagnostic } from '../loader/diagnostic.ts';
 import { DirectorySource, type SourceUpdate } from '../sources/directory-source.ts';
 import { DevSigningKeys } from '../tokens/dev-signing-keys.ts';
 import { DEFAULT_POLICY, publicKeys, type RotationPolicy } from '../tokens/signing-key-policy.ts';
-import { exampleCurl } from './example-curl.ts';
+import { toBlockYaml } from './block-yaml.ts';
+import { FirstSeenTimes } from './first-seen.ts';
+import { DEFAULT_REFRESH_BOUNDS, nextRefreshMs, type RefreshBounds } from './next-refresh.ts';
+import { printNewCredentials } from './print-new-credentials.ts';
+import { writeFileAtomic } from './write-file-atomic.ts';
 
 export interface DevOptions {
   paths: string[];
@@ -33,6 +37,8 @@ export interface DevOptions {
   tokenPolicy?: Partial<RotationPolicy>;
   /** How often to check whether the signing keys are due for rotation; default 60 s. */
   rotationCheckMs?: number;
+  /** When to recompile for the clock alone (credential expiries); default 1 s to 60 s. */
+  refreshBounds?: RefreshBounds;
 }
 
 export interface DevServer {
@@ -56,6 +62,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
   mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
   const credentials = new DevCredentialStore(o.stateDir, { now: clock });
+  const firstSeen = new FirstSeenTimes(o.stateDir, { now: clock, warn: o.print });
   const signingKeys = new DevSigningKeys(o.stateDir, { ...DEFAULT_POLICY, ...o.tokenPolicy });
   const limitStore = createLimitStore({});
   const gateway = await createGateway({
@@ -74,8 +81,12 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   let lastUpdate: SourceUpdate | undefined;
   let ring = signingKeys.at(clock()).ring;
   let ringInGateway: typeof ring | undefined;
+  let refreshTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let lastStatusText: string | undefined;
 
-  const apply = (update: SourceUpdate): void => {
+  /** `refresh`: the same inputs again because time passed; it prints only what changed. */
+  const apply = (update: SourceUpdate, refresh = false): void => {
     lastUpdate = update;
     const { resources } = update;
     // Statuses carry state across compiles (approval trail, whether a subscription was active), as in a cluster.
@@ -85,13 +96,20 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
         if (st && !r.status) (r as { status?: unknown }).status = st;
       }
     }
+    firstSeen.stamp(resources);
     const { views, issued } = credentials.reconcile(resources.applications);
     resources.credentials = views;
     const tokens = { issuer: proxyUrl, audience: 'tollgate', keys: publicKeys(ring) };
     const result = compile(resources, { now: clock(), tokens, secrets: 'dev' });
     last = result;
-    for (const d of update.diagnostics.filter((x) => x.severity !== 'note' || x.code === 'KeptLastGood')) o.print(formatDiagnostic(d));
-    for (const f of result.findings.filter((x) => x.severity !== 'info')) {
+    // Statuses that depend on the clock (an expired credential) are recomputed when they change, as the operator's resync does.
+    clearTimeout(refreshTimer);
+    if (!closed) {
+      refreshTimer = setTimeout(() => lastUpdate && apply(lastUpdate, true), nextRefreshMs(result.snapshot, clock().getTime(), o.refreshBounds ?? DEFAULT_REFRESH_BOUNDS));
+      refreshTimer.unref();
+    }
+    if (!refresh) for (const d of update.diagnostics.filter((x) => x.severity !== 'note' || x.code === 'KeptLastGood')) o.print(formatDiagnostic(d));
+    for (const f of refresh ? [] : result.findings.filter((x) => x.severity !== 'info')) {
       const src = f.object.source;
       o.print(`${src ? `${src.file}:${src.line}:${src.column}: ` : ''}${f.severity} ${f.reason}: ${f.object.kind} ${f.object.metadata.namespace}/${f.object.metadata.name}: ${f.field ? `${f.field}: ` : ''}${f.message}`);
     }
@@ -109,18 +127,22 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       const programmed = s.status.conditions.find((c) => c.type === 'Programmed');
       if (programmed?.status === 'Unknown') Object.assign(programmed, { status: 'True', reason: Reason.Programmed, message: `applied by the dev gateway (${applied.version.slice(0, 19)})` });
       s.status.conditions = mergeConditions(previous.get(key)?.conditions as never, s.status.conditions, clock());
+      if (s.kind === 'Application') printExpired(previous.get(key), s);
       previous.set(key, s.status);
     }
-    writeFileSync(join(o.stateDir, 'status.yaml'), stringify(result.statuses, { lineWidth: 0 }));
+    const statusText = toBlockYaml(result.statuses);
+    // Whole or not at all: `tollgate credentials list` may be reading it. Unchanged on most timed refreshes.
+    if (statusText !== lastStatusText) writeFileAtomic(join(o.stateDir, 'status.yaml'), statusText, 0o644);
+    lastStatusText = statusText;
     const counts = `${result.snapshot.routes.length} route(s), ${result.snapshot.products.length} product(s), ${result.snapshot.applications.length} application(s), ${result.snapshot.subscriptions.length} active subscription(s)`;
-    o.print(`${applied.changed ? 'serving' : 'unchanged'} ${applied.version.slice(0, 19)}: ${counts}${update.changed.length ? ` (after ${update.changed.join(', ')})` : ''}`);
-    for (const c of issued) {
-      o.print(`new credential ${c.name} for Application ${c.application} (shown once; kept in ${join(o.stateDir, 'credentials.json')}):`);
-      o.print(`  consumer key:    ${c.consumerKey}`);
-      o.print(`  consumer secret: ${c.consumerSecret}`);
-      const curl = exampleCurl(result.snapshot, c.application, c.consumerKey, proxyUrl);
-      if (curl) o.print(`  try: ${curl}`);
-      o.print(`  token: curl -u '${c.consumerKey}:${c.consumerSecret}' -d grant_type=client_credentials ${proxyUrl}/oauth2/token`);
+    if (!refresh || applied.changed) o.print(`${applied.changed ? 'serving' : 'unchanged'} ${applied.version.slice(0, 19)}: ${counts}${update.changed.length ? ` (after ${update.changed.length > 5 ? `${update.changed.length} files` : update.changed.join(', ')})` : ''}`);
+    printNewCredentials(issued, { snapshot: result.snapshot, proxyUrl, credentialsFile: join(o.stateDir, 'credentials.json'), print: o.print });
+  };
+
+  const printExpired = (before: ObjectStatus['status'] | undefined, now: ObjectStatus): void => {
+    const was = new Map((before as { credentials?: CredentialStatus[] } | undefined)?.credentials?.map((c) => [c.name, c.state]));
+    for (const c of (now.status as { credentials?: CredentialStatus[] }).credentials ?? []) {
+      if (c.state === 'Expired' && was.get(c.name) === 'Active') o.print(`credential ${c.name} of Application ${now.namespace}/${now.name} expired at ${c.expiresAt}`);
     }
   };
 
@@ -136,7 +158,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
 
   const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
   apply(source.load());
-  await source.watch(apply);
+  await source.watch((update) => apply(update));
   o.print(`gateway on ${proxyUrl}, admin on http://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
 
   return {
@@ -146,6 +168,8 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     rotateSigningKeys,
     last: () => last,
     close: async () => {
+      closed = true;
+      clearTimeout(refreshTimer);
       clearInterval(rotationTimer);
       await source.close();
       await gateway.close();
