@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { objectId, type ApplicationResource, type CredentialView } from '../resources/types.ts';
 import { writeFileAtomic } from '../dev/write-file-atomic.ts';
-import { hashCredential, keyPrefixOf, newConsumerKey, newConsumerSecret, type RandomSource } from './key-format.ts';
+import { hashCredential, keyPrefixOf, newConsumerKey, newConsumerSecret, systemRandom, type RandomSource } from './key-format.ts';
 
 export interface StoredCredential {
   application: string;
@@ -45,7 +44,7 @@ export class DevCredentialStore {
   constructor(stateDir: string, options: { random?: RandomSource; now?: () => Date; persistence?: CredentialPersistence } = {}) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     this.stateDir = stateDir;
-    this.random = options.random ?? randomBytes;
+    this.random = options.random ?? systemRandom;
     this.now = options.now ?? (() => new Date());
     this.persistence = options.persistence ?? jsonFile(join(stateDir, 'credentials.json'));
     this.credentials = new Map(this.persistence.load().map((c) => [`${c.application}/${c.name}`, c]));

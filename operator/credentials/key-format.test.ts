@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashCredential, isWellFormed, keyPrefixOf, newConsumerKey, newConsumerSecret } from './key-format.ts';
+import { hashCredential, isWellFormed, keyPrefixOf, newConsumerKey, newConsumerSecret, pooledRandomBytes } from './key-format.ts';
 
 describe('credential format', () => {
   it('makes recognisable, checkable keys and secrets', () => {
@@ -31,5 +31,20 @@ describe('credential format', () => {
     expect(hashCredential(key)).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(hashCredential(key)).not.toContain(key.slice(3));
     expect(keyPrefixOf(key)).toBe(key.slice(0, 9));
+  });
+});
+
+describe('pooledRandomBytes', () => {
+  it('hands out each byte of its pool once, across refills and oversized draws', () => {
+    const random = pooledRandomBytes(64);
+    const draws = Array.from({ length: 40 }, (_, i) => random(i % 3 === 0 ? 24 : i % 3 === 1 ? 100 : 7));
+    expect(draws.map((d) => d.length)).toEqual(Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 24 : i % 3 === 1 ? 100 : 7)));
+    // 24-byte draws from a CSPRNG never repeat; a reused slice of the pool would.
+    const small = draws.filter((d) => d.length === 24).map((d) => d.toString('hex'));
+    expect(new Set(small).size).toBe(small.length);
+    // A draw is a copy: changing it leaves the next draw alone.
+    const a = random(24);
+    a.fill(0);
+    expect(random(24).equals(Buffer.alloc(24))).toBe(false);
   });
 });

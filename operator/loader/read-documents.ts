@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 
 import { join, relative } from 'node:path';
 import { Composer, isAlias, isMap, isNode, isScalar, LineCounter, Parser, visit, type Alias, type Document, type Node, type Pair } from 'yaml';
 import { decodeYamlBytes } from './decode-text.ts';
+import { readPlainDocuments } from './fast-documents.ts';
 import { fieldPath, type Diagnostic } from './diagnostic.ts';
 
 /** One YAML document of a file, with a way back from a field path to its line. */
@@ -60,6 +61,12 @@ const MAX_YAML_ERRORS_PER_DOCUMENT = 20;
 /** Parses one file's documents; a document with errors becomes diagnostics and is skipped, the others still load. */
 export function parseYamlDocuments(file: string, text: string, limits: ReadLimits = {}): { documents: YamlDocument[]; diagnostics: Diagnostic[] } {
   const maxDocuments = limits.maxDocumentsPerFile ?? DEFAULT_MAX_DOCUMENTS_PER_FILE;
+  const plain = readPlainDocuments(file, text, maxDocuments, () => parseWithPositions(file, text, maxDocuments).documents);
+  return plain ? { documents: plain, diagnostics: [] } : parseWithPositions(file, text, maxDocuments);
+}
+
+/** The positional parse: every node knows its place, every problem becomes a diagnostic. */
+export function parseWithPositions(file: string, text: string, maxDocuments: number): { documents: YamlDocument[]; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
   const documents: YamlDocument[] = [];
   const diagnostics: Diagnostic[] = [];
