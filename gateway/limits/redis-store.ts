@@ -4,7 +4,8 @@ import { gcraParams } from './gcra.ts';
 import { limitKeys } from './keys.ts';
 import { createRedisClient, parseRedisUrl } from './redis-connection.ts';
 import { LIMIT_BATCH_COMMAND, LIMIT_BATCH_SCRIPT, LIMIT_COMMAND, LIMIT_SCRIPT, type LimitCommands, type LimitScriptReply } from './redis-scripts.ts';
-import { replyWithin, StoreTimeoutError } from './reply-deadline.ts';
+import { StoreTimeoutError } from './reply-deadline.ts';
+import { StoreHealth } from './store-health.ts';
 import { StoreIncidents } from './store-incidents.ts';
 import { parseTimeZone, type TimeZone } from './time-zone.ts';
 import type { LimitDecision, LimitRequest, LimitStore, StoreErrorHook, StoreIncidentHooks } from './types.ts';
@@ -22,10 +23,17 @@ export interface RedisLimitStoreOptions extends StoreIncidentHooks {
   keyPrefix?: string;
   /**
    * How long Redis may take to answer a batch of checks, from sending it until the gateway
-   * next reads its socket, before the failure mode applies; default 100 ms. A check queued
-   * behind a batch of the same keys waits for that one first: at most twice this in all.
+   * next reads its socket; default 100 ms. A batch that misses it while the store is
+   * healthy waits `graceTimeouts` more before the failure mode applies (see StoreHealth).
    */
   commandTimeoutMs?: number;
+  /**
+   * Extra timeouts a batch may wait for a slow answer when Redis answered the batch before
+   * and the connection is ready; default 2. A check waits at most
+   * `commandTimeoutMs * (1 + graceTimeouts)` for its batch, and as long again for the
+   * batch queued ahead of it.
+   */
+  graceTimeouts?: number;
   /** Longest a (re)connection attempt may take; default 1000 ms. */
   connectTimeoutMs?: number;
   /**
@@ -72,7 +80,7 @@ export class RedisLimitStore implements LimitStore {
   readonly #zone: TimeZone;
   readonly #prefix: string;
   readonly #redisClock: string;
-  readonly #timeoutMs: number;
+  readonly #health: StoreHealth;
   readonly #onStoreError: StoreErrorHook | undefined;
   readonly #cluster: boolean;
   readonly #incidents: StoreIncidents;
@@ -83,12 +91,16 @@ export class RedisLimitStore implements LimitStore {
     this.#zone = parseTimeZone(options.timeZone);
     this.#prefix = options.keyPrefix ?? 'tollgate:limits:';
     this.#redisClock = options.spikeClock === 'caller' ? '0' : '1';
-    this.#timeoutMs = options.commandTimeoutMs ?? DEFAULT_LIMIT_TIMEOUT_MS;
     this.#onStoreError = options.onStoreError;
     this.#incidents = new StoreIncidents(options);
     const target = parseRedisUrl(options.url);
     this.#cluster = target.kind === 'cluster';
     this.client = createRedisClient(target, { connectTimeoutMs: options.connectTimeoutMs ?? 1000 });
+    this.#health = new StoreHealth({
+      timeoutMs: options.commandTimeoutMs ?? DEFAULT_LIMIT_TIMEOUT_MS,
+      ...(options.graceTimeouts !== undefined ? { graceTimeouts: options.graceTimeouts } : {}),
+      connectionReady: () => this.client.status === 'ready',
+    });
     // Without a listener ioredis prints every reconnect failure; the gateway decides.
     const onConnectionError = options.onConnectionError;
     this.client.on('error', (error: Error) => onConnectionError?.(error));
@@ -183,7 +195,8 @@ export class RedisLimitStore implements LimitStore {
    * one write and one reply for dozens of requests, on both sides. A queued check has no
    * clock of its own: it waits on the batch ahead, which Redis either answers (then it is
    * sent, with the full timeout) or leaves unanswered (then it fails with that batch).
-   * So time the gateway spends busy elsewhere never counts against Redis.
+   * So time the gateway spends busy elsewhere never counts against Redis, and StoreHealth
+   * decides when an unanswered batch is given up on.
    */
   #enqueue(key: string, pending: PendingCheck): void {
     let lane = this.#lanes.get(key);
@@ -219,7 +232,7 @@ export class RedisLimitStore implements LimitStore {
       sent = Promise.reject(error);
     }
     lane.inFlight = true;
-    replyWithin(sent, this.#timeoutMs).then(
+    this.#health.judge(sent).then(
       (replies) => {
         for (let i = 0; i < batch.length; i++) {
           const reply = replies[i];
@@ -231,7 +244,7 @@ export class RedisLimitStore implements LimitStore {
       },
       (error: unknown) => {
         for (const pending of batch) pending.reject(error);
-        // Redis has been silent for a whole timeout: the checks queued behind would only wait on it too.
+        // Redis has been judged down: the checks queued behind would only wait on it too.
         if (error instanceof StoreTimeoutError) for (const pending of lane.queue.splice(0)) pending.reject(error);
         lane.inFlight = false;
         this.#flush(key, lane);
