@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../test/redis/redis-server.ts';
 import { limitStoreContract } from './limit-store-contract.ts';
 import { RedisLimitStore } from './redis-store.ts';
+import { startSlowLink } from '../../test/redis/slow-link.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import type { LimitDecision, LimitRequest, StoreErrorContext, StoreIncidentEnd } from './types.ts';
 
@@ -267,6 +268,31 @@ describe('RedisLimitStore when Redis fails', () => {
     expect(decision.reason).toBeUndefined();
     expect(decision.headers.RateLimit).toContain('"quota";r=4;');
     expect(errors.filter((e) => e.context.application === late.application)).toEqual([]);
+  });
+
+  it('sends every queued check in one round, so none waits behind more than one round of batches', async () => {
+    // Every reply 150 ms late: each batch misses its 100 ms deadline and is answered in its grace.
+    const link = await startSlowLink(redis.port, 150);
+    const far = new RedisLimitStore({ url: link.url, commandTimeoutMs: 100 });
+    try {
+      expect(await far.ready()).toBe(true);
+      const many: LimitRequest = { ...open, application: `ns/many-${Date.now()}` };
+      const timed = async () => {
+        const started = performance.now();
+        const decision = await far.check(many, Date.now());
+        return { reason: decision.reason, ms: performance.now() - started };
+      };
+      const first = timed();
+      await new Promise((resolve) => setImmediate(resolve));
+      // 400 queued behind the first: four script calls of at most 128, sent together once it is answered.
+      const results = await Promise.all([first, ...Array.from({ length: 400 }, timed)]);
+      expect(results.filter((r) => r.reason !== undefined)).toEqual([]);
+      // Two round trips (the first check's, then the rest's); one batch after another would be five.
+      expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(3.5 * 150);
+    } finally {
+      await far.close();
+      await link.close();
+    }
   });
 
   it('gives up on a hung Redis after the timeout and its grace, then at the plain timeout until it answers again', async () => {
