@@ -11,6 +11,8 @@ export interface CreateLimitStoreOptions extends StoreIncidentHooks {
   keyPrefix?: string;
   /** How long Redis may take to answer a check before the product's failure mode applies; default 100 ms (see RedisLimitStoreOptions). */
   commandTimeoutMs?: number;
+  /** Extra timeouts a batch may wait for a late answer while Redis is otherwise healthy; default 2 (see StoreHealth). */
+  graceTimeouts?: number;
   /** Spike-arrest clock for Redis: `redis` (default, one clock for all replicas) or `caller`. */
   spikeClock?: 'redis' | 'caller';
   /** One call per check Redis could not answer; count errors and fail-opens from it. */

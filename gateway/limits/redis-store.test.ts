@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../test/redis/redis-server.ts';
 import { limitStoreContract } from './limit-store-contract.ts';
 import { RedisLimitStore } from './redis-store.ts';
+import { startSlowLink } from '../../test/redis/slow-link.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import type { LimitDecision, LimitRequest, StoreErrorContext, StoreIncidentEnd } from './types.ts';
 
@@ -250,18 +251,63 @@ describe('RedisLimitStore when Redis fails', () => {
     expect(after.map((d) => d.reason ?? 'ok')).toEqual(['ok', 'ok', 'ok', 'quota', 'quota']);
   });
 
-  it('gives up on a hung Redis after the command timeout, then recovers', async () => {
+  it('counts a check Redis answers late but within the grace, instead of deciding it by the failure mode', async () => {
+    await untilCounted(5000);
+    const late: LimitRequest = { ...open, application: `ns/late-${Date.now()}`, quota: { limit: 5, interval: 1, timeUnit: 'hour' } };
+    redis.pause();
+    const resume = setTimeout(() => redis.resume(), 200);
+    const started = performance.now();
+    let decision: LimitDecision;
+    try {
+      decision = await store.check(late, Date.now());
+    } finally {
+      clearTimeout(resume);
+      redis.resume();
+    }
+    expect(performance.now() - started).toBeGreaterThanOrEqual(195);
+    expect(decision.reason).toBeUndefined();
+    expect(decision.headers.RateLimit).toContain('"quota";r=4;');
+    expect(errors.filter((e) => e.context.application === late.application)).toEqual([]);
+  });
+
+  it('sends every queued check in one round, so none waits behind more than one round of batches', async () => {
+    // Every reply 150 ms late: each batch misses its 100 ms deadline and is answered in its grace.
+    const link = await startSlowLink(redis.port, 150);
+    const far = new RedisLimitStore({ url: link.url, commandTimeoutMs: 100 });
+    try {
+      expect(await far.ready()).toBe(true);
+      const many: LimitRequest = { ...open, application: `ns/many-${Date.now()}` };
+      const timed = async () => {
+        const started = performance.now();
+        const decision = await far.check(many, Date.now());
+        return { reason: decision.reason, ms: performance.now() - started };
+      };
+      const first = timed();
+      await new Promise((resolve) => setImmediate(resolve));
+      // 400 queued behind the first: four script calls of at most 128, sent together once it is answered.
+      const results = await Promise.all([first, ...Array.from({ length: 400 }, timed)]);
+      expect(results.filter((r) => r.reason !== undefined)).toEqual([]);
+      // Two round trips (the first check's, then the rest's); one batch after another would be five.
+      expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(3.5 * 150);
+    } finally {
+      await far.close();
+      await link.close();
+    }
+  });
+
+  it('gives up on a hung Redis after the timeout and its grace, then at the plain timeout until it answers again', async () => {
     await untilCounted(5000);
     redis.pause();
     try {
-      for (const request of [open, closed, open]) {
+      // 100 ms and two more of grace for the first miss; the store is down from then on.
+      for (const [request, minMs, maxMs] of [[open, 295, 450], [closed, 95, 250], [open, 95, 250]] as const) {
         const started = performance.now();
         const decision = await store.check(request, Date.now());
         const ms = performance.now() - started;
         expect(decision.reason).toBe('storeUnavailable');
         expect(decision.allowed).toBe(request.failureMode === 'open');
-        expect(ms).toBeGreaterThanOrEqual(90);
-        expect(ms).toBeLessThan(200);
+        expect(ms).toBeGreaterThanOrEqual(minMs);
+        expect(ms).toBeLessThan(maxMs);
       }
     } finally {
       redis.resume();
@@ -284,12 +330,12 @@ describe('RedisLimitStore when Redis fails', () => {
       expect((await watched.check(open, Date.now())).reason).toBeUndefined();
       redis.pause();
       try {
-        // Sent together: the first batch times out and the checks queued behind it fail with it, not one timeout later.
+        // Sent together: the first batch times out (after its grace) and the checks queued behind it fail with it, not one timeout later.
         const started = performance.now();
         const first = watched.check(open, Date.now());
         await new Promise((resolve) => setImmediate(resolve));
         const decisions = await Promise.all([first, ...[open, closed, open, closed].map((r) => watched.check(r, Date.now()))]);
-        expect(performance.now() - started).toBeLessThan(190);
+        expect(performance.now() - started).toBeLessThan(390);
         expect(decisions.map((d) => d.reason)).toEqual(Array(5).fill('storeUnavailable'));
       } finally {
         redis.resume();
@@ -304,7 +350,7 @@ describe('RedisLimitStore when Redis fails', () => {
           refused: 2,
           admittedUncountedByProduct: { 'ns/open': 3 },
           refusedByProduct: { 'ns/closed': 2 },
-          firstError: 'limit store did not answer within 100 ms',
+          firstError: 'limit store did not answer within 300 ms',
         }),
       ]);
       expect(starts).toHaveLength(1);

@@ -4,7 +4,8 @@ import { gcraParams } from './gcra.ts';
 import { limitKeys } from './keys.ts';
 import { createRedisClient, parseRedisUrl } from './redis-connection.ts';
 import { LIMIT_BATCH_COMMAND, LIMIT_BATCH_SCRIPT, LIMIT_COMMAND, LIMIT_SCRIPT, type LimitCommands, type LimitScriptReply } from './redis-scripts.ts';
-import { replyWithin, StoreTimeoutError } from './reply-deadline.ts';
+import { StoreTimeoutError } from './reply-deadline.ts';
+import { StoreHealth } from './store-health.ts';
 import { StoreIncidents } from './store-incidents.ts';
 import { parseTimeZone, type TimeZone } from './time-zone.ts';
 import type { LimitDecision, LimitRequest, LimitStore, StoreErrorHook, StoreIncidentHooks } from './types.ts';
@@ -22,10 +23,17 @@ export interface RedisLimitStoreOptions extends StoreIncidentHooks {
   keyPrefix?: string;
   /**
    * How long Redis may take to answer a batch of checks, from sending it until the gateway
-   * next reads its socket, before the failure mode applies; default 100 ms. A check queued
-   * behind a batch of the same keys waits for that one first: at most twice this in all.
+   * next reads its socket; default 100 ms. A batch that misses it while the store is
+   * healthy waits `graceTimeouts` more before the failure mode applies (see StoreHealth).
    */
   commandTimeoutMs?: number;
+  /**
+   * Extra timeouts a batch may wait for a slow answer when Redis answered the batch before
+   * and the connection is ready; default 2. A check waits at most
+   * `commandTimeoutMs * (1 + graceTimeouts)` for its batch, and as long again for the
+   * batch queued ahead of it.
+   */
+  graceTimeouts?: number;
   /** Longest a (re)connection attempt may take; default 1000 ms. */
   connectTimeoutMs?: number;
   /**
@@ -54,10 +62,11 @@ interface PendingCheck {
   resolve(reply: LimitScriptReply): void;
   reject(error: unknown): void;
 }
-/** Checks that go to Redis together, one batch at a time: all of them on a single node, one hash tag's in a cluster. */
+/** Checks that go to Redis together, one round of batches at a time: all of them on a single node, one hash tag's in a cluster. */
 interface Lane {
   queue: PendingCheck[];
-  inFlight: boolean;
+  /** Batches sent and not yet answered or given up on. */
+  inFlight: number;
   scheduled: boolean;
 }
 
@@ -72,7 +81,7 @@ export class RedisLimitStore implements LimitStore {
   readonly #zone: TimeZone;
   readonly #prefix: string;
   readonly #redisClock: string;
-  readonly #timeoutMs: number;
+  readonly #health: StoreHealth;
   readonly #onStoreError: StoreErrorHook | undefined;
   readonly #cluster: boolean;
   readonly #incidents: StoreIncidents;
@@ -83,12 +92,16 @@ export class RedisLimitStore implements LimitStore {
     this.#zone = parseTimeZone(options.timeZone);
     this.#prefix = options.keyPrefix ?? 'tollgate:limits:';
     this.#redisClock = options.spikeClock === 'caller' ? '0' : '1';
-    this.#timeoutMs = options.commandTimeoutMs ?? DEFAULT_LIMIT_TIMEOUT_MS;
     this.#onStoreError = options.onStoreError;
     this.#incidents = new StoreIncidents(options);
     const target = parseRedisUrl(options.url);
     this.#cluster = target.kind === 'cluster';
     this.client = createRedisClient(target, { connectTimeoutMs: options.connectTimeoutMs ?? 1000 });
+    this.#health = new StoreHealth({
+      timeoutMs: options.commandTimeoutMs ?? DEFAULT_LIMIT_TIMEOUT_MS,
+      ...(options.graceTimeouts !== undefined ? { graceTimeouts: options.graceTimeouts } : {}),
+      connectionReady: () => this.client.status === 'ready',
+    });
     // Without a listener ioredis prints every reconnect failure; the gateway decides.
     const onConnectionError = options.onConnectionError;
     this.client.on('error', (error: Error) => onConnectionError?.(error));
@@ -178,18 +191,19 @@ export class RedisLimitStore implements LimitStore {
   }
 
   /**
-   * Checks go to Redis in batches, one script call per batch and one batch per lane at a
-   * time; checks that arrive meanwhile wait for the next. Under load that is one command,
-   * one write and one reply for dozens of requests, on both sides. A queued check has no
-   * clock of its own: it waits on the batch ahead, which Redis either answers (then it is
-   * sent, with the full timeout) or leaves unanswered (then it fails with that batch).
-   * So time the gateway spends busy elsewhere never counts against Redis.
+   * Checks go to Redis in batches, one script call per batch and one round of batches per
+   * lane at a time; checks that arrive meanwhile wait for the next. Under load that is one
+   * command, one write and one reply for dozens of requests, on both sides. A queued check
+   * has no clock of its own: it waits on the round ahead, which Redis either answers (then
+   * it is sent, with the full timeout) or leaves unanswered (then it fails with it).
+   * So time the gateway spends busy elsewhere never counts against Redis, and StoreHealth
+   * decides when an unanswered batch is given up on.
    */
   #enqueue(key: string, pending: PendingCheck): void {
     let lane = this.#lanes.get(key);
-    if (!lane) this.#lanes.set(key, (lane = { queue: [], inFlight: false, scheduled: false }));
+    if (!lane) this.#lanes.set(key, (lane = { queue: [], inFlight: 0, scheduled: false }));
     lane.queue.push(pending);
-    if (!lane.inFlight && !lane.scheduled) {
+    if (lane.inFlight === 0 && !lane.scheduled) {
       lane.scheduled = true;
       const scheduled = lane;
       process.nextTick(() => this.#flush(key, scheduled));
@@ -198,45 +212,50 @@ export class RedisLimitStore implements LimitStore {
 
   #flush(key: string, lane: Lane): void {
     lane.scheduled = false;
-    if (lane.inFlight) return;
+    if (lane.inFlight > 0) return;
     if (lane.queue.length === 0) {
       this.#lanes.delete(key);
       return;
     }
-    const batch = lane.queue.splice(0, MAX_BATCH);
-    const client = this.client as (Redis | Cluster) & LimitCommands;
-    let sent: Promise<LimitScriptReply[]>;
-    try {
-      if (batch.length === 1) {
-        sent = client.tollgateLimit(...batch[0]!.args).then((reply) => [reply]);
-      } else {
-        const keysThenArgs: string[] = [];
-        for (const { args } of batch) keysThenArgs.push(args[0], args[1]);
-        for (const { args } of batch) for (let i = 2; i < 8; i++) keysThenArgs.push(args[i]!);
-        sent = client.tollgateLimitBatch(2 * batch.length, ...keysThenArgs);
-      }
-    } catch (error) {
-      sent = Promise.reject(error);
+    // All that is queued goes now, MAX_BATCH to a script call, on one connection that Redis
+    // serves in order: a check waits behind one round of batches at most, however many queued.
+    const round: PendingCheck[][] = [];
+    while (lane.queue.length > 0) round.push(lane.queue.splice(0, MAX_BATCH));
+    lane.inFlight = round.length;
+    const settled = () => {
+      if (--lane.inFlight === 0) this.#flush(key, lane);
+    };
+    for (const batch of round) {
+      this.#health.judge(this.#send(batch)).then(
+        (replies) => {
+          for (let i = 0; i < batch.length; i++) {
+            const reply = replies[i];
+            if (Array.isArray(reply)) batch[i]!.resolve(reply);
+            else batch[i]!.reject(new Error('limit store gave no answer for this check'));
+          }
+          settled();
+        },
+        (error: unknown) => {
+          for (const pending of batch) pending.reject(error);
+          // Redis has been judged down: the checks queued behind would only wait on it too.
+          if (error instanceof StoreTimeoutError) for (const pending of lane.queue.splice(0)) pending.reject(error);
+          settled();
+        },
+      );
     }
-    lane.inFlight = true;
-    replyWithin(sent, this.#timeoutMs).then(
-      (replies) => {
-        for (let i = 0; i < batch.length; i++) {
-          const reply = replies[i];
-          if (Array.isArray(reply)) batch[i]!.resolve(reply);
-          else batch[i]!.reject(new Error('limit store gave no answer for this check'));
-        }
-        lane.inFlight = false;
-        this.#flush(key, lane);
-      },
-      (error: unknown) => {
-        for (const pending of batch) pending.reject(error);
-        // Redis has been silent for a whole timeout: the checks queued behind would only wait on it too.
-        if (error instanceof StoreTimeoutError) for (const pending of lane.queue.splice(0)) pending.reject(error);
-        lane.inFlight = false;
-        this.#flush(key, lane);
-      },
-    );
+  }
+
+  #send(batch: PendingCheck[]): Promise<LimitScriptReply[]> {
+    const client = this.client as (Redis | Cluster) & LimitCommands;
+    try {
+      if (batch.length === 1) return client.tollgateLimit(...batch[0]!.args).then((reply) => [reply]);
+      const keysThenArgs: string[] = [];
+      for (const { args } of batch) keysThenArgs.push(args[0], args[1]);
+      for (const { args } of batch) for (let i = 2; i < 8; i++) keysThenArgs.push(args[i]!);
+      return client.tollgateLimitBatch(2 * batch.length, ...keysThenArgs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async close(): Promise<void> {

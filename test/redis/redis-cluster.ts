@@ -39,7 +39,8 @@ function cli(args: string[]): string {
   return r.stdout;
 }
 
-export async function startRedisCluster(size = 3): Promise<RedisCluster> {
+/** `options.args`: extra `redis-server` arguments for every node, e.g. `['--enable-debug-command', 'local']`. */
+export async function startRedisCluster(size = 3, options: { args?: string[] } = {}): Promise<RedisCluster> {
   const nodes: RedisServer[] = [];
   const taken = new Set<number>();
   try {
@@ -49,7 +50,7 @@ export async function startRedisCluster(size = 3): Promise<RedisCluster> {
       nodes.push(
         await startRedisServer({
           port,
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'],
+          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', ...(options.args ?? [])],
         }),
       );
     }
