@@ -59,6 +59,34 @@ describe('readPlainDocuments', () => {
     expect(compare(text)).toBe(path);
   });
 
+  it('never accepts what the positional parse refuses, nor reads it otherwise: a differential fuzz of the examples', () => {
+    const bases = yamlFiles(path.join(root, 'examples')).map((f) => readFileSync(f, 'utf8'));
+    const pieces = [':', ' ', '-', '\n', '#', '"', "'", '[', ']', '{', '}', ',', '?', '|', '>', '\t', 'x', '  ', '---\n', '...\n', '*', '@', '0', '.'];
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const differences: string[] = [];
+    let fast = 0;
+    for (let i = 0; i < 6000; i++) {
+      let text = bases[random(bases.length)]!;
+      for (let edits = 1 + random(3); edits > 0; edits--) {
+        const at = random(text.length);
+        const op = random(3);
+        text = text.slice(0, at) + (op === 1 ? '' : pieces[random(pieces.length)]) + text.slice(op === 0 ? at : at + 1);
+      }
+      const thorough = parseWithPositions('f.yaml', text, DEFAULT_MAX_DOCUMENTS_PER_FILE);
+      const plain = readPlainDocuments('f.yaml', text, DEFAULT_MAX_DOCUMENTS_PER_FILE, () => thorough.documents);
+      if (!plain) continue;
+      fast++;
+      const same = JSON.stringify(plain.map((d) => [d.index, d.value])) === JSON.stringify(thorough.documents.map((d) => [d.index, d.value]));
+      if (thorough.diagnostics.length || !same) differences.push(JSON.stringify(text));
+    }
+    expect(differences.slice(0, 3)).toEqual([]);
+    expect(fast).toBeGreaterThan(500);
+  });
+
   it('finds each document start', () => {
     expect(documentStarts('')).toEqual([]);
     expect(documentStarts('# only\n')).toEqual([]);

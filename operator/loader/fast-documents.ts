@@ -5,8 +5,8 @@ import type { YamlDocument } from './read-documents.ts';
  * The documents of a file with neither anchors nor tags, read by js-yaml: about
  * ten times faster than the positional parser, which makes a large estate's
  * start. Without anchors there are no aliases to expand, and without tags or
- * directives (`%YAML 1.1` changes the schema) the two libraries' YAML 1.2 core
- * schemas agree, so the values are the same; a field's line is
+ * directives (`%YAML 1.1` changes the schema) and without empty keys the two
+ * libraries' YAML 1.2 core schemas agree, so the values are the same; a field's line is
  * needed only for an error message, and `locate` asks the positional parse for
  * it then. Anything unusual (an error, a count that does not match the scan)
  * returns undefined and the caller parses the file the thorough way.
@@ -17,7 +17,7 @@ export function readPlainDocuments(
   maxDocuments: number,
   thorough: () => YamlDocument[],
 ): YamlDocument[] | undefined {
-  if (text.includes('&') || text.includes('!') || DIRECTIVE.test(text)) return undefined;
+  if (text.includes('&') || text.includes('!') || DIRECTIVE.test(text) || EMPTY_KEY.test(text)) return undefined;
   const values: unknown[] = [];
   try {
     loadAll(text, (value) => void values.push(value), { schema: CORE_SCHEMA });
@@ -53,6 +53,9 @@ interface Position {
 }
 
 const DIRECTIVE = /^%/m;
+// An empty or explicit key, in block or flow style (`: x`, `- : x`, `[a,: b]`, `{? a}`): js-yaml reads
+// some as a key "null" where the positional parser reports an error (found by a differential fuzz).
+const EMPTY_KEY = /(?:^[ \t]*(?:-[ \t]+)*|[[{,][ \t]*)[?:](?=[ \t,\]}]|$)/m;
 const MARKER = /^---(?=[ \t]|$)/;
 const END = /^\.\.\.(?=[ \t]|$)/;
 
