@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Exchange } from '../server/exchange.ts';
+import type { Exchange } from '../http/exchange.ts';
 
 /**
  * One JSON line per request. Built from the Exchange alone, which never holds a

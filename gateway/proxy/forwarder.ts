@@ -4,8 +4,8 @@ import { createProxyServer } from 'http-proxy-3';
 import type { Dispatcher } from 'undici';
 import { mergeVary } from '../cors/vary.ts';
 import type { ErrorCode } from '../errors/error-codes.ts';
-import type { Exchange } from '../server/exchange.ts';
-import { sendProblem, sendSocketProblem } from '../server/respond.ts';
+import type { Exchange } from '../http/exchange.ts';
+import { sendProblem, sendSocketProblem } from '../http/respond.ts';
 import type { UpstreamPool, UpstreamTarget } from './upstream-pool.ts';
 
 export interface ForwardPlan {

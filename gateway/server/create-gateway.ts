@@ -16,9 +16,9 @@ import { validateSnapshot } from '../snapshot/validate.ts';
 import { TokenService } from '../tokens/token-service.ts';
 import { startAdminServer } from './admin-server.ts';
 import { evaluateRequest } from './evaluate-request.ts';
-import type { Exchange } from './exchange.ts';
-import { LINGER_MS } from './lingering-close.ts';
-import { sendPreflight, sendProblem, sendSocketProblem } from './respond.ts';
+import type { Exchange } from '../http/exchange.ts';
+import { LINGER_MS } from '../http/lingering-close.ts';
+import { sendPreflight, sendProblem, sendSocketProblem } from '../http/respond.ts';
 import { buildRuntime, type RuntimeCaches, type RuntimeSnapshot } from './runtime-snapshot.ts';
 import { loadPersistedSnapshot, SnapshotPersister } from './snapshot-persistence.ts';
 

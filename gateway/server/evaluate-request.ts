@@ -9,7 +9,7 @@ import type { LimitDecision, LimitRequest, LimitStore } from '../limits/types.ts
 import type { ForwardPlan } from '../proxy/forwarder.ts';
 import { allowHeader, matchesPath, methodAllowed } from '../router/path-match.ts';
 import type { RouteHit } from '../router/route-table.ts';
-import type { Exchange } from './exchange.ts';
+import type { Exchange } from '../http/exchange.ts';
 import type { ApiRuntime, RuntimeSnapshot } from './runtime-snapshot.ts';
 
 export interface EvaluateContext {
