@@ -5,7 +5,7 @@ import type { Grant } from '../authorize/authorize.ts';
 import type { Exchange } from '../http/exchange.ts';
 import type { LimitStore } from '../limits/types.ts';
 import type { Forwarder } from '../proxy/forwarder.ts';
-import type { ApiRuntime, RuntimeSnapshot } from '../server/runtime-snapshot.ts';
+import type { ApiRuntime, RuntimeSnapshot } from '../runtime/runtime-snapshot.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 
 /** What the steps need from the gateway they run in; one per gateway, shared by every request. */

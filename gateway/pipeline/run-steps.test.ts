@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors/gateway-error.ts';
-import type { RuntimeSnapshot } from '../server/runtime-snapshot.ts';
+import type { RuntimeSnapshot } from '../runtime/runtime-snapshot.ts';
 import { RequestContext, type PipelineServices } from './request-context.ts';
 import { runSteps, type Step } from './run-steps.ts';
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { validateSnapshot } from '../snapshot/validate.ts';
-import { buildRuntime, type RuntimeCaches, type RuntimeSnapshot } from './runtime-snapshot.ts';
+import { buildRuntime, type RuntimeCaches, type RuntimeSnapshot } from '../runtime/runtime-snapshot.ts';
 import type { SnapshotPersister } from './snapshot-persistence.ts';
 import type { ServingState } from './serving-state.ts';
 

@@ -1,4 +1,4 @@
-import type { RuntimeSnapshot } from './runtime-snapshot.ts';
+import type { RuntimeSnapshot } from '../runtime/runtime-snapshot.ts';
 
 /** What the gateway serves now: each request takes `runtime` once and keeps it to its end. */
 export class ServingState {

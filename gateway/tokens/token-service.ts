@@ -5,7 +5,7 @@ import type { CredentialEntry } from '../auth/credential-index.ts';
 import { credentialLiveness, type Liveness } from '../auth/credential-liveness.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { Exchange } from '../http/exchange.ts';
-import type { RuntimeSnapshot } from '../server/runtime-snapshot.ts';
+import type { RuntimeSnapshot } from '../runtime/runtime-snapshot.ts';
 import type { TokenIssuer } from '../snapshot/types.ts';
 import { clientAuthentication } from './client-credentials.ts';
 import { FailureThrottle } from './failure-throttle.ts';
