@@ -31,7 +31,7 @@ export class RequestHandler {
     this.#logger = logger;
   }
 
-  finish(exchange: Exchange): void {
+  #finish(exchange: Exchange): void {
     completeExchange(this.#sinks, exchange);
   }
 
@@ -45,7 +45,7 @@ export class RequestHandler {
       if (!res.headersSent) exchange.status = CLIENT_CLOSED_REQUEST;
       else exchange.status ??= res.statusCode;
       if (!res.writableFinished) exchange.aborted = true;
-      this.finish(exchange);
+      this.#finish(exchange);
     });
     if (this.#state.draining) res.setHeader('connection', 'close');
     const runtime = this.#state.runtime;
@@ -108,6 +108,6 @@ export class RequestHandler {
   #refuseSocket(socket: Socket, exchange: Exchange, code: GatewayError['code'], detail: string | undefined, headers: Record<string, string>): void {
     exchange.status = ERRORS[code].status;
     sendSocketProblem(socket, code, detail, exchange.id, headers);
-    this.finish(exchange);
+    this.#finish(exchange);
   }
 }
