@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { registerGatewayCommand } from '../gateway/command.ts';
+import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerCredentialsCommand } from './commands/credentials.ts';
 import { registerDevCommand } from './commands/dev.ts';
 import { registerOperatorCommand } from './commands/operator.ts';

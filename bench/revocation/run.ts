@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startUpstream } from '../../gateway/testing/fixtures.ts';
+import { startUpstream } from '../../test/gateway/fixtures.ts';
 import { runDev } from '../../operator/dev/run-dev.ts';
 
 const TRIES = Number(process.env.BENCH_TRIES ?? 20);

@@ -34,14 +34,16 @@ export interface AuthOutcome {
 /**
  * Who is calling, from exactly one credential. The credential must be live at
  * `now` (the gateway's clock, at request time), and so must its application and owner.
+ * An API key is answered synchronously (no Promise on the hot path); a bearer token
+ * may need a remote key set, so it is answered with a promise.
  */
-export async function authenticate(
+export function authenticate(
   req: IncomingMessage,
   config: AuthConfig,
   index: CredentialIndex,
   query: string | undefined,
   now: number,
-): Promise<AuthOutcome> {
+): AuthOutcome | Promise<AuthOutcome> {
   const key = config.apiKeyHeader ? presentedApiKey(req, config.apiKeyHeader, config.apiKeyQuery, query) : undefined;
   const bearer = config.verifiers.size ? bearerToken(req) : undefined;
   if (key && bearer !== undefined) throw new GatewayError('ambiguous-credentials', 'both an API key and a bearer token were sent');
@@ -57,32 +59,34 @@ export async function authenticate(
     };
   }
 
-  if (bearer !== undefined) {
-    const iss = claimedIssuer(bearer);
-    const verifier = iss === undefined ? undefined : config.verifiers.get(iss);
-    if (!verifier) throw new GatewayError('credentials-invalid', 'the token is not from an issuer this API accepts');
-    const token = await verifier.verify(bearer, now);
-    let application: Application | undefined;
-    let credential: string | undefined;
-    if (token.builtIn) {
-      const entry = index.byKeyHash(token.clientId);
-      if (!entry || entry.application.id !== token.payload.sub) throw new GatewayError('credentials-invalid', 'the token names no known credential');
-      requireLive(entry.application, entry, now);
-      application = entry.application;
-      credential = entry.credential.name;
-    } else {
-      application = index.byExternalClient(token.issuer, token.clientId);
-      if (!application) throw new GatewayError('credentials-invalid', 'no application is registered for this client');
-      requireLive(application, undefined, now);
-    }
-    const identity: Identity = { application, kind: 'jwt', scopes: token.scopes, issuer: token.issuer };
-    if (credential !== undefined) identity.credential = credential;
-    return { identity, strip: { authorization: true }, query };
-  }
+  if (bearer !== undefined) return authenticateBearer(bearer, config, index, query, now);
 
   throw new GatewayError('credentials-missing', undefined, {
     headers: config.verifiers.size ? { 'www-authenticate': 'Bearer realm="tollgate"' } : {},
   });
+}
+
+async function authenticateBearer(bearer: string, config: AuthConfig, index: CredentialIndex, query: string | undefined, now: number): Promise<AuthOutcome> {
+  const iss = claimedIssuer(bearer);
+  const verifier = iss === undefined ? undefined : config.verifiers.get(iss);
+  if (!verifier) throw new GatewayError('credentials-invalid', 'the token is not from an issuer this API accepts');
+  const token = await verifier.verify(bearer, now);
+  let application: Application | undefined;
+  let credential: string | undefined;
+  if (token.builtIn) {
+    const entry = index.byKeyHash(token.clientId);
+    if (!entry || entry.application.id !== token.payload.sub) throw new GatewayError('credentials-invalid', 'the token names no known credential');
+    requireLive(entry.application, entry, now);
+    application = entry.application;
+    credential = entry.credential.name;
+  } else {
+    application = index.byExternalClient(token.issuer, token.clientId);
+    if (!application) throw new GatewayError('credentials-invalid', 'no application is registered for this client');
+    requireLive(application, undefined, now);
+  }
+  const identity: Identity = { application, kind: 'jwt', scopes: token.scopes, issuer: token.issuer };
+  if (credential !== undefined) identity.credential = credential;
+  return { identity, strip: { authorization: true }, query };
 }
 
 /** The bearer token, if the request carries one; other schemes are the upstream's business. */

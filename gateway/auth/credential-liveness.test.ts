@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { application, TEST_KEY } from '../testing/fixtures.ts';
+import { application, TEST_KEY } from '../../test/gateway/fixtures.ts';
 import { credentialLiveness, requireLive, type Liveness } from './credential-liveness.ts';
 
 const NOW = Date.parse('2026-06-15T12:00:00Z');

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PROBLEM_TYPE_BASE } from '../errors/error-codes.ts';
 import type { Gateway } from '../server/create-gateway.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { TEST_KEY, api, application, basicSnapshot, keyHash, send, startGateway, startUpstream, subscription, type Upstream } from '../testing/fixtures.ts';
+import { TEST_KEY, api, application, basicSnapshot, keyHash, send, startGateway, startUpstream, subscription, type Upstream } from '../../test/gateway/fixtures.ts';
 
 // Attacks on bearer tokens, through a real gateway, a real upstream and a real JWKS
 // server on loopback. Every attack must be refused with a problem+json and a stable

@@ -5,7 +5,7 @@ import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { TEST_KEY, basicSnapshot, keyHash, send, startGateway, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, keyHash, send, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 
 // Bearer tokens end to end: the built-in token service's (keys in the snapshot) and an
 // external issuer's (keys from its JWKS URI, served here by a real HTTP server).

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
 import type { InactiveSubscription, PathMatch, ProductOperation } from '../snapshot/types.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { TEST_KEY, basicSnapshot, keyHash, product, send, startGateway, startUpstream, subscription, type Upstream } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, keyHash, product, send, startGateway, startUpstream, subscription, type Upstream } from '../../test/gateway/fixtures.ts';
 
 // Why an authenticated application is refused, through a real gateway on loopback:
 // the credential kind a product accepts (API key or token and its scopes), the

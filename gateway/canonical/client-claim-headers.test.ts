@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
-import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 import { CLIENT_CLAIM_HEADERS } from './raw-headers.ts';
 
 // Every header a client might use to claim an address, a path or an identity,

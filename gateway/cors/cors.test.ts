@@ -6,7 +6,7 @@ import { createLimitStore } from '../limits/create-limit-store.ts';
 import type { LimitStore } from '../limits/types.ts';
 import type { Cors } from '../snapshot/types.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { TEST_KEY, api, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { TEST_KEY, api, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 
 // CORS as a browser needs it, over real HTTP: preflights answered before any
 // credential check, exact and whole-label wildcard origins, and the allow headers

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { limitStoreContract } from './limit-store-contract.ts';
+import { limitStoreContract } from '../../test/gateway/limit-store-contract.ts';
 import { MemoryLimitStore } from './memory-store.ts';
 
 describe('MemoryLimitStore', () => {

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type RedisCluster } from '../../test/redis/redis-cluster.ts';
 import { createLimitStore } from './create-limit-store.ts';
-import { limitStoreContract } from './limit-store-contract.ts';
+import { limitStoreContract } from '../../test/gateway/limit-store-contract.ts';
 import { RedisLimitStore } from './redis-store.ts';
 import type { LimitRequest } from './types.ts';
 

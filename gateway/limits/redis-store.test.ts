@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../test/redis/redis-server.ts';
-import { limitStoreContract } from './limit-store-contract.ts';
+import { limitStoreContract } from '../../test/gateway/limit-store-contract.ts';
 import { RedisLimitStore } from './redis-store.ts';
 import { startSlowLink } from '../../test/redis/slow-link.ts';
 import { waitFor } from '../../test/support/wait.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Exchange } from '../server/exchange.ts';
+import type { Exchange, ExchangeSink } from '../http/exchange.ts';
 
 /**
  * One JSON line per request. Built from the Exchange alone, which never holds a
@@ -29,6 +29,11 @@ export function writeAccessLog(logger: Logger, exchange: Exchange, latencyMs: nu
     },
     'request',
   );
+}
+
+/** The access log as one of the gateway's exchange sinks. */
+export function accessLogSink(logger: Logger): ExchangeSink {
+  return { record: (exchange, seconds) => writeAccessLog(logger, exchange, seconds * 1000) };
 }
 
 function round(ms: number): number {

@@ -4,8 +4,8 @@ import { createProxyServer } from 'http-proxy-3';
 import type { Dispatcher } from 'undici';
 import { mergeVary } from '../cors/vary.ts';
 import type { ErrorCode } from '../errors/error-codes.ts';
-import type { Exchange } from '../server/exchange.ts';
-import { sendProblem, sendSocketProblem } from '../server/respond.ts';
+import type { Exchange } from '../http/exchange.ts';
+import { sendProblem, sendSocketProblem } from '../http/respond.ts';
 import type { UpstreamPool, UpstreamTarget } from './upstream-pool.ts';
 
 export interface ForwardPlan {
@@ -14,6 +14,8 @@ export interface ForwardPlan {
   relativePath: string;
   /** The query to forward (credential parameter removed), without `?`. */
   query: string | undefined;
+  /** The request headers the upstream gets (the client's own stay on the request); `host` is set per attempt. */
+  headers: IncomingHttpHeaders;
   connectTimeoutMs: number;
   /** The longest the upstream may stay silent during its response, and the longest all attempts together may take before it. */
   timeoutMs: number;
@@ -89,6 +91,8 @@ export class Forwarder {
       return;
     }
     req.url = upstreamPath(target, plan);
+    // http-proxy-3 sends the upgrade with the request's own headers.
+    req.headers = plan.headers;
     exchange.upstream = target.origin.host;
     exchange.status = 101;
     const flight = { upgraded: false };
@@ -172,7 +176,7 @@ class Flight implements Dispatcher.DispatchHandler {
     this.#timer = setTimeout(silenceTimeout, Math.max(1, this.#deadline - this.#attemptStartedAt), this);
     this.#exchange.upstream = target.origin.host;
     this.#exchange.attempts = (this.#exchange.attempts ?? 0) + 1;
-    const headers = this.#req.headers;
+    const headers = plan.headers;
     headers.host = target.origin.host;
     target.client.dispatch(
       {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TEST_KEY, basicSnapshot, startGateway, startUpstream } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, startGateway, startUpstream } from '../../test/gateway/fixtures.ts';
 
 // Bodies larger than any socket buffer, both ways, so that backpressure is exercised:
 // what arrives must be byte for byte what was sent.

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
-import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream } from '../../test/gateway/fixtures.ts';
 import { waitFor } from '../../test/support/wait.ts';
 
 // How many times the gateway knocks on an upstream that will not serve, counted

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePki } from '../../test/control-plane/certs.ts';
 import type { UpstreamTls } from '../snapshot/types.ts';
-import { TEST_KEY, basicSnapshot, send, startGateway } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, send, startGateway } from '../../test/gateway/fixtures.ts';
 
 // An HTTPS upstream whose certificate (for 127.0.0.1 and localhost) is signed by a
 // CA of the test's own, which the machine does not trust.

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
-import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 import { until } from '../../test/support/wait.ts';
 
 // Real upstreams that misbehave: slow, refusing, resetting, failing on one of two URLs.

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
-import { TEST_KEY, basicSnapshot, startGateway } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, startGateway } from '../../test/gateway/fixtures.ts';
 
 // A WebSocket upgrade is a request like any other: canonicalised, routed,
 // authenticated and authorised before a single byte reaches the upstream.

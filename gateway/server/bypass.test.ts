@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from './create-gateway.ts';
-import { TEST_KEY, api, basicSnapshot, sendRaw, startGateway, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { TEST_KEY, api, basicSnapshot, sendRaw, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 
 // Every classic way of making a gateway and an upstream disagree about which
 // resource is asked for. The product grants /public and below, never /admin.

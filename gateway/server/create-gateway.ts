@@ -1,26 +1,23 @@
-import { randomUUID } from 'node:crypto';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import net, { type Socket } from 'node:net';
-import { once } from 'node:events';
+import net from 'node:net';
 import { pino, type Logger } from 'pino';
 import { RemoteKeySets } from '../auth/jwt-verifier.ts';
-import { ERRORS } from '../errors/error-codes.ts';
-import { GatewayError } from '../errors/gateway-error.ts';
-import { rawProblemResponse } from '../errors/problem.ts';
+import { completeExchange, type ExchangeSink } from '../http/exchange.ts';
 import type { LimitStore } from '../limits/types.ts';
-import { writeAccessLog } from '../log/access-log.ts';
+import { accessLogSink } from '../log/access-log.ts';
 import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
+import { metricsSink } from '../metrics/metrics-sink.ts';
+import type { PipelineServices } from '../pipeline/request-context.ts';
 import { Forwarder } from '../proxy/forwarder.ts';
 import { UpstreamClients } from '../proxy/upstream-pool.ts';
-import { validateSnapshot } from '../snapshot/validate.ts';
-import { TokenService } from '../tokens/token-service.ts';
+import type { RuntimeCaches } from '../runtime/runtime-snapshot.ts';
 import { startAdminServer } from './admin-server.ts';
-import { evaluateRequest } from './evaluate-request.ts';
-import type { Exchange } from './exchange.ts';
-import { LINGER_MS } from './lingering-close.ts';
-import { sendPreflight, sendProblem, sendSocketProblem } from './respond.ts';
-import { buildRuntime, type RuntimeCaches, type RuntimeSnapshot } from './runtime-snapshot.ts';
+import { applySnapshot, type ApplyResult, type SnapshotApplier } from './apply-snapshot.ts';
+import { Connections, sleep } from './connections.ts';
+import { listenProxy } from './proxy-server.ts';
+import { RequestHandler } from './request-handler.ts';
+import { ServingState } from './serving-state.ts';
 import { loadPersistedSnapshot, SnapshotPersister } from './snapshot-persistence.ts';
+import { createTokenService } from './token-service-setup.ts';
 
 export interface GatewayOptions {
   /** 0 picks a free port; read the one chosen from `gateway.proxyPort`. */
@@ -60,7 +57,7 @@ export interface GatewayOptions {
   tokenFailures?: { perClient: number; perSource: number };
 }
 
-export type ApplyResult = { ok: true; version: string; changed: boolean } | { ok: false; errors: string[] };
+export type { ApplyResult };
 
 export interface Gateway {
   readonly proxyPort: number;
@@ -76,313 +73,84 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const IDLE_GRACE_MS = 1_000;
-/** How often Node looks for requests past their header or request timeout (its default, 30 s, would let them run that much longer). */
-const TIMEOUT_CHECK_MS = 500;
-/** Logged, never sent: the client closed the connection before any response. */
-const CLIENT_CLOSED_REQUEST = 499;
-
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? pino({ name: 'tollgate-gateway' });
-  const accessLogger = logger.child({ log: 'access' });
   const now = options.clock ?? Date.now;
-  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const metrics = new GatewayMetrics({ processMetrics: options.processMetrics ?? true });
   const caches: RuntimeCaches = { clients: new UpstreamClients(options.unusedUpstreamGraceMs !== undefined ? { unusedGraceMs: options.unusedUpstreamGraceMs } : {}), keySets: new RemoteKeySets(), pools: new Map() };
+  const state = new ServingState();
   const persister = options.stateDir ? new SnapshotPersister(options.stateDir, logger) : undefined;
+  const applier: SnapshotApplier = { state, caches, metrics, logger, environment: options.environment, persister, now };
 
-  let runtime: RuntimeSnapshot | undefined;
-  let draining = false;
-  const tokenService = new TokenService({
-    now,
-    metrics,
-    ...(options.tokenFailures ? { failuresPerClient: options.tokenFailures.perClient, failuresPerSource: options.tokenFailures.perSource } : {}),
-  });
-  function setSigningKeys(candidate: unknown, source = 'api'): { ok: true } | { ok: false; errors: string[] } {
-    const result = tokenService.setSigningKeys(candidate);
-    if (result.ok) logger.info({ source }, 'signing keys applied');
-    else logger.error({ source, errors: result.errors }, 'signing keys refused; the current ones keep signing');
-    return result;
-  }
-  if (options.signingKeys !== undefined) {
-    const result = setSigningKeys(options.signingKeys, 'options');
-    if (!result.ok) throw new Error(`the signing keys are invalid: ${result.errors.join('; ')}`);
-  }
-
+  const { tokens, setSigningKeys } = createTokenService(options, now, metrics, logger);
+  const sinks: ExchangeSink[] = [metricsSink(metrics), accessLogSink(logger.child({ log: 'access' }))];
   const forwarder = new Forwarder(
-    {
-      ejected: () => metrics.ejected(),
-      upstreamError: (kind) => metrics.upstreamError(kind),
-      done: (exchange) => finish(exchange),
-    },
+    { ejected: () => metrics.ejected(), upstreamError: (kind) => metrics.upstreamError(kind), done: (exchange) => completeExchange(sinks, exchange) },
     now,
-    () => draining,
+    () => state.draining,
   );
-
-  function applySnapshot(candidate: unknown, source = 'api'): ApplyResult {
-    const checked = validateSnapshot(candidate);
-    if (!checked.ok) {
-      metrics.snapshotOffered('refused');
-      logger.error({ source, errors: checked.errors.slice(0, 20) }, 'snapshot refused; the last good one keeps serving');
-      return { ok: false, errors: checked.errors };
-    }
-    const snapshot = checked.snapshot;
-    if (runtime?.version === snapshot.version) {
-      metrics.snapshotOffered('unchanged');
-      return { ok: true, version: snapshot.version, changed: false };
-    }
-    let next: RuntimeSnapshot;
-    try {
-      next = buildRuntime(snapshot, caches, options.environment);
-    } catch (err) {
-      metrics.snapshotOffered('refused');
-      const message = err instanceof Error ? err.message : String(err);
-      logger.error({ source, err }, 'snapshot refused: it could not be built');
-      return { ok: false, errors: [message] };
-    }
-    runtime = next;
-    caches.clients.retain(caches.pools.values());
-    metrics.snapshotApplied(snapshot.version, now());
-    logger.info({ source, version: snapshot.version, apis: snapshot.apis.length }, 'snapshot applied');
-    persister?.save(snapshot);
-    return { ok: true, version: snapshot.version, changed: true };
-  }
-
+  const apply = (candidate: unknown, source = 'api'): ApplyResult => applySnapshot(applier, candidate, source);
   if (options.stateDir) {
     const persisted = await loadPersistedSnapshot(options.stateDir, logger);
-    if (persisted !== undefined) applySnapshot(persisted, 'state-dir');
+    if (persisted !== undefined) apply(persisted, 'state-dir');
   }
 
-  function finish(exchange: Exchange): void {
-    const seconds = (performance.now() - exchange.startedAt) / 1000;
-    metrics.request(exchange.api ?? '', exchange.product ?? '', exchange.status ?? 0, seconds, exchange.upstreamMs === undefined ? undefined : exchange.upstreamMs / 1000);
-    if (exchange.code && AUTH_CODES.has(exchange.code)) metrics.authFailure(exchange.code);
-    if (exchange.code && LIMIT_CODES.has(exchange.code)) metrics.limitRejected(exchange.product ?? '', exchange.limited ?? exchange.code);
-    writeAccessLog(accessLogger, exchange, seconds * 1000);
-  }
-
-  const evaluateContext = {
-    environment: options.environment,
+  const services: PipelineServices = {
     limits: options.limitStore,
-    maxBodyBytes,
+    maxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
     now,
-    onLimitStoreFailure: (product: string, mode: 'open' | 'closed') => metrics.limitStoreFailed(product, mode),
+    onLimitStoreFailure: (product, mode) => metrics.limitStoreFailed(product, mode),
+    tokens,
+    forwarder,
   };
-
-  const inFlight = new Map<Socket, number>();
-  /** Each connection's latest request: a parser error or timeout may belong to it, and it may have been answered already. */
-  const latest = new WeakMap<Socket, { res: ServerResponse; exchange: Exchange }>();
-
-  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const exchange: Exchange = { id: randomUUID(), startedAt: performance.now(), method: req.method ?? '' };
-    const socket = req.socket;
-    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
-    latest.set(socket, { res, exchange });
-    res.once('close', () => {
-      const active = inFlight.get(socket);
-      if (active !== undefined) inFlight.set(socket, active - 1);
-      // Nothing was sent: the client left first (nginx's 499), whatever status was planned.
-      if (!res.headersSent) exchange.status = CLIENT_CLOSED_REQUEST;
-      else exchange.status ??= res.statusCode;
-      if (!res.writableFinished) exchange.aborted = true;
-      finish(exchange);
-    });
-    if (draining) res.setHeader('connection', 'close');
-    const current = runtime;
-    if (!current) {
-      exchange.code = 'not-ready';
-      sendProblem(res, 'not-ready', undefined, exchange.id, { 'retry-after': '1' });
-      return;
-    }
-    const endpoint = tokenService.endpointOf(req, current);
-    if (endpoint) {
-      try {
-        await tokenService.serve(endpoint, req, res, current, exchange);
-      } catch (err) {
-        refuse(err, exchange, (code, detail, headers) => sendProblem(res, code, detail, exchange.id, headers));
-      }
-      return;
-    }
-    let plan;
-    try {
-      plan = await evaluateRequest(req, current, evaluateContext, exchange, false);
-    } catch (err) {
-      refuse(err, exchange, (code, detail, headers) => sendProblem(res, code, detail, exchange.id, headers));
-      return;
-    }
-    if (res.destroyed) return;
-    if ('preflight' in plan) {
-      sendPreflight(res, plan.preflight, exchange.id);
-      return;
-    }
-    forwarder.web(req, res, plan, exchange);
-  }
-
-  function refuse(
-    err: unknown,
-    exchange: Exchange,
-    send: (code: GatewayError['code'], detail: string | undefined, headers: Record<string, string>) => void,
-  ): void {
-    if (err instanceof GatewayError) {
-      exchange.code = err.code;
-      if (err.detail) exchange.detail = err.detail;
-      send(err.code, err.detail, err.headers);
-      return;
-    }
-    exchange.code = 'internal-error';
-    logger.error({ err, reqId: exchange.id }, 'request failed inside the gateway');
-    send('internal-error', undefined, {});
-  }
-
-  async function onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
-    const exchange: Exchange = { id: randomUUID(), startedAt: performance.now(), method: req.method ?? '', websocket: true };
-    socket.on('error', () => socket.destroy());
-    upgraded.add(socket);
-    socket.once('close', () => upgraded.delete(socket));
-    const current = runtime;
-    const refuseSocket = (code: GatewayError['code'], detail: string | undefined, headers: Record<string, string>): void => {
-      exchange.status = ERRORS[code].status;
-      sendSocketProblem(socket, code, detail, exchange.id, headers);
-      finish(exchange);
-    };
-    if (!current || draining) {
-      refuseSocket('not-ready', undefined, {});
-      return;
-    }
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-      refuseSocket('bad-request', 'only WebSocket upgrades are proxied', {});
-      return;
-    }
-    let plan;
-    try {
-      plan = await evaluateRequest(req, current, evaluateContext, exchange, true);
-    } catch (err) {
-      refuse(err, exchange, refuseSocket);
-      return;
-    }
-    forwarder.ws(req, socket, head, plan, exchange);
-  }
-  const upgraded = new Set<Socket>();
-
-  const server = http.createServer(
+  const connections = new Connections();
+  const handler = new RequestHandler(state, services, sinks, connections, logger);
+  const host = options.host ?? '0.0.0.0';
+  const server = await listenProxy(
     {
-      maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 65_000,
-      headersTimeout: options.headersTimeoutMs ?? 20_000,
-      requestTimeout: options.requestTimeoutMs ?? 300_000,
-      connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+      port: options.proxyPort,
+      host,
+      maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 65_000,
+      headersTimeoutMs: options.headersTimeoutMs ?? 20_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 300_000,
     },
-    (req, res) => void onRequest(req, res),
+    handler,
+    connections,
   );
-  server.on('upgrade', (req, socket, head) => void onUpgrade(req, socket as Socket, head));
-  server.on('connection', (socket: Socket) => {
-    inFlight.set(socket, 0);
-    socket.once('close', () => inFlight.delete(socket));
-  });
-  server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers-too-large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request-timeout' : 'bad-request';
-    const current = latest.get(socket);
-    if (current && !current.res.req.complete) {
-      // The error is in the body of a request that has a response object: answer through it,
-      // unless a response has begun already; a second one would be read as the next request's.
-      if (current.res.headersSent) socket.destroy();
-      else {
-        current.exchange.code = code;
-        sendProblem(current.res, code, undefined, current.exchange.id);
-      }
-      return;
-    }
-    if (current && !current.res.writableFinished) {
-      // A new request's headers failed while the previous response is still being written: nothing can be said.
-      socket.destroy();
-      return;
-    }
-    socket.end(rawProblemResponse(code));
-    // A client that never closes its side must not keep the socket.
-    const cut = setTimeout(() => socket.destroy(), LINGER_MS);
-    socket.once('close', () => clearTimeout(cut));
-  });
-
-  server.listen(options.proxyPort, options.host ?? '0.0.0.0');
-  await once(server, 'listening');
   const admin = await startAdminServer({
     port: options.adminPort,
-    host: options.host ?? '0.0.0.0',
+    host,
     metrics,
-    status: () => ({ ready: runtime !== undefined && !draining, version: runtime?.version, draining }),
+    status: () => ({ ready: state.ready(), version: state.runtime?.version, draining: state.draining }),
   });
 
   let closing: Promise<void> | undefined;
-  async function close(): Promise<void> {
-    closing ??= (async () => {
-      draining = true;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      state.draining = true;
       logger.info({ delayMs: options.shutdownDelayMs ?? 0 }, 'draining');
       if (options.shutdownDelayMs) await sleep(options.shutdownDelayMs);
-      // Stop accepting without Node's closeIdleConnections(): an idle keep-alive
-      // connection closed by us can cross a request the client is sending on it.
-      // Each connection instead gets its next response with `Connection: close`,
-      // or is closed after it has been idle for a grace period.
+      // Stop accepting, but let each connection finish as Connections.drain says.
       const stopped = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
-      const deadline = Date.now() + (options.drainTimeoutMs ?? 30_000);
-      const idleSince = new Map<Socket, number>();
-      while (inFlight.size > 0 && Date.now() < deadline) {
-        const t = Date.now();
-        for (const [socket, active] of inFlight) {
-          if (socket.destroyed) {
-            inFlight.delete(socket);
-            continue;
-          }
-          if (active > 0) {
-            idleSince.delete(socket);
-            continue;
-          }
-          const since = idleSince.get(socket) ?? t;
-          idleSince.set(socket, since);
-          if (t - since >= IDLE_GRACE_MS) socket.end();
-        }
-        await sleep(25);
-      }
-      for (const socket of inFlight.keys()) socket.destroy();
-      for (const socket of upgraded) socket.destroy();
+      await connections.drain(options.drainTimeoutMs ?? 30_000);
       await stopped;
       forwarder.close();
       await admin.close();
       await caches.clients.destroy();
       await persister?.flush();
       logger.info('closed');
-    })();
-    return closing;
-  }
+    })());
 
   const proxyAddress = server.address() as net.AddressInfo;
   return {
     proxyPort: proxyAddress.port,
     adminPort: admin.port,
     metrics,
-    applySnapshot,
+    applySnapshot: apply,
     setSigningKeys,
-    currentVersion: () => runtime?.version,
-    ready: () => runtime !== undefined && !draining,
+    currentVersion: () => state.runtime?.version,
+    ready: () => state.ready(),
     close,
   };
-}
-
-const AUTH_CODES = new Set<string>([
-  'ambiguous-credentials',
-  'credentials-missing',
-  'credentials-invalid',
-  'credentials-expired',
-  'credentials-revoked',
-  'application-suspended',
-  'not-subscribed',
-  'insufficient-scope',
-]);
-const LIMIT_CODES = new Set<string>(['quota-exceeded', 'rate-limited', 'limits-unavailable']);
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from './create-gateway.ts';
 import type { Snapshot } from '../snapshot/types.ts';
 import { sealSnapshot } from '../snapshot/version.ts';
-import { api, send, startGateway, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { api, send, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 
 // One context and version per environment (a sandbox and a production upstream):
 // gateways of each environment route the shared path to their own upstream, and

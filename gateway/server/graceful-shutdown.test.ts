@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_KEY, basicSnapshot, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 
 // A real `tollgate gateway` process gets a real SIGTERM while keep-alive clients
 // are mid-request: every request sent gets a whole response, none is reset.
-const entry = fileURLToPath(new URL('../testing/gateway-process.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../../test/gateway/gateway-process.ts', import.meta.url));
 let upstream: Upstream;
 let dir: string;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from './create-gateway.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 
 // HEAD is GET without a body (RFC 9110 §9.3.2): wherever an API operation or a
 // product allows GET, HEAD passes too, and `Allow` lists it.

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from './create-gateway.ts';
 import { createLimitStore } from '../limits/create-limit-store.ts';
 import type { LimitStore } from '../limits/types.ts';
-import { TEST_KEY, basicSnapshot, startGateway, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 
 // Snapshots that flip one operation between allowed and denied are swapped in
 // while thousands of requests run. The two snapshots also differ in where the API

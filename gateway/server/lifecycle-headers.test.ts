@@ -6,7 +6,7 @@ import { createLimitStore } from '../limits/create-limit-store.ts';
 import type { LimitStore } from '../limits/types.ts';
 import type { Api } from '../snapshot/types.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 
 // Deprecation (RFC 9745), Sunset (RFC 8594) and the deprecation Link on every
 // answer of a Deprecated API, the gateway's own refusals included, and on a

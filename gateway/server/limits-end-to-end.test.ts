@@ -4,7 +4,7 @@ import { createLimitStore } from '../limits/create-limit-store.ts';
 import type { LimitStore } from '../limits/types.ts';
 import type { Gateway } from './create-gateway.ts';
 import type { Snapshot } from '../snapshot/types.ts';
-import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 
 // Quota and spike arrest through the gateway with the real stores: which limit
 // applies (operation's or subscription's), what the client sees, and Redis going away.

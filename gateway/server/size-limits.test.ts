@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from './create-gateway.ts';
-import { TEST_KEY, basicSnapshot, send, sendRaw, startGateway, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { TEST_KEY, basicSnapshot, send, sendRaw, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 
 let upstream: Upstream;
 let gw: Gateway;

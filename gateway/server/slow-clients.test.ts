@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from './create-gateway.ts';
-import { LINGER_MS } from './lingering-close.ts';
-import { TEST_KEY, basicSnapshot, startGateway, startUpstream, type Upstream } from '../testing/fixtures.ts';
+import { LINGER_MS } from '../http/lingering-close.ts';
+import { TEST_KEY, basicSnapshot, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 import { waitFor } from '../../test/support/wait.ts';
 
 // Clients that send slowly or not at all, on raw sockets: what they are told, how

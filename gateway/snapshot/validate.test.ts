@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, basicSnapshot } from '../testing/fixtures.ts';
+import { api, basicSnapshot } from '../../test/gateway/fixtures.ts';
 import type { Route } from './types.ts';
 import { validateSnapshot } from './validate.ts';
 import { sealSnapshot, type SnapshotBody } from './version.ts';

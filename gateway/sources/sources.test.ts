@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
-import { basicSnapshot, send, silentLogger, startGateway, startUpstream, type Upstream, TEST_KEY } from '../testing/fixtures.ts';
+import { basicSnapshot, send, silentLogger, startGateway, startUpstream, type Upstream, TEST_KEY } from '../../test/gateway/fixtures.ts';
 import { startFileSource } from './file-source.ts';
 import { waitFor } from '../../test/support/wait.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
 import type { Product } from '../snapshot/types.ts';
-import { basicSnapshot, product, send, startGateway } from '../testing/fixtures.ts';
+import { basicSnapshot, product, send, startGateway } from '../../test/gateway/fixtures.ts';
 
 // The RFC 8414 metadata is anonymous: it may advertise only what anyone may know,
 // the scopes of public products deployed to this gateway's environment.

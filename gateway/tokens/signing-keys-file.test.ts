@@ -9,10 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicSnapshot, keyHash, startUpstream, TEST_KEY, type Upstream } from '../testing/fixtures.ts';
+import { basicSnapshot, keyHash, startUpstream, TEST_KEY, type Upstream } from '../../test/gateway/fixtures.ts';
 import { SIGNING_KEYS_SCHEMA, type SigningKey } from './signing-keys.ts';
 
-const entry = fileURLToPath(new URL('../testing/gateway-process.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../../test/gateway/gateway-process.ts', import.meta.url));
 const SECRET = 'test-secret-0123456789abcdef';
 const ISSUER = 'https://gateway.test';
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
-import { basicSnapshot, keyHash, product, send, startGateway, subscription, TEST_KEY } from '../testing/fixtures.ts';
+import { basicSnapshot, keyHash, product, send, startGateway, subscription, TEST_KEY } from '../../test/gateway/fixtures.ts';
 import { SIGNING_KEYS_SCHEMA } from './signing-keys.ts';
 
 // The token endpoint grants the scopes of the products deployed to this gateway's environment only.

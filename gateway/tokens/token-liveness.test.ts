@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { basicSnapshot, keyHash, send, startGateway, TEST_KEY } from '../testing/fixtures.ts';
+import { basicSnapshot, keyHash, send, startGateway, TEST_KEY } from '../../test/gateway/fixtures.ts';
 import { SIGNING_KEYS_SCHEMA } from './signing-keys.ts';
 
 // The token endpoint refuses a client that authenticates but may not act, in OAuth terms.

@@ -4,8 +4,8 @@ import { SignJWT } from 'jose';
 import type { CredentialEntry } from '../auth/credential-index.ts';
 import { credentialLiveness, type Liveness } from '../auth/credential-liveness.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
-import type { Exchange } from '../server/exchange.ts';
-import type { RuntimeSnapshot } from '../server/runtime-snapshot.ts';
+import type { Exchange } from '../http/exchange.ts';
+import type { RuntimeSnapshot } from '../runtime/runtime-snapshot.ts';
 import type { TokenIssuer } from '../snapshot/types.ts';
 import { clientAuthentication } from './client-credentials.ts';
 import { FailureThrottle } from './failure-throttle.ts';
@@ -142,17 +142,8 @@ export class TokenService {
     const liveness = credentialLiveness(entry.application, entry, now);
     if (liveness !== 'live') return { ...notLive(liveness, basic), ...who };
 
-    const allowed = this.#grantableScopes(runtime, entry.application.id);
-    const requested = form.get('scope');
-    let granted: string[];
-    if (requested === null) {
-      granted = [...allowed].sort();
-    } else {
-      const asked = requested.split(' ');
-      if (asked.some((s) => !SCOPE_TOKEN.test(s))) return { ...error('invalid_request', 'scope must be scope tokens separated by single spaces'), ...who };
-      granted = [...new Set(asked.filter((s) => allowed.has(s)))].sort();
-      if (granted.length === 0) return { ...error('invalid_scope', 'none of the requested scopes is granted by the products this application is subscribed to'), ...who };
-    }
+    const granted = grantedScopes(this.#grantableScopes(runtime, entry.application.id), form.get('scope'));
+    if (!Array.isArray(granted)) return { ...granted, ...who };
 
     const key = this.#ring && signingKeyAt(this.#ring, this.#publishedKids(tokens), now);
     if (!key) return { ...error('server_error', 'no signing key is available yet', 503), headers: { 'retry-after': '1' }, ...who };
@@ -202,6 +193,16 @@ interface Outcome {
   result: string;
   application?: string;
   credential?: string;
+}
+
+/** The scopes asked for that the application may have (all of them when none is asked for), or the error. */
+function grantedScopes(allowed: Set<string>, requested: string | null): string[] | Outcome {
+  if (requested === null) return [...allowed].sort();
+  const asked = requested.split(' ');
+  if (asked.some((s) => !SCOPE_TOKEN.test(s))) return error('invalid_request', 'scope must be scope tokens separated by single spaces');
+  const granted = [...new Set(asked.filter((s) => allowed.has(s)))].sort();
+  if (granted.length === 0) return error('invalid_scope', 'none of the requested scopes is granted by the products this application is subscribed to');
+  return granted;
 }
 
 function error(code: OAuthError, description: string, status = 400): Outcome {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { basicSnapshot, send, silentLogger, startGateway, startUpstream } from '../../gateway/testing/fixtures.ts';
+import { basicSnapshot, send, silentLogger, startGateway, startUpstream } from '../../test/gateway/fixtures.ts';
 import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
 import { createReportForwarder, type ForwardResult, type ReportForwarder } from './report-forwarder.ts';
 import { createSnapshotPublisher, type GatewayReport, type SnapshotPublisher } from './snapshot-publisher.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
 import type { Gateway } from '../../gateway/server/create-gateway.ts';
-import { basicSnapshot, send, silentLogger, startGateway, startUpstream, type Upstream } from '../../gateway/testing/fixtures.ts';
+import { basicSnapshot, send, silentLogger, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 import { createSnapshotPublisher, type SnapshotPublisher } from './snapshot-publisher.ts';
 import { waitFor } from '../../test/support/wait.ts';
 

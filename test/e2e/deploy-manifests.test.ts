@@ -5,7 +5,7 @@
 //   object in a server-side dry run (client-side and server-side apply, strict
 //   field validation, the "restricted" Pod Security level);
 // - every flag in the Deployments' args is parsed by the CLI's own commander
-//   definitions (cli/commands/operator.ts, gateway/command.ts), with the env the
+//   definitions (cli/commands/operator.ts, cli/commands/gateway.ts), with the env the
 //   kubelet would give the container: a renamed or misspelled flag fails here;
 // - the pieces fit: the operator runs as the ServiceAccount config/rbac binds, in
 //   the namespace of its Roles; the gateway polls the operator's publisher Service

@@ -4,7 +4,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/server/create-gateway.ts';
-import { startUpstream, type Upstream } from '../../gateway/testing/fixtures.ts';
+import { startUpstream, type Upstream } from '../gateway/fixtures.ts';
 import type { Operator } from '../../operator/run-operator.ts';
 import { startInProcess, type InProcess } from './support/in-process.ts';
 import { SIGNING_KEYS_FIELD } from '../../operator/tokens/secret-signing-keys.ts';

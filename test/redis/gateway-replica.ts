@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { until, waitFor } from '../support/wait.ts';
 
-const entry = fileURLToPath(new URL('../../gateway/testing/gateway-process.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../gateway/gateway-process.ts', import.meta.url));
 const lagPreload = fileURLToPath(new URL('./lag-event-loop.ts', import.meta.url));
 
 /** A `tollgate gateway` process on 127.0.0.1 serving a snapshot file with a Redis quota store. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { application, basicSnapshot, keyHash, startUpstream, subscription, type Upstream } from '../../gateway/testing/fixtures.ts';
+import { application, basicSnapshot, keyHash, startUpstream, subscription, type Upstream } from '../gateway/fixtures.ts';
 import { startGatewayReplica, type GatewayReplica } from './gateway-replica.ts';
 import { startRedisCluster } from './redis-cluster.ts';
 import { startRedisServer } from './redis-server.ts';

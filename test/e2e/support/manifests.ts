@@ -4,7 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { registerOperatorCommand } from '../../../cli/commands/operator.ts';
-import { registerGatewayCommand } from '../../../gateway/command.ts';
+import { registerGatewayCommand } from '../../../cli/commands/gateway.ts';
 import type { ControlPlane } from '../../control-plane/control-plane.ts';
 
 export type Obj = {

@@ -10,7 +10,7 @@ import type { OperatorOptions } from '../../../operator/run-operator.ts';
 import { until } from '../../support/wait.ts';
 
 const operatorMain = fileURLToPath(new URL('./operator-main.ts', import.meta.url));
-const gatewayMain = fileURLToPath(new URL('../../../gateway/testing/gateway-process.ts', import.meta.url));
+const gatewayMain = fileURLToPath(new URL('../../gateway/gateway-process.ts', import.meta.url));
 
 export type LogLine = { time: number; msg: string; [field: string]: unknown };
 

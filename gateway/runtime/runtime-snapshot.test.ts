@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { RemoteKeySets } from '../auth/jwt-verifier.ts';
 import { UpstreamClients } from '../proxy/upstream-pool.ts';
-import { basicSnapshot, product, subscription } from '../testing/fixtures.ts';
+import { basicSnapshot, product, subscription } from '../../test/gateway/fixtures.ts';
 import { buildRuntime, type RuntimeCaches } from './runtime-snapshot.ts';
 
 const caches: RuntimeCaches = { clients: new UpstreamClients(), keySets: new RemoteKeySets(), pools: new Map() };

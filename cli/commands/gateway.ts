@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { pino } from 'pino';
-import { createLimitStore } from './limits/create-limit-store.ts';
-import { DEFAULT_LIMIT_TIMEOUT_MS } from './limits/redis-store.ts';
-import { logDestination } from './log/log-destination.ts';
-import { createGateway } from './server/create-gateway.ts';
-import { startFileSource, startSigningKeysFile, type SnapshotSource } from './sources/file-source.ts';
-import { startOperatorClient } from './sources/operator-client.ts';
+import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
+import { DEFAULT_LIMIT_TIMEOUT_MS } from '../../gateway/limits/redis-store.ts';
+import { logDestination } from '../../gateway/log/log-destination.ts';
+import { createGateway } from '../../gateway/server/create-gateway.ts';
+import { startFileSource, startSigningKeysFile, type SnapshotSource } from '../../gateway/sources/file-source.ts';
+import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
 
 interface GatewayCommandOptions {
   proxyPort: number;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { Quota, RateLimit } from '../snapshot/types.ts';
-import type { LimitRequest, LimitStore } from './types.ts';
+import type { Quota, RateLimit } from '../../gateway/snapshot/types.ts';
+import type { LimitRequest, LimitStore } from '../../gateway/limits/types.ts';
 
 /**
  * Behaviour every LimitStore must show, run against the memory store and the Redis store

@@ -24,3 +24,14 @@ export interface Exchange {
   aborted?: boolean;
   websocket?: boolean;
 }
+
+/** Where a finished exchange goes (metrics, the access log, later usage); a new one is one more sink in the list. */
+export interface ExchangeSink {
+  record(exchange: Exchange, seconds: number): void;
+}
+
+/** Called once per exchange, when its response or socket is done. */
+export function completeExchange(sinks: readonly ExchangeSink[], exchange: Exchange): void {
+  const seconds = (performance.now() - exchange.startedAt) / 1000;
+  for (let i = 0; i < sinks.length; i++) sinks[i]!.record(exchange, seconds);
+}

@@ -5,10 +5,10 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerRespon
 import net, { type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { pino } from 'pino';
-import type { LimitStore } from '../limits/types.ts';
-import { createGateway, type Gateway, type GatewayOptions } from '../server/create-gateway.ts';
-import type { Api, Application, Product, Snapshot, Subscription } from '../snapshot/types.ts';
-import { sealSnapshot, type SnapshotBody } from '../snapshot/version.ts';
+import type { LimitStore } from '../../gateway/limits/types.ts';
+import { createGateway, type Gateway, type GatewayOptions } from '../../gateway/server/create-gateway.ts';
+import type { Api, Application, Product, Snapshot, Subscription } from '../../gateway/snapshot/types.ts';
+import { sealSnapshot, type SnapshotBody } from '../../gateway/snapshot/version.ts';
 
 export function keyHash(key: string): string {
   return 'sha256:' + createHash('sha256').update(key).digest('hex');

@@ -1,6 +1,6 @@
 // `tollgate gateway` as its own process, for tests that send it real signals.
 import { Command } from 'commander';
-import { registerGatewayCommand } from '../command.ts';
+import { registerGatewayCommand } from '../../cli/commands/gateway.ts';
 
 const program = new Command('tollgate');
 registerGatewayCommand(program);

@@ -1,0 +1,31 @@
+import type { ForwardPlan } from '../proxy/forwarder.ts';
+import type { RequestContext } from './request-context.ts';
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+/** The last step: the plan every earlier step has decided, handed to the forwarder. */
+export function forwardStep(ctx: RequestContext): void {
+  const req = ctx.req;
+  const routed = ctx.api!;
+  const upstream = routed.api.upstream;
+  const declaredLength = ctx.declaredLength;
+  const hasBody = declaredLength !== undefined ? declaredLength !== '0' : req.headers['transfer-encoding'] !== undefined;
+  const plan: ForwardPlan = {
+    pool: routed.pool,
+    relativePath: ctx.path.slice(ctx.basePath.length),
+    query: ctx.query,
+    headers: ctx.upstreamHeaders!,
+    connectTimeoutMs: upstream.connectTimeoutMs,
+    timeoutMs: upstream.timeoutMs,
+    retries: upstream.retries,
+    hasBody,
+    retryable: IDEMPOTENT.has(req.method ?? 'GET') && !hasBody,
+    responseHeaders: ctx.responseHeaders,
+    ownsCors: routed.cors !== undefined,
+    maxBodyBytes: ctx.services.maxBodyBytes,
+  };
+  const forwarder = ctx.services.forwarder;
+  const res = ctx.res;
+  if (res === undefined) forwarder.ws(req, ctx.socket!, ctx.head!, plan, ctx.exchange);
+  else if (!res.destroyed) forwarder.web(req, res, plan, ctx.exchange);
+}

@@ -1,0 +1,64 @@
+import { GatewayError } from '../errors/gateway-error.ts';
+import type { LimitDecision, LimitRequest } from '../limits/types.ts';
+import type { RequestContext } from './request-context.ts';
+
+/** The grant's quota and spike arrest; a store that answers synchronously costs no promise. */
+export function limitStep(ctx: RequestContext): void | Promise<void> {
+  const grant = ctx.grant;
+  if (grant === undefined) return;
+  const quota = grant.operation?.operation.quota ?? grant.subscription.quota;
+  const rateLimit = grant.subscription.rateLimit;
+  if (!quota && !rateLimit) return;
+  const request: LimitRequest = {
+    application: ctx.identity!.application.id,
+    product: grant.product.id,
+    failureMode: grant.product.quotaFailureMode,
+  };
+  if (grant.operation) request.operation = grant.operation.id;
+  if (quota) request.quota = quota;
+  if (rateLimit) request.rateLimit = rateLimit;
+  const checked = checkLimits(ctx, request);
+  if (checked instanceof Promise) return decidedLater(ctx, request, checked);
+  decide(ctx, request, checked);
+}
+
+async function decidedLater(ctx: RequestContext, request: LimitRequest, pending: Promise<LimitDecision>): Promise<void> {
+  decide(ctx, request, await pending);
+}
+
+function decide(ctx: RequestContext, request: LimitRequest, decision: LimitDecision): void {
+  ctx.responseHeaders = { ...ctx.responseHeaders, ...decision.headers };
+  if (decision.reason) ctx.exchange.limited = decision.reason;
+  if (decision.reason === 'storeUnavailable') ctx.services.onLimitStoreFailure(request.product, decision.allowed ? 'open' : 'closed');
+  if (!decision.allowed) {
+    throw new GatewayError(
+      decision.reason === 'quota' ? 'quota-exceeded' : decision.reason === 'rateLimit' ? 'rate-limited' : 'limits-unavailable',
+      undefined,
+      { headers: ctx.responseHeaders },
+    );
+  }
+}
+
+function checkLimits(ctx: RequestContext, request: LimitRequest): LimitDecision | Promise<LimitDecision> {
+  const store = ctx.services.limits;
+  const now = ctx.now;
+  if (store.checkSync) {
+    try {
+      return store.checkSync(request, now);
+    } catch {
+      return storeDown(request);
+    }
+  }
+  let pending: Promise<LimitDecision>;
+  try {
+    pending = store.check(request, now);
+  } catch {
+    return storeDown(request);
+  }
+  return pending.catch(() => storeDown(request));
+}
+
+/** A store that throws instead of answering is a store that is down: the product's policy decides. */
+function storeDown(request: LimitRequest): LimitDecision {
+  return { allowed: request.failureMode === 'open', reason: 'storeUnavailable', headers: {} };
+}

@@ -1,0 +1,32 @@
+import { authenticateStep } from './authenticate-step.ts';
+import { authoriseStep } from './authorise-step.ts';
+import { canonicaliseStep } from './canonicalise-step.ts';
+import { corsStep } from './cors-step.ts';
+import { forwardStep } from './forward-step.ts';
+import { lifecycleStep } from './lifecycle-step.ts';
+import { limitStep } from './limit-step.ts';
+import { operationStep } from './operation-step.ts';
+import { routeStep } from './route-step.ts';
+import type { Step } from './run-steps.ts';
+import { tokenEndpointStep } from './token-endpoint-step.ts';
+import { transformStep } from './transform-step.ts';
+
+/**
+ * The request path, for plain requests and WebSocket upgrades alike; a new policy is
+ * one more step here, reading its snapshot field from `ctx.api`. The order is part of
+ * the contract: CORS before lifecycle and credentials (see cors-step.ts), limits only
+ * for a request that is allowed, and nothing rewritten for the upstream until all have passed.
+ */
+export const REQUEST_STEPS: readonly Step[] = Object.freeze([
+  tokenEndpointStep,
+  canonicaliseStep,
+  routeStep,
+  corsStep,
+  lifecycleStep,
+  operationStep,
+  authenticateStep,
+  authoriseStep,
+  limitStep,
+  transformStep,
+  forwardStep,
+]);
