@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startUpstream, type Upstream } from '../../gateway/testing/fixtures.ts';
+import { startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import { runDev, type DevOptions, type DevServer } from './run-dev.ts';
 
