@@ -1,9 +1,9 @@
 import { CoreV1Api, KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
-import http from 'node:http';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { startAdminServer } from '../gateway/admin/admin-server.ts';
 import { compile, type CompileResult } from './compiler/compile.ts';
 import type { ObjectStatus } from './compiler/object-status.ts';
 import { applySecretPlan, credentialViews, planSecrets, type SecretPlan, type SecretPlanResult } from './credentials/secret-credentials.ts';
@@ -360,21 +360,13 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
     }
   }
 
-  const admin = http.createServer(async (req, res) => {
-    if (req.url === '/healthz') return void res.end('ok');
-    if (req.url === '/readyz') {
-      const ok = source.healthy() && last !== undefined;
-      res.statusCode = ok ? 200 : 503;
-      return void res.end(ok ? 'ready' : 'watches not synced');
-    }
-    if (req.url === '/metrics') {
-      res.setHeader('content-type', registry.contentType);
-      return void res.end(await registry.metrics());
-    }
-    res.statusCode = 404;
-    res.end();
+  const admin = await startAdminServer({
+    port: o.adminPort,
+    host: o.host ?? '0.0.0.0',
+    registry,
+    health: () => ({ ok: true, body: 'ok' }),
+    ready: () => (source.healthy() && last !== undefined ? { ok: true, body: 'ready' } : { ok: false, body: 'watches not synced' }),
   });
-  await new Promise<void>((resolve) => admin.listen(o.adminPort, o.host ?? '0.0.0.0', resolve));
 
   await source.start();
   await checkSigningKeys();
@@ -384,7 +376,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   return {
     publisher,
     elector,
-    adminPort: (admin.address() as { port: number }).port,
+    adminPort: admin.port,
     isLeader: () => elector.isLeader(),
     last: () => last,
     close: async () => {
@@ -399,7 +391,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       await elector.stop();
       await source.stop();
       await publisher.close();
-      await new Promise((r) => admin.close(r));
+      await admin.close();
     },
   };
 }
