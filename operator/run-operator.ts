@@ -95,16 +95,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   const leadership = new Signal<boolean>();
   const leaderKnown = new Signal<LeaderInfo | undefined>();
 
-  const source = new KubernetesSource(kc, {
-    logger,
-    onChange: () => changed.fire(false),
-    onHealth: (watch, healthy) => {
-      metrics.watchUp.set({ watch }, healthy ? 1 : 0);
-      // A watch back up after an outage: what was refused while it was down (a
-      // namespace that has since granted Secret rights, say) gets a full retry.
-      if (healthy) changed.fire(true);
-    },
-  });
+  const source = clusterSource(kc, logger, metrics, changed);
   const publisher = await createSnapshotPublisher({ port: o.publisherPort, host: o.host ?? '0.0.0.0', ...token, onReport: (r) => reported.fire(r), onReceived: (r) => received.fire(r) });
   const elector = new LeaseElector(kc, electorOptions(o, identity, logger, publisher.port, leadership, leaderKnown));
   const isLeader = () => elector.isLeader();
@@ -114,8 +105,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   const tracker = new ProgrammedTracker();
   const events = new ObjectEvents(kc, { enabled: o.events !== false, identity, isLeader, logger, metrics });
   const wait = new GatewayWait(() => publisher.reports(), clock, staleMs);
-  const writer = new StatusWriter(kc);
-  const statuses = new StatusLoop({ isLeader, tracker, writer, reports: () => publisher.reports(), stored: () => source.resources(), wait, waitMs: o.programmedWaitMs ?? 1_000, staleMs, clock, metrics, logger });
+  const statuses = new StatusLoop({ isLeader, tracker, writer: new StatusWriter(kc), reports: () => publisher.reports(), stored: () => source.resources(), wait, waitMs: o.programmedWaitMs ?? 1_000, staleMs, clock, metrics, logger });
   const reconcile = new ClusterReconcile({ source, core, isLeader, delivery: publisherDelivery(publisher, logger), tokens: () => signingKeys?.issuer(), tracker, events, statuses, metrics, logger, clock });
   const failed = (e: unknown) => logger.error({ err: String((e as Error).stack ?? e) }, 'reconcile failed');
   const reconciles = new HoldOff(() => reconcile.run(), o.holdOffMs ?? 100, failed);
@@ -166,6 +156,19 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       await admin.close();
     },
   };
+}
+
+function clusterSource(kc: KubeConfig, logger: Logger, metrics: OperatorMetrics, changed: Signal<boolean>): KubernetesSource {
+  return new KubernetesSource(kc, {
+    logger,
+    onChange: () => changed.fire(false),
+    onHealth: (watch, healthy) => {
+      metrics.watchUp.set({ watch }, healthy ? 1 : 0);
+      // A watch back up after an outage: what was refused while it was down (a
+      // namespace that has since granted Secret rights, say) gets a full retry.
+      if (healthy) changed.fire(true);
+    },
+  });
 }
 
 function electorOptions(o: OperatorOptions, identity: string, logger: Logger, publisherPort: number, leadership: Signal<boolean>, leaderKnown: Signal<LeaderInfo | undefined>): LeaseElectorOptions {
