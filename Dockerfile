@@ -29,10 +29,9 @@ COPY scripts/ensure-node.sh ./scripts/ensure-node.sh
 COPY cli ./cli
 COPY gateway ./gateway
 COPY operator ./operator
-# The CRD schemas are read at run time (validate, the loader); cli imports the
-# example backend (`tollgate dev --with-example-backend`).
+COPY dev ./dev
+# The CRD schemas are read at run time (validate, the loader).
 COPY crds ./crds
-COPY examples ./examples
 # Numeric, so that Kubernetes' runAsNonRoot can verify it (the image's `node` user).
 USER 1000:1000
 # Gateway proxy and admin, operator publisher and admin.

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../examples/backend/server.ts';
-import { runDev, type DevServer } from '../operator/dev/run-dev.ts';
+import { startExampleBackend } from '../dev/example-backend.ts';
+import { runDev, type DevServer } from '../dev/run-dev.ts';
 import { waitFor } from '../test/support/wait.ts';
 
 const run = promisify(execFile);

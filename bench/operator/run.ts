@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startExampleBackend } from '../../examples/backend/server.ts';
+import { startExampleBackend } from '../../dev/example-backend.ts';
 import { startControlPlane } from '../../test/control-plane/control-plane.ts';
 import { operatorAccess } from '../../test/e2e/support/operator-access.ts';
 import { startGatewayProcess } from '../../test/e2e/support/processes.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startUpstream } from '../../test/gateway/fixtures.ts';
-import { runDev } from '../../operator/dev/run-dev.ts';
+import { runDev } from '../../dev/run-dev.ts';
 
 const TRIES = Number(process.env.BENCH_TRIES ?? 20);
 const TIMEOUT_MS = 10_000;

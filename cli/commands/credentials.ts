@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { parse } from 'yaml';
-import { DevCredentialStore } from '../../operator/credentials/dev-credential-store.ts';
+import { DevCredentialStore } from '../../dev/dev-credential-store.ts';
 import { addCredential, findApplicationDocument, revokeCredential, saveApplicationDocument } from '../../operator/credentials/edit-application-yaml.ts';
 import { namespacedId } from '../../operator/resources/object-key.ts';
 

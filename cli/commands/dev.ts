@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { startExampleBackend } from '../../examples/backend/server.ts';
-import { runDev } from '../../operator/dev/run-dev.ts';
+import { startExampleBackend } from '../../dev/example-backend.ts';
+import { runDev } from '../../dev/run-dev.ts';
 import { maxFileBytesOption } from './max-file-bytes-option.ts';
 
 export function registerDevCommand(program: Command): void {

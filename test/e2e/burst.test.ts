@@ -5,7 +5,7 @@
 // generous so that a busy 2-core CI machine passes.
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../examples/backend/server.ts';
+import { startExampleBackend } from '../../dev/example-backend.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { credentialSecrets, decodeKey, notReady, tollgateObjects } from './support/kube.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';

@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measure, summary } from '../../bench/operator/measure.ts';
-import { startExampleBackend } from '../../examples/backend/server.ts';
+import { startExampleBackend } from '../../dev/example-backend.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
 import { startGatewayProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';

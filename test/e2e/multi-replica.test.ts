@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../examples/backend/server.ts';
+import { startExampleBackend } from '../../dev/example-backend.ts';
 import { freePorts } from '../control-plane/readiness.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { conditionOf, consumerKey, tollgateObjects, type KubeObject } from './support/kube.ts';

@@ -12,7 +12,7 @@ import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../examples/backend/server.ts';
+import { startExampleBackend } from '../../dev/example-backend.ts';
 import type { Gateway } from '../../gateway/server/create-gateway.ts';
 import type { Operator } from '../../operator/run-operator.ts';
 import { startInProcess, type InProcess } from './support/in-process.ts';

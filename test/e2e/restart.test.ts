@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../examples/backend/server.ts';
+import { startExampleBackend } from '../../dev/example-backend.ts';
 import { freePorts } from '../control-plane/readiness.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { consumerKey, credentialSecrets, decodeKey, notReady, tollgateObjects } from './support/kube.ts';

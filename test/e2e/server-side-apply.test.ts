@@ -4,7 +4,7 @@
 // writes nothing (no status ping-pong), measured over a quiet window.
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../examples/backend/server.ts';
+import { startExampleBackend } from '../../dev/example-backend.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { conditionOf, consumerKey, notReady, tollgateObjects, type KubeObject } from './support/kube.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';

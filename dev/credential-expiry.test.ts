@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
-import { waitFor } from '../../test/support/wait.ts';
+import { startUpstream, type Upstream } from '../test/gateway/fixtures.ts';
+import { waitFor } from '../test/support/wait.ts';
 import { runDev, type DevOptions, type DevServer } from './run-dev.ts';
 
 const config = (upstream: string, expiresIn: string) => `apiVersion: tollgate.dev/v1alpha1
@@ -36,7 +36,7 @@ metadata: { name: shopper-orders, namespace: shop }
 spec: { application: shopper, product: { name: orders } }
 `;
 
-const tollgate = new URL('../../bin/tollgate', import.meta.url).pathname;
+const tollgate = new URL('../bin/tollgate', import.meta.url).pathname;
 let upstream: Upstream;
 let dir: string;
 let dev: DevServer | undefined;

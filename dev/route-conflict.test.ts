@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
-import { waitFor } from '../../test/support/wait.ts';
+import { startUpstream, type Upstream } from '../test/gateway/fixtures.ts';
+import { waitFor } from '../test/support/wait.ts';
 import { runDev, type DevServer } from './run-dev.ts';
 
 const api = (name: string, upstream: string) => `apiVersion: tollgate.dev/v1alpha1

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { API_VERSION, emptyResources, type ApiResource, type Resources } from '../resources/types.ts';
+import { API_VERSION, emptyResources, type ApiResource, type Resources } from '../operator/resources/types.ts';
 import { FirstSeenTimes } from './first-seen.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'tollgate-first-seen-'));

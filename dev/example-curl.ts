@@ -1,4 +1,4 @@
-import type { Api, Product, Route, Snapshot, Subscription } from '../../gateway/snapshot/types.ts';
+import type { Api, Product, Route, Snapshot, Subscription } from '../gateway/snapshot/types.ts';
 
 /**
  * Ready-to-run requests for applications' new keys: the first operation of the

@@ -1,5 +1,5 @@
-import type { Snapshot } from '../../gateway/snapshot/types.ts';
-import type { IssuedCredential } from '../credentials/dev-credential-store.ts';
+import type { Snapshot } from '../gateway/snapshot/types.ts';
+import type { IssuedCredential } from './dev-credential-store.ts';
 import { exampleCurls } from './example-curl.ts';
 
 /** Enough to copy from; a first start on a large estate issues thousands, which no one reads and which cost seconds to print. */

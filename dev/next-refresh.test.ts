@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../gateway/snapshot/types.ts';
+import type { Snapshot } from '../gateway/snapshot/types.ts';
 import { nextRefreshMs } from './next-refresh.ts';
 
 const now = Date.parse('2026-03-01T10:00:00Z');

@@ -1,4 +1,4 @@
-// The example backend behind examples/: what the seeds' APIs answer.
+// The example backend behind examples/ (`tollgate dev --with-example-backend`): what the seeds' APIs answer.
 // WSO2's HelloWorld returns {"hello":"world"}; Apigee's forecastrss a forecast;
 // anything else echoes what the gateway forwarded (handy to see identity headers).
 import http from 'node:http';

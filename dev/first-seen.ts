@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Resources } from '../resources/types.ts';
+import type { Resources } from '../operator/resources/types.ts';
 import { writeFileAtomic } from './write-file-atomic.ts';
 
 /**

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { API_VERSION, type ApplicationResource } from '../resources/types.ts';
+import { API_VERSION, type ApplicationResource } from '../operator/resources/types.ts';
 import { DevCredentialStore, type StoredCredential } from './dev-credential-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-dev-store-'));

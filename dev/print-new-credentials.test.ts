@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../gateway/snapshot/types.ts';
-import type { IssuedCredential } from '../credentials/dev-credential-store.ts';
+import type { Snapshot } from '../gateway/snapshot/types.ts';
+import type { IssuedCredential } from './dev-credential-store.ts';
 import { MAX_PRINTED_CREDENTIALS, printNewCredentials } from './print-new-credentials.ts';
 
 // Only what the example curl reads: app-0 subscribes to a product over one API key API.

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SigningKeyRing } from '../../gateway/tokens/signing-keys.ts';
-import { generateKey, rotateRing, type GenerateKey, type RotationPolicy } from './signing-key-policy.ts';
+import type { SigningKeyRing } from '../gateway/tokens/signing-keys.ts';
+import { generateKey, rotateRing, type GenerateKey, type RotationPolicy } from '../operator/tokens/signing-key-policy.ts';
 
 /**
  * Dev mode's signing keys: one JSON file in the state directory (0600), what a

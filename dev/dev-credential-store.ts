@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { objectId, type ApplicationResource, type CredentialView } from '../resources/types.ts';
-import { writeFileAtomic } from '../dev/write-file-atomic.ts';
-import { hashCredential, keyPrefixOf, newConsumerKey, newConsumerSecret, systemRandom, type RandomSource } from './key-format.ts';
+import { objectId, type ApplicationResource, type CredentialView } from '../operator/resources/types.ts';
+import { writeFileAtomic } from './write-file-atomic.ts';
+import { hashCredential, keyPrefixOf, newConsumerKey, newConsumerSecret, systemRandom, type RandomSource } from '../operator/credentials/key-format.ts';
 
 export interface StoredCredential {
   application: string;

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
-import { until } from '../../test/support/wait.ts';
+import { startUpstream, type Upstream } from '../test/gateway/fixtures.ts';
+import { until } from '../test/support/wait.ts';
 import { runDev, type DevServer } from './run-dev.ts';
 
 function config(upstream: string, options: { revoked?: boolean; suspended?: boolean; subscribed?: boolean } = {}): string {

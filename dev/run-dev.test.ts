@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../examples/backend/server.ts';
+import { startExampleBackend } from './example-backend.ts';
 import { runDev, type DevServer } from './run-dev.ts';
-import { until as untilWithin } from '../../test/support/wait.ts';
+import { until as untilWithin } from '../test/support/wait.ts';
 
 // Edits are live within 1 s; 3 s is the generous bound.
 const until = <T>(what: string, fn: () => Promise<T | undefined>) => untilWithin(what, fn, 3_000, 10);
 
-const examples = new URL('../../examples/', import.meta.url).pathname;
+const examples = new URL('../examples/', import.meta.url).pathname;
 let dir: string;
 let backend: Server;
 let dev: DevServer;

@@ -1,4 +1,4 @@
-import type { Snapshot } from '../../gateway/snapshot/types.ts';
+import type { Snapshot } from '../gateway/snapshot/types.ts';
 
 export interface RefreshBounds {
   /** Never sooner: many credentials expiring a few ms apart must not turn into a recompile loop. */

@@ -1,0 +1,56 @@
+import { Reason } from '../operator/compiler/conditions.ts';
+import type { ObjectStatus } from '../operator/compiler/object-status.ts';
+import type { CredentialStatus } from '../operator/compiler/process-application.ts';
+import type { Resources } from '../operator/resources/types.ts';
+import { mergeConditions } from '../operator/status/merge-conditions.ts';
+import { toBlockYaml } from './block-yaml.ts';
+import { writeFileAtomic } from './write-file-atomic.ts';
+
+/**
+ * Dev mode's stored statuses, what a cluster keeps on each object: carried into
+ * the next compile, stamped with transition times, and written to status.yaml.
+ */
+export class DevStatuses {
+  private readonly previous = new Map<string, ObjectStatus['status']>();
+  private readonly file: string;
+  private readonly print: (line: string) => void;
+  private lastText: string | undefined;
+
+  constructor(file: string, print: (line: string) => void) {
+    this.file = file;
+    this.print = print;
+  }
+
+  /** Statuses carry state across compiles (approval trail, whether a subscription was active), as in a cluster. */
+  carryOver(resources: Resources): void {
+    for (const list of [resources.apis, resources.products, resources.applications, resources.subscriptions]) {
+      for (const r of list) {
+        const st = this.previous.get(`${r.kind}/${r.metadata.namespace}/${r.metadata.name}`);
+        if (st && !r.status) (r as { status?: unknown }).status = st;
+      }
+    }
+  }
+
+  /** The statuses of a snapshot the in-process gateway applied: what it applied is programmed. */
+  settle(statuses: ObjectStatus[], version: string, now: Date): void {
+    for (const s of statuses) {
+      const key = `${s.kind}/${s.namespace}/${s.name}`;
+      const programmed = s.status.conditions.find((c) => c.type === 'Programmed');
+      if (programmed?.status === 'Unknown') Object.assign(programmed, { status: 'True', reason: Reason.Programmed, message: `applied by the dev gateway (${version.slice(0, 19)})` });
+      s.status.conditions = mergeConditions(this.previous.get(key)?.conditions as never, s.status.conditions, now);
+      if (s.kind === 'Application') this.printExpired(this.previous.get(key), s);
+      this.previous.set(key, s.status);
+    }
+    const text = toBlockYaml(statuses);
+    // Whole or not at all: `tollgate credentials list` may be reading it. Unchanged on most timed refreshes.
+    if (text !== this.lastText) writeFileAtomic(this.file, text, 0o644);
+    this.lastText = text;
+  }
+
+  private printExpired(before: ObjectStatus['status'] | undefined, now: ObjectStatus): void {
+    const was = new Map((before as { credentials?: CredentialStatus[] } | undefined)?.credentials?.map((c) => [c.name, c.state]));
+    for (const c of (now.status as { credentials?: CredentialStatus[] }).credentials ?? []) {
+      if (c.state === 'Expired' && was.get(c.name) === 'Active') this.print(`credential ${c.name} of Application ${now.namespace}/${now.name} expired at ${c.expiresAt}`);
+    }
+  }
+}

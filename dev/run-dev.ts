@@ -1,0 +1,119 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { createLimitStore } from '../gateway/limits/create-limit-store.ts';
+import { createGateway, type Gateway } from '../gateway/server/create-gateway.ts';
+import type { CompileResult } from '../operator/compiler/compile.ts';
+import { DirectorySource } from '../operator/sources/directory-source.ts';
+import { DEFAULT_POLICY, type RotationPolicy } from '../operator/tokens/signing-key-policy.ts';
+import { DevCredentialStore } from './dev-credential-store.ts';
+import { DevReconcile } from './dev-reconcile.ts';
+import { DevSigningKeys } from './dev-signing-keys.ts';
+import { DevStatuses } from './dev-statuses.ts';
+import { FirstSeenTimes } from './first-seen.ts';
+import { inProcessDelivery } from './in-process-delivery.ts';
+import type { RefreshBounds } from './next-refresh.ts';
+
+export interface DevOptions {
+  paths: string[];
+  proxyPort: number;
+  adminPort: number;
+  host: string;
+  stateDir: string;
+  environment?: string;
+  defaultNamespace: string;
+  /** YAML files larger than this are refused (the loader's default when unset). */
+  maxFileBytes?: number;
+  /** Where people read what happens; access logs go to the logger. */
+  print: (line: string) => void;
+  logger?: Logger;
+  clock?: () => Date;
+  /** Signing key rotation and token lifetime; defaults: DEFAULT_POLICY. */
+  tokenPolicy?: Partial<RotationPolicy>;
+  /** How often to check whether the signing keys are due for rotation; default 60 s. */
+  rotationCheckMs?: number;
+  /** When to recompile for the clock alone (credential expiries); default 1 s to 60 s. */
+  refreshBounds?: RefreshBounds;
+}
+
+export interface DevServer {
+  gateway: Gateway;
+  credentials: DevCredentialStore;
+  signingKeys: DevSigningKeys;
+  /** Runs the signing key policy now (a rotation with `force`), recompiling if the ring changed. */
+  rotateSigningKeys(options?: { force?: boolean }): void;
+  /** The latest compile, for tests and the status file. */
+  last(): CompileResult | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * `tollgate dev`: directory source -> credentials -> compile -> gateway, in one
+ * process, with no cluster and no Redis. Each settled change recompiles; the
+ * gateway swaps the new snapshot in or keeps the last good one. The reconcile is
+ * DevReconcile; this is its wiring.
+ */
+export async function runDev(o: DevOptions): Promise<DevServer> {
+  const clock = o.clock ?? (() => new Date());
+  const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+  mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  const credentials = new DevCredentialStore(o.stateDir, { now: clock });
+  const signingKeys = new DevSigningKeys(o.stateDir, { ...DEFAULT_POLICY, ...o.tokenPolicy });
+  const limitStore = createLimitStore({});
+  const gateway = await createGateway({
+    proxyPort: o.proxyPort,
+    adminPort: o.adminPort,
+    host: o.host,
+    stateDir: join(o.stateDir, 'gateway'),
+    ...(o.environment ? { environment: o.environment } : {}),
+    limitStore,
+    logger,
+    clock: () => clock().getTime(),
+  });
+  const loopback = o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
+  const proxyUrl = `http://${loopback}:${gateway.proxyPort}`;
+  let ring = signingKeys.at(clock()).ring;
+  const reconcile = new DevReconcile({
+    credentials,
+    firstSeen: new FirstSeenTimes(o.stateDir, { now: clock, warn: o.print }),
+    statuses: new DevStatuses(join(o.stateDir, 'status.yaml'), o.print),
+    delivery: inProcessDelivery(gateway, { ring: () => ring, file: signingKeys.file }),
+    ring: () => ring,
+    proxyUrl,
+    serving: () => gateway.currentVersion(),
+    stateDir: o.stateDir,
+    print: o.print,
+    clock,
+    ...(o.refreshBounds ? { refreshBounds: o.refreshBounds } : {}),
+  });
+
+  const rotateSigningKeys = (options: { force?: boolean } = {}): void => {
+    const next = signingKeys.at(clock(), options);
+    if (!next.changed) return;
+    ring = next.ring;
+    o.print(`signing keys now ${ring.keys.map((k) => `${k.kid.slice(0, 8)} (from ${k.activateAt}${k.retireAt ? ` until ${k.retireAt}` : ''})`).join(', ')}`);
+    reconcile.again([signingKeys.file]);
+  };
+  const rotationTimer = setInterval(rotateSigningKeys, o.rotationCheckMs ?? 60_000);
+  rotationTimer.unref();
+
+  const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
+  reconcile.apply(source.load());
+  await source.watch((update) => reconcile.apply(update));
+  o.print(`gateway on ${proxyUrl}, admin on http://${loopback}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
+
+  return {
+    gateway,
+    credentials,
+    signingKeys,
+    rotateSigningKeys,
+    last: () => reconcile.last(),
+    close: async () => {
+      reconcile.close();
+      clearInterval(rotationTimer);
+      await source.close();
+      await gateway.close();
+      await limitStore.close();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { CoreV1Api } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { TokenIssuer } from '../../gateway/snapshot/types.ts';
+import type { CompileResult } from '../compiler/compile.ts';
+import type { KubernetesSource } from '../sources/kubernetes-source.ts';
+import type { ProgrammedTracker } from '../status/programmed.ts';
+import { compileAndDeliver, type Delivery } from './compile-and-deliver.ts';
+import { inputsOf } from './inputs-digest.ts';
+import type { ObjectEvents } from './object-events.ts';
+import type { OperatorMetrics } from './operator-metrics.ts';
+import { secretCredentials } from './secret-credentials-stage.ts';
+import type { StatusLoop } from './status-loop.ts';
+
+export interface ClusterReconcileOptions {
+  source: Pick<KubernetesSource, 'resources' | 'secrets'>;
+  core: CoreV1Api;
+  isLeader: () => boolean;
+  delivery: Delivery<unknown>;
+  tokens: () => TokenIssuer | undefined;
+  tracker: ProgrammedTracker;
+  events: ObjectEvents;
+  statuses: StatusLoop;
+  metrics: Pick<OperatorMetrics, 'compiles' | 'secretWrites'>;
+  logger: Logger;
+  clock: () => Date;
+}
+
+/**
+ * The operator's reconcile: source -> credential Secrets -> compile -> delivery,
+ * then (the leader) events and the status loop. Every replica compiles and
+ * delivers, so gateways may poll any of them; the leader alone writes.
+ */
+export class ClusterReconcile {
+  // What the last full reconcile saw (see inputsOf); forget() makes the next one full.
+  private lastInputs: string | undefined;
+  private latest: CompileResult | undefined;
+
+  private readonly o: ClusterReconcileOptions;
+
+  constructor(o: ClusterReconcileOptions) {
+    this.o = o;
+  }
+
+  last(): CompileResult | undefined {
+    return this.latest;
+  }
+
+  /** The next run recompiles even if nothing it reads changed: a resync, a watch back up, new signing keys. */
+  forget(): void {
+    this.lastInputs = undefined;
+  }
+
+  async run(): Promise<void> {
+    const o = this.o;
+    const now = o.clock();
+    const resources = o.source.resources();
+    const secrets = await o.source.secrets();
+    const leading = o.isLeader();
+    // Every status write comes back through the watch as a change. Those echoes
+    // change nothing the compiler reads, so they only get the (cheap) status
+    // compare again, not a recompile of everything many times a second in a burst.
+    const inputs = inputsOf(resources, secrets, leading);
+    if (inputs === this.lastInputs) return o.statuses.rewrite();
+    o.events.observeObjects(resources);
+    resources.credentials = await secretCredentials(resources, secrets, now, o.isLeader(), { core: o.core, logger: o.logger, metrics: o.metrics, emit: (e) => o.events.emit(e) });
+    const tokens = o.tokens();
+    const { result } = compileAndDeliver(resources, { now, ...(tokens ? { tokens } : {}) }, o.delivery, () => o.metrics.compiles.startTimer());
+    this.latest = result;
+    o.tracker.record(result.snapshot.version, result.statuses);
+    if (o.isLeader()) {
+      o.events.observeStatuses(result.statuses, resources);
+      o.statuses.submit({ version: result.snapshot.version, statuses: result.statuses, now });
+    }
+    // Only once all of it went through: a reconcile that threw is redone in full.
+    this.lastInputs = inputs;
+  }
+}
