@@ -27,9 +27,9 @@ export interface DevOptions {
   /** Where people read what happens; access logs go to the logger. */
   print: (line: string) => void;
   logger?: Logger;
-  clock?: () => Date;
+  clock?: (() => Date) | undefined;
   /** Signing key rotation and token lifetime; defaults: DEFAULT_POLICY. */
-  tokenPolicy?: Partial<RotationPolicy>;
+  tokenPolicy?: Partial<RotationPolicy> | undefined;
   /** How often to check whether the signing keys are due for rotation; default 60 s. */
   rotationCheckMs?: number;
   /** When to recompile for the clock alone (credential expiries); default 1 s to 60 s. */

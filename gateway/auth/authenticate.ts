@@ -26,7 +26,7 @@ export interface AuthConfig {
 export interface AuthOutcome {
   identity: Identity;
   /** What to take off the request before forwarding it. */
-  strip: { header?: string; authorization: boolean };
+  strip: { header?: string | undefined; authorization: boolean };
   /** The query to forward. */
   query: string | undefined;
 }

@@ -31,9 +31,9 @@ export interface SpikeState {
 
 export interface HeaderInput {
   now: number;
-  quota?: QuotaState;
-  spike?: SpikeState;
-  refusedBy?: 'quota' | 'rateLimit';
+  quota?: QuotaState | undefined;
+  spike?: SpikeState | undefined;
+  refusedBy?: 'quota' | 'rateLimit' | undefined;
 }
 
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000 - 1e-9));

@@ -7,7 +7,7 @@ import { quotaWindow } from './windows.ts';
 
 export interface MemoryLimitStoreOptions {
   /** Zone whose calendar the quota windows follow; default `UTC`. See `parseTimeZone`. */
-  timeZone?: string;
+  timeZone?: string | undefined;
   /** How often (in the injected time) expired windows and full buckets are dropped; default 60 s. */
   sweepIntervalMs?: number;
 }

@@ -2,7 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 
 export type RedisTarget =
   | { kind: 'single'; url: string }
-  | { kind: 'cluster'; nodes: Array<{ host: string; port: number }>; username?: string; password?: string; tls: boolean };
+  | { kind: 'cluster'; nodes: Array<{ host: string; port: number }>; username?: string | undefined; password?: string | undefined; tls: boolean };
 
 /**
  * `redis://` and `rediss://` URLs go to ioredis as they are (host, port, auth, `/db`).

@@ -106,7 +106,7 @@ export class LeaseElector {
       try {
         const lease = await this.api.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
         if (lease.spec?.holderIdentity !== this.o.identity) break;
-        lease.spec.holderIdentity = undefined;
+        delete lease.spec.holderIdentity;
         lease.spec.leaseDurationSeconds = 1;
         // Followers must not forward to a replica that is going away.
         lease.metadata = this.annotated(lease.metadata, false);

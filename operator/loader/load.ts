@@ -18,9 +18,9 @@ export interface LoadedObject {
 
 export interface DocumentResult {
   /** The valid object, defaulted. */
-  object?: AnyResource;
+  object?: AnyResource | undefined;
   /** `kind/namespace/name` when it could be told, valid or not (so a caller can keep an older version). */
-  key?: string;
+  key?: string | undefined;
   diagnostics: Diagnostic[];
 }
 

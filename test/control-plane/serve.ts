@@ -7,7 +7,7 @@
 import { startControlPlane } from './control-plane.ts';
 
 const crdsDir = process.argv.includes('--no-crds') ? null : undefined;
-const cp = await startControlPlane({ crdsDir });
+const cp = await startControlPlane(crdsDir === null ? { crdsDir } : {});
 console.log(
   JSON.stringify({
     kubeconfigPath: cp.kubeconfigPath,
