@@ -4,16 +4,24 @@ SHELL := /bin/bash
 NODE := $(shell scripts/ensure-node.sh)
 export PATH := $(dir $(NODE)):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run test typecheck unit deps control-plane golden bench bench-gateway bench-operator clean
+.PHONY: run test typecheck unit lint deps control-plane golden bench bench-gateway bench-operator clean
 
 run: deps
 	bin/tollgate dev examples/ --with-example-backend
 
-test: deps control-plane typecheck
+test: deps control-plane typecheck lint
 	vitest run
+
+# Everything that needs neither Redis nor the Go-built control plane (vitest.config.ts draws the projects from imports).
+unit: deps
+	vitest run --project unit
 
 typecheck: deps
 	tsc --noEmit
+
+# Type-aware lint (floating promises, misused promises, needless assertions, import cycles): .oxlintrc.json.
+lint: deps
+	oxlint --type-aware --tsconfig tsconfig.json --deny-warnings .
 
 deps: node_modules/.package-lock.json
 

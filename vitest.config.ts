@@ -1,10 +1,19 @@
 import { defineConfig } from 'vitest/config';
+import { testNeeds } from './test/structure/source-imports.ts';
+
+// Three projects drawn from what each test imports: `unit` needs neither Redis nor
+// the Go-built control plane (`make unit`), `redis` starts redis-server, `cluster`
+// the kube-apiserver. `make test` runs all three.
+const needs = testNeeds();
+const files = (pick: (n: Set<string>) => boolean) => [...needs].filter(([, n]) => pick(n)).map(([f]) => f);
+const shared = { testTimeout: 30_000, hookTimeout: 120_000 };
 
 export default defineConfig({
   test: {
-    include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', '.toolchain/**', '.cache/**'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
+    projects: [
+      { test: { ...shared, name: 'unit', include: files((n) => n.size === 0) } },
+      { test: { ...shared, name: 'redis', include: files((n) => n.has('redis') && !n.has('cluster')) } },
+      { test: { ...shared, name: 'cluster', include: files((n) => n.has('cluster')) } },
+    ],
   },
 });

@@ -37,7 +37,7 @@ export class DevStatuses {
       const key = `${s.kind}/${s.namespace}/${s.name}`;
       const programmed = s.status.conditions.find((c) => c.type === 'Programmed');
       if (programmed?.status === 'Unknown') Object.assign(programmed, { status: 'True', reason: Reason.Programmed, message: `applied by the dev gateway (${version.slice(0, 19)})` });
-      s.status.conditions = mergeConditions(this.previous.get(key)?.conditions as never, s.status.conditions, now);
+      s.status.conditions = mergeConditions(this.previous.get(key)?.conditions, s.status.conditions, now);
       if (s.kind === 'Application') this.printExpired(this.previous.get(key), s);
       this.previous.set(key, s.status);
     }

@@ -22,7 +22,7 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 
 /** Access tokens of the built-in token service: RFC 9068 profile, see gateway/snapshot/PROTOCOL.md. */
 export function builtInVerifier(tokens: TokenIssuer): IssuerVerifier {
-  const published = createLocalJWKSet({ keys: tokens.keys as never });
+  const published = createLocalJWKSet({ keys: tokens.keys });
   // The header's `kid` must name a published key: without this, jose would use the only key of the token's type.
   const keys: JWTVerifyGetKey = (header, token) => {
     if (typeof header.kid !== 'string') throw new errors.JWKSNoMatchingKey('the token header names no key (kid)');

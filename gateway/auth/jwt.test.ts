@@ -54,7 +54,7 @@ beforeEach(() => {
 function snapshot(change: (b: SnapshotBody) => void = () => {}) {
   const jwksUri = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
   return basicSnapshot(upstream.url, (b) => {
-    b.tokens = { issuer: ISSUER, audience: AUDIENCE, keys: [publicBuiltIn as Record<string, unknown>] };
+    b.tokens = { issuer: ISSUER, audience: AUDIENCE, keys: [publicBuiltIn] };
     b.apis[0]!.auth = {
       required: true,
       apiKey: { header: 'x-api-key' },
@@ -79,7 +79,7 @@ async function token(spec: TokenSpec = {}): Promise<string> {
     : { iss: ISSUER, aud: AUDIENCE, sub: 'team-b/app', client_id: keyHash(TEST_KEY), exp: seconds + 300, iat: seconds, scope: 'read write', ...spec.claims };
   for (const [k, v] of Object.entries(claims)) if (v === undefined) delete (claims as Record<string, unknown>)[k];
   const header = { alg: 'ES256', kid: external ? 'idp-1' : 'k1', typ: external ? 'JWT' : 'at+jwt', ...spec.header };
-  return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(external ? externalKey : builtInKey);
+  return new SignJWT(claims).setProtectedHeader(header).sign(external ? externalKey : builtInKey);
 }
 
 interface Row {

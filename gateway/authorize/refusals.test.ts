@@ -143,7 +143,7 @@ describe('authorisation refusals', () => {
   it.each(rows)('$name', async (row) => {
     const applied = gw.applySnapshot(
       basicSnapshot(upstream.url, (b) => {
-        b.tokens = { issuer: ISSUER, audience: 'tollgate', keys: [publicKey as Record<string, unknown>] };
+        b.tokens = { issuer: ISSUER, audience: 'tollgate', keys: [publicKey] };
         b.apis[0]!.auth = { required: true, apiKey: { header: 'x-api-key' }, oauth2: true, issuers: [] };
         row.change(b);
       }),

@@ -46,6 +46,7 @@ export function closeAfterDraining(res: ServerResponse): void {
     if (req.complete || socket.destroyed) return;
     // Node's own finish handler has run: it ended the socket and asked for it to be destroyed once that is
     // flushed (should Node stop doing it that way, this finds nothing and the socket closes at once, as before).
+    // oxlint-disable-next-line typescript/unbound-method -- the very listener Node attached, removed by identity
     socket.removeListener('finish', socket.destroy);
     if (bytes > LINGER_BYTES) return close();
     timer = setTimeout(close, LINGER_MS);

@@ -122,7 +122,7 @@ describe('RedisLimitStore', () => {
         const lines: string[] = [];
         let stderr = '';
         child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        const reader = createInterface({ input: child.stdout! });
+        const reader = createInterface({ input: child.stdout });
         const ready = new Promise<void>((resolve, reject) => {
           reader.on('line', (line) => {
             lines.push(line);

@@ -103,7 +103,7 @@ export class Forwarder {
         socket.destroy();
         return;
       }
-      const kind = classify(err as Error & { code?: string });
+      const kind = classify(err);
       this.events.upstreamError(kind);
       if (plan.pool.failed(target, this.now())) this.events.ejected(target);
       exchange.status = statusOf(kind);

@@ -32,7 +32,7 @@ async function startProcess(extra: string[]): Promise<{ child: ChildProcess; pro
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ports = await new Promise<{ proxyPort: number; adminPort: number }>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       for (const line of out.split('\n')) {
         if (!line.includes('gateway listening')) continue;
@@ -42,7 +42,7 @@ async function startProcess(extra: string[]): Promise<{ child: ChildProcess; pro
     });
     child.once('exit', (code) => reject(new Error(`gateway exited early with ${code}`)));
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   // Listening comes before the snapshot file is read: until then the gateway rightly answers 503.
   for (const start = Date.now(); ; ) {
     const status = await new Promise<number>((resolve) => {

@@ -94,7 +94,7 @@ describe('hot reload under load', () => {
     agent.destroy();
 
     expect(errors).toEqual([]);
-    expect([...statuses.keys()].sort()).toEqual([200, 403]);
+    expect([...statuses.keys()].sort((a, b) => a - b)).toEqual([200, 403]);
     expect((statuses.get(200) ?? 0) + (statuses.get(403) ?? 0)).toBe(TOTAL);
     expect(mixed.seen).toHaveLength(0);
     expect(allowedUpstream.seen).toHaveLength(statuses.get(200)!);

@@ -74,7 +74,7 @@ export function loadSigningKeys(candidate: unknown): RingCheck {
   const keys: LoadedRing['keys'] = [];
   for (const [i, k] of candidate.keys.entries()) {
     try {
-      const key = createPrivateKey({ key: k.jwk as never, format: 'jwk' });
+      const key = createPrivateKey({ key: k.jwk, format: 'jwk' });
       const fits = k.alg === 'ES256' ? key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' : key.asymmetricKeyType === 'ed25519';
       if (!fits) errors.push(`/keys/${i}/jwk is not a ${k.alg} key`);
       else keys.push({ kid: k.kid, alg: k.alg, key, activateAtMs: Date.parse(k.activateAt) });

@@ -72,7 +72,10 @@ describe('compiler golden files', () => {
         const loaded = loadPaths([join(dir, 'input.yaml')]);
         const credentialsFile = join(dir, 'credentials.yaml');
         if (existsSync(credentialsFile)) loaded.resources.credentials = parse(readFileSync(credentialsFile, 'utf8')) as CredentialView[];
-        for (const list of Object.values(loaded.resources) as unknown[][]) (round === 0 ? list.reverse() : shuffle(list));
+        for (const list of Object.values(loaded.resources) as unknown[][]) {
+          if (round === 0) list.reverse();
+          else shuffle(list);
+        }
         const optionsFile = join(dir, 'options.yaml');
         const now = existsSync(optionsFile) ? (parse(readFileSync(optionsFile, 'utf8')) as { now?: string }).now : undefined;
         const b = compile(loaded.resources, { now: new Date(now ?? '2026-01-01T00:00:00Z') });

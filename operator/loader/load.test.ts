@@ -370,7 +370,7 @@ describe('loadPaths: errors name file, line, column, object and field', () => {
     const expected: Diagnostic = {
       severity: 'error',
       code: row.code,
-      message: expect.anything() as unknown as string,
+      message: expect.anything(),
       file,
       line: docLine + pos.line - 1,
       column: pos.column,

@@ -94,7 +94,7 @@ export function collect(objects: AnyResource[]): { resources: Resources; diagnos
         message: `defined again; the first definition${first.source ? ` at ${first.source.file}:${first.source.line}` : ''} is used`,
         object: { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name },
         field: 'metadata.name',
-        ...(o.source ?? {}),
+        ...o.source,
       });
       continue;
     }

@@ -101,7 +101,7 @@ function readDocument(file: string, doc: Document.Parsed, index: number, lineCou
     const object = objectOf(doc);
     const diagnostics: Diagnostic[] = doc.errors.slice(0, MAX_YAML_ERRORS_PER_DOCUMENT).map((e) => {
       // A duplicate key leaves a well-formed tree: say which object and field, like any other error.
-      const path = e.code === 'DUPLICATE_KEY' ? pathAt(doc.contents as Node | null, e.pos[0], []) : undefined;
+      const path = e.code === 'DUPLICATE_KEY' ? pathAt(doc.contents, e.pos[0], []) : undefined;
       return {
         severity: 'error',
         code: 'YamlSyntax',
@@ -197,7 +197,7 @@ function readAtMost(file: string, max: number): { bytes: Buffer } | { tooLarge: 
 
 /** The deepest node on the path that exists; for a key that exists, the key itself. */
 function locate(doc: Document, lc: LineCounter, path: ReadonlyArray<string | number>): { line: number; column: number } {
-  let node: Node | null = doc.contents as Node | null;
+  let node: Node | null = doc.contents;
   let offset = node?.range?.[0] ?? 0;
   for (const step of path) {
     if (!node) break;

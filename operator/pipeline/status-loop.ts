@@ -97,7 +97,7 @@ export class StatusLoop {
     o.tracker.apply(statuses, o.reports(), o.clock(), o.staleMs);
     // What is stored now: later reconciles may have run since this set was computed.
     const stored = byKey(o.stored());
-    const report = await o.writer.write(statuses, (s) => stored.get(objectKey(s))?.status as Record<string, unknown> | undefined, now);
+    const report = await o.writer.write(statuses, (s) => stored.get(objectKey(s))?.status, now);
     o.metrics.statusWrites.inc({ result: 'written' }, report.written);
     o.metrics.statusWrites.inc({ result: 'failed' }, report.failed.length);
     if (report.failed.length) o.logger.warn({ failed: report.failed.slice(0, 10) }, 'status writes failed');

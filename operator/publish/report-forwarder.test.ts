@@ -52,7 +52,7 @@ async function replica(identity: string, leaderUrl: () => string | undefined, o:
     logger: silentLogger,
     onResult: (result, reports) => results.push({ result, reports }),
   });
-  cleanups.push(() => publisher.close(), () => forwarder!.close());
+  cleanups.push(() => publisher.close(), () => forwarder.close());
   return { identity, publisher, forwarder, url: `http://127.0.0.1:${publisher.port}`, results, changes };
 }
 

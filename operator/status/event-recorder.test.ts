@@ -31,7 +31,7 @@ const logger = pino({ level: 'silent' });
 describe('event recorder', () => {
   it('sends in the background with bounded concurrency, MicroTime and a unique name each', async () => {
     const fake = fakeApi();
-    const r = new EventRecorder(new KubeConfig(), { instance: 'op-0', logger, isLeader: () => true, api: fake.api as never, uidOf: () => 'uid-1' });
+    const r = new EventRecorder(new KubeConfig(), { instance: 'op-0', logger, isLeader: () => true, api: fake.api, uidOf: () => 'uid-1' });
     for (let i = 0; i < 10; i++) r.record(event(`app-${i}`));
     await r.flush();
     expect(fake.sent).toHaveLength(10);
@@ -46,7 +46,7 @@ describe('event recorder', () => {
     const fake = fakeApi();
     let leading = true;
     const results: string[] = [];
-    const r = new EventRecorder(new KubeConfig(), { instance: 'op-0', logger, isLeader: () => leading, api: fake.api as never, maxQueue: 3, onResult: (_e, res) => results.push(res) });
+    const r = new EventRecorder(new KubeConfig(), { instance: 'op-0', logger, isLeader: () => leading, api: fake.api, maxQueue: 3, onResult: (_e, res) => results.push(res) });
     r.record(event('a'));
     r.record(event('a'));
     r.record(event('a', 'other note'));
@@ -62,7 +62,7 @@ describe('event recorder', () => {
 
   it('keeps the note within the API server\'s 1 kB', async () => {
     const fake = fakeApi(0);
-    const r = new EventRecorder(new KubeConfig(), { instance: 'op-0', logger, isLeader: () => true, api: fake.api as never });
+    const r = new EventRecorder(new KubeConfig(), { instance: 'op-0', logger, isLeader: () => true, api: fake.api });
     r.record(event('a', 'é'.repeat(2000)));
     await r.flush();
     expect(Buffer.byteLength(fake.sent[0]!.note!)).toBeLessThanOrEqual(1024);

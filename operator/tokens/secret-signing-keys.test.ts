@@ -65,7 +65,7 @@ describe('the signing key Secret', () => {
     ]);
     const failed = results.filter((r) => r.status === 'rejected');
     // Both read the same resourceVersion; the second replace is a 409 Conflict.
-    expect(failed.map((r) => ((r as PromiseRejectedResult).reason as { code?: number }).code)).toEqual([409]);
+    expect(failed.map((r) => ((r).reason as { code?: number }).code)).toEqual([409]);
     expect(await storedKids(namespace)).toHaveLength(2);
   });
 });

@@ -32,7 +32,7 @@ export type GenerateKey = (alg: SigningKey['alg']) => Record<string, unknown>;
 
 export const generateKey: GenerateKey = (alg) => {
   const pair = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
-  return pair.privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
+  return pair.privateKey.export({ format: 'jwk' });
 };
 
 /**

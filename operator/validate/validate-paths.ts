@@ -43,7 +43,7 @@ export function validatePaths(paths: string[], options: LoadOptions & { now?: Da
       (a.file ?? '').localeCompare(b.file ?? '') ||
       (a.line ?? 0) - (b.line ?? 0) ||
       (a.column ?? 0) - (b.column ?? 0) ||
-      SEVERITY_ORDER[a.severity as keyof typeof SEVERITY_ORDER] - SEVERITY_ORDER[b.severity as keyof typeof SEVERITY_ORDER],
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity],
   );
   return {
     diagnostics,

@@ -112,7 +112,7 @@ describe('CRDs', () => {
     await env.cp.kubectlOk(['apply', '-n', ns, '-f', '-'], { input: validObjects });
     const out = await env.cp.kubectlOk(['get', 'tollgate', '-n', ns]);
     const byName = new Map(tables(out).map((t) => [t.rows[0]?.[0], t]));
-    expect([...byName.keys()].sort()).toEqual([
+    expect([...byName.keys()].sort(byCodeUnits)).toEqual([
       'api.tollgate.dev/hello',
       'apiproduct.tollgate.dev/hello-product',
       'application.tollgate.dev/hello-app',
@@ -168,3 +168,7 @@ describe('RBAC', () => {
     expect(allowed.trim()).toBe('api.tollgate.dev/hello');
   });
 });
+
+function byCodeUnits(a: string | undefined, b: string | undefined): number {
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}

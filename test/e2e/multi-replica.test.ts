@@ -362,6 +362,6 @@ describe('a leader that loses its Lease while alive', () => {
     expect(bWrites.statuses).toBeGreaterThan(0);
     expect(await fb.metric('tollgate_operator_leader')).toBe(1);
     expect(await leaseHolder()).toBe('standby-b');
-    expect((await reportsAt(fb)).reports.map((r) => [r.replica, r.via]).sort()).toEqual([['gw-a', 'frozen-a'], ['gw-b', undefined]]);
+    expect((await reportsAt(fb)).reports.map((r) => [r.replica, r.via]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1))).toEqual([['gw-a', 'frozen-a'], ['gw-b', undefined]]);
   }, 60_000);
 });

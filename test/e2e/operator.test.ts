@@ -5,7 +5,6 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleBackend } from '../../dev/example-backend.ts';
 import type { Gateway } from '../../gateway/server/create-gateway.ts';
-import type { Operator } from '../../operator/run-operator.ts';
 import { startInProcess, type InProcess } from './support/in-process.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { until } from '../support/wait.ts';
@@ -13,7 +12,6 @@ import { until } from '../support/wait.ts';
 const env = useControlPlane();
 const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
 let backend: Server;
-let operator: Operator;
 let gateway: Gateway;
 let harness: InProcess | undefined;
 let upstream: string;
@@ -22,7 +20,7 @@ beforeAll(async () => {
   backend = await startExampleBackend(0);
   upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
   harness = await startInProcess({ kubeconfig: env.cp.kubeconfigPath, leaseNamespace: 'default', logger });
-  ({ operator, gateway } = harness);
+  ({ gateway } = harness);
 }, 60_000);
 
 afterAll(async () => {

@@ -127,7 +127,7 @@ describe('restarts', () => {
     // Exactly one Secret per credential, owned by its Application.
     const perApp = new Map<string, number>();
     for (const s of after) {
-      const app = s.metadata.labels?.['tollgate.dev/application']!;
+      const app = s.metadata.labels!['tollgate.dev/application']!;
       perApp.set(app, (perApp.get(app) ?? 0) + 1);
       expect(s.metadata.name).toBe(`${app}.default`);
       expect(s.metadata.ownerReferences?.map((o) => o.uid)).toEqual([uidOf.get(app)]);

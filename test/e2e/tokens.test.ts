@@ -5,7 +5,6 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/server/create-gateway.ts';
 import { startUpstream, type Upstream } from '../gateway/fixtures.ts';
-import type { Operator } from '../../operator/run-operator.ts';
 import { startInProcess, type InProcess } from './support/in-process.ts';
 import { SIGNING_KEYS_FIELD } from '../../operator/tokens/secret-signing-keys.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
@@ -17,7 +16,6 @@ const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination
 const ISSUER = 'https://api.tollgate.test';
 let identity: OperatorIdentity;
 let upstream: Upstream;
-let operator: Operator;
 let gateway: Gateway;
 let harness: InProcess | undefined;
 
@@ -25,7 +23,7 @@ beforeAll(async () => {
   identity = await operatorKubeconfig(env.cp);
   upstream = await startUpstream();
   harness = await startInProcess({ kubeconfig: identity.path, leaseNamespace: identity.namespace, logger, tokens: { issuer: ISSUER } });
-  ({ operator, gateway } = harness);
+  ({ gateway } = harness);
 }, 90_000);
 
 afterAll(async () => {

@@ -43,8 +43,8 @@ export async function startGatewayReplica(options: GatewayReplicaOptions): Promi
   const logs: string[] = [];
   const delays: Array<{ maxMs: number; meanMs: number }> = [];
   let stderr = '';
-  createInterface({ input: child.stdout! }).on('line', (line) => logs.push(line));
-  createInterface({ input: child.stderr! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => logs.push(line));
+  createInterface({ input: child.stderr }).on('line', (line) => {
     const m = /^event-loop-delay (.*)$/.exec(line);
     if (m) delays.push(JSON.parse(m[1]!) as { maxMs: number; meanMs: number });
     else stderr = (stderr + line + '\n').slice(-4000);

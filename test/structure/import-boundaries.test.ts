@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importsOf, root, sourceFiles, testNeeds } from './source-imports.ts';
 
 // The layering the design promises, checked on every import in the tree:
 // the gateway owns its contracts and imports no control-plane code, and
 // nothing that ships imports test support, benchmarks or the examples.
-const root = path.resolve(import.meta.dirname, '../..');
 const TOP = ['gateway', 'operator', 'dev', 'cli', 'portal', 'http'];
 
 interface Rule {
@@ -23,34 +23,10 @@ const RULES: Rule[] = [
   { name: 'shipped code imports nothing from examples/', from: TOP, forbidden: ['examples'] },
 ];
 
-function* sourceFiles(dir: string): Generator<string> {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) yield* sourceFiles(full);
-    else if (entry.name.endsWith('.ts')) yield full;
-  }
-}
-
-// Static imports, re-exports and dynamic import() of relative specifiers.
-const SPECIFIER = /(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm;
-
-export function importsOf(file: string, text: string): string[] {
-  const found: string[] = [];
-  for (const match of text.matchAll(SPECIFIER)) found.push(path.relative(root, path.resolve(path.dirname(file), match[1]!)));
-  return found;
-}
-
 function violations(rule: Rule): string[] {
   const out: string[] = [];
   for (const top of rule.from) {
-    let files: string[];
-    try {
-      files = [...sourceFiles(path.join(root, top))];
-    } catch {
-      continue;
-    }
-    for (const file of files) {
+    for (const file of sourceFiles(path.join(root, top))) {
       if (!rule.tests && file.endsWith('.test.ts')) continue;
       for (const target of importsOf(file, readFileSync(file, 'utf8'))) {
         const targetTop = target.split(path.sep)[0]!;
@@ -69,13 +45,7 @@ describe('import boundaries', () => {
   it('shipped code does not import the test runner', () => {
     const out: string[] = [];
     for (const top of TOP) {
-      let files: string[];
-      try {
-        files = [...sourceFiles(path.join(root, top))];
-      } catch {
-        continue;
-      }
-      for (const file of files) {
+      for (const file of sourceFiles(path.join(root, top))) {
         if (!file.endsWith('.test.ts') && /\bfrom\s+['"]vitest['"]/.test(readFileSync(file, 'utf8'))) out.push(path.relative(root, file));
       }
     }
@@ -93,5 +63,15 @@ describe('import boundaries', () => {
       "import { e } from 'node:fs';",
     ].join('\n');
     expect(importsOf(file, text)).toEqual(['operator/a.ts', 'dev/b.ts', 'cli/c.ts', 'test/side-effect.ts', 'portal/d.ts']);
+  });
+
+  it('draws the test projects from imports: Redis and control-plane tests are found, unit tests need neither', () => {
+    const needs = testNeeds();
+    const of = (file: string) => [...(needs.get(file) ?? ['missing'])].sort();
+    expect(of('gateway/limits/redis-store.test.ts')).toEqual(['redis']);
+    expect(of('test/redis/quota-burst.test.ts')).toEqual(['redis']);
+    expect(of('test/e2e/operator.test.ts')).toEqual(['cluster']);
+    expect(of('gateway/cors/cors.test.ts')).toEqual([]);
+    expect(of('operator/compiler/golden.test.ts')).toEqual([]);
   });
 });

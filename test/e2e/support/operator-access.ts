@@ -24,7 +24,7 @@ export async function operatorAccess(cp: ControlPlane): Promise<OperatorAccess> 
   return {
     kubeconfig: id.path,
     leaseNamespace: id.namespace,
-    grant: id.grant,
+    grant: (namespace) => id.grant(namespace),
     startOperator: (identity, options = {}, dir = cp.dir) =>
       startOperatorProcess(dir, { identity, kubeconfig: id.path, leaseNamespace: id.namespace, publisherPort: 0, adminPort: 0, ...options }),
   };
