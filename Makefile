@@ -42,7 +42,8 @@ bench: deps
 	node bench/revocation/run.ts
 	node bench/dev-start/run.ts
 
-# The gateway beside bare http-proxy-3, bare undici and nginx, 3 interleaved rounds
+# The gateway (harness and shipped process) beside bare http-proxy-3, bare undici and
+# nginx, 3 interleaved rounds, then its per-step breakdown
 # (needs wrk and nginx: apt-get install -y wrk nginx-light).
 bench-gateway: deps
 	node bench/gateway/run.ts --repeat 3

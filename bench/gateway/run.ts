@@ -1,11 +1,18 @@
 // One side-by-side run: direct backend, bare http-proxy-3, bare undici (the
 // gateway's forwarding core), nginx proxy_pass, and
 // the gateway (API key + quota + metrics + access log) on the memory store and on
-// Redis. Every server runs on 127.0.0.1 in its own process; wrk (C, one thread)
+// Redis, both as a harness around createGateway() and as the shipped
+// `tollgate gateway --snapshot FILE` process with its access log going to a file.
+// Every server runs on 127.0.0.1 in its own process; wrk (C, one thread)
 // generates the load; each phase is bounded in time.
 //
 //   node bench/gateway/run.ts [--duration 8] [--connections 64] [--repeat 1]
-//                             [--only memory,redis] [--cpu-prof DIR]
+//                             [--only memory,redis] [--cpu-prof DIR] [--no-steps]
+//
+// Per-step breakdown: after the rounds, the shipped gateway runs once more per store
+// with TOLLGATE_STEP_TIMING=1 (see gateway/pipeline/step-timing.ts) under peak load,
+// and the µs each request step and each completion sink took is printed. That run is
+// not one of the measured ones, so the timing's own cost does not reach the table.
 //
 // Peak: wrk as fast as it goes. Half load: every target gets the same offered
 // load, half of the bare proxy's peak, on one schedule shared by all wrk
@@ -22,14 +29,17 @@
 // machine's load hits all targets alike) and prints medians; ratios are the median
 // of each round's ratio to that round's bare proxy.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedisServer } from '../../test/redis/redis-server.ts';
+import { benchSnapshot } from './bench-snapshot.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const TOLLGATE = path.join(here, '../../bin/tollgate');
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
   const i = args.indexOf(`--${name}`);
@@ -44,6 +54,7 @@ const CONNECTIONS = option('connections', 64);
 const REPEAT = Math.max(1, option('repeat', 1));
 const ONLY = stringOption('only')?.split(',');
 const CPU_PROF = stringOption('cpu-prof');
+const STEPS = !args.includes('--no-steps');
 const KEY = 'bench-key-0123456789abcdef0123456789';
 const PATH = '/hello/1.0.0/greet';
 
@@ -288,6 +299,66 @@ function nodeTarget(name: string, script: string, extra: string[]): () => Promis
   };
 }
 
+/** An HTTP GET of the bench path with the key; the status, or 0 when nothing answers. */
+function probe(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: PATH, headers: { 'x-api-key': KEY }, timeout: 1_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+interface ShippedRun extends Server {
+  /** The stderr lines the process wrote (the step timing report among them). */
+  stderr(): string;
+  logBytes(): number;
+}
+
+/**
+ * `tollgate gateway` as users run it: the snapshot from a file, the JSON log on
+ * stdout redirected to a file. Ready once the bench path answers 200.
+ */
+async function startShipped(name: string, redisUrl: string | undefined, env: Record<string, string> = {}): Promise<ShippedRun> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-shipped-'));
+  const snapshotFile = path.join(dir, 'snapshot.json');
+  const logFile = path.join(dir, 'gateway.log');
+  writeFileSync(snapshotFile, JSON.stringify(benchSnapshot(`http://127.0.0.1:${backend.port}`, KEY)));
+  const port = await freePort();
+  const logFd = openSync(logFile, 'a');
+  const argv = ['gateway', '--snapshot', snapshotFile, '--proxy-port', String(port), '--admin-port', '0', '--host', '127.0.0.1'];
+  if (redisUrl) argv.push('--redis', redisUrl);
+  const nodeOptions = CPU_PROF ? `--cpu-prof --cpu-prof-dir=${CPU_PROF} --cpu-prof-name=${name}-${++profileRound}.cpuprofile` : '';
+  const child = spawn(TOLLGATE, argv, {
+    stdio: ['ignore', logFd, 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${nodeOptions}`.trim(), ...env },
+  });
+  closeSync(logFd);
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    if (!c.toString().includes('"stepTiming"')) process.stderr.write(c);
+  });
+  for (let i = 0; i < 300 && (await probe(port)) !== 200; i++) {
+    if (child.exitCode !== null) throw new Error(`tollgate gateway exited with ${child.exitCode}:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if ((await probe(port)) !== 200) throw new Error(`tollgate gateway did not serve the bench path:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+  return {
+    port,
+    pids: () => processTree(child.pid!),
+    stderr: () => stderr,
+    logBytes: () => statSync(logFile).size,
+    stop: async () => {
+      await stop(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 const allTargets: Target[] = [
   { name: 'direct backend', start: async () => ({ port: backend.port, pids: () => [backend.child.pid!], stop: async () => {} }) },
   { name: 'bare http-proxy-3', start: nodeTarget('bare', 'bare-proxy.ts', []) },
@@ -295,6 +366,8 @@ const allTargets: Target[] = [
   { name: 'nginx proxy_pass', start: () => startNginx(backend.port) },
   { name: 'gateway, memory store', start: nodeTarget('memory', 'gateway-target.ts', [KEY]) },
   { name: 'gateway, Redis store', usesRedis: true, start: nodeTarget('redis', 'gateway-target.ts', [KEY, redis.url]) },
+  { name: 'tollgate gateway, memory', start: () => startShipped('shipped-memory', undefined) },
+  { name: 'tollgate gateway, Redis', usesRedis: true, start: () => startShipped('shipped-redis', redis.url) },
 ];
 const targets = allTargets.filter(
   (t) => t.name === 'bare http-proxy-3' || !ONLY || ONLY.some((o) => t.name.toLowerCase().includes(o.toLowerCase())),
@@ -325,6 +398,32 @@ for (let round = 0; round < REPEAT; round++) {
     process.stderr.write(`round ${round + 1}/${REPEAT} done: ${target.name} ${Math.round(p.rps)} req/s, ${p.cpuUs.toFixed(0)} CPU µs/req\n`);
   }
 }
+/** µs per request of each step and sink, for the shipped gateway on each store. */
+const breakdown: Record<string, Record<string, string>> = {};
+if (STEPS) {
+  for (const [store, url] of [['memory', undefined], ['Redis', redis.url]] as const) {
+    if (ONLY && !ONLY.some((o) => store.toLowerCase().includes(o.toLowerCase()))) continue;
+    const server = await startShipped(`steps-${store}`, url, { TOLLGATE_STEP_TIMING: '1' });
+    wrk(server.port, 2, CONNECTIONS);
+    const p = measure(server, DURATION, CONNECTIONS);
+    await server.stop();
+    const line = server.stderr().split('\n').find((l) => l.includes('"stepTiming"'));
+    if (!line) continue;
+    const times = (JSON.parse(line) as { stepTiming: Record<string, { us: number; calls: number }> }).stepTiming;
+    const column: Record<string, string> = {};
+    let policies = 0;
+    for (const [step, t] of Object.entries(times)) {
+      // Per request: a step that runs for only some requests is averaged over all of them.
+      const us = (t.us * t.calls) / Math.max(1, times.canonicalise?.calls ?? t.calls);
+      column[step] = us.toFixed(2);
+      policies += us;
+    }
+    column['steps + sinks'] = policies.toFixed(2);
+    column['CPU µs/req (timed run)'] = p.cpuUs.toFixed(1);
+    breakdown[`tollgate gateway, ${store}`] = column;
+  }
+}
+
 await stop(backend.child);
 for (const c of cleanup) await c();
 
@@ -376,5 +475,23 @@ if (targets.some((t) => t.name === 'bare undici')) {
   // The same comparison against the forwarding core the gateway is built on: what its own work costs.
   const vsCore = (name: string) => fmt(pairedRatio(peak, name, (r) => r.rps, 'bare undici'), 2);
   console.log(`against bare undici (the gateway's forwarding core): memory ${vsCore('gateway, memory store')}, Redis ${vsCore('gateway, Redis store')}`);
+  // Issue 13's bars: CPU per request against the forwarding core's, and half-load p99 against the bare proxy's.
+  const cpuVsCore = (name: string) => fmt(pairedRatio(peak, name, (r) => r.cpuUs, 'bare undici'), 2);
+  for (const [name, bar] of [
+    ['gateway, memory store', 1.3],
+    ['gateway, Redis store', 1.45],
+    ['tollgate gateway, memory', 1.3],
+    ['tollgate gateway, Redis', 1.45],
+  ] as const) {
+    if (!peak.has(name)) continue;
+    console.log(`${name}: CPU/request ${cpuVsCore(name)} x bare undici's (bar <= ${bar}); half-load p99 ${halfRatio(name)} x bare's (bar <= 2)`);
+  }
+}
+if (Object.keys(breakdown).length) {
+  console.log(
+    `\nPer request step, µs per request (wall time of each step's synchronous part, TOLLGATE_STEP_TIMING=1, ` +
+      `one peak run of ${DURATION}s; "complete:*" are the sinks run when the exchange ends; the rest of the CPU is Node's HTTP and undici):`,
+  );
+  console.table(breakdown);
 }
 process.exit(0);

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Application, Credential } from '../snapshot/types.ts';
 
 export interface CredentialEntry {
@@ -33,7 +33,8 @@ export class CredentialIndex {
 
   /** The entry whose hash equals the key's, confirmed with a constant-time comparison. */
   byKey(key: string): CredentialEntry | undefined {
-    const digest = createHash('sha256').update(key).digest();
+    // The one-shot hash: no Hash object per request.
+    const digest = hash('sha256', key, 'buffer');
     return this.#confirm(digest);
   }
 

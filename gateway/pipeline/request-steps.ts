@@ -8,6 +8,7 @@ import { limitStep } from './limit-step.ts';
 import { operationStep } from './operation-step.ts';
 import { routeStep } from './route-step.ts';
 import type { Step } from './run-steps.ts';
+import { STEP_TIMING, timedSteps } from './step-timing.ts';
 import { tokenEndpointStep } from './token-endpoint-step.ts';
 import { transformStep } from './transform-step.ts';
 
@@ -17,7 +18,7 @@ import { transformStep } from './transform-step.ts';
  * the contract: CORS before lifecycle and credentials (see cors-step.ts), limits only
  * for a request that is allowed, and nothing rewritten for the upstream until all have passed.
  */
-export const REQUEST_STEPS: readonly Step[] = Object.freeze([
+const STEPS: readonly Step[] = Object.freeze([
   tokenEndpointStep,
   canonicaliseStep,
   routeStep,
@@ -30,3 +31,5 @@ export const REQUEST_STEPS: readonly Step[] = Object.freeze([
   transformStep,
   forwardStep,
 ]);
+
+export const REQUEST_STEPS: readonly Step[] = STEP_TIMING ? timedSteps(STEPS) : STEPS;

@@ -7,6 +7,7 @@ import { accessLogSink } from '../log/access-log.ts';
 import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { metricsSink } from '../metrics/metrics-sink.ts';
 import type { PipelineServices } from '../pipeline/request-context.ts';
+import { STEP_TIMING, timedSinks } from '../pipeline/step-timing.ts';
 import { Forwarder } from '../proxy/forwarder.ts';
 import { UpstreamClients } from '../proxy/upstream-pool.ts';
 import type { RuntimeCaches } from '../runtime/runtime-snapshot.ts';
@@ -83,7 +84,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const applier: SnapshotApplier = { state, caches, metrics, logger, environment: options.environment, persister, now };
 
   const { tokens, setSigningKeys } = createTokenService(options, now, metrics, logger);
-  const sinks: ExchangeSink[] = [metricsSink(metrics), accessLogSink(logger.child({ log: 'access' }))];
+  const metricsOut = metricsSink(metrics);
+  const accessLog = accessLogSink(logger.child({ log: 'access' }));
+  const sinks: ExchangeSink[] = STEP_TIMING
+    ? timedSinks([{ name: 'metrics', sink: metricsOut }, { name: 'access-log', sink: accessLog }])
+    : [metricsOut, accessLog];
   const forwarder = new Forwarder(
     { ejected: () => metrics.ejected(), upstreamError: (kind) => metrics.upstreamError(kind), done: (exchange) => completeExchange(sinks, exchange) },
     now,

@@ -1,0 +1,59 @@
+import { Writable } from 'node:stream';
+import { pino, type LoggerOptions } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Exchange } from '../http/exchange.ts';
+import { accessLogSink, writeAccessLog } from './access-log.ts';
+
+function capture(options: LoggerOptions = {}) {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: pino({ name: 'tollgate-gateway', ...options }, stream).child({ log: 'access' }), lines };
+}
+
+const settled = () => new Promise((r) => setImmediate(r));
+const withoutTime = (line: string) => line.replace(/"time":\d+/, '"time":0');
+
+const EXCHANGES: Array<{ name: string; exchange: Exchange }> = [
+  {
+    name: 'forwarded',
+    exchange: {
+      id: 'r1', startedAt: 0, method: 'GET', path: '/hello/1.0.0/greet', status: 200, upstreamMs: 1.23456, api: 'bench/hello',
+      product: 'bench/gold', plan: 'gold', application: 'bench/app', credential: 'main', upstream: '127.0.0.1:1', attempts: 1,
+    },
+  },
+  { name: 'refused', exchange: { id: 'r2', startedAt: 0, method: 'POST', path: '/x', status: 429, code: 'quota-exceeded', limited: 'quota', detail: 'a "quoted" detail\n' } },
+  { name: 'not ready, no path', exchange: { id: 'r3', startedAt: 0, method: 'GET', status: 503, code: 'not-ready' } },
+  { name: 'websocket cut', exchange: { id: 'r4', startedAt: 0, method: 'GET', path: '/ws/\u00e9\\\u0001', status: 101, websocket: true, aborted: true } },
+  { name: 'client left', exchange: { id: 'r5', startedAt: 0, method: '', status: 499, aborted: true, upstreamMs: Number.NaN } },
+];
+
+describe('the access log sink', () => {
+  it.each(EXCHANGES)('writes the same JSON line as the logger itself would: $name', async ({ exchange }) => {
+    const { logger, lines } = capture();
+    accessLogSink(logger).record(exchange, 0.0123456);
+    writeAccessLog(logger, exchange, 12.3456);
+    await settled();
+    expect(lines).toHaveLength(2);
+    expect(withoutTime(lines[0]!)).toBe(withoutTime(lines[1]!));
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, name: 'tollgate-gateway', log: 'access', msg: 'request', reqId: exchange.id });
+  });
+
+  it.each([
+    { name: 'redaction', options: { redact: ['credential'] }, check: (line: Record<string, unknown>) => expect(line.credential).toBe('[Redacted]') },
+    { name: 'a mixin', options: { mixin: () => ({ zone: 'a' }) }, check: (line: Record<string, unknown>) => expect(line.zone).toBe('a') },
+    { name: 'a log formatter', options: { formatters: { log: (o: object) => ({ ...o, shaped: true }) } }, check: (line: Record<string, unknown>) => expect(line.shaped).toBe(true) },
+    { name: 'a level above info', options: { level: 'warn' }, check: undefined },
+  ])('keeps what the logger is configured to do: $name', async ({ options, check }) => {
+    const { logger, lines } = capture(options as LoggerOptions);
+    accessLogSink(logger).record(EXCHANGES[0]!.exchange, 0.001);
+    await settled();
+    if (!check) return expect(lines).toHaveLength(0);
+    expect(lines).toHaveLength(1);
+    check(JSON.parse(lines[0]!) as Record<string, unknown>);
+  });
+});
