@@ -49,7 +49,7 @@ describe('the access log sink', () => {
     { name: 'a log formatter', options: { formatters: { log: (o: object) => ({ ...o, shaped: true }) } }, check: (line: Record<string, unknown>) => expect(line.shaped).toBe(true) },
     { name: 'a level above info', options: { level: 'warn' }, check: undefined },
   ])('keeps what the logger is configured to do: $name', async ({ options, check }) => {
-    const { logger, lines } = capture(options as LoggerOptions);
+    const { logger, lines } = capture(options);
     accessLogSink(logger).record(EXCHANGES[0]!.exchange, 0.001);
     await settled();
     if (!check) return expect(lines).toHaveLength(0);
