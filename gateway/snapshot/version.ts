@@ -46,7 +46,9 @@ function hashArrayItems(hash: Hash, items: unknown[], prefix: string): string {
   for (let start = 0; start < items.length; start += CHUNK) {
     // A chunk's JSON is `[a,b,...]`: dropping its brackets leaves exactly the items' text as the whole array's JSON has it.
     const json = JSON.stringify(items.slice(start, start + CHUNK));
-    hash.update(pending + (start ? ',' : '') + json.slice(1, -1));
+    // Separate updates, not one concatenation: hashing a concatenated string would copy it whole first.
+    hash.update(start ? ',' : pending);
+    hash.update(json.slice(1, -1));
     pending = '';
   }
   return pending;
