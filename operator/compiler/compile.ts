@@ -61,18 +61,24 @@ export function compile(resources: Resources, options: CompileOptions): CompileR
     ...(options.tokens ? { tokens: options.tokens } : {}),
   });
 
-  const statuses = [
-    ...[...apis.outcomes.values()].map(apiStatus),
-    ...[...products.values()].map(productStatus),
-    ...[...applications.values()].map(applicationStatus),
-    ...subscriptions.map(subscriptionStatus),
-  ].sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
-  const outcomes: Array<{ resource: AnyResource; conditions: ConditionSet }> = [
-    ...apis.outcomes.values(),
-    ...products.values(),
-    ...applications.values(),
-    ...subscriptions,
-  ];
-  const findings = outcomes.flatMap((o) => o.conditions.findings.map((f) => ({ ...f, object: o.resource })));
+  // Kinds in code-unit order (API < APIProduct < Application < Subscription), each sorted by namespace and name: the
+  // order one sort of everything by kind, namespace and name gives, with four short sorts instead of one long one.
+  const statuses = byName([...apis.outcomes.values()].map(apiStatus)).concat(
+    byName([...products.values()].map(productStatus)),
+    byName([...applications.values()].map(applicationStatus)),
+    byName(subscriptions.map(subscriptionStatus)),
+  );
+  const findings: ObjectFinding[] = [];
+  const addFindings = (o: { resource: AnyResource; conditions: ConditionSet }) => {
+    for (const f of o.conditions.findings) findings.push({ ...f, object: o.resource });
+  };
+  apis.outcomes.forEach(addFindings);
+  products.forEach(addFindings);
+  applications.forEach(addFindings);
+  subscriptions.forEach(addFindings);
   return { snapshot, statuses, findings };
+}
+
+function byName(statuses: ObjectStatus[]): ObjectStatus[] {
+  return statuses.sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
 }

@@ -47,11 +47,13 @@ function unresolvedSecret(r: ApplicationResource, i: number, secrets: SecretSour
   } else cs.unresolved(Reason.RefNotFound, `${field}: Secret ${secret} not found, or it lacks ${ref.keyField}`);
 }
 
-function compileCredentials(r: ApplicationResource, views: Map<string, CredentialView>, now: Date, secrets: SecretSource, cs: ConditionSet) {
+function compileCredentials(r: ApplicationResource, id: string, views: Map<string, CredentialView>, now: Date, secrets: SecretSource, cs: ConditionSet) {
   const credentials: Credential[] = [];
   const statuses: CredentialStatus[] = [];
-  for (const [i, c] of r.spec.credentials.entries()) {
-    const view = views.get(`${objectId(r)}/${c.name}`);
+  const specs = r.spec.credentials;
+  for (let i = 0; i < specs.length; i++) {
+    const c = specs[i]!;
+    const view = views.get(`${id}/${c.name}`);
     const byo = c.secretRef?.name;
     if (!view || (byo && view.secretName !== byo)) {
       if (byo) {
@@ -67,14 +69,12 @@ function compileCredentials(r: ApplicationResource, views: Map<string, Credentia
     if (view.secretHash) credential.secretHash = view.secretHash;
     if (expiresAt) credential.expiresAt = expiresAt;
     credentials.push(credential);
-    statuses.push({
-      name: c.name,
-      state,
-      keyPrefix: view.keyPrefix,
-      ...(view.secretName ? { secretName: view.secretName } : {}),
-      issuedAt: view.issuedAt,
-      ...(expiresAt ? { expiresAt } : {}),
-    });
+    // Field by field in the order the status shows them, without a throwaway object per optional field.
+    const status: CredentialStatus = { name: c.name, state, keyPrefix: view.keyPrefix };
+    if (view.secretName) status.secretName = view.secretName;
+    status.issuedAt = view.issuedAt;
+    if (expiresAt) status.expiresAt = expiresAt;
+    statuses.push(status);
   }
   return { credentials, statuses };
 }
@@ -103,15 +103,17 @@ export function processApplications(
   const externalOwners = new Map<string, ApplicationResource>();
   const outcomes = new Map<string, ApplicationOutcome>();
   const suspendedOwners = new Map<string, ApplicationResource[]>();
-  for (const r of sortByAge(resources)) {
+  const ordered = sortByAge(resources);
+  for (const r of ordered) {
     if (!r.spec.owner.suspended) continue;
     const list = suspendedOwners.get(ownerKey(r));
     if (list) list.push(r);
     else suspendedOwners.set(ownerKey(r), [r]);
   }
-  for (const r of sortByAge(resources)) {
+  for (const r of ordered) {
+    const id = objectId(r);
     const conditions = new ConditionSet(r.metadata.generation);
-    const { credentials, statuses } = compileCredentials(r, byCredential, now, secrets, conditions);
+    const { credentials, statuses } = compileCredentials(r, id, byCredential, now, secrets, conditions);
     const externalClients = [];
     for (const ec of r.spec.externalClients ?? []) {
       const key = `${ec.issuer} ${ec.clientId}`;
@@ -124,13 +126,14 @@ export function processApplications(
       externalClients.push({ issuer: ec.issuer, clientId: ec.clientId });
     }
     const application: Application = {
-      id: objectId(r),
+      id,
       namespace: r.metadata.namespace,
       name: r.metadata.name,
       credentials,
       externalClients,
     };
-    const suspendedBy = suspendedOwners.get(ownerKey(r));
+    // Most estates suspend nobody: skip building the owner key then.
+    const suspendedBy = suspendedOwners.size ? suspendedOwners.get(ownerKey(r)) : undefined;
     if (r.spec.suspended) {
       application.suspended = 'Application';
       conditions.acceptedMessage('suspended: every request is refused');
@@ -140,7 +143,7 @@ export function processApplications(
       const where = r.spec.owner.suspended ? '' : ` (spec.owner.suspended on ${named})`;
       conditions.acceptedMessage(`suspended with its owner ${r.spec.owner.email}${where}: every request is refused`);
     }
-    outcomes.set(objectId(r), { resource: r, application, conditions, credentials: statuses });
+    outcomes.set(id, { resource: r, application, conditions, credentials: statuses });
   }
   return outcomes;
 }

@@ -57,20 +57,34 @@ function mayAccess(r: SubscriptionResource, p: ProductResourceLike): boolean {
 }
 type ProductResourceLike = ProductOutcome['resource'];
 
-function processOne(
-  r: SubscriptionResource,
-  applications: Map<string, ApplicationOutcome>,
-  products: Map<string, ProductOutcome>,
-  taken: Map<string, SubscriptionResource>,
-): SubscriptionOutcome {
+type Outcome = { resource: { metadata: { namespace: string; name: string } } };
+/** Namespace, then name: an object is found without building its `namespace/name` id for every lookup. */
+type ByNamespace<T> = Map<string, Map<string, T>>;
+
+function byNamespace<T extends Outcome>(outcomes: Map<string, T>): ByNamespace<T> {
+  const index: ByNamespace<T> = new Map();
+  for (const o of outcomes.values()) {
+    const { namespace, name } = o.resource.metadata;
+    let names = index.get(namespace);
+    if (!names) index.set(namespace, (names = new Map()));
+    names.set(name, o);
+  }
+  return index;
+}
+
+/** Subscriptions already taken, per application and product. */
+type Taken = Map<ApplicationOutcome, Map<ProductOutcome, SubscriptionResource>>;
+
+function processOne(r: SubscriptionResource, applications: ByNamespace<ApplicationOutcome>, products: ByNamespace<ProductOutcome>, taken: Taken): SubscriptionOutcome {
   const cs = new ConditionSet(r.metadata.generation);
   const approvals = approvalTrail(r);
   const invalid = (): SubscriptionOutcome => ({ resource: r, conditions: cs, phase: 'Invalid', approvals });
 
-  const appId = namespacedId(r.metadata.namespace, r.spec.application);
-  const productId = productIdOf(r);
-  const app = applications.get(appId);
-  const product = products.get(productId);
+  const app = applications.get(r.metadata.namespace)?.get(r.spec.application);
+  const product = products.get(r.spec.product.namespace ?? r.metadata.namespace)?.get(r.spec.product.name);
+  // The ids as the maps key them (built once there), for messages and the snapshot.
+  const appId = app ? app.application.id : namespacedId(r.metadata.namespace, r.spec.application);
+  const productId = product ? (product.product?.id ?? objectId(product.resource)) : productIdOf(r);
   if (!app) cs.unresolved(Reason.RefNotFound, `spec.application: Application ${appId} not found`);
   if (!product) cs.unresolved(Reason.RefNotFound, `spec.product: APIProduct ${productId} not found`);
   if (!app || !product) return invalid();
@@ -85,7 +99,8 @@ function processOne(
   const plan = resolvePlan(r, product, cs);
   if (!plan.ok) return invalid();
 
-  const twin = taken.get(`${appId} ${productId}`);
+  let takenByApp = taken.get(app);
+  const twin = takenByApp?.get(product);
   if (twin) {
     cs.notAccepted(Reason.Conflict, `Application ${appId} already has Subscription ${objectId(twin)} to ${productId}${twin.spec.state === 'Revoked' ? ' (revoked: delete it to subscribe again)' : ''}, ${precedence(twin, r)}`);
     return invalid();
@@ -96,35 +111,38 @@ function processOne(
     cs.notAccepted(Reason.NotAllowed, `APIProduct ${productId} bundles only deprecated or retired APIs: new subscriptions are refused`);
     return invalid();
   }
-  taken.set(`${appId} ${productId}`, r);
+  if (!takenByApp) taken.set(app, (takenByApp = new Map()));
+  takenByApp.set(product, r);
 
-  const outcome: SubscriptionOutcome = { resource: r, conditions: cs, phase: 'Active', approvals, ...(plan.name ? { plan: plan.name } : {}) };
+  const outcome: SubscriptionOutcome = { resource: r, conditions: cs, phase: 'Active', approvals };
+  if (plan.name) outcome.plan = plan.name;
   if (r.spec.state === 'Revoked') {
     cs.notAccepted(Reason.Revoked, 'state is Revoked: no access');
-    return { ...outcome, phase: 'Revoked' };
+    outcome.phase = 'Revoked';
+    return outcome;
   }
   if (product.resource.spec.approvalType === 'manual') {
     const decision = r.spec.approval?.decision;
     if (!decision) {
       cs.notAccepted(Reason.PendingApproval, `APIProduct ${productId} needs approval: waiting for an approver to set spec.approval`);
-      return { ...outcome, phase: 'PendingApproval' };
+      outcome.phase = 'PendingApproval';
+      return outcome;
     }
     if (decision === 'Rejected') {
       cs.notAccepted(Reason.Rejected, `rejected by ${r.spec.approval!.by}${r.spec.approval!.reason ? `: ${r.spec.approval!.reason}` : ''}`);
-      return { ...outcome, phase: 'Rejected' };
+      outcome.phase = 'Rejected';
+      return outcome;
     }
     cs.acceptedMessage(`approved by ${r.spec.approval!.by} at ${r.spec.approval!.at}`);
   }
 
   const { quota, rateLimit } = product.limits.get(plan.name ?? '')!;
-  outcome.subscription = {
-    id: objectId(r),
-    application: appId,
-    product: productId,
-    ...(plan.name ? { plan: plan.name } : {}),
-    ...(quota ? { quota } : {}),
-    ...(rateLimit ? { rateLimit } : {}),
-  };
+  // Assigned field by field (not spread from conditional objects): one allocation per subscription, and the key order the version hash depends on.
+  const subscription: Subscription = { id: objectId(r), application: appId, product: productId };
+  if (plan.name) subscription.plan = plan.name;
+  if (quota) subscription.quota = quota;
+  if (rateLimit) subscription.rateLimit = rateLimit;
+  outcome.subscription = subscription;
   product.activeSubscriptions++;
   return outcome;
 }
@@ -139,26 +157,27 @@ export function processSubscriptions(
   applications: Map<string, ApplicationOutcome>,
   products: Map<string, ProductOutcome>,
 ): SubscriptionOutcome[] {
-  const taken = new Map<string, SubscriptionResource>();
-  return sortByAge(resources).map((r) => processOne(r, applications, products, taken));
+  const taken: Taken = new Map();
+  const applicationIndex = byNamespace(applications);
+  const productIndex = byNamespace(products);
+  return sortByAge(resources).map((r) => processOne(r, applicationIndex, productIndex, taken));
 }
 
 export function activeSubscriptions(outcomes: SubscriptionOutcome[]): Subscription[] {
+  const active: Subscription[] = [];
+  for (const o of outcomes) if (o.subscription) active.push(o.subscription);
   // Stable sort: within an application, the oldest-first order of processing stays.
-  return outcomes
-    .flatMap((o) => (o.subscription ? [o.subscription] : []))
-    .sort((a, b) => compareStrings(a.application, b.application));
+  return active.sort((a, b) => compareStrings(a.application, b.application));
 }
 
 /** Pending, rejected and revoked subscriptions, in the same order, so a gateway can say why it refuses. */
 export function inactiveSubscriptions(outcomes: SubscriptionOutcome[]): InactiveSubscription[] {
-  return outcomes
-    .flatMap((o): InactiveSubscription[] =>
-      o.phase === 'PendingApproval' || o.phase === 'Rejected' || o.phase === 'Revoked'
-        ? [{ id: objectId(o.resource), application: namespacedId(o.resource.metadata.namespace, o.resource.spec.application), product: productIdOf(o.resource), state: o.phase }]
-        : [],
-    )
-    .sort((a, b) => compareStrings(a.application, b.application));
+  const inactive: InactiveSubscription[] = [];
+  for (const o of outcomes) {
+    if (o.phase !== 'PendingApproval' && o.phase !== 'Rejected' && o.phase !== 'Revoked') continue;
+    inactive.push({ id: objectId(o.resource), application: namespacedId(o.resource.metadata.namespace, o.resource.spec.application), product: productIdOf(o.resource), state: o.phase });
+  }
+  return inactive.sort((a, b) => compareStrings(a.application, b.application));
 }
 
 function productIdOf(r: SubscriptionResource): string {
@@ -166,9 +185,8 @@ function productIdOf(r: SubscriptionResource): string {
 }
 
 export function subscriptionStatus(o: SubscriptionOutcome): ObjectStatus {
-  return objectStatus(o.resource, o.conditions.conditions(o.phase === 'Invalid'), {
-    phase: o.phase,
-    ...(o.plan ? { plan: o.plan } : {}),
-    ...(o.approvals.length ? { approvals: o.approvals } : {}),
-  });
+  const extra: Record<string, unknown> = { phase: o.phase };
+  if (o.plan) extra.plan = o.plan;
+  if (o.approvals.length) extra.approvals = o.approvals;
+  return objectStatus(o.resource, o.conditions.conditions(o.phase === 'Invalid'), extra);
 }
