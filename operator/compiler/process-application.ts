@@ -27,11 +27,12 @@ export interface ApplicationOutcome {
   credentials: CredentialStatus[];
 }
 
-function expiry(spec: ApplicationResource['spec']['credentials'][number], view: CredentialView): string | undefined {
-  if (spec.expiresAt) return new Date(spec.expiresAt).toISOString();
+/** When the credential expires, in milliseconds since the epoch (NaN for a date that cannot be read); undefined if never. */
+function expiry(spec: ApplicationResource['spec']['credentials'][number], view: CredentialView): number | undefined {
+  if (spec.expiresAt) return new Date(spec.expiresAt).getTime();
   if (spec.expiresIn) {
     const ms = parseDuration(spec.expiresIn);
-    if (ms !== undefined) return new Date(Date.parse(view.issuedAt) + ms).toISOString();
+    if (ms !== undefined) return Date.parse(view.issuedAt) + ms;
   }
   return undefined;
 }
@@ -47,13 +48,13 @@ function unresolvedSecret(r: ApplicationResource, i: number, secrets: SecretSour
   } else cs.unresolved(Reason.RefNotFound, `${field}: Secret ${secret} not found, or it lacks ${ref.keyField}`);
 }
 
-function compileCredentials(r: ApplicationResource, id: string, views: Map<string, CredentialView>, now: Date, secrets: SecretSource, cs: ConditionSet) {
+function compileCredentials(r: ApplicationResource, views: Map<string, CredentialView> | undefined, now: Date, secrets: SecretSource, cs: ConditionSet) {
   const credentials: Credential[] = [];
   const statuses: CredentialStatus[] = [];
   const specs = r.spec.credentials;
   for (let i = 0; i < specs.length; i++) {
     const c = specs[i]!;
-    const view = views.get(`${id}/${c.name}`);
+    const view = views?.get(c.name);
     const byo = c.secretRef?.name;
     if (!view || (byo && view.secretName !== byo)) {
       if (byo) {
@@ -63,8 +64,10 @@ function compileCredentials(r: ApplicationResource, id: string, views: Map<strin
       } else statuses.push({ name: c.name, state: c.revoked ? 'Revoked' : 'Pending' });
       continue;
     }
-    const expiresAt = expiry(c, view);
-    const state: CredentialState = c.revoked ? 'Revoked' : expiresAt && Date.parse(expiresAt) <= now.getTime() ? 'Expired' : 'Active';
+    const expires = expiry(c, view);
+    // toISOString throws on an unreadable date, as it always has here.
+    const expiresAt = expires === undefined ? undefined : new Date(expires).toISOString();
+    const state: CredentialState = c.revoked ? 'Revoked' : expires !== undefined && expires <= now.getTime() ? 'Expired' : 'Active';
     const credential: Credential = { name: c.name, keyHash: view.keyHash, revoked: c.revoked };
     if (view.secretHash) credential.secretHash = view.secretHash;
     if (expiresAt) credential.expiresAt = expiresAt;
@@ -99,7 +102,22 @@ export function processApplications(
   now: Date,
   secrets: SecretSource = 'cluster',
 ): Map<string, ApplicationOutcome> {
-  const byCredential = new Map(views.map((v) => [`${v.application}/${v.name}`, v]));
+  // Application id, then credential name: no `id/name` string built per credential.
+  const byCredential = new Map<string, Map<string, CredentialView>>();
+  for (let i = 0; i < views.length; i++) {
+    const v = views[i]!;
+    let application = v.application;
+    let name = v.name;
+    if (name.includes('/')) {
+      // Split where an `application/name` key would be (credential names in a spec hold no /), so such a view matches as it always did.
+      const key = `${application}/${name}`;
+      application = key.slice(0, key.lastIndexOf('/'));
+      name = key.slice(key.lastIndexOf('/') + 1);
+    }
+    let named = byCredential.get(application);
+    if (!named) byCredential.set(application, (named = new Map()));
+    named.set(name, v);
+  }
   const externalOwners = new Map<string, ApplicationResource>();
   const outcomes = new Map<string, ApplicationOutcome>();
   const suspendedOwners = new Map<string, ApplicationResource[]>();
@@ -113,7 +131,7 @@ export function processApplications(
   for (const r of ordered) {
     const id = objectId(r);
     const conditions = new ConditionSet(r.metadata.generation);
-    const { credentials, statuses } = compileCredentials(r, id, byCredential, now, secrets, conditions);
+    const { credentials, statuses } = compileCredentials(r, byCredential.get(id), now, secrets, conditions);
     const externalClients = [];
     for (const ec of r.spec.externalClients ?? []) {
       const key = `${ec.issuer} ${ec.clientId}`;

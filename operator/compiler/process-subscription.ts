@@ -165,7 +165,10 @@ export function processSubscriptions(
 
 export function activeSubscriptions(outcomes: SubscriptionOutcome[]): Subscription[] {
   const active: Subscription[] = [];
-  for (const o of outcomes) if (o.subscription) active.push(o.subscription);
+  for (let i = 0; i < outcomes.length; i++) {
+    const subscription = outcomes[i]!.subscription;
+    if (subscription) active.push(subscription);
+  }
   // Stable sort: within an application, the oldest-first order of processing stays.
   return active.sort((a, b) => compareStrings(a.application, b.application));
 }
@@ -173,7 +176,8 @@ export function activeSubscriptions(outcomes: SubscriptionOutcome[]): Subscripti
 /** Pending, rejected and revoked subscriptions, in the same order, so a gateway can say why it refuses. */
 export function inactiveSubscriptions(outcomes: SubscriptionOutcome[]): InactiveSubscription[] {
   const inactive: InactiveSubscription[] = [];
-  for (const o of outcomes) {
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
     if (o.phase !== 'PendingApproval' && o.phase !== 'Rejected' && o.phase !== 'Revoked') continue;
     inactive.push({ id: objectId(o.resource), application: namespacedId(o.resource.metadata.namespace, o.resource.spec.application), product: productIdOf(o.resource), state: o.phase });
   }
