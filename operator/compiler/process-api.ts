@@ -174,7 +174,9 @@ export function processApis(resources: ApiResource[]): { outcomes: Map<string, A
 
 export function apiStatus(o: ApiOutcome): ObjectStatus {
   const refused = !o.conditions.isAccepted;
-  return objectStatus(o.resource, o.conditions.conditions(refused), {
+  return objectStatus(o.resource, {
+    observedGeneration: o.resource.metadata.generation,
+    conditions: o.conditions.conditions(refused),
     routes: o.routes.map((r) => `${r.host === '*' ? '' : r.host}${r.basePath}`),
   });
 }

@@ -167,5 +167,6 @@ export function processApplications(
 }
 
 export function applicationStatus(o: ApplicationOutcome): ObjectStatus {
-  return objectStatus(o.resource, o.conditions.conditions(false), { credentials: o.credentials });
+  const observedGeneration = o.resource.metadata.generation;
+  return objectStatus(o.resource, { observedGeneration, conditions: o.conditions.conditions(false), credentials: o.credentials });
 }

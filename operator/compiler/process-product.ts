@@ -94,5 +94,6 @@ export function processProducts(resources: ProductResource[], apis: Map<string, 
 }
 
 export function productStatus(o: ProductOutcome): ObjectStatus {
-  return objectStatus(o.resource, o.conditions.conditions(!o.product), { activeSubscriptions: o.activeSubscriptions });
+  const observedGeneration = o.resource.metadata.generation;
+  return objectStatus(o.resource, { observedGeneration, conditions: o.conditions.conditions(!o.product), activeSubscriptions: o.activeSubscriptions });
 }

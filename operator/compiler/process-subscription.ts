@@ -25,9 +25,12 @@ export interface SubscriptionOutcome {
   approvals: Approval[];
 }
 
+// Shared by every subscription without a trail (most of them); frozen, as nothing may add to it.
+const NO_APPROVALS = Object.freeze([]) as unknown as Approval[];
+
 /** The audit trail: every decision seen so far (from the previous status), plus the current one if new. */
 function approvalTrail(r: SubscriptionResource): Approval[] {
-  const previous = (r.status?.approvals ?? []) as Approval[];
+  const previous = (r.status?.approvals ?? NO_APPROVALS) as Approval[];
   const a = r.spec.approval;
   if (!a) return previous;
   const last = previous[previous.length - 1];
@@ -57,6 +60,10 @@ function mayAccess(r: SubscriptionResource, p: ProductResourceLike): boolean {
 }
 type ProductResourceLike = ProductOutcome['resource'];
 
+function invalid(resource: SubscriptionResource, conditions: ConditionSet, approvals: Approval[]): SubscriptionOutcome {
+  return { resource, conditions, phase: 'Invalid', approvals };
+}
+
 type Outcome = { resource: { metadata: { namespace: string; name: string } } };
 /** Namespace, then name: an object is found without building its `namespace/name` id for every lookup. */
 type ByNamespace<T> = Map<string, Map<string, T>>;
@@ -78,7 +85,6 @@ type Taken = Map<ApplicationOutcome, Map<ProductOutcome, SubscriptionResource>>;
 function processOne(r: SubscriptionResource, applications: ByNamespace<ApplicationOutcome>, products: ByNamespace<ProductOutcome>, taken: Taken): SubscriptionOutcome {
   const cs = new ConditionSet(r.metadata.generation);
   const approvals = approvalTrail(r);
-  const invalid = (): SubscriptionOutcome => ({ resource: r, conditions: cs, phase: 'Invalid', approvals });
 
   const app = applications.get(r.metadata.namespace)?.get(r.spec.application);
   const product = products.get(r.spec.product.namespace ?? r.metadata.namespace)?.get(r.spec.product.name);
@@ -87,29 +93,29 @@ function processOne(r: SubscriptionResource, applications: ByNamespace<Applicati
   const productId = product ? (product.product?.id ?? objectId(product.resource)) : productIdOf(r);
   if (!app) cs.unresolved(Reason.RefNotFound, `spec.application: Application ${appId} not found`);
   if (!product) cs.unresolved(Reason.RefNotFound, `spec.product: APIProduct ${productId} not found`);
-  if (!app || !product) return invalid();
+  if (!app || !product) return invalid(r, cs, approvals);
   if (!product.product) {
     cs.unresolved(Reason.RefNotAccepted, `spec.product: APIProduct ${productId} is not accepted`);
-    return invalid();
+    return invalid(r, cs, approvals);
   }
   if (!mayAccess(r, product.resource)) {
     cs.notAccepted(Reason.NotAllowed, `APIProduct ${productId} is ${product.resource.spec.access}: namespace ${r.metadata.namespace} may not subscribe`);
-    return invalid();
+    return invalid(r, cs, approvals);
   }
   const plan = resolvePlan(r, product, cs);
-  if (!plan.ok) return invalid();
+  if (!plan.ok) return invalid(r, cs, approvals);
 
   let takenByApp = taken.get(app);
   const twin = takenByApp?.get(product);
   if (twin) {
     cs.notAccepted(Reason.Conflict, `Application ${appId} already has Subscription ${objectId(twin)} to ${productId}${twin.spec.state === 'Revoked' ? ' (revoked: delete it to subscribe again)' : ''}, ${precedence(twin, r)}`);
-    return invalid();
+    return invalid(r, cs, approvals);
   }
   const wasActive = r.status?.phase === 'Active';
   const lifecycles = product.apiLifecycles;
   if (!wasActive && lifecycles.length && lifecycles.every((l) => l === 'Deprecated' || l === 'Retired')) {
     cs.notAccepted(Reason.NotAllowed, `APIProduct ${productId} bundles only deprecated or retired APIs: new subscriptions are refused`);
-    return invalid();
+    return invalid(r, cs, approvals);
   }
   if (!takenByApp) taken.set(app, (takenByApp = new Map()));
   takenByApp.set(product, r);
@@ -189,8 +195,16 @@ function productIdOf(r: SubscriptionResource): string {
 }
 
 export function subscriptionStatus(o: SubscriptionOutcome): ObjectStatus {
-  const extra: Record<string, unknown> = { phase: o.phase };
-  if (o.plan) extra.plan = o.plan;
-  if (o.approvals.length) extra.approvals = o.approvals;
-  return objectStatus(o.resource, o.conditions.conditions(o.phase === 'Invalid'), extra);
+  const observedGeneration = o.resource.metadata.generation;
+  const conditions = o.conditions.conditions(o.phase === 'Invalid');
+  const { phase, plan, approvals } = o;
+  // One literal per shape: a single allocation per status, fields in the order the status has always shown them.
+  const status = plan
+    ? approvals.length
+      ? { observedGeneration, conditions, phase, plan, approvals }
+      : { observedGeneration, conditions, phase, plan }
+    : approvals.length
+      ? { observedGeneration, conditions, phase, approvals }
+      : { observedGeneration, conditions, phase };
+  return objectStatus(o.resource, status);
 }
