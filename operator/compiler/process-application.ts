@@ -79,7 +79,8 @@ function compileCredentials(r: ApplicationResource, views: Map<string, Credentia
     if (expiresAt) status.expiresAt = expiresAt;
     statuses.push(status);
   }
-  return { credentials, statuses };
+  // Copies of exact length: a pushed-to array keeps room for 17 items, and these live as long as the snapshot and statuses.
+  return { credentials: credentials.slice(), statuses: statuses.slice() };
 }
 
 /**
