@@ -59,10 +59,12 @@ function finding(reason: Reason, message: string, severity?: Finding['severity']
   };
 }
 
+const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+
 /** Collects one object's findings and turns them into its three conditions. */
 export class ConditionSet {
-  readonly findings: Finding[] = [];
-  // Flat fields, the message list made on first use: one of these is built per object, 160,000 in a large estate.
+  // Flat fields, lists made on first use: one of these is built per object, 160,000 in a large estate, most with nothing to say.
+  private found: Finding[] | undefined;
   private acceptedOk = true;
   private acceptedReason: Reason = Reason.Accepted;
   private acceptedMessages: string[] | undefined;
@@ -73,9 +75,18 @@ export class ConditionSet {
     this.generation = generation;
   }
 
+  /** What was found, in the order it was found. */
+  get findings(): readonly Finding[] {
+    return this.found ?? NO_FINDINGS;
+  }
+
+  private add(f: Finding): void {
+    (this.found ??= []).push(f);
+  }
+
   /** The object is refused (or, for `PartialConflict` and the subscription phases, accepted with a caveat). */
   notAccepted(reason: Reason, message: string): void {
-    this.findings.push(finding(reason, message));
+    this.add(finding(reason, message));
     if (this.acceptedOk) {
       this.acceptedOk = false;
       this.acceptedReason = reason;
@@ -86,7 +97,7 @@ export class ConditionSet {
 
   /** Accepted, but part of it did not take effect. Does not override a refusal. */
   caveat(reason: Reason, message: string): void {
-    this.findings.push(finding(reason, message, 'warning'));
+    this.add(finding(reason, message, 'warning'));
     if (this.acceptedOk) {
       this.acceptedReason = reason;
       (this.acceptedMessages ??= []).push(message);
@@ -99,11 +110,11 @@ export class ConditionSet {
 
   /** Worth telling, but no mistake and no change to the conditions. */
   note(reason: Reason, message: string): void {
-    this.findings.push(finding(reason, message, 'info'));
+    this.add(finding(reason, message, 'info'));
   }
 
   unresolved(reason: Reason, message: string): void {
-    this.findings.push(finding(reason, message));
+    this.add(finding(reason, message));
     this.refs ??= { reason, messages: [] };
     this.refs.messages.push(message);
   }

@@ -5,14 +5,22 @@ interface Aged {
 /** Oldest first, then namespace/name: how every tie in the compiler is broken. */
 export function sortByAge<T extends Aged>(items: readonly T[]): T[] {
   // An object without a timestamp (from a file) counts as newer than any with one, so the order is total.
-  const keyed = items.map((item) => ({ item, t: item.metadata.creationTimestamp ? Date.parse(item.metadata.creationTimestamp) : Infinity }));
-  keyed.sort(
-    (a, b) =>
-      (a.t === b.t ? 0 : a.t < b.t ? -1 : 1) ||
-      compareStrings(a.item.metadata.namespace, b.item.metadata.namespace) ||
-      compareStrings(a.item.metadata.name, b.item.metadata.name),
-  );
-  return keyed.map((k) => k.item);
+  // Positions and times in flat arrays rather than an {item, time} object per item: sorted the same, with no garbage per item.
+  const times = new Float64Array(items.length);
+  const order = new Array<number>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const t = items[i]!.metadata.creationTimestamp;
+    times[i] = t ? Date.parse(t) : Infinity;
+    order[i] = i;
+  }
+  order.sort((i, j) => {
+    const a = times[i]!;
+    const b = times[j]!;
+    const x = items[i]!.metadata;
+    const y = items[j]!.metadata;
+    return (a === b ? 0 : a < b ? -1 : 1) || compareStrings(x.namespace, y.namespace) || compareStrings(x.name, y.name);
+  });
+  return order.map((i) => items[i]!);
 }
 
 /** Code-unit order, independent of the process locale. */

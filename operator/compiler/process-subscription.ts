@@ -1,4 +1,4 @@
-import type { InactiveSubscription, Subscription } from '../../gateway/snapshot/types.ts';
+import type { InactiveSubscription, Quota, RateLimit, Subscription } from '../../gateway/snapshot/types.ts';
 import { namespacedId, objectId } from '../resources/object-key.ts';
 import type { SubscriptionResource } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
@@ -120,8 +120,8 @@ function processOne(r: SubscriptionResource, applications: ByNamespace<Applicati
   if (!takenByApp) taken.set(app, (takenByApp = new Map()));
   takenByApp.set(product, r);
 
-  const outcome: SubscriptionOutcome = { resource: r, conditions: cs, phase: 'Active', approvals };
-  if (plan.name) outcome.plan = plan.name;
+  // Every field in the literal, even those still unknown: adding them later costs an extra allocation per subscription.
+  const outcome: SubscriptionOutcome = { resource: r, conditions: cs, phase: 'Active', approvals, plan: plan.name, subscription: undefined };
   if (r.spec.state === 'Revoked') {
     cs.notAccepted(Reason.Revoked, 'state is Revoked: no access');
     outcome.phase = 'Revoked';
@@ -143,14 +143,23 @@ function processOne(r: SubscriptionResource, applications: ByNamespace<Applicati
   }
 
   const { quota, rateLimit } = product.limits.get(plan.name ?? '')!;
-  // Assigned field by field (not spread from conditional objects): one allocation per subscription, and the key order the version hash depends on.
-  const subscription: Subscription = { id: objectId(r), application: appId, product: productId };
-  if (plan.name) subscription.plan = plan.name;
-  if (quota) subscription.quota = quota;
-  if (rateLimit) subscription.rateLimit = rateLimit;
-  outcome.subscription = subscription;
+  outcome.subscription = snapshotSubscription(objectId(r), appId, productId, plan.name, quota, rateLimit);
   product.activeSubscriptions++;
   return outcome;
+}
+
+/**
+ * The snapshot's entry, its fields in the order the version hash depends on. The usual shapes are single
+ * literals (one allocation, no spread of throwaway objects); the rest are built field by field.
+ */
+function snapshotSubscription(id: string, application: string, product: string, plan?: string, quota?: Quota, rateLimit?: RateLimit): Subscription {
+  if (plan && quota && rateLimit) return { id, application, product, plan, quota, rateLimit };
+  if (plan && quota) return { id, application, product, plan, quota };
+  const subscription: Subscription = { id, application, product };
+  if (plan) subscription.plan = plan;
+  if (quota) subscription.quota = quota;
+  if (rateLimit) subscription.rateLimit = rateLimit;
+  return subscription;
 }
 
 /**
