@@ -48,13 +48,53 @@ function unresolvedSecret(r: ApplicationResource, i: number, secrets: SecretSour
   } else cs.unresolved(Reason.RefNotFound, `${field}: Secret ${secret} not found, or it lacks ${ref.keyField}`);
 }
 
-function compileCredentials(r: ApplicationResource, views: Map<string, CredentialView> | undefined, now: Date, secrets: SecretSource, cs: ConditionSet) {
+/**
+ * Credential views by application: each application's last view, and each view's previous one of the same
+ * application. No `id/name` string per credential and no object per application; a lookup walks only the
+ * views of one application (newest first, so the last of two views of one credential wins, as it always has).
+ */
+interface ViewIndex {
+  views: CredentialView[];
+  last: Map<string, number>;
+  previous: Int32Array;
+}
+
+/** A view's application and credential name, split where an `application/name` key would be (spec names hold no /). */
+function viewApplication(v: CredentialView): string {
+  if (!v.name.includes('/')) return v.application;
+  const key = `${v.application}/${v.name}`;
+  return key.slice(0, key.lastIndexOf('/'));
+}
+function viewName(v: CredentialView): string {
+  return v.name.includes('/') ? v.name.slice(v.name.lastIndexOf('/') + 1) : v.name;
+}
+
+function indexViews(views: CredentialView[]): ViewIndex {
+  const last = new Map<string, number>();
+  const previous = new Int32Array(views.length);
+  for (let i = 0; i < views.length; i++) {
+    const application = viewApplication(views[i]!);
+    previous[i] = last.get(application) ?? -1;
+    last.set(application, i);
+  }
+  return { views, last, previous };
+}
+
+function findView(index: ViewIndex, application: string, name: string): CredentialView | undefined {
+  for (let i = index.last.get(application) ?? -1; i >= 0; i = index.previous[i]!) {
+    const v = index.views[i]!;
+    if (viewName(v) === name) return v;
+  }
+  return undefined;
+}
+
+function compileCredentials(r: ApplicationResource, id: string, views: ViewIndex, now: Date, secrets: SecretSource, cs: ConditionSet) {
   const credentials: Credential[] = [];
   const statuses: CredentialStatus[] = [];
   const specs = r.spec.credentials;
   for (let i = 0; i < specs.length; i++) {
     const c = specs[i]!;
-    const view = views?.get(c.name);
+    const view = findView(views, id, c.name);
     const byo = c.secretRef?.name;
     if (!view || (byo && view.secretName !== byo)) {
       if (byo) {
@@ -68,16 +108,27 @@ function compileCredentials(r: ApplicationResource, views: Map<string, Credentia
     // toISOString throws on an unreadable date, as it always has here.
     const expiresAt = expires === undefined ? undefined : new Date(expires).toISOString();
     const state: CredentialState = c.revoked ? 'Revoked' : expires !== undefined && expires <= now.getTime() ? 'Expired' : 'Active';
-    const credential: Credential = { name: c.name, keyHash: view.keyHash, revoked: c.revoked };
-    if (view.secretHash) credential.secretHash = view.secretHash;
-    if (expiresAt) credential.expiresAt = expiresAt;
-    credentials.push(credential);
-    // Field by field in the order the status shows them, without a throwaway object per optional field.
-    const status: CredentialStatus = { name: c.name, state, keyPrefix: view.keyPrefix };
-    if (view.secretName) status.secretName = view.secretName;
-    status.issuedAt = view.issuedAt;
-    if (expiresAt) status.expiresAt = expiresAt;
-    statuses.push(status);
+    // One literal per shape, fields in the order the snapshot and status have always had: an object grown field by field costs a second allocation.
+    const { name, revoked } = c;
+    const { keyHash, secretHash, keyPrefix, secretName, issuedAt } = view;
+    credentials.push(
+      secretHash
+        ? expiresAt
+          ? { name, keyHash, revoked, secretHash, expiresAt }
+          : { name, keyHash, revoked, secretHash }
+        : expiresAt
+          ? { name, keyHash, revoked, expiresAt }
+          : { name, keyHash, revoked },
+    );
+    statuses.push(
+      secretName
+        ? expiresAt
+          ? { name, state, keyPrefix, secretName, issuedAt, expiresAt }
+          : { name, state, keyPrefix, secretName, issuedAt }
+        : expiresAt
+          ? { name, state, keyPrefix, issuedAt, expiresAt }
+          : { name, state, keyPrefix, issuedAt },
+    );
   }
   // Copies of exact length: a pushed-to array keeps room for 17 items, and these live as long as the snapshot and statuses.
   return { credentials: credentials.slice(), statuses: statuses.slice() };
@@ -103,22 +154,7 @@ export function processApplications(
   now: Date,
   secrets: SecretSource = 'cluster',
 ): Map<string, ApplicationOutcome> {
-  // Application id, then credential name: no `id/name` string built per credential.
-  const byCredential = new Map<string, Map<string, CredentialView>>();
-  for (let i = 0; i < views.length; i++) {
-    const v = views[i]!;
-    let application = v.application;
-    let name = v.name;
-    if (name.includes('/')) {
-      // Split where an `application/name` key would be (credential names in a spec hold no /), so such a view matches as it always did.
-      const key = `${application}/${name}`;
-      application = key.slice(0, key.lastIndexOf('/'));
-      name = key.slice(key.lastIndexOf('/') + 1);
-    }
-    let named = byCredential.get(application);
-    if (!named) byCredential.set(application, (named = new Map()));
-    named.set(name, v);
-  }
+  const byCredential = indexViews(views);
   const externalOwners = new Map<string, ApplicationResource>();
   const outcomes = new Map<string, ApplicationOutcome>();
   const suspendedOwners = new Map<string, ApplicationResource[]>();
@@ -132,7 +168,7 @@ export function processApplications(
   for (const r of ordered) {
     const id = objectId(r);
     const conditions = new ConditionSet(r.metadata.generation);
-    const { credentials, statuses } = compileCredentials(r, byCredential.get(id), now, secrets, conditions);
+    const { credentials, statuses } = compileCredentials(r, id, byCredential, now, secrets, conditions);
     const externalClients = [];
     for (const ec of r.spec.externalClients ?? []) {
       const key = `${ec.issuer} ${ec.clientId}`;
