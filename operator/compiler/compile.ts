@@ -70,7 +70,8 @@ export function compile(resources: Resources, options: CompileOptions): CompileR
   );
   const findings: ObjectFinding[] = [];
   const addFindings = (o: { resource: AnyResource; conditions: ConditionSet }) => {
-    for (const f of o.conditions.findings) findings.push({ ...f, object: o.resource });
+    const found = o.conditions.findings;
+    for (let i = 0; i < found.length; i++) findings.push({ ...found[i]!, object: o.resource });
   };
   apis.outcomes.forEach(addFindings);
   products.forEach(addFindings);

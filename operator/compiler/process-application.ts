@@ -159,18 +159,22 @@ export function processApplications(
   const outcomes = new Map<string, ApplicationOutcome>();
   const suspendedOwners = new Map<string, ApplicationResource[]>();
   const ordered = sortByAge(resources);
-  for (const r of ordered) {
+  for (let i = 0; i < ordered.length; i++) {
+    const r = ordered[i]!;
     if (!r.spec.owner.suspended) continue;
     const list = suspendedOwners.get(ownerKey(r));
     if (list) list.push(r);
     else suspendedOwners.set(ownerKey(r), [r]);
   }
-  for (const r of ordered) {
+  for (let i = 0; i < ordered.length; i++) {
+    const r = ordered[i]!;
     const id = objectId(r);
     const conditions = new ConditionSet(r.metadata.generation);
     const { credentials, statuses } = compileCredentials(r, id, byCredential, now, secrets, conditions);
     const externalClients = [];
-    for (const ec of r.spec.externalClients ?? []) {
+    const claimed = r.spec.externalClients ?? [];
+    for (let j = 0; j < claimed.length; j++) {
+      const ec = claimed[j]!;
       const key = `${ec.issuer} ${ec.clientId}`;
       const owner = externalOwners.get(key);
       if (owner) {

@@ -70,12 +70,12 @@ type ByNamespace<T> = Map<string, Map<string, T>>;
 
 function byNamespace<T extends Outcome>(outcomes: Map<string, T>): ByNamespace<T> {
   const index: ByNamespace<T> = new Map();
-  for (const o of outcomes.values()) {
+  outcomes.forEach((o) => {
     const { namespace, name } = o.resource.metadata;
     let names = index.get(namespace);
     if (!names) index.set(namespace, (names = new Map()));
     names.set(name, o);
-  }
+  });
   return index;
 }
 
