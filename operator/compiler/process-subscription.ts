@@ -79,8 +79,8 @@ function byNamespace<T extends Outcome>(outcomes: Map<string, T>): ByNamespace<T
   return index;
 }
 
-/** Subscriptions already taken, per application and product. */
-type Taken = Map<ApplicationOutcome, Map<ProductOutcome, SubscriptionResource>>;
+/** Subscriptions already taken, per product and application: a map per product, as there are far fewer products than applications. */
+type Taken = Map<ProductOutcome, Map<ApplicationOutcome, SubscriptionResource>>;
 
 function processOne(r: SubscriptionResource, applications: ByNamespace<ApplicationOutcome>, products: ByNamespace<ProductOutcome>, taken: Taken): SubscriptionOutcome {
   const cs = new ConditionSet(r.metadata.generation);
@@ -105,8 +105,8 @@ function processOne(r: SubscriptionResource, applications: ByNamespace<Applicati
   const plan = resolvePlan(r, product, cs);
   if (!plan.ok) return invalid(r, cs, approvals);
 
-  let takenByApp = taken.get(app);
-  const twin = takenByApp?.get(product);
+  let takenOfProduct = taken.get(product);
+  const twin = takenOfProduct?.get(app);
   if (twin) {
     cs.notAccepted(Reason.Conflict, `Application ${appId} already has Subscription ${objectId(twin)} to ${productId}${twin.spec.state === 'Revoked' ? ' (revoked: delete it to subscribe again)' : ''}, ${precedence(twin, r)}`);
     return invalid(r, cs, approvals);
@@ -117,8 +117,8 @@ function processOne(r: SubscriptionResource, applications: ByNamespace<Applicati
     cs.notAccepted(Reason.NotAllowed, `APIProduct ${productId} bundles only deprecated or retired APIs: new subscriptions are refused`);
     return invalid(r, cs, approvals);
   }
-  if (!takenByApp) taken.set(app, (takenByApp = new Map()));
-  takenByApp.set(product, r);
+  if (!takenOfProduct) taken.set(product, (takenOfProduct = new Map()));
+  takenOfProduct.set(app, r);
 
   // Every field in the literal, even those still unknown: adding them later costs an extra allocation per subscription.
   const outcome: SubscriptionOutcome = { resource: r, conditions: cs, phase: 'Active', approvals, plan: plan.name, subscription: undefined };
