@@ -80,6 +80,22 @@ export function compile(resources: Resources, options: CompileOptions): CompileR
   return { snapshot, statuses, findings };
 }
 
+/**
+ * Sorted by namespace, then name (stably). Grouped by namespace first, so the sort compares names only,
+ * within a namespace: the same order as one sort by both, with far fewer comparisons.
+ */
 function byName(statuses: ObjectStatus[]): ObjectStatus[] {
-  return statuses.sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
+  const groups = new Map<string, ObjectStatus[]>();
+  for (let i = 0; i < statuses.length; i++) {
+    const s = statuses[i]!;
+    const group = groups.get(s.namespace);
+    if (group) group.push(s);
+    else groups.set(s.namespace, [s]);
+  }
+  const sorted: ObjectStatus[] = [];
+  for (const namespace of [...groups.keys()].sort(compareStrings)) {
+    const group = groups.get(namespace)!.sort((a, b) => compareStrings(a.name, b.name));
+    for (let i = 0; i < group.length; i++) sorted.push(group[i]!);
+  }
+  return sorted;
 }
