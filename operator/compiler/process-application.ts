@@ -80,8 +80,9 @@ function indexViews(views: CredentialView[]): ViewIndex {
   return { views, last, previous };
 }
 
-function findView(index: ViewIndex, application: string, name: string): CredentialView | undefined {
-  for (let i = index.last.get(application) ?? -1; i >= 0; i = index.previous[i]!) {
+/** The view of credential `name` among the views from `last` (an application's last view) back. */
+function findView(index: ViewIndex, last: number, name: string): CredentialView | undefined {
+  for (let i = last; i >= 0; i = index.previous[i]!) {
     const v = index.views[i]!;
     if (viewName(v) === name) return v;
   }
@@ -92,9 +93,10 @@ function compileCredentials(r: ApplicationResource, id: string, views: ViewIndex
   const credentials: Credential[] = [];
   const statuses: CredentialStatus[] = [];
   const specs = r.spec.credentials;
+  const last = views.last.get(id) ?? -1;
   for (let i = 0; i < specs.length; i++) {
     const c = specs[i]!;
-    const view = findView(views, id, c.name);
+    const view = findView(views, last, c.name);
     const byo = c.secretRef?.name;
     if (!view || (byo && view.secretName !== byo)) {
       if (byo) {
