@@ -61,18 +61,41 @@ export function compile(resources: Resources, options: CompileOptions): CompileR
     ...(options.tokens ? { tokens: options.tokens } : {}),
   });
 
-  const statuses = [
-    ...[...apis.outcomes.values()].map(apiStatus),
-    ...[...products.values()].map(productStatus),
-    ...[...applications.values()].map(applicationStatus),
-    ...subscriptions.map(subscriptionStatus),
-  ].sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
-  const outcomes: Array<{ resource: AnyResource; conditions: ConditionSet }> = [
-    ...apis.outcomes.values(),
-    ...products.values(),
-    ...applications.values(),
-    ...subscriptions,
-  ];
-  const findings = outcomes.flatMap((o) => o.conditions.findings.map((f) => ({ ...f, object: o.resource })));
+  // Kinds in code-unit order (API < APIProduct < Application < Subscription), each sorted by namespace and name: the
+  // order one sort of everything by kind, namespace and name gives, with four short sorts instead of one long one.
+  const statuses = byName([...apis.outcomes.values()].map(apiStatus)).concat(
+    byName([...products.values()].map(productStatus)),
+    byName([...applications.values()].map(applicationStatus)),
+    byName(subscriptions.map(subscriptionStatus)),
+  );
+  const findings: ObjectFinding[] = [];
+  const addFindings = (o: { resource: AnyResource; conditions: ConditionSet }) => {
+    const found = o.conditions.findings;
+    for (let i = 0; i < found.length; i++) findings.push({ ...found[i]!, object: o.resource });
+  };
+  apis.outcomes.forEach(addFindings);
+  products.forEach(addFindings);
+  applications.forEach(addFindings);
+  subscriptions.forEach(addFindings);
   return { snapshot, statuses, findings };
+}
+
+/**
+ * Sorted by namespace, then name (stably). Grouped by namespace first, so the sort compares names only,
+ * within a namespace: the same order as one sort by both, with far fewer comparisons.
+ */
+function byName(statuses: ObjectStatus[]): ObjectStatus[] {
+  const groups = new Map<string, ObjectStatus[]>();
+  for (let i = 0; i < statuses.length; i++) {
+    const s = statuses[i]!;
+    const group = groups.get(s.namespace);
+    if (group) group.push(s);
+    else groups.set(s.namespace, [s]);
+  }
+  const sorted: ObjectStatus[] = [];
+  for (const namespace of [...groups.keys()].sort(compareStrings)) {
+    const group = groups.get(namespace)!.sort((a, b) => compareStrings(a.name, b.name));
+    for (let i = 0; i < group.length; i++) sorted.push(group[i]!);
+  }
+  return sorted;
 }

@@ -59,10 +59,15 @@ function finding(reason: Reason, message: string, severity?: Finding['severity']
   };
 }
 
+const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+
 /** Collects one object's findings and turns them into its three conditions. */
 export class ConditionSet {
-  readonly findings: Finding[] = [];
-  private accepted: { ok: boolean; reason: Reason; messages: string[] } = { ok: true, reason: Reason.Accepted, messages: [] };
+  // Flat fields, lists made on first use: one of these is built per object, 160,000 in a large estate, most with nothing to say.
+  private found: Finding[] | undefined;
+  private acceptedOk = true;
+  private acceptedReason: Reason = Reason.Accepted;
+  private acceptedMessages: string[] | undefined;
   private refs: { reason: Reason; messages: string[] } | undefined;
   private readonly generation: number;
 
@@ -70,39 +75,52 @@ export class ConditionSet {
     this.generation = generation;
   }
 
+  /** What was found, in the order it was found. */
+  get findings(): readonly Finding[] {
+    return this.found ?? NO_FINDINGS;
+  }
+
+  private add(f: Finding): void {
+    (this.found ??= []).push(f);
+  }
+
   /** The object is refused (or, for `PartialConflict` and the subscription phases, accepted with a caveat). */
   notAccepted(reason: Reason, message: string): void {
-    this.findings.push(finding(reason, message));
-    if (this.accepted.ok) this.accepted = { ok: false, reason, messages: [] };
-    this.accepted.messages.push(message);
+    this.add(finding(reason, message));
+    if (this.acceptedOk) {
+      this.acceptedOk = false;
+      this.acceptedReason = reason;
+      this.acceptedMessages = undefined;
+    }
+    (this.acceptedMessages ??= []).push(message);
   }
 
   /** Accepted, but part of it did not take effect. Does not override a refusal. */
   caveat(reason: Reason, message: string): void {
-    this.findings.push(finding(reason, message, 'warning'));
-    if (this.accepted.ok) {
-      this.accepted.reason = reason;
-      this.accepted.messages.push(message);
+    this.add(finding(reason, message, 'warning'));
+    if (this.acceptedOk) {
+      this.acceptedReason = reason;
+      (this.acceptedMessages ??= []).push(message);
     }
   }
 
   acceptedMessage(message: string): void {
-    if (this.accepted.ok) this.accepted.messages.push(message);
+    if (this.acceptedOk) (this.acceptedMessages ??= []).push(message);
   }
 
   /** Worth telling, but no mistake and no change to the conditions. */
   note(reason: Reason, message: string): void {
-    this.findings.push(finding(reason, message, 'info'));
+    this.add(finding(reason, message, 'info'));
   }
 
   unresolved(reason: Reason, message: string): void {
-    this.findings.push(finding(reason, message));
+    this.add(finding(reason, message));
     this.refs ??= { reason, messages: [] };
     this.refs.messages.push(message);
   }
 
   get isAccepted(): boolean {
-    return this.accepted.ok;
+    return this.acceptedOk;
   }
 
   get refsResolved(): boolean {
@@ -116,9 +134,9 @@ export class ConditionSet {
    */
   conditions(refused: boolean): Condition[] {
     const g = this.generation;
-    const acceptedMessage = this.accepted.messages.join('; ') || 'spec is valid';
+    const acceptedMessage = this.acceptedMessages?.join('; ') || 'spec is valid';
     return [
-      { type: 'Accepted', status: this.accepted.ok ? 'True' : 'False', reason: this.accepted.reason, message: acceptedMessage, observedGeneration: g },
+      { type: 'Accepted', status: this.acceptedOk ? 'True' : 'False', reason: this.acceptedReason, message: acceptedMessage, observedGeneration: g },
       this.refs
         ? { type: 'ResolvedRefs', status: 'False', reason: this.refs.reason, message: this.refs.messages.join('; '), observedGeneration: g }
         : { type: 'ResolvedRefs', status: 'True', reason: Reason.ResolvedRefs, message: 'all references resolved', observedGeneration: g },

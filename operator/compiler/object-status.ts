@@ -14,12 +14,7 @@ export interface ObjectStatus {
   };
 }
 
-export function objectStatus(r: AnyResource, conditions: Condition[], extra: Record<string, unknown> = {}): ObjectStatus {
-  return {
-    kind: r.kind,
-    namespace: r.metadata.namespace,
-    name: r.metadata.name,
-    generation: r.metadata.generation,
-    status: { observedGeneration: r.metadata.generation, conditions, ...extra },
-  };
+/** `status` is built by the caller as one literal (observedGeneration, conditions, then its own fields): one allocation per object, not a spread copy. */
+export function objectStatus(r: AnyResource, status: ObjectStatus['status']): ObjectStatus {
+  return { kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name, generation: r.metadata.generation, status };
 }

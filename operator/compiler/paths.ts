@@ -17,18 +17,19 @@ export function compilePath(pattern: string, allowParams: boolean): PathResult {
     parts.pop();
     rest = 'oneOrMore';
   }
-  const segments: string[] = [];
-  for (const part of parts) {
+  // The segments are written over the split parts: an array of exact size, where pushing to a new one keeps room for 17.
+  const segments = parts;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
     if (part === '') return { ok: false, message: `path ${pattern} has an empty segment` };
     if (part === '.' || part === '..') return { ok: false, message: `path ${pattern} has a dot segment, which no canonical request path contains` };
     if (part === '**') return { ok: false, message: `path ${pattern}: ** may only end a path` };
     if (/^\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(part)) {
       if (!allowParams) return { ok: false, message: `path ${pattern}: {param} templates belong in API operations; products use * and **` };
-      segments.push('*');
+      segments[i] = '*';
       continue;
     }
     if (part !== '*' && /[*{}%;\\?#]/.test(part)) return { ok: false, message: `path ${pattern}: segment ${part} may not contain * { } % ; \\ ? #` };
-    segments.push(part);
   }
   return { ok: true, match: { pattern, segments, rest } };
 }

@@ -82,7 +82,8 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
   if (s.deprecationLink) api.deprecationLink = s.deprecationLink;
   // The lifecycle's transition time is in the status the compiler must not read (its output would feed its input).
   if (lifecycle === 'Deprecated' && !s.deprecatedAt) cs.acceptedMessage('Deprecated without spec.deprecatedAt: no Deprecation header is sent (RFC 9745 needs a date)');
-  if (operations) api.operations = operations;
+  // A copy of exact length (a pushed-to array keeps room for 17), as the snapshot keeps it.
+  if (operations) api.operations = operations.slice();
   if (cors) api.cors = cors;
   return api;
 }
@@ -174,7 +175,9 @@ export function processApis(resources: ApiResource[]): { outcomes: Map<string, A
 
 export function apiStatus(o: ApiOutcome): ObjectStatus {
   const refused = !o.conditions.isAccepted;
-  return objectStatus(o.resource, o.conditions.conditions(refused), {
+  return objectStatus(o.resource, {
+    observedGeneration: o.resource.metadata.generation,
+    conditions: o.conditions.conditions(refused),
     routes: o.routes.map((r) => `${r.host === '*' ? '' : r.host}${r.basePath}`),
   });
 }

@@ -37,3 +37,21 @@ describe('bring-your-own keys by where Secrets are looked up', () => {
     for (const secrets of ['cluster', 'dev', 'absent'] as const) expect(compile(resources, { now: NOW, secrets }).findings).toEqual([]);
   });
 });
+
+describe('credential views are found by application id and credential name', () => {
+  const app = application('shop', { owner: { email: 'o@apps.example' }, credentials: [{ name: 'main' }] });
+  const view = (application: string, name: string, hex: string) => ({ application, name, keyHash: 'sha256:' + hex.repeat(64), keyPrefix: 'tg_1', issuedAt: '2025-01-01T00:00:00Z' });
+  it.each<{ name: string; views: ReturnType<typeof view>[]; keyHash?: string }>([
+    { name: 'its own view', views: [view('apps/shop', 'main', 'a')], keyHash: 'a' },
+    { name: 'another application’s view of the same name', views: [view('apps/shop2', 'main', 'a'), view('other/shop', 'main', 'b')] },
+    { name: 'a view of another credential', views: [view('apps/shop', 'spare', 'a')] },
+    { name: 'the last of two views of one credential', views: [view('apps/shop', 'main', 'a'), view('apps/shop', 'main', 'b')], keyHash: 'b' },
+    // The views were once looked up by the string `application/name`; a name holding / still reads that way.
+    { name: 'a view whose name holds the rest of the id', views: [view('apps', 'shop/main', 'c')], keyHash: 'c' },
+    { name: 'the last of two spellings of one id', views: [view('apps', 'shop/main', 'c'), view('apps/shop', 'main', 'd')], keyHash: 'd' },
+  ])('$name', ({ views, keyHash }) => {
+    const result = compile({ ...emptyResources(), applications: [app], credentials: views }, { now: NOW });
+    const credentials = result.snapshot.applications[0]!.credentials;
+    expect(credentials.map((c) => c.keyHash)).toEqual(keyHash ? ['sha256:' + keyHash.repeat(64)] : []);
+  });
+});

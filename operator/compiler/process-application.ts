@@ -27,11 +27,12 @@ export interface ApplicationOutcome {
   credentials: CredentialStatus[];
 }
 
-function expiry(spec: ApplicationResource['spec']['credentials'][number], view: CredentialView): string | undefined {
-  if (spec.expiresAt) return new Date(spec.expiresAt).toISOString();
+/** When the credential expires, in milliseconds since the epoch (NaN for a date that cannot be read); undefined if never. */
+function expiry(spec: ApplicationResource['spec']['credentials'][number], view: CredentialView): number | undefined {
+  if (spec.expiresAt) return new Date(spec.expiresAt).getTime();
   if (spec.expiresIn) {
     const ms = parseDuration(spec.expiresIn);
-    if (ms !== undefined) return new Date(Date.parse(view.issuedAt) + ms).toISOString();
+    if (ms !== undefined) return Date.parse(view.issuedAt) + ms;
   }
   return undefined;
 }
@@ -47,11 +48,55 @@ function unresolvedSecret(r: ApplicationResource, i: number, secrets: SecretSour
   } else cs.unresolved(Reason.RefNotFound, `${field}: Secret ${secret} not found, or it lacks ${ref.keyField}`);
 }
 
-function compileCredentials(r: ApplicationResource, views: Map<string, CredentialView>, now: Date, secrets: SecretSource, cs: ConditionSet) {
+/**
+ * Credential views by application: each application's last view, and each view's previous one of the same
+ * application. No `id/name` string per credential and no object per application; a lookup walks only the
+ * views of one application (newest first, so the last of two views of one credential wins, as it always has).
+ */
+interface ViewIndex {
+  views: CredentialView[];
+  last: Map<string, number>;
+  previous: Int32Array;
+}
+
+/** A view's application and credential name, split where an `application/name` key would be (spec names hold no /). */
+function viewApplication(v: CredentialView): string {
+  if (!v.name.includes('/')) return v.application;
+  const key = `${v.application}/${v.name}`;
+  return key.slice(0, key.lastIndexOf('/'));
+}
+function viewName(v: CredentialView): string {
+  return v.name.includes('/') ? v.name.slice(v.name.lastIndexOf('/') + 1) : v.name;
+}
+
+function indexViews(views: CredentialView[]): ViewIndex {
+  const last = new Map<string, number>();
+  const previous = new Int32Array(views.length);
+  for (let i = 0; i < views.length; i++) {
+    const application = viewApplication(views[i]!);
+    previous[i] = last.get(application) ?? -1;
+    last.set(application, i);
+  }
+  return { views, last, previous };
+}
+
+/** The view of credential `name` among the views from `last` (an application's last view) back. */
+function findView(index: ViewIndex, last: number, name: string): CredentialView | undefined {
+  for (let i = last; i >= 0; i = index.previous[i]!) {
+    const v = index.views[i]!;
+    if (viewName(v) === name) return v;
+  }
+  return undefined;
+}
+
+function compileCredentials(r: ApplicationResource, id: string, views: ViewIndex, now: Date, secrets: SecretSource, cs: ConditionSet) {
   const credentials: Credential[] = [];
   const statuses: CredentialStatus[] = [];
-  for (const [i, c] of r.spec.credentials.entries()) {
-    const view = views.get(`${objectId(r)}/${c.name}`);
+  const specs = r.spec.credentials;
+  const last = views.last.get(id) ?? -1;
+  for (let i = 0; i < specs.length; i++) {
+    const c = specs[i]!;
+    const view = findView(views, last, c.name);
     const byo = c.secretRef?.name;
     if (!view || (byo && view.secretName !== byo)) {
       if (byo) {
@@ -61,22 +106,34 @@ function compileCredentials(r: ApplicationResource, views: Map<string, Credentia
       } else statuses.push({ name: c.name, state: c.revoked ? 'Revoked' : 'Pending' });
       continue;
     }
-    const expiresAt = expiry(c, view);
-    const state: CredentialState = c.revoked ? 'Revoked' : expiresAt && Date.parse(expiresAt) <= now.getTime() ? 'Expired' : 'Active';
-    const credential: Credential = { name: c.name, keyHash: view.keyHash, revoked: c.revoked };
-    if (view.secretHash) credential.secretHash = view.secretHash;
-    if (expiresAt) credential.expiresAt = expiresAt;
-    credentials.push(credential);
-    statuses.push({
-      name: c.name,
-      state,
-      keyPrefix: view.keyPrefix,
-      ...(view.secretName ? { secretName: view.secretName } : {}),
-      issuedAt: view.issuedAt,
-      ...(expiresAt ? { expiresAt } : {}),
-    });
+    const expires = expiry(c, view);
+    // toISOString throws on an unreadable date, as it always has here.
+    const expiresAt = expires === undefined ? undefined : new Date(expires).toISOString();
+    const state: CredentialState = c.revoked ? 'Revoked' : expires !== undefined && expires <= now.getTime() ? 'Expired' : 'Active';
+    // One literal per shape, fields in the order the snapshot and status have always had: an object grown field by field costs a second allocation.
+    const { name, revoked } = c;
+    const { keyHash, secretHash, keyPrefix, secretName, issuedAt } = view;
+    credentials.push(
+      secretHash
+        ? expiresAt
+          ? { name, keyHash, revoked, secretHash, expiresAt }
+          : { name, keyHash, revoked, secretHash }
+        : expiresAt
+          ? { name, keyHash, revoked, expiresAt }
+          : { name, keyHash, revoked },
+    );
+    statuses.push(
+      secretName
+        ? expiresAt
+          ? { name, state, keyPrefix, secretName, issuedAt, expiresAt }
+          : { name, state, keyPrefix, secretName, issuedAt }
+        : expiresAt
+          ? { name, state, keyPrefix, issuedAt, expiresAt }
+          : { name, state, keyPrefix, issuedAt },
+    );
   }
-  return { credentials, statuses };
+  // Copies of exact length: a pushed-to array keeps room for 17 items, and these live as long as the snapshot and statuses.
+  return { credentials: credentials.slice(), statuses: statuses.slice() };
 }
 
 /**
@@ -99,21 +156,27 @@ export function processApplications(
   now: Date,
   secrets: SecretSource = 'cluster',
 ): Map<string, ApplicationOutcome> {
-  const byCredential = new Map(views.map((v) => [`${v.application}/${v.name}`, v]));
+  const byCredential = indexViews(views);
   const externalOwners = new Map<string, ApplicationResource>();
   const outcomes = new Map<string, ApplicationOutcome>();
   const suspendedOwners = new Map<string, ApplicationResource[]>();
-  for (const r of sortByAge(resources)) {
+  const ordered = sortByAge(resources);
+  for (let i = 0; i < ordered.length; i++) {
+    const r = ordered[i]!;
     if (!r.spec.owner.suspended) continue;
     const list = suspendedOwners.get(ownerKey(r));
     if (list) list.push(r);
     else suspendedOwners.set(ownerKey(r), [r]);
   }
-  for (const r of sortByAge(resources)) {
+  for (let i = 0; i < ordered.length; i++) {
+    const r = ordered[i]!;
+    const id = objectId(r);
     const conditions = new ConditionSet(r.metadata.generation);
-    const { credentials, statuses } = compileCredentials(r, byCredential, now, secrets, conditions);
+    const { credentials, statuses } = compileCredentials(r, id, byCredential, now, secrets, conditions);
     const externalClients = [];
-    for (const ec of r.spec.externalClients ?? []) {
+    const claimed = r.spec.externalClients ?? [];
+    for (let j = 0; j < claimed.length; j++) {
+      const ec = claimed[j]!;
       const key = `${ec.issuer} ${ec.clientId}`;
       const owner = externalOwners.get(key);
       if (owner) {
@@ -124,13 +187,14 @@ export function processApplications(
       externalClients.push({ issuer: ec.issuer, clientId: ec.clientId });
     }
     const application: Application = {
-      id: objectId(r),
+      id,
       namespace: r.metadata.namespace,
       name: r.metadata.name,
       credentials,
       externalClients,
     };
-    const suspendedBy = suspendedOwners.get(ownerKey(r));
+    // Most estates suspend nobody: skip building the owner key then.
+    const suspendedBy = suspendedOwners.size ? suspendedOwners.get(ownerKey(r)) : undefined;
     if (r.spec.suspended) {
       application.suspended = 'Application';
       conditions.acceptedMessage('suspended: every request is refused');
@@ -140,11 +204,12 @@ export function processApplications(
       const where = r.spec.owner.suspended ? '' : ` (spec.owner.suspended on ${named})`;
       conditions.acceptedMessage(`suspended with its owner ${r.spec.owner.email}${where}: every request is refused`);
     }
-    outcomes.set(objectId(r), { resource: r, application, conditions, credentials: statuses });
+    outcomes.set(id, { resource: r, application, conditions, credentials: statuses });
   }
   return outcomes;
 }
 
 export function applicationStatus(o: ApplicationOutcome): ObjectStatus {
-  return objectStatus(o.resource, o.conditions.conditions(false), { credentials: o.credentials });
+  const observedGeneration = o.resource.metadata.generation;
+  return objectStatus(o.resource, { observedGeneration, conditions: o.conditions.conditions(false), credentials: o.credentials });
 }

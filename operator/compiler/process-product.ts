@@ -47,7 +47,8 @@ function compileOperations(r: ProductResource, apis: Map<string, ApiOutcome>, cs
       cs.unresolved(Reason.RefNotAccepted, `spec.operations[${i}].api: API ${apiId} is not routed: ${why}`);
       continue;
     }
-    const compiled: ProductOperation = { api: apiId, paths, methods: [...(op.methods ?? [])].sort() };
+    // paths.slice(): exact length, as the snapshot keeps it (a pushed-to array keeps room for 17).
+    const compiled: ProductOperation = { api: apiId, paths: paths.slice(), methods: [...(op.methods ?? [])].sort() };
     if (op.quota) compiled.quota = limitsOf(op).quota!;
     operations.push(compiled);
   }
@@ -84,7 +85,7 @@ export function processProducts(resources: ProductResource[], apis: Map<string, 
         // Secure by default: a product that names scopes means them, and an API key carries none.
         apiKeys: r.spec.apiKeys ?? (r.spec.scopes?.length ? 'Refused' : 'Allowed'),
         access: r.spec.access,
-        operations,
+        operations: operations.slice(),
         quotaFailureMode: r.spec.quotaFailureMode,
       };
     }
@@ -94,5 +95,6 @@ export function processProducts(resources: ProductResource[], apis: Map<string, 
 }
 
 export function productStatus(o: ProductOutcome): ObjectStatus {
-  return objectStatus(o.resource, o.conditions.conditions(!o.product), { activeSubscriptions: o.activeSubscriptions });
+  const observedGeneration = o.resource.metadata.generation;
+  return objectStatus(o.resource, { observedGeneration, conditions: o.conditions.conditions(!o.product), activeSubscriptions: o.activeSubscriptions });
 }

@@ -1,4 +1,4 @@
-import type { InactiveSubscription, Subscription } from '../../gateway/snapshot/types.ts';
+import type { InactiveSubscription, Quota, RateLimit, Subscription } from '../../gateway/snapshot/types.ts';
 import { namespacedId, objectId } from '../resources/object-key.ts';
 import type { SubscriptionResource } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
@@ -25,9 +25,12 @@ export interface SubscriptionOutcome {
   approvals: Approval[];
 }
 
+// Shared by every subscription without a trail (most of them); frozen, as nothing may add to it.
+const NO_APPROVALS = Object.freeze([]) as unknown as Approval[];
+
 /** The audit trail: every decision seen so far (from the previous status), plus the current one if new. */
 function approvalTrail(r: SubscriptionResource): Approval[] {
-  const previous = (r.status?.approvals ?? []) as Approval[];
+  const previous = (r.status?.approvals ?? NO_APPROVALS) as Approval[];
   const a = r.spec.approval;
   if (!a) return previous;
   const last = previous[previous.length - 1];
@@ -57,76 +60,106 @@ function mayAccess(r: SubscriptionResource, p: ProductResourceLike): boolean {
 }
 type ProductResourceLike = ProductOutcome['resource'];
 
-function processOne(
-  r: SubscriptionResource,
-  applications: Map<string, ApplicationOutcome>,
-  products: Map<string, ProductOutcome>,
-  taken: Map<string, SubscriptionResource>,
-): SubscriptionOutcome {
+function invalid(resource: SubscriptionResource, conditions: ConditionSet, approvals: Approval[]): SubscriptionOutcome {
+  return { resource, conditions, phase: 'Invalid', approvals };
+}
+
+type Outcome = { resource: { metadata: { namespace: string; name: string } } };
+/** Namespace, then name: an object is found without building its `namespace/name` id for every lookup. */
+type ByNamespace<T> = Map<string, Map<string, T>>;
+
+function byNamespace<T extends Outcome>(outcomes: Map<string, T>): ByNamespace<T> {
+  const index: ByNamespace<T> = new Map();
+  outcomes.forEach((o) => {
+    const { namespace, name } = o.resource.metadata;
+    let names = index.get(namespace);
+    if (!names) index.set(namespace, (names = new Map()));
+    names.set(name, o);
+  });
+  return index;
+}
+
+/** Subscriptions already taken, per product and application: a map per product, as there are far fewer products than applications. */
+type Taken = Map<ProductOutcome, Map<ApplicationOutcome, SubscriptionResource>>;
+
+function processOne(r: SubscriptionResource, applications: ByNamespace<ApplicationOutcome>, products: ByNamespace<ProductOutcome>, taken: Taken): SubscriptionOutcome {
   const cs = new ConditionSet(r.metadata.generation);
   const approvals = approvalTrail(r);
-  const invalid = (): SubscriptionOutcome => ({ resource: r, conditions: cs, phase: 'Invalid', approvals });
 
-  const appId = namespacedId(r.metadata.namespace, r.spec.application);
-  const productId = productIdOf(r);
-  const app = applications.get(appId);
-  const product = products.get(productId);
+  const app = applications.get(r.metadata.namespace)?.get(r.spec.application);
+  const product = products.get(r.spec.product.namespace ?? r.metadata.namespace)?.get(r.spec.product.name);
+  // The ids as the maps key them (built once there), for messages and the snapshot.
+  const appId = app ? app.application.id : namespacedId(r.metadata.namespace, r.spec.application);
+  const productId = product ? (product.product?.id ?? objectId(product.resource)) : productIdOf(r);
   if (!app) cs.unresolved(Reason.RefNotFound, `spec.application: Application ${appId} not found`);
   if (!product) cs.unresolved(Reason.RefNotFound, `spec.product: APIProduct ${productId} not found`);
-  if (!app || !product) return invalid();
+  if (!app || !product) return invalid(r, cs, approvals);
   if (!product.product) {
     cs.unresolved(Reason.RefNotAccepted, `spec.product: APIProduct ${productId} is not accepted`);
-    return invalid();
+    return invalid(r, cs, approvals);
   }
   if (!mayAccess(r, product.resource)) {
     cs.notAccepted(Reason.NotAllowed, `APIProduct ${productId} is ${product.resource.spec.access}: namespace ${r.metadata.namespace} may not subscribe`);
-    return invalid();
+    return invalid(r, cs, approvals);
   }
   const plan = resolvePlan(r, product, cs);
-  if (!plan.ok) return invalid();
+  if (!plan.ok) return invalid(r, cs, approvals);
 
-  const twin = taken.get(`${appId} ${productId}`);
+  let takenOfProduct = taken.get(product);
+  const twin = takenOfProduct?.get(app);
   if (twin) {
     cs.notAccepted(Reason.Conflict, `Application ${appId} already has Subscription ${objectId(twin)} to ${productId}${twin.spec.state === 'Revoked' ? ' (revoked: delete it to subscribe again)' : ''}, ${precedence(twin, r)}`);
-    return invalid();
+    return invalid(r, cs, approvals);
   }
   const wasActive = r.status?.phase === 'Active';
   const lifecycles = product.apiLifecycles;
   if (!wasActive && lifecycles.length && lifecycles.every((l) => l === 'Deprecated' || l === 'Retired')) {
     cs.notAccepted(Reason.NotAllowed, `APIProduct ${productId} bundles only deprecated or retired APIs: new subscriptions are refused`);
-    return invalid();
+    return invalid(r, cs, approvals);
   }
-  taken.set(`${appId} ${productId}`, r);
+  if (!takenOfProduct) taken.set(product, (takenOfProduct = new Map()));
+  takenOfProduct.set(app, r);
 
-  const outcome: SubscriptionOutcome = { resource: r, conditions: cs, phase: 'Active', approvals, ...(plan.name ? { plan: plan.name } : {}) };
+  // Every field in the literal, even those still unknown: adding them later costs an extra allocation per subscription.
+  const outcome: SubscriptionOutcome = { resource: r, conditions: cs, phase: 'Active', approvals, plan: plan.name, subscription: undefined };
   if (r.spec.state === 'Revoked') {
     cs.notAccepted(Reason.Revoked, 'state is Revoked: no access');
-    return { ...outcome, phase: 'Revoked' };
+    outcome.phase = 'Revoked';
+    return outcome;
   }
   if (product.resource.spec.approvalType === 'manual') {
     const decision = r.spec.approval?.decision;
     if (!decision) {
       cs.notAccepted(Reason.PendingApproval, `APIProduct ${productId} needs approval: waiting for an approver to set spec.approval`);
-      return { ...outcome, phase: 'PendingApproval' };
+      outcome.phase = 'PendingApproval';
+      return outcome;
     }
     if (decision === 'Rejected') {
       cs.notAccepted(Reason.Rejected, `rejected by ${r.spec.approval!.by}${r.spec.approval!.reason ? `: ${r.spec.approval!.reason}` : ''}`);
-      return { ...outcome, phase: 'Rejected' };
+      outcome.phase = 'Rejected';
+      return outcome;
     }
     cs.acceptedMessage(`approved by ${r.spec.approval!.by} at ${r.spec.approval!.at}`);
   }
 
   const { quota, rateLimit } = product.limits.get(plan.name ?? '')!;
-  outcome.subscription = {
-    id: objectId(r),
-    application: appId,
-    product: productId,
-    ...(plan.name ? { plan: plan.name } : {}),
-    ...(quota ? { quota } : {}),
-    ...(rateLimit ? { rateLimit } : {}),
-  };
+  outcome.subscription = snapshotSubscription(objectId(r), appId, productId, plan.name, quota, rateLimit);
   product.activeSubscriptions++;
   return outcome;
+}
+
+/**
+ * The snapshot's entry, its fields in the order the version hash depends on. The usual shapes are single
+ * literals (one allocation, no spread of throwaway objects); the rest are built field by field.
+ */
+function snapshotSubscription(id: string, application: string, product: string, plan?: string, quota?: Quota, rateLimit?: RateLimit): Subscription {
+  if (plan && quota && rateLimit) return { id, application, product, plan, quota, rateLimit };
+  if (plan && quota) return { id, application, product, plan, quota };
+  const subscription: Subscription = { id, application, product };
+  if (plan) subscription.plan = plan;
+  if (quota) subscription.quota = quota;
+  if (rateLimit) subscription.rateLimit = rateLimit;
+  return subscription;
 }
 
 /**
@@ -139,26 +172,31 @@ export function processSubscriptions(
   applications: Map<string, ApplicationOutcome>,
   products: Map<string, ProductOutcome>,
 ): SubscriptionOutcome[] {
-  const taken = new Map<string, SubscriptionResource>();
-  return sortByAge(resources).map((r) => processOne(r, applications, products, taken));
+  const taken: Taken = new Map();
+  const applicationIndex = byNamespace(applications);
+  const productIndex = byNamespace(products);
+  return sortByAge(resources).map((r) => processOne(r, applicationIndex, productIndex, taken));
 }
 
 export function activeSubscriptions(outcomes: SubscriptionOutcome[]): Subscription[] {
+  const active: Subscription[] = [];
+  for (let i = 0; i < outcomes.length; i++) {
+    const subscription = outcomes[i]!.subscription;
+    if (subscription) active.push(subscription);
+  }
   // Stable sort: within an application, the oldest-first order of processing stays.
-  return outcomes
-    .flatMap((o) => (o.subscription ? [o.subscription] : []))
-    .sort((a, b) => compareStrings(a.application, b.application));
+  return active.sort((a, b) => compareStrings(a.application, b.application));
 }
 
 /** Pending, rejected and revoked subscriptions, in the same order, so a gateway can say why it refuses. */
 export function inactiveSubscriptions(outcomes: SubscriptionOutcome[]): InactiveSubscription[] {
-  return outcomes
-    .flatMap((o): InactiveSubscription[] =>
-      o.phase === 'PendingApproval' || o.phase === 'Rejected' || o.phase === 'Revoked'
-        ? [{ id: objectId(o.resource), application: namespacedId(o.resource.metadata.namespace, o.resource.spec.application), product: productIdOf(o.resource), state: o.phase }]
-        : [],
-    )
-    .sort((a, b) => compareStrings(a.application, b.application));
+  const inactive: InactiveSubscription[] = [];
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
+    if (o.phase !== 'PendingApproval' && o.phase !== 'Rejected' && o.phase !== 'Revoked') continue;
+    inactive.push({ id: objectId(o.resource), application: namespacedId(o.resource.metadata.namespace, o.resource.spec.application), product: productIdOf(o.resource), state: o.phase });
+  }
+  return inactive.sort((a, b) => compareStrings(a.application, b.application));
 }
 
 function productIdOf(r: SubscriptionResource): string {
@@ -166,9 +204,16 @@ function productIdOf(r: SubscriptionResource): string {
 }
 
 export function subscriptionStatus(o: SubscriptionOutcome): ObjectStatus {
-  return objectStatus(o.resource, o.conditions.conditions(o.phase === 'Invalid'), {
-    phase: o.phase,
-    ...(o.plan ? { plan: o.plan } : {}),
-    ...(o.approvals.length ? { approvals: o.approvals } : {}),
-  });
+  const observedGeneration = o.resource.metadata.generation;
+  const conditions = o.conditions.conditions(o.phase === 'Invalid');
+  const { phase, plan, approvals } = o;
+  // One literal per shape: a single allocation per status, fields in the order the status has always shown them.
+  const status = plan
+    ? approvals.length
+      ? { observedGeneration, conditions, phase, plan, approvals }
+      : { observedGeneration, conditions, phase, plan }
+    : approvals.length
+      ? { observedGeneration, conditions, phase, approvals }
+      : { observedGeneration, conditions, phase };
+  return objectStatus(o.resource, status);
 }
