@@ -20,8 +20,8 @@ export interface SubscriptionOutcome {
   resource: SubscriptionResource;
   conditions: ConditionSet;
   phase: Phase;
-  plan?: string;
-  subscription?: Subscription;
+  plan?: string | undefined;
+  subscription?: Subscription | undefined;
   approvals: Approval[];
 }
 
