@@ -1,3 +1,5 @@
+import type { Kind } from '../resources/types.ts';
+
 /**
  * Conditions the compiler sets, with the stable reasons a machine (Argo CD, a
  * script, a test) can read. `lastTransitionTime` is added by whoever writes the
@@ -38,25 +40,45 @@ export interface Condition {
   observedGeneration: number;
 }
 
+/** An object (or Secret) a field names, as `namespace/name`. */
+export interface FindingRef {
+  kind: Kind | 'Secret';
+  id: string;
+}
+
+/** What a finding is about, given where it is found rather than read back out of its message. */
+export interface FindingSubject {
+  /** `spec.operations[0].api`: the condition message is prefixed with it, the finding carries it apart. */
+  field?: string;
+  /** The object the field names, for a reference that did not resolve (or could not be checked). */
+  ref?: FindingRef;
+}
+
 /** One thing the compiler found about an object, for `tollgate validate` and logs. */
 export interface Finding {
   severity: 'error' | 'warning' | 'info';
   reason: Reason;
-  /** `spec.operations[0].api`, when the message names a field. */
   field?: string;
+  ref?: FindingRef;
   message: string;
 }
 
 // Deliberate states, not mistakes: they do not fail `tollgate validate`.
 const INFO_REASONS: ReadonlySet<Reason> = new Set([Reason.PendingApproval, Reason.Rejected, Reason.Revoked]);
 
-function finding(reason: Reason, message: string, severity?: Finding['severity']): Finding {
-  const m = /^((?:spec|metadata)[\w.[\]-]*): (.*)$/s.exec(message);
+function finding(reason: Reason, message: string, about: FindingSubject | undefined, severity?: Finding['severity']): Finding {
   return {
     severity: severity ?? (INFO_REASONS.has(reason) ? 'info' : 'error'),
     reason,
-    ...(m ? { field: m[1]!, message: m[2]! } : { message }),
+    ...(about?.field !== undefined ? { field: about.field } : {}),
+    ...(about?.ref ? { ref: about.ref } : {}),
+    message,
   };
+}
+
+/** The condition message: the field first, as status readers have always seen it. */
+function said(message: string, about: FindingSubject | undefined): string {
+  return about?.field !== undefined ? `${about.field}: ${message}` : message;
 }
 
 const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
@@ -85,22 +107,22 @@ export class ConditionSet {
   }
 
   /** The object is refused (or, for `PartialConflict` and the subscription phases, accepted with a caveat). */
-  notAccepted(reason: Reason, message: string): void {
-    this.add(finding(reason, message));
+  notAccepted(reason: Reason, message: string, about?: FindingSubject): void {
+    this.add(finding(reason, message, about));
     if (this.acceptedOk) {
       this.acceptedOk = false;
       this.acceptedReason = reason;
       this.acceptedMessages = undefined;
     }
-    (this.acceptedMessages ??= []).push(message);
+    (this.acceptedMessages ??= []).push(said(message, about));
   }
 
   /** Accepted, but part of it did not take effect. Does not override a refusal. */
-  caveat(reason: Reason, message: string): void {
-    this.add(finding(reason, message, 'warning'));
+  caveat(reason: Reason, message: string, about?: FindingSubject): void {
+    this.add(finding(reason, message, about, 'warning'));
     if (this.acceptedOk) {
       this.acceptedReason = reason;
-      (this.acceptedMessages ??= []).push(message);
+      (this.acceptedMessages ??= []).push(said(message, about));
     }
   }
 
@@ -109,14 +131,14 @@ export class ConditionSet {
   }
 
   /** Worth telling, but no mistake and no change to the conditions. */
-  note(reason: Reason, message: string): void {
-    this.add(finding(reason, message, 'info'));
+  note(reason: Reason, message: string, about?: FindingSubject): void {
+    this.add(finding(reason, message, about, 'info'));
   }
 
-  unresolved(reason: Reason, message: string): void {
-    this.add(finding(reason, message));
+  unresolved(reason: Reason, message: string, about?: FindingSubject): void {
+    this.add(finding(reason, message, about));
     this.refs ??= { reason, messages: [] };
-    this.refs.messages.push(message);
+    this.refs.messages.push(said(message, about));
   }
 
   get isAccepted(): boolean {

@@ -34,12 +34,12 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
     for (const [i, op] of s.operations.entries()) {
       const compiled = compilePath(op.path, true);
       if (!compiled.ok) {
-        cs.notAccepted(Reason.Invalid, `spec.operations[${i}].path: ${compiled.message}`);
+        cs.notAccepted(Reason.Invalid, compiled.message, { field: `spec.operations[${i}].path` });
         continue;
       }
       const twin = operations.findIndex((o) => samePathMatch(o.match, compiled.match));
       if (twin >= 0) {
-        cs.notAccepted(Reason.Invalid, `spec.operations[${i}].path: ${op.path} matches the same paths as ${operations[twin]!.match.pattern}`);
+        cs.notAccepted(Reason.Invalid, `${op.path} matches the same paths as ${operations[twin]!.match.pattern}`, { field: `spec.operations[${i}].path` });
         continue;
       }
       operations.push({ match: compiled.match, methods: [...(op.methods ?? [])].sort() });
@@ -97,12 +97,12 @@ function compileCors(c: NonNullable<ApiResource['spec']['cors']>, cs: ConditionS
   // Case and a trailing slash are what people get wrong; browsers send neither.
   const allowOrigins = c.allowOrigins.map((o) => o.toLowerCase().replace(/\/$/, ''));
   for (const [i, origin] of allowOrigins.entries()) {
-    if (!ORIGIN.test(origin)) cs.notAccepted(Reason.Invalid, `spec.cors.allowOrigins[${i}]: ${c.allowOrigins[i]} is not an origin: use scheme://host[:port], scheme://*.domain[:port] or *`);
+    if (!ORIGIN.test(origin)) cs.notAccepted(Reason.Invalid, `${c.allowOrigins[i]} is not an origin: use scheme://host[:port], scheme://*.domain[:port] or *`, { field: `spec.cors.allowOrigins[${i}]` });
   }
-  if (c.allowCredentials && allowOrigins.includes('*')) cs.notAccepted(Reason.Invalid, 'spec.cors.allowOrigins: allowCredentials cannot be combined with the wildcard origin *');
+  if (c.allowCredentials && allowOrigins.includes('*')) cs.notAccepted(Reason.Invalid, 'allowCredentials cannot be combined with the wildcard origin *', { field: 'spec.cors.allowOrigins' });
   for (const field of ['allowHeaders', 'exposeHeaders'] as const) {
     for (const [i, name] of c[field].entries()) {
-      if (!HEADER_NAME.test(name)) cs.notAccepted(Reason.Invalid, `spec.cors.${field}[${i}]: ${JSON.stringify(name)} is not a header name`);
+      if (!HEADER_NAME.test(name)) cs.notAccepted(Reason.Invalid, `${JSON.stringify(name)} is not a header name`, { field: `spec.cors.${field}[${i}]` });
     }
   }
   return {

@@ -39,13 +39,13 @@ function expiry(spec: ApplicationResource['spec']['credentials'][number], view: 
 
 function unresolvedSecret(r: ApplicationResource, i: number, secrets: SecretSource, cs: ConditionSet): void {
   const ref = r.spec.credentials[i]!.secretRef!;
-  const field = `spec.credentials[${i}].secretRef`;
   const secret = namespacedId(r.metadata.namespace, ref.name);
+  const about = { field: `spec.credentials[${i}].secretRef`, ref: { kind: 'Secret', id: secret } } as const;
   if (secrets === 'absent') {
-    cs.note(Reason.RefNotChecked, `${field}: Secret ${secret} is not checked outside a cluster; the operator reports it if it is missing or lacks ${ref.keyField}`);
+    cs.note(Reason.RefNotChecked, `Secret ${secret} is not checked outside a cluster; the operator reports it if it is missing or lacks ${ref.keyField}`, about);
   } else if (secrets === 'dev') {
-    cs.unresolved(Reason.RefNotFound, `${field}: Secret ${secret} not found in the state directory (secrets/${r.metadata.namespace}/${ref.name}.yaml), or it lacks ${ref.keyField}`);
-  } else cs.unresolved(Reason.RefNotFound, `${field}: Secret ${secret} not found, or it lacks ${ref.keyField}`);
+    cs.unresolved(Reason.RefNotFound, `Secret ${secret} not found in the state directory (secrets/${r.metadata.namespace}/${ref.name}.yaml), or it lacks ${ref.keyField}`, about);
+  } else cs.unresolved(Reason.RefNotFound, `Secret ${secret} not found, or it lacks ${ref.keyField}`, about);
 }
 
 /**

@@ -33,18 +33,18 @@ function compileOperations(r: ProductResource, apis: Map<string, ApiOutcome>, cs
     for (const [j, p] of op.paths.entries()) {
       const compiled = compilePath(p, false);
       if (compiled.ok) paths.push(compiled.match);
-      else cs.notAccepted(Reason.Invalid, `spec.operations[${i}].paths[${j}]: ${compiled.message}`);
+      else cs.notAccepted(Reason.Invalid, compiled.message, { field: `spec.operations[${i}].paths[${j}]` });
     }
     const apiId = namespacedId(r.metadata.namespace, op.api);
     const api = apis.get(apiId);
     if (!api) {
-      cs.unresolved(Reason.RefNotFound, `spec.operations[${i}].api: API ${apiId} not found`);
+      cs.unresolved(Reason.RefNotFound, `API ${apiId} not found`, { field: `spec.operations[${i}].api`, ref: { kind: 'API', id: apiId } });
       continue;
     }
     lifecycles.push(api.resource.spec.lifecycle);
     if (!api.api) {
       const why = api.conditions.isAccepted ? `its lifecycle is ${api.resource.spec.lifecycle}` : 'it is not accepted';
-      cs.unresolved(Reason.RefNotAccepted, `spec.operations[${i}].api: API ${apiId} is not routed: ${why}`);
+      cs.unresolved(Reason.RefNotAccepted, `API ${apiId} is not routed: ${why}`, { field: `spec.operations[${i}].api`, ref: { kind: 'API', id: apiId } });
       continue;
     }
     // paths.slice(): exact length, as the snapshot keeps it (a pushed-to array keeps room for 17).

@@ -42,12 +42,12 @@ function resolvePlan(r: SubscriptionResource, p: ProductOutcome, cs: ConditionSe
   const plans = p.resource.spec.plans ?? [];
   const wanted = r.spec.plan;
   if (!plans.length) {
-    if (wanted) cs.unresolved(Reason.PlanNotFound, `spec.plan: product ${objectId(p.resource)} has no plans, so it has no plan ${wanted}`);
+    if (wanted) cs.unresolved(Reason.PlanNotFound, `product ${objectId(p.resource)} has no plans, so it has no plan ${wanted}`, { field: 'spec.plan' });
     return { ok: !wanted };
   }
   const name = wanted ?? p.resource.spec.defaultPlan ?? plans[0]!.name;
   if (!plans.some((pl) => pl.name === name)) {
-    cs.unresolved(Reason.PlanNotFound, `spec.plan: product ${objectId(p.resource)} has no plan ${name} (it has ${plans.map((pl) => pl.name).join(', ')})`);
+    cs.unresolved(Reason.PlanNotFound, `product ${objectId(p.resource)} has no plan ${name} (it has ${plans.map((pl) => pl.name).join(', ')})`, { field: 'spec.plan' });
     return { ok: false };
   }
   return { name, ok: true };
@@ -91,11 +91,11 @@ function processOne(r: SubscriptionResource, applications: ByNamespace<Applicati
   // The ids as the maps key them (built once there), for messages and the snapshot.
   const appId = app ? app.application.id : namespacedId(r.metadata.namespace, r.spec.application);
   const productId = product ? (product.product?.id ?? objectId(product.resource)) : productIdOf(r);
-  if (!app) cs.unresolved(Reason.RefNotFound, `spec.application: Application ${appId} not found`);
-  if (!product) cs.unresolved(Reason.RefNotFound, `spec.product: APIProduct ${productId} not found`);
+  if (!app) cs.unresolved(Reason.RefNotFound, `Application ${appId} not found`, { field: 'spec.application', ref: { kind: 'Application', id: appId } });
+  if (!product) cs.unresolved(Reason.RefNotFound, `APIProduct ${productId} not found`, { field: 'spec.product', ref: { kind: 'APIProduct', id: productId } });
   if (!app || !product) return invalid(r, cs, approvals);
   if (!product.product) {
-    cs.unresolved(Reason.RefNotAccepted, `spec.product: APIProduct ${productId} is not accepted`);
+    cs.unresolved(Reason.RefNotAccepted, `APIProduct ${productId} is not accepted`, { field: 'spec.product', ref: { kind: 'APIProduct', id: productId } });
     return invalid(r, cs, approvals);
   }
   if (!mayAccess(r, product.resource)) {

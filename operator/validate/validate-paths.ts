@@ -1,4 +1,5 @@
 import { compile } from '../compiler/compile.ts';
+import { Reason } from '../compiler/conditions.ts';
 import type { Diagnostic } from '../loader/diagnostic.ts';
 import { parseFieldPath } from '../loader/diagnostic.ts';
 import { loadPaths, type LoadOptions } from '../loader/load.ts';
@@ -27,8 +28,8 @@ export function validatePaths(paths: string[], options: LoadOptions & { now?: Da
     const doc = loaded.documents.get(objectRef(o));
     const where = doc ? { file: doc.file, ...doc.locate(f.field ? parseFieldPath(f.field) : []) } : (o.source ?? {});
     // In a cluster an invalid object would not exist; in a directory it does, and "not found" would mislead.
-    const ref = /^(API|APIProduct|Application) (\S+) not found/.exec(f.message);
-    const message = ref && loaded.invalid.has(`${ref[1]}/${ref[2]}`) ? `${ref[1]} ${ref[2]} is defined but invalid (see its errors)` : f.message;
+    const ref = f.reason === Reason.RefNotFound ? f.ref : undefined;
+    const message = ref && loaded.invalid.has(`${ref.kind}/${ref.id}`) ? `${ref.kind} ${ref.id} is defined but invalid (see its errors)` : f.message;
     return {
       severity: f.severity === 'info' ? 'note' : f.severity,
       code: f.reason,
