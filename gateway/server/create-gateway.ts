@@ -13,7 +13,8 @@ import { UpstreamClients } from '../proxy/upstream-pool.ts';
 import type { RuntimeCaches } from '../runtime/runtime-snapshot.ts';
 import { startAdminServer } from './admin-server.ts';
 import { applySnapshot, type ApplyResult, type SnapshotApplier } from './apply-snapshot.ts';
-import { Connections, sleep } from './connections.ts';
+import { Connections } from './connections.ts';
+import { shutDownGateway, type GatewayParts } from './gateway-shutdown.ts';
 import { listenProxy } from './proxy-server.ts';
 import { RequestHandler } from './request-handler.ts';
 import { ServingState } from './serving-state.ts';
@@ -131,21 +132,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      state.draining = true;
-      logger.info({ delayMs: options.shutdownDelayMs ?? 0 }, 'draining');
-      if (options.shutdownDelayMs) await sleep(options.shutdownDelayMs);
-      // Stop accepting, but let each connection finish as Connections.drain says.
-      const stopped = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
-      await connections.drain(options.drainTimeoutMs ?? 30_000);
-      await stopped;
-      forwarder.close();
-      await admin.close();
-      await caches.clients.destroy();
-      await persister?.flush();
-      logger.info('closed');
-    })());
+  const parts: GatewayParts = { state, logger, server, connections, forwarder, admin, caches, persister };
+  const close = (): Promise<void> => (closing ??= shutDownGateway(parts, options));
 
   const proxyAddress = server.address() as net.AddressInfo;
   return {

@@ -1,0 +1,44 @@
+import net from 'node:net';
+import type { Logger } from 'pino';
+import type { AdminServer } from '../admin/admin-server.ts';
+import type { Forwarder } from '../proxy/forwarder.ts';
+import type { RuntimeCaches } from '../runtime/runtime-snapshot.ts';
+import { type Connections, sleep } from './connections.ts';
+import type { ServingState } from './serving-state.ts';
+import type { SnapshotPersister } from './snapshot-persistence.ts';
+
+/** What a running gateway holds that its graceful close must stop, in the order it stops them. */
+export interface GatewayParts {
+  state: ServingState;
+  logger: Logger;
+  server: net.Server;
+  connections: Connections;
+  forwarder: Forwarder;
+  admin: AdminServer;
+  caches: RuntimeCaches;
+  persister: SnapshotPersister | undefined;
+}
+
+export interface ShutdownTiming {
+  /** How long to keep serving (readiness already failing) before the listener stops; default 0. */
+  shutdownDelayMs?: number;
+  /** How long in-flight requests may take before their connections are cut; default 30 s. */
+  drainTimeoutMs?: number;
+}
+
+/** Readiness fails, in-flight requests finish, then everything the gateway holds is released. */
+export async function shutDownGateway(parts: GatewayParts, timing: ShutdownTiming): Promise<void> {
+  const { state, logger, server, connections } = parts;
+  state.draining = true;
+  logger.info({ delayMs: timing.shutdownDelayMs ?? 0 }, 'draining');
+  if (timing.shutdownDelayMs) await sleep(timing.shutdownDelayMs);
+  // Stop accepting, but let each connection finish as Connections.drain says.
+  const stopped = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
+  await connections.drain(timing.drainTimeoutMs ?? 30_000);
+  await stopped;
+  parts.forwarder.close();
+  await parts.admin.close();
+  await parts.caches.clients.destroy();
+  await parts.persister?.flush();
+  logger.info('closed');
+}
