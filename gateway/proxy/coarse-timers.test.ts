@@ -5,6 +5,7 @@ import { CoarseTimers, TICK_MS, type CoarseTimer } from './coarse-timers.ts';
 class Probe implements CoarseTimer {
   timerDeadline = Infinity;
   timerSlot = -1;
+  timerIndex = 0;
   firedAt: number[] = [];
   readonly clock: { now: number };
   constructor(clock: { now: number }) {
@@ -56,6 +57,16 @@ describe('CoarseTimers', () => {
     },
   ] satisfies Array<{ name: string; steps: Step[]; until: number; fired: number[] }>)('$name', ({ steps, until, fired }) => {
     expect(drive(steps, until)).toEqual(fired);
+  });
+
+  it('lets go of a disarmed timer at once, not when its slot comes up', () => {
+    const clock = { now: 0 };
+    const wheel = new CoarseTimers(() => clock.now, false);
+    const probes = Array.from({ length: 1_000 }, () => new Probe(clock));
+    for (const [i, probe] of probes.entries()) wheel.arm(probe, 1_000 + i);
+    expect(wheel.held).toBe(1_000);
+    for (const probe of probes) wheel.disarm(probe);
+    expect(wheel.held).toBe(0);
   });
 
   it('fires what is due after a stall longer than the whole wheel', () => {

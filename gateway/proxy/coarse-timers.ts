@@ -4,6 +4,8 @@ export interface CoarseTimer {
   timerDeadline: number;
   /** The wheel slot whose bucket holds it, or -1. */
   timerSlot: number;
+  /** Its place in that bucket. */
+  timerIndex: number;
   timerFired(): void;
 }
 
@@ -20,11 +22,11 @@ const SLOTS = 512;
  * timer lists do). Deadlines beyond the wheel's span wait in its last slot.
  */
 export class CoarseTimers {
-  readonly #buckets: CoarseTimer[][] = Array.from({ length: SLOTS }, () => []);
+  readonly #buckets: Array<Array<CoarseTimer | undefined>> = Array.from({ length: SLOTS }, () => []);
   readonly #now: () => number;
   /** The last slot looked at. */
   #cursor = 0;
-  /** Entries in buckets, disarmed ones included until their slot comes up. */
+  /** Timers in buckets (one moved to an earlier slot counts twice until its old slot comes up). */
   #size = 0;
   #ticker: NodeJS.Timeout | undefined;
   readonly #tick = (): void => {
@@ -58,8 +60,16 @@ export class CoarseTimers {
   }
 
   disarm(timer: CoarseTimer): void {
-    // Left in its bucket, skipped when its slot comes up: a clear costs a field write.
     timer.timerDeadline = Infinity;
+    const slot = timer.timerSlot;
+    if (slot === -1) return;
+    // Out of its bucket at once (its place stays, empty): a finished flight must not be kept alive until its slot comes up.
+    const bucket = this.#buckets[slot % SLOTS]!;
+    if (bucket[timer.timerIndex] === timer) {
+      bucket[timer.timerIndex] = undefined;
+      this.#size--;
+    }
+    timer.timerSlot = -1;
   }
 
   /** Fires what is due at `now` and moves what was postponed; the ticker calls it, tests may too. */
@@ -73,9 +83,10 @@ export class CoarseTimers {
       const bucket = this.#buckets[index]!;
       if (bucket.length === 0) continue;
       this.#buckets[index] = [];
-      this.#size -= bucket.length;
       for (let i = 0; i < bucket.length; i++) {
-        const timer = bucket[i]!;
+        const timer = bucket[i];
+        if (timer === undefined) continue;
+        this.#size--;
         // Moved to an earlier slot since, and handled there (a slot passed over in a stall counts as this one).
         if (timer.timerSlot === -1 || timer.timerSlot > slot || timer.timerSlot % SLOTS !== index) continue;
         timer.timerSlot = -1;
@@ -91,6 +102,11 @@ export class CoarseTimers {
     this.#cursor = Math.max(this.#cursor, last);
   }
 
+  /** Timers the wheel holds a reference to; what keeps it ticking. */
+  get held(): number {
+    return this.#size;
+  }
+
   #slotFor(deadline: number): number {
     const slot = Math.ceil(deadline / TICK_MS);
     return Math.min(Math.max(slot, this.#cursor + 1), this.#cursor + SLOTS - 1);
@@ -98,7 +114,7 @@ export class CoarseTimers {
 
   #insert(timer: CoarseTimer, slot: number): void {
     timer.timerSlot = slot;
-    this.#buckets[slot % SLOTS]!.push(timer);
+    timer.timerIndex = this.#buckets[slot % SLOTS]!.push(timer) - 1;
     if (this.#size++ === 0) this.#schedule();
   }
 

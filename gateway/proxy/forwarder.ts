@@ -135,6 +135,7 @@ export class Forwarder {
 class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
   timerDeadline = Infinity;
   timerSlot = -1;
+  timerIndex = 0;
   readonly #forwarder: Forwarder;
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
