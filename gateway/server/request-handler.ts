@@ -1,10 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ERRORS } from '../errors/error-codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { completeExchange, type Exchange, type ExchangeSink } from '../http/exchange.ts';
-import { RequestIds } from '../http/request-id.ts';
 import { sendProblem, sendSocketProblem } from '../http/respond.ts';
 import { RequestContext, type PipelineServices } from '../pipeline/request-context.ts';
 import { REQUEST_STEPS } from '../pipeline/request-steps.ts';
@@ -22,7 +22,6 @@ export class RequestHandler {
   readonly #sinks: readonly ExchangeSink[];
   readonly #connections: Connections;
   readonly #logger: Logger;
-  readonly #ids = new RequestIds();
 
   constructor(state: ServingState, services: PipelineServices, sinks: readonly ExchangeSink[], connections: Connections, logger: Logger) {
     this.#state = state;
@@ -37,7 +36,7 @@ export class RequestHandler {
   }
 
   onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const exchange: Exchange = { id: this.#ids.next(), startedAt: performance.now(), method: req.method ?? '' };
+    const exchange: Exchange = { id: randomUUID(), startedAt: performance.now(), method: req.method ?? '' };
     const socket = req.socket;
     this.#connections.requestStarted(socket, res, exchange);
     const runtime = this.#state.runtime;
@@ -62,7 +61,7 @@ export class RequestHandler {
   }
 
   onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    const exchange: Exchange = { id: this.#ids.next(), startedAt: performance.now(), method: req.method ?? '', websocket: true };
+    const exchange: Exchange = { id: randomUUID(), startedAt: performance.now(), method: req.method ?? '', websocket: true };
     socket.on('error', () => socket.destroy());
     this.#connections.upgraded(socket);
     const runtime = this.#state.runtime;
