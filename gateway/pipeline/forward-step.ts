@@ -27,5 +27,5 @@ export function forwardStep(ctx: RequestContext): void {
   const forwarder = ctx.services.forwarder;
   const res = ctx.res;
   if (res === undefined) forwarder.ws(req, ctx.socket!, ctx.head!, plan, ctx.exchange);
-  else if (!res.destroyed) forwarder.web(req, res, plan, ctx.exchange);
+  else if (!res.destroyed) ctx.flight = forwarder.web(req, res, plan, ctx.exchange);
 }

@@ -4,7 +4,7 @@ import type { Identity } from '../auth/authenticate.ts';
 import type { Grant } from '../authorize/authorize.ts';
 import type { Exchange } from '../http/exchange.ts';
 import type { LimitStore } from '../limits/types.ts';
-import type { Forwarder } from '../proxy/forwarder.ts';
+import type { ClientCloseListener, Forwarder } from '../proxy/forwarder.ts';
 import type { ApiRuntime, RuntimeSnapshot } from '../runtime/runtime-snapshot.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 
@@ -57,6 +57,8 @@ export class RequestContext {
   dropHeader: string | undefined = undefined;
   dropAuthorization: string | undefined = undefined;
   upstreamHeaders: IncomingHttpHeaders | undefined = undefined;
+  /** The forwarding under way, told by the request's close listener when the client's side closes. */
+  flight: ClientCloseListener | undefined = undefined;
 
   constructor(
     req: IncomingMessage,

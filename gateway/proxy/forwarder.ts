@@ -6,6 +6,7 @@ import { mergeVary } from '../cors/vary.ts';
 import type { ErrorCode } from '../errors/error-codes.ts';
 import type { Exchange } from '../http/exchange.ts';
 import { sendProblem, sendSocketProblem } from '../http/respond.ts';
+import { CoarseTimers, type CoarseTimer } from './coarse-timers.ts';
 import type { UpstreamPool, UpstreamTarget } from './upstream-pool.ts';
 
 export interface ForwardPlan {
@@ -39,11 +40,19 @@ export interface ForwarderEvents {
   done(exchange: Exchange): void;
 }
 
+/** What has to hear that the client's response closed (finished or cut). */
+export interface ClientCloseListener {
+  clientClosed(): void;
+}
+
 export type UpstreamFailure = 'connect' | 'connect-timeout' | 'timeout' | 'reset' | 'error';
 
 // Response headers that describe the upstream's connection or framing, not the
 // response: Node frames the response to the client itself.
 const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'trailer', 'transfer-encoding']);
+
+/** Every flight's deadlines, on one ticking timer rather than one Node timer per attempt. */
+const timers = new CoarseTimers();
 
 const WS_FLIGHT = Symbol('tollgate.wsFlight');
 type WsCarrier = IncomingMessage & { [WS_FLIGHT]?: { upgraded: boolean } };
@@ -78,10 +87,11 @@ export class Forwarder {
     this.#ws.on('error', () => {});
   }
 
-  web(req: IncomingMessage, res: ServerResponse, plan: ForwardPlan, exchange: Exchange): void {
+  /** The caller tells the flight when `res` closes (`clientClosed`), from the one close listener it has anyway. */
+  web(req: IncomingMessage, res: ServerResponse, plan: ForwardPlan, exchange: Exchange): ClientCloseListener {
     const flight = new Flight(this, req, res, plan, exchange);
-    res.once('close', () => flight.clientClosed());
     flight.attempt();
+    return flight;
   }
 
   ws(req: IncomingMessage, socket: Socket, head: Buffer, plan: ForwardPlan, exchange: Exchange): void {
@@ -122,7 +132,10 @@ export class Forwarder {
  * undici handler of each attempt (a class rather than closures: tens of thousands
  * a second, each allocation counts).
  */
-class Flight implements Dispatcher.DispatchHandler {
+class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
+  timerDeadline = Infinity;
+  timerSlot = -1;
+  timerIndex = 0;
   readonly #forwarder: Forwarder;
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
@@ -136,10 +149,12 @@ class Flight implements Dispatcher.DispatchHandler {
   /** Until a response starts, every attempt and the pauses between them share one deadline. */
   #deadline = 0;
   /**
-   * Until a response starts, the time left to the deadline; after, the silence timer
-   * (undici's own parser timers tick in whole seconds). Also the pause before a retry.
+   * What the timer allows when the upstream shows a sign of life: until a response
+   * starts, what the first attempt had of the deadline; after, the silence timeout
+   * (undici's own parser timers tick in whole seconds). The timer is also the pause before a retry.
    */
-  #timer: NodeJS.Timeout | undefined;
+  #silenceMs = 0;
+  #retryPending = false;
   #timedOut = false;
   #bodyBytes = 0;
   #responseStarted = false;
@@ -156,8 +171,20 @@ class Flight implements Dispatcher.DispatchHandler {
     this.#exchange = exchange;
   }
 
+  timerFired(): void {
+    if (!this.#retryPending) this.timedOut();
+    else {
+      this.#retryPending = false;
+      this.attempt();
+    }
+  }
+
+  /** Restarts the timer, if it runs, for the full silence allowed. */
+  #refresh(): void {
+    if (this.timerDeadline !== Infinity) timers.arm(this, this.#silenceMs);
+  }
+
   attempt(): void {
-    this.#timer = undefined;
     if (this.#settled || this.#answered) return;
     const plan = this.#plan;
     // A target already tried is used again only when nothing else is left; the attempt count bounds the total.
@@ -173,7 +200,8 @@ class Flight implements Dispatcher.DispatchHandler {
     this.#timedOut = false;
     this.#attemptStartedAt = performance.now();
     if (this.#attempts++ === 0) this.#deadline = this.#attemptStartedAt + plan.timeoutMs;
-    this.#timer = setTimeout(silenceTimeout, Math.max(1, this.#deadline - this.#attemptStartedAt), this);
+    this.#silenceMs = this.#deadline - this.#attemptStartedAt;
+    timers.armAt(this, this.#deadline);
     this.#exchange.upstream = target.origin.host;
     this.#exchange.attempts = (this.#exchange.attempts ?? 0) + 1;
     const headers = plan.headers;
@@ -195,7 +223,6 @@ class Flight implements Dispatcher.DispatchHandler {
 
   /** The upstream has been silent for the plan's timeout, before or during its response. */
   timedOut(): void {
-    this.#timer = undefined;
     this.#timedOut = true;
     const timeout = Object.assign(new Error('the upstream was silent too long'), { code: 'TOLLGATE_UPSTREAM_TIMEOUT' });
     // Not connected yet: the connect timeout is still running, but the client has waited long enough.
@@ -204,7 +231,7 @@ class Flight implements Dispatcher.DispatchHandler {
   }
 
   clientClosed(): void {
-    clearTimeout(this.#timer);
+    timers.disarm(this);
     this.#settled = true;
     // The client went away before its response was complete: stop the upstream work.
     if (!this.#res.writableFinished) this.#controller?.abort(new Error('client closed'));
@@ -222,7 +249,7 @@ class Flight implements Dispatcher.DispatchHandler {
    * flowing before undici reads it and lose the first chunks.
    */
   onBodySent(chunk: Buffer): void {
-    this.#timer?.refresh();
+    this.#refresh();
     this.#bodyBytes += chunk.length;
     if (this.#bodyBytes <= this.#plan.maxBodyBytes) return;
     this.#fail('request-too-large', { connection: 'close' });
@@ -240,11 +267,8 @@ class Flight implements Dispatcher.DispatchHandler {
     const plan = this.#plan;
     const exchange = this.#exchange;
     // From here the timeout is for silence, in full, not what the attempts before left of it.
-    if (this.#attempts === 1) this.#timer?.refresh();
-    else {
-      clearTimeout(this.#timer);
-      this.#timer = setTimeout(silenceTimeout, plan.timeoutMs, this);
-    }
+    this.#silenceMs = plan.timeoutMs;
+    timers.arm(this, plan.timeoutMs);
     exchange.upstreamMs = performance.now() - this.#attemptStartedAt;
     if (this.#target) plan.pool.succeeded(this.#target);
     const out: OutgoingHttpHeaders = {};
@@ -264,7 +288,7 @@ class Flight implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.#timer?.refresh();
+    this.#refresh();
     if (this.#settled) return;
     if (!this.#res.write(chunk)) {
       controller.pause();
@@ -273,12 +297,12 @@ class Flight implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    clearTimeout(this.#timer);
+    timers.disarm(this);
     if (!this.#settled) this.#res.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error & { code?: string }): void {
-    clearTimeout(this.#timer);
+    timers.disarm(this);
     if (this.#settled || this.#answered) return;
     const res = this.#res;
     const plan = this.#plan;
@@ -299,7 +323,8 @@ class Flight implements Dispatcher.DispatchHandler {
       const pause = retryPause(this.#attempts, plan.connectTimeoutMs);
       if (performance.now() + pause < this.#deadline) {
         this.#controller = undefined;
-        this.#timer = setTimeout(retryLater, pause, this);
+        this.#retryPending = true;
+        timers.arm(this, pause);
         return;
       }
     }
@@ -307,21 +332,14 @@ class Flight implements Dispatcher.DispatchHandler {
   }
 
   #fail(code: ErrorCode, headers: Record<string, string> = {}): void {
-    clearTimeout(this.#timer);
+    timers.disarm(this);
+    this.#retryPending = false;
     if (this.#settled || this.#answered || this.#res.headersSent) return;
     this.#answered = true;
     this.#exchange.code = code;
     sendProblem(this.#res, code, undefined, this.#exchange.id, { ...this.#plan.responseHeaders, ...headers });
     this.#exchange.status = this.#res.statusCode;
   }
-}
-
-function silenceTimeout(flight: Flight): void {
-  flight.timedOut();
-}
-
-function retryLater(flight: Flight): void {
-  flight.attempt();
 }
 
 const RETRY_PAUSE_MS = 25;

@@ -39,22 +39,25 @@ export class RequestHandler {
     const exchange: Exchange = { id: randomUUID(), startedAt: performance.now(), method: req.method ?? '' };
     const socket = req.socket;
     this.#connections.requestStarted(socket, res, exchange);
-    res.once('close', () => {
+    const runtime = this.#state.runtime;
+    const ctx = runtime && new RequestContext(req, res, undefined, undefined, runtime, this.#services, exchange);
+    // The request's only close listener ('close' comes once, so no `once` wrapper): it also tells the forwarding.
+    res.on('close', () => {
       this.#connections.requestEnded(socket);
       // Nothing was sent: the client left first (nginx's 499), whatever status was planned.
       if (!res.headersSent) exchange.status = CLIENT_CLOSED_REQUEST;
       else exchange.status ??= res.statusCode;
       if (!res.writableFinished) exchange.aborted = true;
       this.#finish(exchange);
+      ctx?.flight?.clientClosed();
     });
     if (this.#state.draining) res.setHeader('connection', 'close');
-    const runtime = this.#state.runtime;
-    if (!runtime) {
+    if (!ctx) {
       exchange.code = 'not-ready';
       sendProblem(res, 'not-ready', undefined, exchange.id, { 'retry-after': '1' });
       return;
     }
-    this.#run(new RequestContext(req, res, undefined, undefined, runtime, this.#services, exchange));
+    this.#run(ctx);
   }
 
   onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
