@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE := $(shell scripts/ensure-node.sh)
 export PATH := $(dir $(NODE)):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run test typecheck unit lint deps control-plane golden bench bench-gateway bench-operator clean
+.PHONY: run test typecheck unit lint format deps control-plane golden bench bench-gateway bench-operator clean
 
 run: deps
 	bin/tollgate dev examples/ --with-example-backend
@@ -19,9 +19,14 @@ unit: deps
 typecheck: deps
 	tsc --noEmit
 
-# Type-aware lint (floating promises, misused promises, needless assertions, import cycles): .oxlintrc.json.
+# Type-aware lint (floating promises, misused promises, needless assertions, import cycles,
+# functions over 80 lines): .oxlintrc.json. Formatting: .oxfmtrc.json (`make format` applies it).
 lint: deps
 	oxlint --type-aware --tsconfig tsconfig.json --deny-warnings .
+	oxfmt --check '**/*.ts'
+
+format: deps
+	oxfmt '**/*.ts'
 
 deps: node_modules/.package-lock.json
 

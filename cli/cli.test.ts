@@ -66,7 +66,9 @@ describe('tollgate validate', () => {
     const r = await cli('validate', dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`${join(dir, 'broken.yaml')}:7:3: error SchemaViolation: API team-a/bad-api: spec.context:`);
-    expect(r.stdout).toContain(`${join(dir, 'broken.yaml')}:19:7: error RefNotFound: APIProduct team-a/orphan: spec.operations[0].api: API team-a/missing-api not found`);
+    expect(r.stdout).toContain(
+      `${join(dir, 'broken.yaml')}:19:7: error RefNotFound: APIProduct team-a/orphan: spec.operations[0].api: API team-a/missing-api not found`,
+    );
     expect(r.stdout).toContain('2 error(s)');
   });
 
@@ -74,7 +76,9 @@ describe('tollgate validate', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-validate-'));
     writeFileSync(join(dir, 'app.yaml'), BYO_KEY);
     const r = await cli('validate', dir);
-    expect(r.stdout).toContain(`${join(dir, 'app.yaml')}:10:7: note RefNotChecked: Application team-a/partner: spec.credentials[0].secretRef: Secret team-a/partner-key is not checked outside a cluster`);
+    expect(r.stdout).toContain(
+      `${join(dir, 'app.yaml')}:10:7: note RefNotChecked: Application team-a/partner: spec.credentials[0].secretRef: Secret team-a/partner-key is not checked outside a cluster`,
+    );
     expect(r.stdout).toContain('0 error(s), 0 warning(s)');
     expect(r.code).toBe(0);
   });

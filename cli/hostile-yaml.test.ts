@@ -81,7 +81,9 @@ describe('validate and plan on hostile YAML', () => {
     writeFileSync(file, `${api('http://127.0.0.1:9')}# ${'x'.repeat(2000)}\n`);
     const small = await cli('validate', file, '--max-file-bytes', '1KiB');
     expect(small.code).toBe(1);
-    expect(small.stdout).toMatch(new RegExp(`^${file}:1:1: error FileTooLarge: the file has \\d+ bytes, over the limit of 1024 bytes: .*--max-file-bytes`, 'm'));
+    expect(small.stdout).toMatch(
+      new RegExp(`^${file}:1:1: error FileTooLarge: the file has \\d+ bytes, over the limit of 1024 bytes: .*--max-file-bytes`, 'm'),
+    );
     const raised = await cli('validate', file, '--max-file-bytes', '4KiB');
     expect(raised.stdout).toContain('0 error(s)');
     expect(raised.code).toBe(0);
@@ -108,7 +110,10 @@ describe('tollgate dev with hostile YAML dropped into the watched directory', ()
     config = join(dir, 'dev-config');
     mkdirSync(config);
     writeFileSync(join(config, 'api.yaml'), api(`http://127.0.0.1:${(backend.address() as { port: number }).port}`));
-    dev = spawn(tollgate, ['dev', config, '--port', '0', '--admin-port', '0', '--state-dir', join(dir, 'dev-state')], { cwd: root, env: { ...process.env, LOG_LEVEL: 'silent' } });
+    dev = spawn(tollgate, ['dev', config, '--port', '0', '--admin-port', '0', '--state-dir', join(dir, 'dev-state')], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
     dev.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     dev.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     proxy = await eventually('the dev gateway to listen', async () => /gateway on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 30_000);
@@ -143,7 +148,11 @@ describe('tollgate dev with hostile YAML dropped into the watched directory', ()
     // Invalid UTF-8 and an oversized file are findings too.
     writeFileSync(join(config, 'latin1.yaml'), Buffer.from([0x61, 0x3a, 0x20, 0xe9, 0x0a]));
     writeFileSync(join(config, 'huge.yaml'), Buffer.alloc(1024 * 1024 + 1, 0x20));
-    await waitFor('the encoding and size errors', () => out.includes('latin1.yaml:1:4: error InvalidEncoding') && out.includes('huge.yaml:1:1: error FileTooLarge'), 10_000);
+    await waitFor(
+      'the encoding and size errors',
+      () => out.includes('latin1.yaml:1:4: error InvalidEncoding') && out.includes('huge.yaml:1:1: error FileTooLarge'),
+      10_000,
+    );
     expect(dev.exitCode).toBeNull();
     expect(await status()).toBe(200);
     expect(out).not.toMatch(STACK);

@@ -60,11 +60,16 @@ async function start(name: string, expiresIn: string, options: Partial<DevOption
 }
 
 const states = (name: string) => {
-  const all = parse(readFileSync(join(dir, name, 'status.yaml'), 'utf8')) as Array<{ kind: string; name: string; status: { credentials?: Array<{ name: string; state: string }> } }>;
+  const all = parse(readFileSync(join(dir, name, 'status.yaml'), 'utf8')) as Array<{
+    kind: string;
+    name: string;
+    status: { credentials?: Array<{ name: string; state: string }> };
+  }>;
   return Object.fromEntries(all.find((s) => s.kind === 'Application')!.status.credentials!.map((c) => [c.name, c.state]));
 };
 const status = async (d: DevServer, credential: string) =>
-  (await fetch(`http://127.0.0.1:${d.gateway.proxyPort}/orders/v1`, { headers: { apikey: d.credentials.reveal('shop/shopper', credential)!.consumerKey } })).status;
+  (await fetch(`http://127.0.0.1:${d.gateway.proxyPort}/orders/v1`, { headers: { apikey: d.credentials.reveal('shop/shopper', credential)!.consumerKey } }))
+    .status;
 
 beforeAll(async () => {
   upstream = await startUpstream();

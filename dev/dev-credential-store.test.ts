@@ -10,12 +10,13 @@ import { DevCredentialStore, type StoredCredential } from './dev-credential-stor
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-dev-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const application = (i: number): ApplicationResource => ({
-  apiVersion: API_VERSION,
-  kind: 'Application',
-  metadata: { name: `app-${i}`, namespace: 'apps' },
-  spec: { owner: { email: 'dev@example.com' }, credentials: [{ name: 'old' }, { name: 'new' }] },
-} as ApplicationResource);
+const application = (i: number): ApplicationResource =>
+  ({
+    apiVersion: API_VERSION,
+    kind: 'Application',
+    metadata: { name: `app-${i}`, namespace: 'apps' },
+    spec: { owner: { email: 'dev@example.com' }, credentials: [{ name: 'old' }, { name: 'new' }] },
+  }) as ApplicationResource;
 
 /** A store whose N stored credentials count every property read, and which counts its saves and random draws. */
 function countingStore(stored: number) {

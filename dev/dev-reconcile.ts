@@ -84,7 +84,10 @@ export class DevReconcile {
   private scheduleRefresh(result: CompileResult): void {
     clearTimeout(this.refreshTimer);
     if (this.closed) return;
-    this.refreshTimer = setTimeout(() => this.lastUpdate && this.apply(this.lastUpdate, true), nextRefreshMs(result.snapshot, this.o.clock().getTime(), this.o.refreshBounds ?? DEFAULT_REFRESH_BOUNDS));
+    this.refreshTimer = setTimeout(
+      () => this.lastUpdate && this.apply(this.lastUpdate, true),
+      nextRefreshMs(result.snapshot, this.o.clock().getTime(), this.o.refreshBounds ?? DEFAULT_REFRESH_BOUNDS),
+    );
     this.refreshTimer.unref();
   }
 
@@ -92,7 +95,9 @@ export class DevReconcile {
     for (const d of update.diagnostics.filter((x) => x.severity !== 'note' || x.code === 'KeptLastGood')) this.o.print(formatDiagnostic(d));
     for (const f of result.findings.filter((x) => x.severity !== 'info')) {
       const src = f.object.source;
-      this.o.print(`${src ? `${src.file}:${src.line}:${src.column}: ` : ''}${f.severity} ${f.reason}: ${f.object.kind} ${f.object.metadata.namespace}/${f.object.metadata.name}: ${f.field ? `${f.field}: ` : ''}${f.message}`);
+      this.o.print(
+        `${src ? `${src.file}:${src.line}:${src.column}: ` : ''}${f.severity} ${f.reason}: ${f.object.kind} ${f.object.metadata.namespace}/${f.object.metadata.name}: ${f.field ? `${f.field}: ` : ''}${f.message}`,
+      );
     }
   }
 }

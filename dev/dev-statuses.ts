@@ -36,7 +36,8 @@ export class DevStatuses {
     for (const s of statuses) {
       const key = `${s.kind}/${s.namespace}/${s.name}`;
       const programmed = s.status.conditions.find((c) => c.type === 'Programmed');
-      if (programmed?.status === 'Unknown') Object.assign(programmed, { status: 'True', reason: Reason.Programmed, message: `applied by the dev gateway (${version.slice(0, 19)})` });
+      if (programmed?.status === 'Unknown')
+        Object.assign(programmed, { status: 'True', reason: Reason.Programmed, message: `applied by the dev gateway (${version.slice(0, 19)})` });
       s.status.conditions = mergeConditions(this.previous.get(key)?.conditions, s.status.conditions, now);
       if (s.kind === 'Application') this.printExpired(this.previous.get(key), s);
       this.previous.set(key, s.status);
@@ -50,7 +51,8 @@ export class DevStatuses {
   private printExpired(before: ObjectStatus['status'] | undefined, now: ObjectStatus): void {
     const was = new Map((before as { credentials?: CredentialStatus[] } | undefined)?.credentials?.map((c) => [c.name, c.state]));
     for (const c of (now.status as { credentials?: CredentialStatus[] }).credentials ?? []) {
-      if (c.state === 'Expired' && was.get(c.name) === 'Active') this.print(`credential ${c.name} of Application ${now.namespace}/${now.name} expired at ${c.expiresAt}`);
+      if (c.state === 'Expired' && was.get(c.name) === 'Active')
+        this.print(`credential ${c.name} of Application ${now.namespace}/${now.name} expired at ${c.expiresAt}`);
     }
   }
 }

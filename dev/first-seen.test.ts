@@ -13,7 +13,12 @@ const stateDir = () => join(root, String(n++));
 function estate(...names: string[]): Resources {
   const r = emptyResources();
   for (const name of names) {
-    r.apis.push({ apiVersion: API_VERSION, kind: 'API', metadata: { name, namespace: 'shop', creationTimestamp: '2000-01-01T00:00:00Z' }, spec: {} } as ApiResource);
+    r.apis.push({
+      apiVersion: API_VERSION,
+      kind: 'API',
+      metadata: { name, namespace: 'shop', creationTimestamp: '2000-01-01T00:00:00Z' },
+      spec: {},
+    } as ApiResource);
   }
   return r;
 }
@@ -71,7 +76,12 @@ describe('FirstSeenTimes', () => {
   it.each([
     { name: 'not JSON', content: '{"API/shop/orders": ', warning: /not readable JSON/, orders: T1 },
     { name: 'not an object', content: '["API/shop/orders"]', warning: /not a JSON object/, orders: T1 },
-    { name: 'an entry that is not a time', content: `{"API/shop/orders": "${T0}", "API/shop/x": 42, "API/shop/y": "soon"}`, warning: /2 entries are not a time/, orders: T0 },
+    {
+      name: 'an entry that is not a time',
+      content: `{"API/shop/orders": "${T0}", "API/shop/x": 42, "API/shop/y": "soon"}`,
+      warning: /2 entries are not a time/,
+      orders: T0,
+    },
     { name: 'a good file', content: `{"API/shop/orders": "${T0}"}`, warning: undefined, orders: T0 },
   ])('starts from $name with a warning, never an exception', ({ content, warning, orders }) => {
     const dir = stateDir();

@@ -3,7 +3,10 @@ import type { SigningKeyRing } from '../gateway/tokens/signing-keys.ts';
 import type { Delivery } from '../operator/pipeline/compile-and-deliver.ts';
 
 /** Dev mode's delivery: the one gateway runs in this process and swaps the snapshot in, or keeps the last good one. */
-export function inProcessDelivery(gateway: Pick<Gateway, 'applySnapshot' | 'setSigningKeys'>, keys: { ring: () => SigningKeyRing; file: string }): Delivery<ApplyResult> {
+export function inProcessDelivery(
+  gateway: Pick<Gateway, 'applySnapshot' | 'setSigningKeys'>,
+  keys: { ring: () => SigningKeyRing; file: string },
+): Delivery<ApplyResult> {
   let ringInGateway: SigningKeyRing | undefined;
   return {
     deliver({ snapshot }) {

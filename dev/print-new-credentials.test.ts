@@ -11,7 +11,13 @@ const snapshot = {
     { host: 'shop.example', basePath: '/orders/v1/long', api: 'shop/orders' },
   ],
   apis: [{ id: 'shop/orders', auth: { required: true, apiKey: { header: 'apikey' } } }],
-  products: [{ id: 'shop/orders', apiKeys: 'Allowed', operations: [{ api: 'shop/orders', methods: ['POST'], paths: [{ pattern: '/items', segments: ['items'], rest: 'none' }] }] }],
+  products: [
+    {
+      id: 'shop/orders',
+      apiKeys: 'Allowed',
+      operations: [{ api: 'shop/orders', methods: ['POST'], paths: [{ pattern: '/items', segments: ['items'], rest: 'none' }] }],
+    },
+  ],
   subscriptions: [{ id: 'apps/s', application: 'apps/app-0', product: 'shop/orders' }],
 } as unknown as Snapshot;
 

@@ -46,7 +46,11 @@ async function servedBy(d: DevServer): Promise<string> {
 }
 
 function apiStatus(name: string) {
-  const all = parse(readFileSync(join(dir, 'state', 'status.yaml'), 'utf8')) as Array<{ kind: string; name: string; status: { conditions: Array<{ type: string; status: string; reason: string; message: string }> } }>;
+  const all = parse(readFileSync(join(dir, 'state', 'status.yaml'), 'utf8')) as Array<{
+    kind: string;
+    name: string;
+    status: { conditions: Array<{ type: string; status: string; reason: string; message: string }> };
+  }>;
   return all.find((s) => s.kind === 'API' && s.name === name)?.status.conditions.find((c) => c.type === 'Accepted');
 }
 

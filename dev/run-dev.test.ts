@@ -85,7 +85,9 @@ describe('tollgate dev', () => {
     expect(denied.ms).toBeLessThan(1000);
 
     writeFileSync(file, original.replace('access: public', 'access: sideways'));
-    await until('the broken edit to be reported', async () => (printed.some((l) => l.includes('product.yaml') && l.includes('spec.access')) ? true : undefined));
+    await until('the broken edit to be reported', async () =>
+      printed.some((l) => l.includes('product.yaml') && l.includes('spec.access')) ? true : undefined,
+    );
     expect(await status()).toBe(405);
 
     writeFileSync(file, original);

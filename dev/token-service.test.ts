@@ -111,7 +111,9 @@ function tokenRequest(base: string, form: Record<string, string>, headers: Recor
   });
 }
 
-const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}` });
+const basic = (id: string, secret: string) => ({
+  authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`,
+});
 
 async function token(env: Env, form: Record<string, string> = {}): Promise<string> {
   const res = await tokenRequest(env.base, { grant_type: 'client_credentials', ...form }, basic(env.key, env.secret));
@@ -193,7 +195,7 @@ describe('the client-credentials flow', () => {
     expect(await refused.json()).toMatchObject({ error: 'invalid_scope' });
   });
 
-  it('enforces each product\'s scopes per request', async () => {
+  it("enforces each product's scopes per request", async () => {
     const audit = await token(env, { scope: 'orders:audit' });
     expect((await call(env, audit)).status).toBe(200);
     // POST is only in orders-write, which the app has no subscription to: its subscription allows GET alone.
@@ -207,8 +209,22 @@ describe('the client-credentials flow', () => {
     ['another grant', { grant_type: 'password' }, 'ok', 'application/x-www-form-urlencoded', 400, 'unsupported_grant_type'],
     ['no client authentication', { grant_type: 'client_credentials' }, {}, 'application/x-www-form-urlencoded', 401, 'invalid_client'],
     ['a JSON body', { grant_type: 'client_credentials' }, 'ok', 'application/json', 400, 'invalid_request'],
-    ['credentials in header and body', { grant_type: 'client_credentials', client_id: 'x', client_secret: 'y' }, 'ok', 'application/x-www-form-urlencoded', 400, 'invalid_request'],
-    ['a scope that is not a scope token', { grant_type: 'client_credentials', scope: 'orders:read  x' }, 'ok', 'application/x-www-form-urlencoded', 400, 'invalid_request'],
+    [
+      'credentials in header and body',
+      { grant_type: 'client_credentials', client_id: 'x', client_secret: 'y' },
+      'ok',
+      'application/x-www-form-urlencoded',
+      400,
+      'invalid_request',
+    ],
+    [
+      'a scope that is not a scope token',
+      { grant_type: 'client_credentials', scope: 'orders:read  x' },
+      'ok',
+      'application/x-www-form-urlencoded',
+      400,
+      'invalid_request',
+    ],
   ] as const)('answers %s with the RFC 6749 error', async (_name, form, auth, contentType, status, error) => {
     const headers = auth === 'ok' ? basic(env.key, env.secret) : auth;
     const res = await tokenRequest(env.base, form, { ...headers, 'content-type': contentType });
@@ -274,10 +290,15 @@ describe('revocation is immediate', () => {
     ['ending the subscription', { subscribed: false }, 403],
   ] as const)('%s refuses tokens already issued at the next request', async (_name, change, status) => {
     env.write();
-    const accessToken = await until('a token', async () => {
-      const res = await tokenRequest(env.base, { grant_type: 'client_credentials' }, basic(env.key, env.secret));
-      return res.status === 200 ? ((await res.json()) as { access_token: string }).access_token : undefined;
-    }, 5000, 5);
+    const accessToken = await until(
+      'a token',
+      async () => {
+        const res = await tokenRequest(env.base, { grant_type: 'client_credentials' }, basic(env.key, env.secret));
+        return res.status === 200 ? ((await res.json()) as { access_token: string }).access_token : undefined;
+      },
+      5000,
+      5,
+    );
     expect((await call(env, accessToken.value)).status).toBe(200);
     env.write(change);
     const { ms } = await until(`a ${status}`, async () => ((await call(env, accessToken.value)).status === status ? true : undefined), 5000, 5);

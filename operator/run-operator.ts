@@ -80,9 +80,7 @@ export interface Operator {
 export async function runOperator(o: OperatorOptions): Promise<Operator> {
   const logger = o.logger ?? pino({ name: 'tollgate-operator' });
   const clock = o.clock ?? (() => new Date());
-  const kc = new KubeConfig();
-  if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
-  else kc.loadFromDefault();
+  const kc = kubeConfig(o.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const identity = o.identity ?? `${hostname()}-${process.pid}`;
   const staleMs = o.replicaStaleMs ?? 90_000;
@@ -96,17 +94,21 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   const leaderKnown = new Signal<LeaderInfo | undefined>();
 
   const source = clusterSource(kc, logger, metrics, changed);
-  const publisher = await createSnapshotPublisher({ port: o.publisherPort, host: o.host ?? '0.0.0.0', ...token, onReport: (r) => reported.fire(r), onReceived: (r) => received.fire(r) });
+  const publisher = await createSnapshotPublisher({
+    port: o.publisherPort,
+    host: o.host ?? '0.0.0.0',
+    ...token,
+    onReport: (r) => reported.fire(r),
+    onReceived: (r) => received.fire(r),
+  });
   const elector = new LeaseElector(kc, electorOptions(o, identity, logger, publisher.port, leadership, leaderKnown));
   const isLeader = () => elector.isLeader();
   metrics.trackLeader(isLeader);
   const forwarder = startReportForwarding({ identity, ...token, logger, metrics, elector, publisher, received, leaderKnown });
-  const signingKeys = o.tokens ? new SigningKeyLoop(core, o.leaseNamespace, o.tokens, { isLeader, clock, logger, onChange: () => changed.fire(true) }) : undefined;
-  const tracker = new ProgrammedTracker();
-  const events = new ObjectEvents(kc, { enabled: o.events !== false, identity, isLeader, logger, metrics });
-  const wait = new GatewayWait(() => publisher.reports(), clock, staleMs);
-  const statuses = new StatusLoop({ isLeader, tracker, writer: new StatusWriter(kc), reports: () => publisher.reports(), stored: () => source.resources(), wait, waitMs: o.programmedWaitMs ?? 1_000, staleMs, clock, metrics, logger });
-  const reconcile = new ClusterReconcile({ source, core, isLeader, delivery: publisherDelivery(publisher, logger), tokens: () => signingKeys?.issuer(), tracker, events, statuses, metrics, logger, clock });
+  const onKeys = { isLeader, clock, logger, onChange: () => changed.fire(true) };
+  const signingKeys = o.tokens ? new SigningKeyLoop(core, o.leaseNamespace, o.tokens, onKeys) : undefined;
+  const stages = reconcileStages(o, { kc, core, source, publisher, identity, isLeader, staleMs, clock, metrics, logger, signingKeys });
+  const { events, wait, statuses, reconcile } = stages;
   const failed = (e: unknown) => logger.error({ err: String((e as Error).stack ?? e) }, 'reconcile failed');
   const reconciles = new HoldOff(() => reconcile.run(), o.holdOffMs ?? 100, failed);
   // A gateway's report changes Programmed alone: the last statuses again, not a reconcile.
@@ -127,11 +129,9 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
     reconciles.schedule();
   });
   // A full reconcile at least this often, changes or not: retries, replicas gone stale.
-  const resync = setInterval(() => changed.fire(true), o.resyncMs ?? 60_000);
-  resync.unref();
+  const resync = setInterval(() => changed.fire(true), o.resyncMs ?? 60_000).unref();
 
-  const ready = () => source.healthy() && reconcile.last() !== undefined;
-  const admin = await startAdminServer({ port: o.adminPort, host: o.host ?? '0.0.0.0', registry: metrics.registry, health: () => ({ ok: true, body: 'ok' }), ready: () => ({ ok: ready(), body: ready() ? 'ready' : 'watches not synced' }) });
+  const admin = await startOperatorAdmin(o, metrics, () => source.healthy() && reconcile.last() !== undefined);
   await source.start();
   await signingKeys?.check();
   elector.start();
@@ -158,6 +158,72 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   };
 }
 
+function kubeConfig(file: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (file) kc.loadFromFile(file);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/** Probes and metrics: ready once the watches have synced and a first reconcile is done. */
+function startOperatorAdmin(o: OperatorOptions, metrics: OperatorMetrics, ready: () => boolean) {
+  return startAdminServer({
+    port: o.adminPort,
+    host: o.host ?? '0.0.0.0',
+    registry: metrics.registry,
+    health: () => ({ ok: true, body: 'ok' }),
+    ready: () => ({ ok: ready(), body: ready() ? 'ready' : 'watches not synced' }),
+  });
+}
+
+interface StageDeps {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  source: KubernetesSource;
+  publisher: SnapshotPublisher;
+  identity: string;
+  isLeader: () => boolean;
+  staleMs: number;
+  clock: () => Date;
+  metrics: OperatorMetrics;
+  logger: Logger;
+  signingKeys: SigningKeyLoop | undefined;
+}
+
+/** Compile-and-deliver and the status loop it feeds, with what they share. */
+function reconcileStages(o: OperatorOptions, d: StageDeps) {
+  const tracker = new ProgrammedTracker();
+  const events = new ObjectEvents(d.kc, { enabled: o.events !== false, identity: d.identity, isLeader: d.isLeader, logger: d.logger, metrics: d.metrics });
+  const wait = new GatewayWait(() => d.publisher.reports(), d.clock, d.staleMs);
+  const statuses = new StatusLoop({
+    isLeader: d.isLeader,
+    tracker,
+    writer: new StatusWriter(d.kc),
+    reports: () => d.publisher.reports(),
+    stored: () => d.source.resources(),
+    wait,
+    waitMs: o.programmedWaitMs ?? 1_000,
+    staleMs: d.staleMs,
+    clock: d.clock,
+    metrics: d.metrics,
+    logger: d.logger,
+  });
+  const reconcile = new ClusterReconcile({
+    source: d.source,
+    core: d.core,
+    isLeader: d.isLeader,
+    delivery: publisherDelivery(d.publisher, d.logger),
+    tokens: () => d.signingKeys?.issuer(),
+    tracker,
+    events,
+    statuses,
+    metrics: d.metrics,
+    logger: d.logger,
+    clock: d.clock,
+  });
+  return { events, wait, statuses, reconcile };
+}
+
 function clusterSource(kc: KubeConfig, logger: Logger, metrics: OperatorMetrics, changed: Signal<boolean>): KubernetesSource {
   return new KubernetesSource(kc, {
     logger,
@@ -171,7 +237,14 @@ function clusterSource(kc: KubeConfig, logger: Logger, metrics: OperatorMetrics,
   });
 }
 
-function electorOptions(o: OperatorOptions, identity: string, logger: Logger, publisherPort: number, leadership: Signal<boolean>, leaderKnown: Signal<LeaderInfo | undefined>): LeaseElectorOptions {
+function electorOptions(
+  o: OperatorOptions,
+  identity: string,
+  logger: Logger,
+  publisherPort: number,
+  leadership: Signal<boolean>,
+  leaderKnown: Signal<LeaderInfo | undefined>,
+): LeaseElectorOptions {
   const advertiseUrl = o.advertiseUrl ?? defaultAdvertiseUrl(publisherPort);
   return {
     namespace: o.leaseNamespace,

@@ -56,6 +56,8 @@ describe('generated snapshot types', () => {
   });
 
   it('refuses a $ref it cannot resolve', () => {
-    expect(() => generateSnapshotTypes({ type: 'object', properties: { schema: { const: 'x' }, a: { $ref: '#/definitions/missing' } } })).toThrow(/unresolved \$ref/);
+    expect(() => generateSnapshotTypes({ type: 'object', properties: { schema: { const: 'x' }, a: { $ref: '#/definitions/missing' } } })).toThrow(
+      /unresolved \$ref/,
+    );
   });
 });

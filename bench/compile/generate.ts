@@ -46,7 +46,9 @@ export function generateResources(scale: number, counts: Partial<EstateCounts> =
   for (let i = 0; i < nProducts; i++) {
     const namespace = ns(i);
     // Five APIs of the product's own namespace (APIs i, i+50, ... share namespace i % 50).
-    const apis = [0, 1, 2, 3, 4].map((k) => `api-${(i + k * 50 * Math.max(1, Math.floor(nApis / 250))) % nApis}`).filter((n) => ns(Number(n.slice(4))) === namespace);
+    const apis = [0, 1, 2, 3, 4]
+      .map((k) => `api-${(i + k * 50 * Math.max(1, Math.floor(nApis / 250))) % nApis}`)
+      .filter((n) => ns(Number(n.slice(4))) === namespace);
     r.products.push({
       apiVersion: API_VERSION,
       kind: 'APIProduct',
@@ -82,7 +84,14 @@ export function generateResources(scale: number, counts: Partial<EstateCounts> =
     });
     for (const name of ['old', 'new']) {
       const hex = (i * 2 + (name === 'new' ? 1 : 0)).toString(16).padStart(64, '0');
-      r.credentials.push({ application: `${namespace}/app-${i}`, name, keyHash: `sha256:${hex}`, secretHash: `sha256:${hex}`, keyPrefix: 'tg_x', issuedAt: '2025-06-01T00:00:00Z' });
+      r.credentials.push({
+        application: `${namespace}/app-${i}`,
+        name,
+        keyHash: `sha256:${hex}`,
+        secretHash: `sha256:${hex}`,
+        keyPrefix: 'tg_x',
+        issuedAt: '2025-06-01T00:00:00Z',
+      });
     }
   }
   for (let i = 0; i < nSubs; i++) {
@@ -96,7 +105,9 @@ export function generateResources(scale: number, counts: Partial<EstateCounts> =
         product: { name: `product-${(i * 7 + Math.floor(i / nApps)) % nProducts}`, namespace: ns((i * 7 + Math.floor(i / nApps)) % nProducts) },
         plan: i % 2 ? 'gold' : 'bronze',
         state: 'Active',
-        ...(((i * 7 + Math.floor(i / nApps)) % nProducts) % 10 === 0 ? { approval: { decision: 'Approved' as const, by: 'approver', at: '2025-06-01T00:00:00Z' } } : {}),
+        ...(((i * 7 + Math.floor(i / nApps)) % nProducts) % 10 === 0
+          ? { approval: { decision: 'Approved' as const, by: 'approver', at: '2025-06-01T00:00:00Z' } }
+          : {}),
       },
     });
   }

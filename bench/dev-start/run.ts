@@ -80,13 +80,17 @@ const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-dev-start-'));
 try {
   const t = performance.now();
   const estate = writeEstate(join(dir, 'config'), counts);
-  console.log(`estate: ${counts.apis} APIs, ${counts.products} products, ${counts.applications} applications (2 credentials each), ${counts.subscriptions} subscriptions in ${estate.files} files (written in ${Math.round(performance.now() - t)} ms)`);
+  console.log(
+    `estate: ${counts.apis} APIs, ${counts.products} products, ${counts.applications} applications (2 credentials each), ${counts.subscriptions} subscriptions in ${estate.files} files (written in ${Math.round(performance.now() - t)} ms)`,
+  );
   console.log('start                     ready ms  cpu ms    peak RSS MiB  new-credential blocks printed');
   const rows: Array<[string, Start]> = [];
   for (const label of ['empty state dir', 'restart (same state dir)']) {
     const s = await startDev(join(dir, 'config'), join(dir, 'state'));
     rows.push([label, s]);
-    console.log(`${label.padEnd(25)} ${String(Math.round(s.readyMs)).padEnd(9)} ${String(s.cpuMs).padEnd(9)} ${String(s.peakRssMiB).padEnd(13)} ${s.newCredentialLines}`);
+    console.log(
+      `${label.padEnd(25)} ${String(Math.round(s.readyMs)).padEnd(9)} ${String(s.cpuMs).padEnd(9)} ${String(s.peakRssMiB).padEnd(13)} ${s.newCredentialLines}`,
+    );
   }
   const worst = Math.max(...rows.map(([, s]) => s.readyMs));
   console.log(`target: dev-mode start < ${TARGET_MS} ms (${worst < TARGET_MS ? 'met' : 'MISSED'})`);

@@ -15,7 +15,9 @@ export function writeEstate(dir: string, counts: EstateCounts, perFile = 100): {
   let objects = 0;
   for (const [kind, list] of Object.entries({ api: r.apis, product: r.products, application: r.applications, subscription: r.subscriptions })) {
     for (let i = 0; i < list.length; i += perFile) {
-      const docs = list.slice(i, i + perFile).map((o) => stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace }, spec: o.spec }));
+      const docs = list
+        .slice(i, i + perFile)
+        .map((o) => stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace }, spec: o.spec }));
       writeFileSync(join(dir, `${kind}-${String(i / perFile).padStart(4, '0')}.yaml`), docs.join('---\n'));
       files++;
       objects += docs.length;

@@ -369,9 +369,7 @@ const allTargets: Target[] = [
   { name: 'tollgate gateway, memory', start: () => startShipped('shipped-memory', undefined) },
   { name: 'tollgate gateway, Redis', usesRedis: true, start: () => startShipped('shipped-redis', redis.url) },
 ];
-const targets = allTargets.filter(
-  (t) => t.name === 'bare http-proxy-3' || !ONLY || ONLY.some((o) => t.name.toLowerCase().includes(o.toLowerCase())),
-);
+const targets = allTargets.filter((t) => t.name === 'bare http-proxy-3' || !ONLY || ONLY.some((o) => t.name.toLowerCase().includes(o.toLowerCase())));
 
 const peak = new Map<string, WrkResult[]>();
 const half = new Map<string, WrkResult[]>();
@@ -401,13 +399,19 @@ for (let round = 0; round < REPEAT; round++) {
 /** µs per request of each step and sink, for the shipped gateway on each store. */
 const breakdown: Record<string, Record<string, string>> = {};
 if (STEPS) {
-  for (const [store, url] of [['memory', undefined], ['Redis', redis.url]] as const) {
+  for (const [store, url] of [
+    ['memory', undefined],
+    ['Redis', redis.url],
+  ] as const) {
     if (ONLY && !ONLY.some((o) => store.toLowerCase().includes(o.toLowerCase()))) continue;
     const server = await startShipped(`steps-${store}`, url, { TOLLGATE_STEP_TIMING: '1' });
     wrk(server.port, 2, CONNECTIONS);
     const p = measure(server, DURATION, CONNECTIONS);
     await server.stop();
-    const line = server.stderr().split('\n').find((l) => l.includes('"stepTiming"'));
+    const line = server
+      .stderr()
+      .split('\n')
+      .find((l) => l.includes('"stepTiming"'));
     if (!line) continue;
     const times = (JSON.parse(line) as { stepTiming: Record<string, { us: number; calls: number }> }).stepTiming;
     const column: Record<string, string> = {};
@@ -447,14 +451,22 @@ const rows = targets.map((t) => {
   return {
     target: t.name,
     'req/s': Math.round(median(p.map((r) => r.rps))),
-    'vs bare': fmt(pairedRatio(peak, t.name, (r) => r.rps), 2),
+    'vs bare': fmt(
+      pairedRatio(peak, t.name, (r) => r.rps),
+      2,
+    ),
     'p99 ms': fmt(median(p.map((r) => r.p99)), 2),
     'CPU µs/req': fmt(median(p.map((r) => r.cpuUs)), 1),
     'redis µs/req': fmt(median(p.map((r) => r.redisCpuUs)), 1),
     'half req/s': h ? Math.round(median(h.map((r) => r.rps))) : '-',
     'half p50 ms': h ? fmt(median(h.map((r) => r.p50)), 2) : '-',
     'half p99 ms': h ? fmt(median(h.map((r) => r.p99)), 2) : '-',
-    'half p99 vs bare': h ? fmt(pairedRatio(half, t.name, (r) => r.p99), 2) : '-',
+    'half p99 vs bare': h
+      ? fmt(
+          pairedRatio(half, t.name, (r) => r.p99),
+          2,
+        )
+      : '-',
     errors: p.reduce((n, r) => n + r.errors, 0) + (h ?? []).reduce((n, r) => n + r.errors, 0),
   };
 });
@@ -463,8 +475,16 @@ console.log(
     `half load = ${Math.round(median(halfRates))} req/s offered (paced)\n`,
 );
 console.table(rows);
-const ratio = (name: string) => fmt(pairedRatio(peak, name, (r) => r.rps), 2);
-const halfRatio = (name: string) => fmt(pairedRatio(half, name, (r) => r.p99), 2);
+const ratio = (name: string) =>
+  fmt(
+    pairedRatio(peak, name, (r) => r.rps),
+    2,
+  );
+const halfRatio = (name: string) =>
+  fmt(
+    pairedRatio(half, name, (r) => r.p99),
+    2,
+  );
 if (targets.some((t) => t.name === 'gateway, memory store') && targets.some((t) => t.name === 'gateway, Redis store')) {
   console.log(
     `targets: memory >= 0.85 x bare: ${ratio('gateway, memory store')}; Redis >= 0.70 x bare: ${ratio('gateway, Redis store')}; ` +
@@ -473,10 +493,18 @@ if (targets.some((t) => t.name === 'gateway, memory store') && targets.some((t) 
 }
 if (targets.some((t) => t.name === 'bare undici')) {
   // The same comparison against the forwarding core the gateway is built on: what its own work costs.
-  const vsCore = (name: string) => fmt(pairedRatio(peak, name, (r) => r.rps, 'bare undici'), 2);
+  const vsCore = (name: string) =>
+    fmt(
+      pairedRatio(peak, name, (r) => r.rps, 'bare undici'),
+      2,
+    );
   console.log(`against bare undici (the gateway's forwarding core): memory ${vsCore('gateway, memory store')}, Redis ${vsCore('gateway, Redis store')}`);
   // Issue 13's bars: CPU per request against the forwarding core's, and half-load p99 against the bare proxy's.
-  const cpuVsCore = (name: string) => fmt(pairedRatio(peak, name, (r) => r.cpuUs, 'bare undici'), 2);
+  const cpuVsCore = (name: string) =>
+    fmt(
+      pairedRatio(peak, name, (r) => r.cpuUs, 'bare undici'),
+      2,
+    );
   for (const [name, bar] of [
     ['gateway, memory store', 1.3],
     ['gateway, Redis store', 1.45],

@@ -36,7 +36,12 @@ try {
     console.log(`control plane up in ${cp.timings.crdsEstablished} ms; operator (hold-off 100 ms) and gateway running; ${tries} tries\n`);
     // One try first, not counted: the operator's first Secret informer in the
     // namespace, the gateway's first connections, and Node's JIT warm up on it.
-    const common = { cp, namespace, gateway: `http://127.0.0.1:${gateway.proxyPort}`, upstream: `http://127.0.0.1:${(backend.address() as { port: number }).port}` };
+    const common = {
+      cp,
+      namespace,
+      gateway: `http://127.0.0.1:${gateway.proxyPort}`,
+      upstream: `http://127.0.0.1:${(backend.address() as { port: number }).port}`,
+    };
     await measure({ ...common, tries: 1, firstIndex: 1_000 });
     console.log('try  apply->200  (kubectl  Secret)  delete->403  (kubectl)');
     const results = await measure({

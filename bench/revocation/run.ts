@@ -29,12 +29,16 @@ metadata: { name: shopper, namespace: shop }
 spec:
   owner: { email: dev@shop.example }
   credentials: [{ name: default${change === 'revoke' ? ', revoked: true' : ''} }]
-${change === 'unsubscribe' ? '' : `---
+${
+  change === 'unsubscribe'
+    ? ''
+    : `---
 apiVersion: tollgate.dev/v1alpha1
 kind: Subscription
 metadata: { name: shopper-orders, namespace: shop }
 spec: { application: shopper, product: { name: orders } }
-`}`;
+`
+}`;
 
 const upstream = await startUpstream();
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-revocation-'));
@@ -71,7 +75,10 @@ async function until(what: string, check: () => Promise<boolean>): Promise<numbe
 async function accessToken(): Promise<string> {
   const res = await fetch(`${base}/oauth2/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${consumerKey}:${consumerSecret}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${consumerKey}:${consumerSecret}`).toString('base64')}`,
+    },
     body: 'grant_type=client_credentials',
   });
   return ((await res.json()) as { access_token: string }).access_token;
@@ -109,7 +116,9 @@ const baseline = new Map(results.filter((r) => r.credential === 'api key').map((
 for (const r of results) {
   const p95 = pct(r.ms, 95);
   console.log(
-    `${r.change.padEnd(13)} ${r.credential.padEnd(14)} ${pct(r.ms, 50).toFixed(1).padStart(6)}   ${p95.toFixed(1).padStart(6)}   ${Math.max(...r.ms).toFixed(1).padStart(6)}   ${(p95 / baseline.get(r.change)!).toFixed(2)}`,
+    `${r.change.padEnd(13)} ${r.credential.padEnd(14)} ${pct(r.ms, 50).toFixed(1).padStart(6)}   ${p95.toFixed(1).padStart(6)}   ${Math.max(...r.ms)
+      .toFixed(1)
+      .padStart(6)}   ${(p95 / baseline.get(r.change)!).toFixed(2)}`,
   );
 }
 const worst = Math.max(...results.map((r) => pct(r.ms, 95)));

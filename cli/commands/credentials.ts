@@ -37,14 +37,25 @@ export function registerCredentialsCommand(program: Command): void {
     .command('credentials')
     .description('dev mode: list, show, rotate and revoke application credentials (keys are shown only on creation or with --reveal)');
   const common = (c: Command) =>
-    c.option('--state-dir <dir>', 'the tollgate dev state directory', '.state/dev').option('-n, --namespace <name>', 'namespace of APP when it names none', 'default');
+    c
+      .option('--state-dir <dir>', 'the tollgate dev state directory', '.state/dev')
+      .option('-n, --namespace <name>', 'namespace of APP when it names none', 'default');
 
   common(cmd.command('list').argument('<app>', 'namespace/name'))
     .description('credentials of an application: name, key prefix, state, issue and expiry times')
     .action((app: string, o: { stateDir: string; namespace: string }) => {
       const rows = statusOf(o.stateDir, appId(app, o.namespace));
       if (!rows.length) console.log(`no credentials known for ${appId(app, o.namespace)} (is tollgate dev running with --state-dir ${o.stateDir}?)`);
-      for (const c of rows) console.log([c.name.padEnd(16), (c.keyPrefix ?? '-').padEnd(10), c.state.padEnd(8), c.issuedAt ?? '-', c.expiresAt ? `expires ${c.expiresAt}` : 'never expires'].join('  '));
+      for (const c of rows)
+        console.log(
+          [
+            c.name.padEnd(16),
+            (c.keyPrefix ?? '-').padEnd(10),
+            c.state.padEnd(8),
+            c.issuedAt ?? '-',
+            c.expiresAt ? `expires ${c.expiresAt}` : 'never expires',
+          ].join('  '),
+        );
     });
 
   common(cmd.command('show').argument('<app>', 'namespace/name').argument('<credential>', 'credential name'))
@@ -53,7 +64,9 @@ export function registerCredentialsCommand(program: Command): void {
       const id = appId(app, o.namespace);
       const c = statusOf(o.stateDir, id).find((x) => x.name === name);
       if (!c) throw new Error(`no credential ${name} for ${id}`);
-      console.log(`${id} ${name}: ${c.state}, key ${c.keyPrefix ?? '-'}…, issued ${c.issuedAt ?? '-'}, ${c.expiresAt ? `expires ${c.expiresAt}` : 'never expires'}`);
+      console.log(
+        `${id} ${name}: ${c.state}, key ${c.keyPrefix ?? '-'}…, issued ${c.issuedAt ?? '-'}, ${c.expiresAt ? `expires ${c.expiresAt}` : 'never expires'}`,
+      );
       if (o.reveal) {
         const secret = new DevCredentialStore(o.stateDir).reveal(id, name);
         if (!secret) throw new Error(`no stored key for ${id} ${name} (bring-your-own keys stay where you keep them)`);
@@ -70,9 +83,14 @@ export function registerCredentialsCommand(program: Command): void {
       console.log(`  tollgate credentials revoke ${appId(app, o.namespace)} <old-credential> ${paths.join(' ')}`);
     });
 
-  common(cmd.command('revoke').argument('<app>', 'namespace/name').argument('<credential>', 'credential name').argument('[paths...]', 'YAML files or directories holding the Application'))
-    .action((app: string, name: string, paths: string[], o: { namespace: string }) => {
-      const file = editYaml(paths, appId(app, o.namespace), o.namespace, (doc) => revokeCredential(doc, name));
-      console.log(`revoked ${name} in ${file}; requests with its key are refused once tollgate dev applies the change`);
-    });
+  common(
+    cmd
+      .command('revoke')
+      .argument('<app>', 'namespace/name')
+      .argument('<credential>', 'credential name')
+      .argument('[paths...]', 'YAML files or directories holding the Application'),
+  ).action((app: string, name: string, paths: string[], o: { namespace: string }) => {
+    const file = editYaml(paths, appId(app, o.namespace), o.namespace, (doc) => revokeCredential(doc, name));
+    console.log(`revoked ${name} in ${file}; requests with its key are refused once tollgate dev applies the change`);
+  });
 }

@@ -50,19 +50,33 @@ export function registerGatewayCommand(program: Command): Command {
     .addOption(new Option('--proxy-port <port>', 'port for API traffic').default(8080).argParser(integer))
     .addOption(new Option('--admin-port <port>', 'port for /metrics, /healthz and /readyz').default(9090).argParser(integer))
     .option('--host <address>', 'address to listen on', '0.0.0.0')
-    .option('--environment <name>', 'environment this gateway serves (APIs and products deployed elsewhere are not served); default: all, except paths served per environment')
+    .option(
+      '--environment <name>',
+      'environment this gateway serves (APIs and products deployed elsewhere are not served); default: all, except paths served per environment',
+    )
     .addOption(new Option('--snapshot <file>', 'serve the snapshot in this JSON file, reloading it when it changes').conflicts('operator'))
     .option('--operator <url>', 'long-poll the operator publisher at this URL for snapshots')
     .addOption(new Option('--operator-token-file <file>', 'file holding the bearer token for --operator').env('TOLLGATE_OPERATOR_TOKEN_FILE'))
-    .addOption(new Option('--replica <name>', 'this replica\'s name in the operator\'s status').env('POD_NAME').default(hostname()))
+    .addOption(new Option('--replica <name>', "this replica's name in the operator's status").env('POD_NAME').default(hostname()))
     .option('--state-dir <dir>', 'keep the last good snapshot here and serve it at start')
-    .addOption(new Option('--signing-keys <file>', 'the token service\'s signing key ring (JSON; in a cluster the operator\'s Secret, mounted), reloaded when it changes; without it /oauth2/token issues nothing').env('TOLLGATE_SIGNING_KEYS_FILE'))
+    .addOption(
+      new Option(
+        '--signing-keys <file>',
+        "the token service's signing key ring (JSON; in a cluster the operator's Secret, mounted), reloaded when it changes; without it /oauth2/token issues nothing",
+      ).env('TOLLGATE_SIGNING_KEYS_FILE'),
+    )
     .addOption(new Option('--redis <url>', 'shared quota store: redis://, rediss:// or redis+cluster://h:p,h:p (default: in memory)').env('TOLLGATE_REDIS_URL'))
     .option('--time-zone <zone>', 'zone that calendar quota windows follow', 'UTC')
-    .addOption(new Option('--limit-timeout <ms>', 'how long Redis may take to answer a quota check before the product\'s failure mode applies').default(DEFAULT_LIMIT_TIMEOUT_MS).argParser(positiveInteger))
+    .addOption(
+      new Option('--limit-timeout <ms>', "how long Redis may take to answer a quota check before the product's failure mode applies")
+        .default(DEFAULT_LIMIT_TIMEOUT_MS)
+        .argParser(positiveInteger),
+    )
     .addOption(new Option('--max-body-bytes <n>', 'largest request body').default(10 * 1024 * 1024).argParser(integer))
     .addOption(new Option('--max-header-bytes <n>', 'largest request line and headers').default(16 * 1024).argParser(integer))
-    .addOption(new Option('--shutdown-delay <ms>', 'on SIGTERM, keep serving this long with readiness failing (let endpoints update)').default(0).argParser(integer))
+    .addOption(
+      new Option('--shutdown-delay <ms>', 'on SIGTERM, keep serving this long with readiness failing (let endpoints update)').default(0).argParser(integer),
+    )
     .addOption(new Option('--drain-timeout <ms>', 'on SIGTERM, longest wait for requests in flight').default(30_000).argParser(integer))
     .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('TOLLGATE_LOG_LEVEL'))
     .action(async (options: GatewayCommandOptions) => {

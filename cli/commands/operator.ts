@@ -14,7 +14,12 @@ export function registerOperatorCommand(program: Command): void {
     .addOption(new Option('--token-file <file>', 'bearer token gateways must present').env('TOLLGATE_OPERATOR_TOKEN_FILE'))
     .addOption(new Option('--lease-namespace <ns>', 'namespace of the leader-election Lease').env('POD_NAMESPACE').default('tollgate-system'))
     .addOption(new Option('--identity <name>', 'this replica in the Lease').env('POD_NAME').default(`${hostname()}-${process.pid}`))
-    .addOption(new Option('--advertise-url <url>', 'this replica\'s publisher as the other replicas reach it; the leader puts it on its Lease and followers forward gateway reports there (default: http://$POD_IP:<publisher-port> when POD_IP is set, else none)').argParser(httpUrl))
+    .addOption(
+      new Option(
+        '--advertise-url <url>',
+        "this replica's publisher as the other replicas reach it; the leader puts it on its Lease and followers forward gateway reports there (default: http://$POD_IP:<publisher-port> when POD_IP is set, else none)",
+      ).argParser(httpUrl),
+    )
     .addOption(new Option('--hold-off <ms>', 'coalesce changes for this long before recompiling').default(100).argParser(Number))
     .addOption(new Option('--lease-duration <ms>', 'leader-election Lease duration (failover takes about this long)').default(15_000).argParser(Number))
     .addOption(new Option('--lease-retry <ms>', 'how often followers try for the Lease').default(2_000).argParser(Number))
@@ -22,31 +27,49 @@ export function registerOperatorCommand(program: Command): void {
     .option('--issuer <url>', 'turn the token service on: the issuer (and origin) of its access tokens, e.g. https://api.example.com')
     .option('--audience <aud>', 'the audience of its access tokens', 'tollgate')
     .addOption(new Option('--access-token-ttl <seconds>', 'lifetime of access tokens').default(3600).argParser(Number))
-    .action(async (opts: { kubeconfig?: string; publisherPort: number; adminPort: number; host: string; tokenFile?: string; leaseNamespace: string; identity: string; holdOff: number; issuer?: string; audience: string; accessTokenTtl: number; leaseDuration: number; leaseRetry: number; events: boolean; advertiseUrl?: string }) => {
-      const operator = await runOperator({
-        ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
-        publisherPort: opts.publisherPort,
-        adminPort: opts.adminPort,
-        host: opts.host,
-        ...(opts.tokenFile ? { token: readFileSync(opts.tokenFile, 'utf8').trim() } : {}),
-        leaseNamespace: opts.leaseNamespace,
-        identity: opts.identity,
-        ...(opts.advertiseUrl ? { advertiseUrl: opts.advertiseUrl } : {}),
-        holdOffMs: opts.holdOff,
-        leaseDurationMs: opts.leaseDuration,
-        leaseRetryMs: opts.leaseRetry,
-        events: opts.events,
-        ...(opts.issuer ? { tokens: { issuer: opts.issuer, audience: opts.audience, policy: { accessTokenTtlSeconds: opts.accessTokenTtl } } } : {}),
-      });
-      // A second signal (a process-group signal plus a wrapper forwarding it) must not
-      // kill the operator before it has released its Lease: stop once, ignore the rest.
-      let stopping: Promise<void> | undefined;
-      const stop = (): void => {
-        stopping ??= operator.close().then(() => process.exit(0));
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    .action(
+      async (opts: {
+        kubeconfig?: string;
+        publisherPort: number;
+        adminPort: number;
+        host: string;
+        tokenFile?: string;
+        leaseNamespace: string;
+        identity: string;
+        holdOff: number;
+        issuer?: string;
+        audience: string;
+        accessTokenTtl: number;
+        leaseDuration: number;
+        leaseRetry: number;
+        events: boolean;
+        advertiseUrl?: string;
+      }) => {
+        const operator = await runOperator({
+          ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+          publisherPort: opts.publisherPort,
+          adminPort: opts.adminPort,
+          host: opts.host,
+          ...(opts.tokenFile ? { token: readFileSync(opts.tokenFile, 'utf8').trim() } : {}),
+          leaseNamespace: opts.leaseNamespace,
+          identity: opts.identity,
+          ...(opts.advertiseUrl ? { advertiseUrl: opts.advertiseUrl } : {}),
+          holdOffMs: opts.holdOff,
+          leaseDurationMs: opts.leaseDuration,
+          leaseRetryMs: opts.leaseRetry,
+          events: opts.events,
+          ...(opts.issuer ? { tokens: { issuer: opts.issuer, audience: opts.audience, policy: { accessTokenTtlSeconds: opts.accessTokenTtl } } } : {}),
+        });
+        // A second signal (a process-group signal plus a wrapper forwarding it) must not
+        // kill the operator before it has released its Lease: stop once, ignore the rest.
+        let stopping: Promise<void> | undefined;
+        const stop = (): void => {
+          stopping ??= operator.close().then(() => process.exit(0));
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      },
+    );
 }
 
 function httpUrl(value: string): string {

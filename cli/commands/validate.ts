@@ -16,7 +16,9 @@ export function registerValidateCommand(program: Command): void {
       const report = validatePaths(paths, { defaultNamespace: opts.namespace, maxFileBytes: opts.maxFileBytes });
       const shown = opts.quiet ? report.diagnostics.filter((d) => d.severity !== 'note') : report.diagnostics;
       if (opts.output === 'json') {
-        process.stdout.write(JSON.stringify({ valid: report.errors === 0, errors: report.errors, warnings: report.warnings, diagnostics: shown }, null, 2) + '\n');
+        process.stdout.write(
+          JSON.stringify({ valid: report.errors === 0, errors: report.errors, warnings: report.warnings, diagnostics: shown }, null, 2) + '\n',
+        );
       } else {
         for (const d of shown) process.stdout.write(formatDiagnostic(d) + '\n');
         process.stdout.write(`${report.errors} error(s), ${report.warnings} warning(s)\n`);

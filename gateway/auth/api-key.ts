@@ -21,12 +21,7 @@ function decodeComponent(s: string): string | undefined {
  * it, its query parameter. Two keys (repeated, or header and query) are refused:
  * a gateway and an upstream could each believe a different one.
  */
-export function presentedApiKey(
-  req: IncomingMessage,
-  header: string,
-  queryParameter: string | undefined,
-  query: string | undefined,
-): PresentedKey | undefined {
+export function presentedApiKey(req: IncomingMessage, header: string, queryParameter: string | undefined, query: string | undefined): PresentedKey | undefined {
   const headerCount = countRawHeader(req.rawHeaders, header);
   if (headerCount > 1) throw new GatewayError('duplicate-header', `${header} appears ${headerCount} times`);
   const fromHeader = headerCount === 1 ? req.headers[header] : undefined;

@@ -17,10 +17,30 @@ describe('credentialLiveness', () => {
     { name: 'revoked', credential: entry(true), want: 'revoked', code: 'credentials-revoked' },
     { name: 'revoked before expired', credential: entry(true, NOW - 1000), want: 'revoked', code: 'credentials-revoked' },
     { name: 'expired before suspended', suspended: 'Application', credential: entry(false, NOW - 1000), want: 'expired', code: 'credentials-expired' },
-    { name: 'application suspended', suspended: 'Application', credential: entry(false), want: 'application-suspended', code: 'application-suspended', detail: 'the application is suspended' },
-    { name: 'owner suspended', suspended: 'Owner', credential: entry(false), want: 'owner-suspended', code: 'application-suspended', detail: 'the owner is suspended' },
+    {
+      name: 'application suspended',
+      suspended: 'Application',
+      credential: entry(false),
+      want: 'application-suspended',
+      code: 'application-suspended',
+      detail: 'the application is suspended',
+    },
+    {
+      name: 'owner suspended',
+      suspended: 'Owner',
+      credential: entry(false),
+      want: 'owner-suspended',
+      code: 'application-suspended',
+      detail: 'the owner is suspended',
+    },
     { name: 'external token, live application', want: 'live' },
-    { name: 'external token, application suspended', suspended: 'Application', want: 'application-suspended', code: 'application-suspended', detail: 'the application is suspended' },
+    {
+      name: 'external token, application suspended',
+      suspended: 'Application',
+      want: 'application-suspended',
+      code: 'application-suspended',
+      detail: 'the application is suspended',
+    },
     { name: 'external token, owner suspended', suspended: 'Owner', want: 'owner-suspended', code: 'application-suspended', detail: 'the owner is suspended' },
   ])('$name', ({ suspended, credential, want, code, detail }) => {
     expect(credentialLiveness(app(suspended), credential, NOW)).toBe(want);

@@ -8,7 +8,17 @@ import { MemoryLimitStore } from '../limits/memory-store.ts';
 import type { Gateway } from '../server/create-gateway.ts';
 import type { JwtIssuer } from '../snapshot/types.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { api, application, basicSnapshot, send, startGateway, startUpstream, subscription, type SimpleResponse, type Upstream } from '../../test/gateway/fixtures.ts';
+import {
+  api,
+  application,
+  basicSnapshot,
+  send,
+  startGateway,
+  startUpstream,
+  subscription,
+  type SimpleResponse,
+  type Upstream,
+} from '../../test/gateway/fixtures.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { RemoteKeySets, externalVerifier } from './jwt-verifier.ts';
 

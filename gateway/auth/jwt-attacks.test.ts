@@ -7,7 +7,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PROBLEM_TYPE_BASE } from '../errors/error-codes.ts';
 import type { Gateway } from '../server/create-gateway.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { TEST_KEY, api, application, basicSnapshot, keyHash, send, startGateway, startUpstream, subscription, type Upstream } from '../../test/gateway/fixtures.ts';
+import {
+  TEST_KEY,
+  api,
+  application,
+  basicSnapshot,
+  keyHash,
+  send,
+  startGateway,
+  startUpstream,
+  subscription,
+  type Upstream,
+} from '../../test/gateway/fixtures.ts';
 
 // Attacks on bearer tokens, through a real gateway, a real upstream and a real JWKS
 // server on loopback. Every attack must be refused with a problem+json and a stable
@@ -210,10 +221,7 @@ interface Control extends Row {
   issuer?: string;
 }
 
-const bearer =
-  (token: () => Promise<string> | string) =>
-  async (): Promise<string> =>
-    `Bearer ${await token()}`;
+const bearer = (token: () => Promise<string> | string) => async (): Promise<string> => `Bearer ${await token()}`;
 
 const HELLO = '/hello/1.0.0/x';
 const OTHER_PATH = '/other/1.0.0/x';
@@ -227,13 +235,24 @@ const NOT_ACCEPTED = /not from an issuer this API accepts/;
 const controls: Control[] = [
   { name: 'built-in token (jose, k1)', authorization: bearer(() => builtIn()) },
   { name: 'built-in token signed by the second published key (k2)', authorization: bearer(() => builtIn({}, { kid: 'k2' }, k2.privateKey)) },
-  { name: 'built-in token built by hand (the helper the attacks use)', authorization: bearer(() => compact(builtInHeader(), builtInClaims(), es256(k1.privateKey))) },
+  {
+    name: 'built-in token built by hand (the helper the attacks use)',
+    authorization: bearer(() => compact(builtInHeader(), builtInClaims(), es256(k1.privateKey))),
+  },
   { name: 'built-in token, typ application/at+jwt', authorization: bearer(() => builtIn({}, { typ: 'application/at+jwt' })) },
   { name: 'built-in token, expired 29 s ago (within tolerance)', authorization: bearer(() => builtIn({ exp: T - 29 })) },
   { name: 'built-in token, nbf 29 s ahead (within tolerance)', authorization: bearer(() => builtIn({ nbf: T + 29 })) },
   { name: 'built-in token, audience among several', authorization: bearer(() => builtIn({ aud: ['someone-else', AUDIENCE] })) },
-  { name: 'built-in token of the victim, to the victim', authorization: bearer(() => builtIn({ sub: 'team-c/victim', client_id: keyHash(VICTIM_KEY) })), application: 'team-c/victim' },
-  { name: 'built-in token carrying the scope the product needs', authorization: bearer(() => builtIn({ scope: 'read admin' })), change: (b) => (b.products[0]!.scopes = ['admin']) },
+  {
+    name: 'built-in token of the victim, to the victim',
+    authorization: bearer(() => builtIn({ sub: 'team-c/victim', client_id: keyHash(VICTIM_KEY) })),
+    application: 'team-c/victim',
+  },
+  {
+    name: 'built-in token carrying the scope the product needs',
+    authorization: bearer(() => builtIn({ scope: 'read admin' })),
+    change: (b) => (b.products[0]!.scopes = ['admin']),
+  },
   { name: 'lower-case bearer scheme', authorization: async () => `bearer ${await builtIn()}` },
   { name: 'external issuer token', authorization: bearer(() => fromIdp()), issuer: IDP },
   { name: 'external issuer token built by hand', authorization: bearer(() => compact(idpHeader(), idpClaims(), es256(idpEc.privateKey))), issuer: IDP },
@@ -243,7 +262,12 @@ const controls: Control[] = [
     change: (b) => (b.apis[0]!.auth.issuers[0]!.algorithms = ['ES256', 'RS256']),
     issuer: IDP,
   },
-  { name: 'the other issuer, at the API that accepts it', authorization: bearer(() => joseToken(otherClaims(), { alg: 'ES256', kid: 'other-1' }, otherEc.privateKey)), path: OTHER_PATH, issuer: OTHER },
+  {
+    name: 'the other issuer, at the API that accepts it',
+    authorization: bearer(() => joseToken(otherClaims(), { alg: 'ES256', kid: 'other-1' }, otherEc.privateKey)),
+    path: OTHER_PATH,
+    issuer: OTHER,
+  },
 ];
 
 const attacks: Attack[] = [
@@ -275,8 +299,17 @@ const attacks: Attack[] = [
     code: 'credentials-invalid',
     why: ALG,
   },
-  { name: 'alg none, external issuer', authorization: bearer(() => compact({ alg: 'none', kid: 'idp-ec' }, idpClaims(), unsigned)), code: 'credentials-invalid', why: ALG },
-  { name: 'no alg at all', authorization: bearer(() => compact({ typ: 'at+jwt', kid: 'k1' }, builtInClaims(), es256(k1.privateKey))), code: 'credentials-invalid' },
+  {
+    name: 'alg none, external issuer',
+    authorization: bearer(() => compact({ alg: 'none', kid: 'idp-ec' }, idpClaims(), unsigned)),
+    code: 'credentials-invalid',
+    why: ALG,
+  },
+  {
+    name: 'no alg at all',
+    authorization: bearer(() => compact({ typ: 'at+jwt', kid: 'k1' }, builtInClaims(), es256(k1.privateKey))),
+    code: 'credentials-invalid',
+  },
 
   // algorithm confusion: the public key used as an HMAC secret
   {
@@ -291,8 +324,18 @@ const attacks: Attack[] = [
     code: 'credentials-invalid',
     why: ALG,
   },
-  { name: 'HS256 keyed with the PEM public key', authorization: bearer(() => compact(builtInHeader({ alg: 'HS256' }), builtInClaims(), hs256(pem(k1)))), code: 'credentials-invalid', why: ALG },
-  { name: 'HS256 keyed with the DER public key', authorization: bearer(() => compact(builtInHeader({ alg: 'HS256' }), builtInClaims(), hs256(der(k1)))), code: 'credentials-invalid', why: ALG },
+  {
+    name: 'HS256 keyed with the PEM public key',
+    authorization: bearer(() => compact(builtInHeader({ alg: 'HS256' }), builtInClaims(), hs256(pem(k1)))),
+    code: 'credentials-invalid',
+    why: ALG,
+  },
+  {
+    name: 'HS256 keyed with the DER public key',
+    authorization: bearer(() => compact(builtInHeader({ alg: 'HS256' }), builtInClaims(), hs256(der(k1)))),
+    code: 'credentials-invalid',
+    why: ALG,
+  },
   {
     name: 'HS256 keyed with the external issuer JWK',
     authorization: bearer(() => compact(idpHeader({ alg: 'HS256' }), idpClaims(), hs256(JSON.stringify(idpEc.jwk)))),
@@ -363,7 +406,16 @@ const attacks: Attack[] = [
     code: 'credentials-invalid',
     why: SIGNATURE,
   },
-  { name: 'signature stripped', authorization: bearer(async () => `${parts(await builtIn()).slice(0, 2).join('.')}.`), code: 'credentials-invalid' },
+  {
+    name: 'signature stripped',
+    authorization: bearer(
+      async () =>
+        `${parts(await builtIn())
+          .slice(0, 2)
+          .join('.')}.`,
+    ),
+    code: 'credentials-invalid',
+  },
 
   // issuer and audience
   { name: 'wrong iss', authorization: bearer(() => builtIn({ iss: 'https://evil.test/oauth2' })), code: 'credentials-invalid', why: NOT_ACCEPTED },
@@ -397,11 +449,23 @@ const attacks: Attack[] = [
     code: 'credentials-invalid',
     why: NO_KEY,
   },
-  { name: 'external: unknown kid', authorization: bearer(() => fromIdp({}, { kid: 'idp-unknown' }, attacker.privateKey)), code: 'credentials-invalid', why: NO_KEY },
-  { name: 'signed by a key nobody published, known kid', authorization: bearer(() => builtIn({}, {}, attacker.privateKey)), code: 'credentials-invalid', why: SIGNATURE },
+  {
+    name: 'external: unknown kid',
+    authorization: bearer(() => fromIdp({}, { kid: 'idp-unknown' }, attacker.privateKey)),
+    code: 'credentials-invalid',
+    why: NO_KEY,
+  },
+  {
+    name: 'signed by a key nobody published, known kid',
+    authorization: bearer(() => builtIn({}, {}, attacker.privateKey)),
+    code: 'credentials-invalid',
+    why: SIGNATURE,
+  },
   {
     name: 'embedded jwk header naming the attacker key',
-    authorization: bearer(() => builtIn({}, { jwk: { kty: attacker.jwk.kty, crv: attacker.jwk.crv, x: attacker.jwk.x, y: attacker.jwk.y } }, attacker.privateKey)),
+    authorization: bearer(() =>
+      builtIn({}, { jwk: { kty: attacker.jwk.kty, crv: attacker.jwk.crv, x: attacker.jwk.x, y: attacker.jwk.y } }, attacker.privateKey),
+    ),
     code: 'credentials-invalid',
     why: SIGNATURE,
   },
@@ -426,7 +490,13 @@ const attacks: Attack[] = [
     why: NOT_ACCEPTED,
   },
   { name: 'built-in token at an API without oauth2', authorization: bearer(() => builtIn()), path: OTHER_PATH, code: 'credentials-invalid', why: NOT_ACCEPTED },
-  { name: 'external issuer token at an API that does not accept it', authorization: bearer(() => fromIdp({ aud: ['api://hello', 'api://other'] })), path: OTHER_PATH, code: 'credentials-invalid', why: NOT_ACCEPTED },
+  {
+    name: 'external issuer token at an API that does not accept it',
+    authorization: bearer(() => fromIdp({ aud: ['api://hello', 'api://other'] })),
+    path: OTHER_PATH,
+    code: 'credentials-invalid',
+    why: NOT_ACCEPTED,
+  },
   {
     name: 'signed by the external issuer key, claiming the built-in issuer (its kid)',
     authorization: bearer(() => builtIn({}, { kid: 'idp-ec' }, idpEc.privateKey)),
@@ -447,7 +517,12 @@ const attacks: Attack[] = [
   },
 
   // typ: ID tokens are not access tokens
-  { name: 'typ JWT (an ID token)', authorization: bearer(() => builtIn({ nonce: 'n-1', auth_time: T }, { typ: 'JWT' })), code: 'credentials-invalid', why: CLAIM },
+  {
+    name: 'typ JWT (an ID token)',
+    authorization: bearer(() => builtIn({ nonce: 'n-1', auth_time: T }, { typ: 'JWT' })),
+    code: 'credentials-invalid',
+    why: CLAIM,
+  },
   { name: 'typ missing', authorization: bearer(() => builtIn({}, { typ: undefined })), code: 'credentials-invalid', why: CLAIM },
   { name: 'typ application/jwt', authorization: bearer(() => builtIn({}, { typ: 'application/jwt' })), code: 'credentials-invalid', why: CLAIM },
 
@@ -474,7 +549,9 @@ const attacks: Attack[] = [
   // crit
   {
     name: 'crit with an unknown extension',
-    authorization: bearer(() => joseToken(builtInClaims(), builtInHeader({ crit: ['x-tollgate-policy'], 'x-tollgate-policy': 'bypass' }), k1.privateKey, { 'x-tollgate-policy': true })),
+    authorization: bearer(() =>
+      joseToken(builtInClaims(), builtInHeader({ crit: ['x-tollgate-policy'], 'x-tollgate-policy': 'bypass' }), k1.privateKey, { 'x-tollgate-policy': true }),
+    ),
     code: 'credentials-invalid',
     why: /ERR_JOSE_NOT_SUPPORTED|ERR_JWS_INVALID/,
   },
@@ -505,14 +582,39 @@ const attacks: Attack[] = [
     change: (b) => (b.applications[0]!.credentials[0]!.expiresAt = new Date(NOW - 1000).toISOString()),
     code: 'credentials-expired',
   },
-  { name: 'client_id naming an unknown credential', authorization: bearer(() => builtIn({ client_id: keyHash('no-such-key') })), code: 'credentials-invalid', why: /no known credential/ },
-  { name: 'client_id being the consumer key itself', authorization: bearer(() => builtIn({ client_id: TEST_KEY })), code: 'credentials-invalid', why: /no known credential/ },
-  { name: 'client_id of another application', authorization: bearer(() => builtIn({ client_id: keyHash(VICTIM_KEY) })), code: 'credentials-invalid', why: /no known credential/ },
+  {
+    name: 'client_id naming an unknown credential',
+    authorization: bearer(() => builtIn({ client_id: keyHash('no-such-key') })),
+    code: 'credentials-invalid',
+    why: /no known credential/,
+  },
+  {
+    name: 'client_id being the consumer key itself',
+    authorization: bearer(() => builtIn({ client_id: TEST_KEY })),
+    code: 'credentials-invalid',
+    why: /no known credential/,
+  },
+  {
+    name: 'client_id of another application',
+    authorization: bearer(() => builtIn({ client_id: keyHash(VICTIM_KEY) })),
+    code: 'credentials-invalid',
+    why: /no known credential/,
+  },
   { name: 'client_id missing', authorization: bearer(() => builtIn({ client_id: undefined })), code: 'credentials-invalid' },
   { name: 'client_id not a string', authorization: bearer(() => builtIn({ client_id: [keyHash(TEST_KEY)] })), code: 'credentials-invalid' },
   { name: 'sub missing', authorization: bearer(() => builtIn({ sub: undefined })), code: 'credentials-invalid' },
-  { name: 'external: client maps to no application', authorization: bearer(() => fromIdp({ azp: 'stranger' })), code: 'credentials-invalid', why: /no application/ },
-  { name: 'external: client id claim missing', authorization: bearer(() => fromIdp({ azp: undefined, client_id: 'idp-client-1' })), code: 'credentials-invalid', why: /azp/ },
+  {
+    name: 'external: client maps to no application',
+    authorization: bearer(() => fromIdp({ azp: 'stranger' })),
+    code: 'credentials-invalid',
+    why: /no application/,
+  },
+  {
+    name: 'external: client id claim missing',
+    authorization: bearer(() => fromIdp({ azp: undefined, client_id: 'idp-client-1' })),
+    code: 'credentials-invalid',
+    why: /azp/,
+  },
 
   // shapes
   {
@@ -534,13 +636,42 @@ const attacks: Attack[] = [
     why: NOT_ACCEPTED,
   },
   { name: 'valid token with a trailing dot', authorization: bearer(async () => `${await builtIn()}.`), code: 'credentials-invalid', why: NOT_ACCEPTED },
-  { name: 'valid token with an extra segment', authorization: bearer(async () => `${await builtIn()}.${parts(await builtIn())[2]}`), code: 'credentials-invalid', why: NOT_ACCEPTED },
-  { name: 'two segments only', authorization: bearer(async () => parts(await builtIn()).slice(0, 2).join('.')), code: 'credentials-invalid', why: NOT_ACCEPTED },
-  { name: 'five segments (JWE shape)', authorization: bearer(() => `${b64({ alg: 'dir', enc: 'A256GCM' })}..${b64('iv')}.${b64('ct')}.${b64('tag')}`), code: 'credentials-invalid', why: NOT_ACCEPTED },
+  {
+    name: 'valid token with an extra segment',
+    authorization: bearer(async () => `${await builtIn()}.${parts(await builtIn())[2]}`),
+    code: 'credentials-invalid',
+    why: NOT_ACCEPTED,
+  },
+  {
+    name: 'two segments only',
+    authorization: bearer(async () =>
+      parts(await builtIn())
+        .slice(0, 2)
+        .join('.'),
+    ),
+    code: 'credentials-invalid',
+    why: NOT_ACCEPTED,
+  },
+  {
+    name: 'five segments (JWE shape)',
+    authorization: bearer(() => `${b64({ alg: 'dir', enc: 'A256GCM' })}..${b64('iv')}.${b64('ct')}.${b64('tag')}`),
+    code: 'credentials-invalid',
+    why: NOT_ACCEPTED,
+  },
   { name: 'only dots', authorization: () => 'Bearer ..', code: 'credentials-invalid', why: NOT_ACCEPTED },
   { name: 'not base64url', authorization: () => 'Bearer !!!.???.***', code: 'credentials-invalid', why: NOT_ACCEPTED },
-  { name: 'payload not JSON', authorization: bearer(() => compact(builtInHeader(), 'not json', es256(k1.privateKey))), code: 'credentials-invalid', why: NOT_ACCEPTED },
-  { name: 'payload a JSON array', authorization: bearer(() => compact(builtInHeader(), '[1,2,3]', es256(k1.privateKey))), code: 'credentials-invalid', why: NOT_ACCEPTED },
+  {
+    name: 'payload not JSON',
+    authorization: bearer(() => compact(builtInHeader(), 'not json', es256(k1.privateKey))),
+    code: 'credentials-invalid',
+    why: NOT_ACCEPTED,
+  },
+  {
+    name: 'payload a JSON array',
+    authorization: bearer(() => compact(builtInHeader(), '[1,2,3]', es256(k1.privateKey))),
+    code: 'credentials-invalid',
+    why: NOT_ACCEPTED,
+  },
   { name: 'header not JSON', authorization: bearer(() => compact('{"alg":"ES256"', builtInClaims(), es256(k1.privateKey))), code: 'credentials-invalid' },
   { name: 'empty bearer token', authorization: () => 'Bearer ', code: 'credentials-missing' },
   { name: 'empty bearer token with spaces', authorization: () => 'Bearer      ', code: 'credentials-missing' },

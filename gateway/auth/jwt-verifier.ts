@@ -81,7 +81,8 @@ export function externalVerifier(config: JwtIssuer, keySets: RemoteKeySets): Iss
     try {
       return await remote(header, token);
     } catch (err) {
-      if (keySetUnavailable(err)) throw new GatewayError('issuer-unavailable', `the key set of ${config.issuer} cannot be fetched`, { cause: err, headers: { 'retry-after': '5' } });
+      if (keySetUnavailable(err))
+        throw new GatewayError('issuer-unavailable', `the key set of ${config.issuer} cannot be fetched`, { cause: err, headers: { 'retry-after': '5' } });
       throw err;
     }
   };

@@ -138,7 +138,12 @@ const rows: Row[] = [
   },
   { name: 'API key plus bearer token', token: () => token(), extraHeaders: { 'x-api-key': TEST_KEY }, status: 400, code: 'ambiguous-credentials' },
   { name: 'external issuer', token: () => token({ key: 'external' }), status: 200 },
-  { name: 'external issuer, scp array', token: () => token({ key: 'external', claims: { scope: undefined, scp: ['write'] } }), change: (b) => (b.products[0]!.scopes = ['write']), status: 200 },
+  {
+    name: 'external issuer, scp array',
+    token: () => token({ key: 'external', claims: { scope: undefined, scp: ['write'] } }),
+    change: (b) => (b.products[0]!.scopes = ['write']),
+    status: 200,
+  },
   { name: 'external, unknown client', token: () => token({ key: 'external', claims: { azp: 'stranger' } }), status: 401, code: 'credentials-invalid' },
   { name: 'external, wrong audience', token: () => token({ key: 'external', claims: { aud: 'api://other' } }), status: 401, code: 'credentials-invalid' },
   {

@@ -73,7 +73,8 @@ export function authorize(input: AuthorizeInput): Grant {
     if (hit.operation.quota) grant.operation = hit;
     return grant;
   }
-  if (refusal === 'insufficient-scope') throw new GatewayError('insufficient-scope', undefined, { headers: { 'www-authenticate': 'Bearer error="insufficient_scope"' } });
+  if (refusal === 'insufficient-scope')
+    throw new GatewayError('insufficient-scope', undefined, { headers: { 'www-authenticate': 'Bearer error="insufficient_scope"' } });
   if (refusal === 'api-key-not-allowed') throw new GatewayError('api-key-not-allowed', `product ${refusedBy!.id} accepts access tokens only`);
   if (wrongMethod.length) {
     const allow = METHODS.filter((m) => wrongMethod.some((op) => methodAllowed(op.methods, m))).join(', ');
@@ -81,7 +82,8 @@ export function authorize(input: AuthorizeInput): Grant {
   }
   for (const subscription of input.inactive) {
     const runtime = input.products.get(subscription.product);
-    if (!runtime || !operationsHere(runtime, input).some(({ operation }) => methodAllowed(operation.methods, input.method) && onPath(operation, input))) continue;
+    if (!runtime || !operationsHere(runtime, input).some(({ operation }) => methodAllowed(operation.methods, input.method) && onPath(operation, input)))
+      continue;
     const [code, what] = STATE_CODES[subscription.state];
     throw new GatewayError(code, `subscription ${subscription.id} to product ${subscription.product} ${what}`);
   }

@@ -44,13 +44,24 @@ const ORDERS: PathMatch = { pattern: '/orders', segments: ['orders'], rest: 'non
 const op = (methods: string[], paths: PathMatch[] = [ANY]): ProductOperation => ({ api: 'team-a/hello', paths, methods });
 
 /** Replaces the one product and subscription with these products, each with an active or inactive subscription. */
-function offer(products: Array<{ name: string; operations: ProductOperation[]; state?: InactiveSubscription['state']; scopes?: string[]; apiKeys?: 'Allowed' | 'Refused'; environments?: string[] }>) {
+function offer(
+  products: Array<{
+    name: string;
+    operations: ProductOperation[];
+    state?: InactiveSubscription['state'];
+    scopes?: string[];
+    apiKeys?: 'Allowed' | 'Refused';
+    environments?: string[];
+  }>,
+) {
   return (b: SnapshotBody) => {
     b.products = [];
     b.subscriptions = [];
     for (const p of products) {
       const id = `team-a/${p.name}`;
-      b.products.push(product({ id, name: p.name, operations: p.operations, scopes: p.scopes ?? [], apiKeys: p.apiKeys ?? 'Allowed', environments: p.environments ?? [] }));
+      b.products.push(
+        product({ id, name: p.name, operations: p.operations, scopes: p.scopes ?? [], apiKeys: p.apiKeys ?? 'Allowed', environments: p.environments ?? [] }),
+      );
       const sub = subscription({ id: `team-b/app-${p.name}`, product: id });
       if (p.state) b.inactiveSubscriptions.push({ id: sub.id, application: sub.application, product: id, state: p.state });
       else b.subscriptions.push(sub);
@@ -75,12 +86,49 @@ interface Row {
 
 const rows: Row[] = [
   // API key or token on a product with scopes (#6).
-  { name: 'scoped product refuses an API key by default', change: offer([{ name: 'p', operations: [op([])], scopes: ['read'], apiKeys: 'Refused' }]), credential: 'key', status: 403, code: 'api-key-not-allowed', detail: /team-a\/p accepts access tokens only/ },
-  { name: 'scoped product serves a token with its scope', change: offer([{ name: 'p', operations: [op([])], scopes: ['read'], apiKeys: 'Refused' }]), credential: { scope: 'read' }, status: 200, product: 'team-a/p' },
-  { name: 'scoped product refuses a token without its scope', change: offer([{ name: 'p', operations: [op([])], scopes: ['read'], apiKeys: 'Refused' }]), credential: { scope: 'write' }, status: 403, code: 'insufficient-scope' },
-  { name: 'scoped product with apiKeys Allowed serves an API key', change: offer([{ name: 'p', operations: [op([])], scopes: ['read'], apiKeys: 'Allowed' }]), credential: 'key', status: 200, product: 'team-a/p' },
-  { name: 'unscoped product with apiKeys Refused takes tokens only', change: offer([{ name: 'p', operations: [op([])], apiKeys: 'Refused' }]), credential: 'key', status: 403, code: 'api-key-not-allowed' },
-  { name: 'unscoped product with apiKeys Refused serves any token', change: offer([{ name: 'p', operations: [op([])], apiKeys: 'Refused' }]), credential: { scope: '' }, status: 200, product: 'team-a/p' },
+  {
+    name: 'scoped product refuses an API key by default',
+    change: offer([{ name: 'p', operations: [op([])], scopes: ['read'], apiKeys: 'Refused' }]),
+    credential: 'key',
+    status: 403,
+    code: 'api-key-not-allowed',
+    detail: /team-a\/p accepts access tokens only/,
+  },
+  {
+    name: 'scoped product serves a token with its scope',
+    change: offer([{ name: 'p', operations: [op([])], scopes: ['read'], apiKeys: 'Refused' }]),
+    credential: { scope: 'read' },
+    status: 200,
+    product: 'team-a/p',
+  },
+  {
+    name: 'scoped product refuses a token without its scope',
+    change: offer([{ name: 'p', operations: [op([])], scopes: ['read'], apiKeys: 'Refused' }]),
+    credential: { scope: 'write' },
+    status: 403,
+    code: 'insufficient-scope',
+  },
+  {
+    name: 'scoped product with apiKeys Allowed serves an API key',
+    change: offer([{ name: 'p', operations: [op([])], scopes: ['read'], apiKeys: 'Allowed' }]),
+    credential: 'key',
+    status: 200,
+    product: 'team-a/p',
+  },
+  {
+    name: 'unscoped product with apiKeys Refused takes tokens only',
+    change: offer([{ name: 'p', operations: [op([])], apiKeys: 'Refused' }]),
+    credential: 'key',
+    status: 403,
+    code: 'api-key-not-allowed',
+  },
+  {
+    name: 'unscoped product with apiKeys Refused serves any token',
+    change: offer([{ name: 'p', operations: [op([])], apiKeys: 'Refused' }]),
+    credential: { scope: '' },
+    status: 200,
+    product: 'team-a/p',
+  },
   {
     name: 'an API key passes through a later product that allows keys',
     change: offer([
@@ -92,7 +140,15 @@ const rows: Row[] = [
     product: 'team-a/b-keys',
   },
   // Every refusal its own code (#7).
-  { name: 'wrong method: 405 with the methods the subscription allows', change: offer([{ name: 'p', operations: [op(['GET'])] }]), credential: 'key', method: 'POST', status: 405, code: 'method-not-allowed', allow: 'GET, HEAD' },
+  {
+    name: 'wrong method: 405 with the methods the subscription allows',
+    change: offer([{ name: 'p', operations: [op(['GET'])] }]),
+    credential: 'key',
+    method: 'POST',
+    status: 405,
+    code: 'method-not-allowed',
+    allow: 'GET, HEAD',
+  },
   {
     name: 'wrong method: Allow lists every active subscription on the path',
     change: offer([
@@ -106,9 +162,28 @@ const rows: Row[] = [
     code: 'method-not-allowed',
     allow: 'GET, HEAD, POST, PUT',
   },
-  { name: 'pending subscription', change: offer([{ name: 'p', operations: [op([])], state: 'PendingApproval' }]), credential: 'key', status: 403, code: 'subscription-pending', detail: /team-b\/app-p to product team-a\/p is pending approval/ },
-  { name: 'rejected subscription', change: offer([{ name: 'p', operations: [op([])], state: 'Rejected' }]), credential: 'key', status: 403, code: 'subscription-rejected' },
-  { name: 'revoked subscription', change: offer([{ name: 'p', operations: [op([])], state: 'Revoked' }]), credential: { scope: '' }, status: 403, code: 'subscription-revoked' },
+  {
+    name: 'pending subscription',
+    change: offer([{ name: 'p', operations: [op([])], state: 'PendingApproval' }]),
+    credential: 'key',
+    status: 403,
+    code: 'subscription-pending',
+    detail: /team-b\/app-p to product team-a\/p is pending approval/,
+  },
+  {
+    name: 'rejected subscription',
+    change: offer([{ name: 'p', operations: [op([])], state: 'Rejected' }]),
+    credential: 'key',
+    status: 403,
+    code: 'subscription-rejected',
+  },
+  {
+    name: 'revoked subscription',
+    change: offer([{ name: 'p', operations: [op([])], state: 'Revoked' }]),
+    credential: { scope: '' },
+    status: 403,
+    code: 'subscription-revoked',
+  },
   {
     name: 'a wrong method on an active subscription comes before a pending one',
     change: offer([
@@ -132,10 +207,36 @@ const rows: Row[] = [
     status: 403,
     code: 'subscription-rejected',
   },
-  { name: 'revoked subscription to another path', change: offer([{ name: 'p', operations: [op([], [ORDERS])], state: 'Revoked' }]), credential: 'key', status: 403, code: 'not-subscribed' },
-  { name: 'pending subscription for another method', change: offer([{ name: 'p', operations: [op(['GET'])], state: 'PendingApproval' }]), credential: 'key', method: 'DELETE', status: 403, code: 'not-subscribed' },
-  { name: 'pending subscription in another environment', change: offer([{ name: 'p', operations: [op([])], state: 'PendingApproval', environments: ['test'] }]), credential: 'key', status: 403, code: 'not-subscribed' },
-  { name: 'active subscription in another environment, wrong method', change: offer([{ name: 'p', operations: [op(['GET'])], environments: ['test'] }]), credential: 'key', method: 'POST', status: 403, code: 'not-subscribed' },
+  {
+    name: 'revoked subscription to another path',
+    change: offer([{ name: 'p', operations: [op([], [ORDERS])], state: 'Revoked' }]),
+    credential: 'key',
+    status: 403,
+    code: 'not-subscribed',
+  },
+  {
+    name: 'pending subscription for another method',
+    change: offer([{ name: 'p', operations: [op(['GET'])], state: 'PendingApproval' }]),
+    credential: 'key',
+    method: 'DELETE',
+    status: 403,
+    code: 'not-subscribed',
+  },
+  {
+    name: 'pending subscription in another environment',
+    change: offer([{ name: 'p', operations: [op([])], state: 'PendingApproval', environments: ['test'] }]),
+    credential: 'key',
+    status: 403,
+    code: 'not-subscribed',
+  },
+  {
+    name: 'active subscription in another environment, wrong method',
+    change: offer([{ name: 'p', operations: [op(['GET'])], environments: ['test'] }]),
+    credential: 'key',
+    method: 'POST',
+    status: 403,
+    code: 'not-subscribed',
+  },
   { name: 'no subscription at all', change: offer([]), credential: 'key', status: 403, code: 'not-subscribed' },
 ];
 
@@ -149,7 +250,8 @@ describe('authorisation refusals', () => {
       }),
     );
     expect(applied.ok ? [] : applied.errors).toEqual([]);
-    const headers: Record<string, string> = row.credential === 'key' ? { 'x-api-key': TEST_KEY } : { authorization: `Bearer ${await token(row.credential.scope)}` };
+    const headers: Record<string, string> =
+      row.credential === 'key' ? { 'x-api-key': TEST_KEY } : { authorization: `Bearer ${await token(row.credential.scope)}` };
     const res = await send(gw.proxyPort, row.path ?? '/hello/1.0.0/items', { method: row.method ?? 'GET', headers });
     expect(res.status, res.body).toBe(row.status);
     if (row.code) {

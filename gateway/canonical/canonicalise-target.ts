@@ -31,7 +31,7 @@ const ALLOWED = 1; // may appear raw in a path segment
 const QUERY_ONLY = 2; // may appear raw in the query
 
 const table = new Uint8Array(128);
-for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&\'()*+,=:@') {
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,=:@") {
   table[c.charCodeAt(0)] = ALLOWED | QUERY_ONLY;
 }
 // `;` is a path parameter to Tomcat, Spring and Jetty: a segment that is two things at once.
@@ -56,14 +56,7 @@ function forbiddenEncoded(byte: number): RejectReason | undefined {
     case 0x23: // #
       return 'encoded-delimiter';
   }
-  if (
-    (byte >= 0x30 && byte <= 0x39) ||
-    (byte >= 0x41 && byte <= 0x5a) ||
-    (byte >= 0x61 && byte <= 0x7a) ||
-    byte === 0x2d ||
-    byte === 0x5f ||
-    byte === 0x7e
-  ) {
+  if ((byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x2d || byte === 0x5f || byte === 0x7e) {
     return 'encoded-unreserved';
   }
   return undefined;

@@ -82,7 +82,10 @@ export function isPreflight(method: string | undefined, origin: string | undefin
 
 function allowOriginHeaders(policy: CorsPolicy, origin: string, match: 'explicit' | 'any'): Record<string, string> {
   // Credentials go only with an origin that was named: never with the `*` rule.
-  if (match === 'explicit') return policy.credentials ? { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true' } : { 'access-control-allow-origin': origin };
+  if (match === 'explicit')
+    return policy.credentials
+      ? { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true' }
+      : { 'access-control-allow-origin': origin };
   return { 'access-control-allow-origin': '*' };
 }
 
@@ -99,7 +102,10 @@ export function answerPreflight(policy: CorsPolicy, origin: string, requestMetho
   const match = matchOrigin(policy, origin);
   if (match === undefined) return { ok: false, reason: 'the origin is not allowed' };
   if (!methodAllowed(policy.methods, requestMethod)) return { ok: false, reason: `the method ${requestMethod} is not allowed` };
-  const asked = (requestHeaders ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  const asked = (requestHeaders ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
   if (!policy.anyHeader) {
     const refused = asked.find((h) => !policy.headers.has(h));
     if (refused !== undefined) return { ok: false, reason: `the header ${refused} is not allowed` };

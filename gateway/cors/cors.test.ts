@@ -20,7 +20,9 @@ const NOW = Date.parse('2026-06-15T12:00:00Z');
 beforeAll(async () => {
   upstream = await startUpstream((req, res) => {
     // An upstream with a CORS answer of its own, which a gateway-owned policy must replace.
-    const own = req.headers['x-upstream-cors'] ? { 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true', 'access-control-expose-headers': 'X-Internal' } : {};
+    const own = req.headers['x-upstream-cors']
+      ? { 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true', 'access-control-expose-headers': 'X-Internal' }
+      : {};
     res.writeHead(200, { 'content-type': 'text/plain', vary: 'Accept-Encoding', 'content-length': 2, ...own });
     res.end('ok');
   });
@@ -90,29 +92,142 @@ const rows: Row[] = [
     method: 'OPTIONS',
     headers: preflight(APP, 'POST', 'Content-Type, X-API-Key'),
     status: 204,
-    expect: { ...allowedTo(APP), 'access-control-allow-methods': 'DELETE, GET, POST', 'access-control-allow-headers': 'x-api-key, Content-Type', 'access-control-max-age': '600' },
+    expect: {
+      ...allowedTo(APP),
+      'access-control-allow-methods': 'DELETE, GET, POST',
+      'access-control-allow-headers': 'x-api-key, Content-Type',
+      'access-control-max-age': '600',
+    },
     lists: { vary: ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers'] },
   },
-  { name: 'preflight, no requested headers', change: withCors(policy), method: 'OPTIONS', headers: preflight(APP, 'DELETE'), status: 204, expect: allowedTo(APP) },
-  { name: 'preflight, HEAD where GET is allowed', change: withCors(policy), method: 'OPTIONS', headers: preflight(APP, 'HEAD'), status: 204, expect: allowedTo(APP) },
-  { name: 'preflight, disallowed origin', change: withCors(policy), method: 'OPTIONS', headers: preflight('https://evil.example', 'GET'), status: 403, code: 'cors-preflight-refused', expect: NO_CORS, lists: { vary: ['Origin'] } },
-  { name: 'preflight, origin that only starts like an allowed one', change: withCors(policy), method: 'OPTIONS', headers: preflight(`${APP}.evil.example`, 'GET'), status: 403, code: 'cors-preflight-refused', expect: NO_CORS },
-  { name: 'preflight, allowed origin with another port', change: withCors(policy), method: 'OPTIONS', headers: preflight(`${APP}:8443`, 'GET'), status: 403, code: 'cors-preflight-refused', expect: NO_CORS },
-  { name: 'preflight, the null origin', change: withCors(policy), method: 'OPTIONS', headers: preflight('null', 'GET'), status: 403, code: 'cors-preflight-refused', expect: NO_CORS },
-  { name: 'preflight, disallowed method', change: withCors(policy), method: 'OPTIONS', headers: preflight(APP, 'PUT'), status: 403, code: 'cors-preflight-refused', expect: NO_CORS },
-  { name: 'preflight, disallowed header', change: withCors(policy), method: 'OPTIONS', headers: preflight(APP, 'GET', 'x-api-key, x-secret'), status: 403, code: 'cors-preflight-refused', expect: NO_CORS },
-  { name: 'preflight, wildcard rule: one label', change: withCors(policy), method: 'OPTIONS', headers: preflight('https://acme.tenant.example', 'GET'), status: 204, expect: allowedTo('https://acme.tenant.example') },
-  { name: 'preflight, wildcard rule: not two labels', change: withCors(policy), method: 'OPTIONS', headers: preflight('https://a.b.tenant.example', 'GET'), status: 403, code: 'cors-preflight-refused', expect: NO_CORS },
-  { name: 'preflight, wildcard rule: not the bare domain', change: withCors(policy), method: 'OPTIONS', headers: preflight('https://tenant.example', 'GET'), status: 403, code: 'cors-preflight-refused', expect: NO_CORS },
-  { name: 'preflight, wildcard rule: not a longer label', change: withCors(policy), method: 'OPTIONS', headers: preflight('https://eviltenant.example', 'GET'), status: 403, code: 'cors-preflight-refused', expect: NO_CORS },
-  { name: 'preflight, wildcard rule: not another scheme', change: withCors(policy), method: 'OPTIONS', headers: preflight('http://acme.tenant.example', 'GET'), status: 403, code: 'cors-preflight-refused', expect: NO_CORS },
+  {
+    name: 'preflight, no requested headers',
+    change: withCors(policy),
+    method: 'OPTIONS',
+    headers: preflight(APP, 'DELETE'),
+    status: 204,
+    expect: allowedTo(APP),
+  },
+  {
+    name: 'preflight, HEAD where GET is allowed',
+    change: withCors(policy),
+    method: 'OPTIONS',
+    headers: preflight(APP, 'HEAD'),
+    status: 204,
+    expect: allowedTo(APP),
+  },
+  {
+    name: 'preflight, disallowed origin',
+    change: withCors(policy),
+    method: 'OPTIONS',
+    headers: preflight('https://evil.example', 'GET'),
+    status: 403,
+    code: 'cors-preflight-refused',
+    expect: NO_CORS,
+    lists: { vary: ['Origin'] },
+  },
+  {
+    name: 'preflight, origin that only starts like an allowed one',
+    change: withCors(policy),
+    method: 'OPTIONS',
+    headers: preflight(`${APP}.evil.example`, 'GET'),
+    status: 403,
+    code: 'cors-preflight-refused',
+    expect: NO_CORS,
+  },
+  {
+    name: 'preflight, allowed origin with another port',
+    change: withCors(policy),
+    method: 'OPTIONS',
+    headers: preflight(`${APP}:8443`, 'GET'),
+    status: 403,
+    code: 'cors-preflight-refused',
+    expect: NO_CORS,
+  },
+  {
+    name: 'preflight, the null origin',
+    change: withCors(policy),
+    method: 'OPTIONS',
+    headers: preflight('null', 'GET'),
+    status: 403,
+    code: 'cors-preflight-refused',
+    expect: NO_CORS,
+  },
+  {
+    name: 'preflight, disallowed method',
+    change: withCors(policy),
+    method: 'OPTIONS',
+    headers: preflight(APP, 'PUT'),
+    status: 403,
+    code: 'cors-preflight-refused',
+    expect: NO_CORS,
+  },
+  {
+    name: 'preflight, disallowed header',
+    change: withCors(policy),
+    method: 'OPTIONS',
+    headers: preflight(APP, 'GET', 'x-api-key, x-secret'),
+    status: 403,
+    code: 'cors-preflight-refused',
+    expect: NO_CORS,
+  },
+  {
+    name: 'preflight, wildcard rule: one label',
+    change: withCors(policy),
+    method: 'OPTIONS',
+    headers: preflight('https://acme.tenant.example', 'GET'),
+    status: 204,
+    expect: allowedTo('https://acme.tenant.example'),
+  },
+  {
+    name: 'preflight, wildcard rule: not two labels',
+    change: withCors(policy),
+    method: 'OPTIONS',
+    headers: preflight('https://a.b.tenant.example', 'GET'),
+    status: 403,
+    code: 'cors-preflight-refused',
+    expect: NO_CORS,
+  },
+  {
+    name: 'preflight, wildcard rule: not the bare domain',
+    change: withCors(policy),
+    method: 'OPTIONS',
+    headers: preflight('https://tenant.example', 'GET'),
+    status: 403,
+    code: 'cors-preflight-refused',
+    expect: NO_CORS,
+  },
+  {
+    name: 'preflight, wildcard rule: not a longer label',
+    change: withCors(policy),
+    method: 'OPTIONS',
+    headers: preflight('https://eviltenant.example', 'GET'),
+    status: 403,
+    code: 'cors-preflight-refused',
+    expect: NO_CORS,
+  },
+  {
+    name: 'preflight, wildcard rule: not another scheme',
+    change: withCors(policy),
+    method: 'OPTIONS',
+    headers: preflight('http://acme.tenant.example', 'GET'),
+    status: 403,
+    code: 'cors-preflight-refused',
+    expect: NO_CORS,
+  },
   {
     name: 'preflight, * rule: any origin, never with credentials; empty lists allow what is asked',
     change: withCors(anyOrigin),
     method: 'OPTIONS',
     headers: preflight('https://anyone.example', 'PATCH', 'x-api-key, x-custom'),
     status: 204,
-    expect: { 'access-control-allow-origin': '*', 'access-control-allow-credentials': undefined, 'access-control-allow-methods': 'PATCH', 'access-control-allow-headers': 'x-api-key, x-custom', 'access-control-max-age': '0' },
+    expect: {
+      'access-control-allow-origin': '*',
+      'access-control-allow-credentials': undefined,
+      'access-control-allow-methods': 'PATCH',
+      'access-control-allow-headers': 'x-api-key, x-custom',
+      'access-control-max-age': '0',
+    },
   },
   {
     name: 'preflight on an API without cors: not answered (the credential check refuses it)',
@@ -199,7 +314,16 @@ const rows: Row[] = [
     expect: { 'access-control-allow-origin': '*', 'access-control-allow-credentials': undefined },
     upstreamHit: true,
   },
-  { name: '401 carries the CORS headers', change: withCors(policy), method: 'GET', headers: { origin: APP }, status: 401, code: 'credentials-missing', expect: allowedTo(APP), lists: { 'access-control-expose-headers': exposed, vary: ['Origin'] } },
+  {
+    name: '401 carries the CORS headers',
+    change: withCors(policy),
+    method: 'GET',
+    headers: { origin: APP },
+    status: 401,
+    code: 'credentials-missing',
+    expect: allowedTo(APP),
+    lists: { 'access-control-expose-headers': exposed, vary: ['Origin'] },
+  },
   {
     name: '403 carries the CORS headers',
     change: withCors(policy, (b) => (b.subscriptions = [])),
@@ -250,7 +374,9 @@ const rows: Row[] = [
 ];
 
 function names(value: string | string[] | undefined): string[] {
-  return String(value ?? '').split(',').map((n) => n.trim());
+  return String(value ?? '')
+    .split(',')
+    .map((n) => n.trim());
 }
 
 describe('CORS at the gateway', () => {
@@ -266,7 +392,14 @@ describe('CORS at the gateway', () => {
   });
 
   it('answers the preflight of a Retired API, so that the browser can read the 410', async () => {
-    expect(gw.applySnapshot(basicSnapshot(upstream.url, withCors(policy, (b) => (b.apis[0]!.lifecycle = 'Retired')))).ok).toBe(true);
+    expect(
+      gw.applySnapshot(
+        basicSnapshot(
+          upstream.url,
+          withCors(policy, (b) => (b.apis[0]!.lifecycle = 'Retired')),
+        ),
+      ).ok,
+    ).toBe(true);
     const res = await send(gw.proxyPort, '/hello/1.0.0/items', { method: 'OPTIONS', headers: preflight(APP, 'GET', 'x-api-key') });
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe(APP);

@@ -4,13 +4,7 @@ import type { ErrorCode } from '../errors/error-codes.ts';
 import { PROBLEM_CONTENT_TYPE, problemFor, rawProblemResponse } from '../errors/problem.ts';
 import { bodyStillComing, closeAfterDraining } from './lingering-close.ts';
 
-export function sendProblem(
-  res: ServerResponse,
-  code: ErrorCode,
-  detail: string | undefined,
-  requestId: string,
-  headers: Record<string, string> = {},
-): void {
+export function sendProblem(res: ServerResponse, code: ErrorCode, detail: string | undefined, requestId: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;

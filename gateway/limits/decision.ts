@@ -43,10 +43,7 @@ export function decide(outcome: Outcome): LimitDecision {
  */
 export function unavailable(request: LimitRequest, window: QuotaWindow | undefined): LimitDecision {
   const headers: Record<string, string> = {};
-  const policy = policyHeader(
-    request.quota && window && { limit: request.quota.limit, windowStart: window.start, windowEnd: window.end },
-    request.rateLimit,
-  );
+  const policy = policyHeader(request.quota && window && { limit: request.quota.limit, windowStart: window.start, windowEnd: window.end }, request.rateLimit);
   if (policy !== undefined) headers['RateLimit-Policy'] = policy;
   if (request.failureMode === 'open') return { allowed: true, reason: 'storeUnavailable', headers };
   headers['Retry-After'] = '1';

@@ -19,7 +19,10 @@ describe('gcra', () => {
 
   it('admits burst + 1 back to back from a full bucket, then the steady rate', () => {
     const p = gcraParams({ requests: 10, per: 'second', burst: 4 });
-    const admitted = run(p, Array.from({ length: 8 }, () => 1000));
+    const admitted = run(
+      p,
+      Array.from({ length: 8 }, () => 1000),
+    );
     expect(admitted).toEqual([true, true, true, true, true, false, false, false]);
     // One emission interval later exactly one more is admitted.
     let tat: number | undefined;
@@ -52,6 +55,11 @@ describe('gcra', () => {
     const p = gcraParams({ requests: 3, per: 'second', burst: 0 });
     const arrivals = Array.from({ length: 30 }, (_, i) => i * (1000 / 3));
     expect(run(p, arrivals).every(Boolean)).toBe(true);
-    expect(run(p, Array.from({ length: 3000 }, (_, i) => i)).filter(Boolean)).toHaveLength(9);
+    expect(
+      run(
+        p,
+        Array.from({ length: 3000 }, (_, i) => i),
+      ).filter(Boolean),
+    ).toHaveLength(9);
   });
 });

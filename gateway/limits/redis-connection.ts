@@ -25,11 +25,14 @@ export function parseRedisUrl(url: string): RedisTarget {
     username = decodeURIComponent(colon >= 0 ? auth.slice(0, colon) : auth) || undefined;
     password = colon >= 0 ? decodeURIComponent(auth.slice(colon + 1)) : undefined;
   }
-  const nodes = hosts.split(',').filter(Boolean).map((hostPort) => {
-    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostPort);
-    if (!m || !m[1]) throw new Error(`bad cluster node "${hostPort}" in ${redact(url)}`);
-    return { host: m[1].replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : 6379 };
-  });
+  const nodes = hosts
+    .split(',')
+    .filter(Boolean)
+    .map((hostPort) => {
+      const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostPort);
+      if (!m || !m[1]) throw new Error(`bad cluster node "${hostPort}" in ${redact(url)}`);
+      return { host: m[1].replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : 6379 };
+    });
   if (nodes.length === 0) throw new Error(`no cluster nodes in ${redact(url)}`);
   return { kind: 'cluster', nodes, username, password, tls: scheme === 'rediss' };
 }

@@ -46,10 +46,7 @@ describe('RedisLimitStore', () => {
     await store.check(req, now);
     const keys = (await raw.keys('tollgate:limits:*keys*')).sort();
     const day = Math.floor(now / 86_400_000);
-    expect(keys).toEqual([
-      `tollgate:limits:{team-a/keys|team-a/gold}:q:op:GET /items:day1:${day}`,
-      'tollgate:limits:{team-a/keys|team-a/gold}:spike',
-    ]);
+    expect(keys).toEqual([`tollgate:limits:{team-a/keys|team-a/gold}:q:op:GET /items:day1:${day}`, 'tollgate:limits:{team-a/keys|team-a/gold}:spike']);
     const quotaTtl = await raw.pttl(keys[0] ?? '');
     const windowLeft = (day + 1) * 86_400_000 - now;
     expect(quotaTtl).toBeGreaterThan(windowLeft + 55_000);
@@ -88,7 +85,11 @@ describe('RedisLimitStore', () => {
       .filter((d) => d.allowed)
       .map((d) => Number(/"quota";r=(\d+)/.exec(d.headers.RateLimit ?? '')?.[1]));
     expect(left).toEqual(Array.from({ length: 100 }, (_, i) => 99 - i));
-    expect(of(a).slice(100).every((d) => d.reason === 'quota')).toBe(true);
+    expect(
+      of(a)
+        .slice(100)
+        .every((d) => d.reason === 'quota'),
+    ).toBe(true);
     expect(after - before).toBeLessThan(requests.length / 4);
   });
 
@@ -113,9 +114,7 @@ describe('RedisLimitStore', () => {
 
   it('counts exactly across two gateway processes: 2 x 500 concurrent checks, limit 300', async () => {
     const application = `ns/exact-${Date.now()}`;
-    const children = [0, 1].map(() =>
-      spawn(process.execPath, [HAMMER, redis.url, application, '300', '500', '50'], { stdio: ['pipe', 'pipe', 'pipe'] }),
-    );
+    const children = [0, 1].map(() => spawn(process.execPath, [HAMMER, redis.url, application, '300', '500', '50'], { stdio: ['pipe', 'pipe', 'pipe'] }));
     const killer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 25_000);
     try {
       const outputs = children.map((child) => {
@@ -130,9 +129,7 @@ describe('RedisLimitStore', () => {
           });
           child.once('exit', (code) => reject(new Error(`hammer exited (${code}) before ready: ${stderr}`)));
         });
-        const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
-          child.once('exit', (code) => resolve({ code, stderr })),
-        );
+        const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
         return { lines, ready, done };
       });
       await Promise.all(outputs.map((o) => o.ready));
@@ -238,9 +235,7 @@ describe('RedisLimitStore when Redis fails', () => {
     const unavailable = results.filter((r) => r.decision.reason === 'storeUnavailable');
     const loadErrors = errors.filter((e) => e.context.application === 'ns/app');
     expect(loadErrors).toHaveLength(unavailable.length);
-    expect(loadErrors.filter((e) => e.context.failureMode === 'open')).toHaveLength(
-      unavailable.filter((r) => r.request.failureMode === 'open').length,
-    );
+    expect(loadErrors.filter((e) => e.context.failureMode === 'open')).toHaveLength(unavailable.filter((r) => r.request.failureMode === 'open').length);
     expect(loadErrors[0]?.context).toMatchObject({ product: expect.stringMatching(/^ns\/(open|closed)$/) });
 
     // Redis came back empty; the quota counts from zero again and holds exactly.
@@ -300,7 +295,11 @@ describe('RedisLimitStore when Redis fails', () => {
     redis.pause();
     try {
       // 100 ms and two more of grace for the first miss; the store is down from then on.
-      for (const [request, minMs, maxMs] of [[open, 295, 450], [closed, 95, 250], [open, 95, 250]] as const) {
+      for (const [request, minMs, maxMs] of [
+        [open, 295, 450],
+        [closed, 95, 250],
+        [open, 95, 250],
+      ] as const) {
         const started = performance.now();
         const decision = await store.check(request, Date.now());
         const ms = performance.now() - started;

@@ -50,7 +50,11 @@ describe('quotaWindow in UTC', () => {
   });
 
   it('tiles odd intervals from the epoch without gaps: 5 hours, 2 weeks, 5 months', () => {
-    for (const [interval, timeUnit] of [[5, 'hour'], [2, 'week'], [5, 'month']] as const) {
+    for (const [interval, timeUnit] of [
+      [5, 'hour'],
+      [2, 'week'],
+      [5, 'month'],
+    ] as const) {
       let now = t('2026-01-01T00:00:00Z');
       let previous = quotaWindow({ interval, timeUnit }, now, utc);
       for (let i = 0; i < 30; i++) {

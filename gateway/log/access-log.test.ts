@@ -22,11 +22,25 @@ const EXCHANGES: Array<{ name: string; exchange: Exchange }> = [
   {
     name: 'forwarded',
     exchange: {
-      id: 'r1', startedAt: 0, method: 'GET', path: '/hello/1.0.0/greet', status: 200, upstreamMs: 1.23456, api: 'bench/hello',
-      product: 'bench/gold', plan: 'gold', application: 'bench/app', credential: 'main', upstream: '127.0.0.1:1', attempts: 1,
+      id: 'r1',
+      startedAt: 0,
+      method: 'GET',
+      path: '/hello/1.0.0/greet',
+      status: 200,
+      upstreamMs: 1.23456,
+      api: 'bench/hello',
+      product: 'bench/gold',
+      plan: 'gold',
+      application: 'bench/app',
+      credential: 'main',
+      upstream: '127.0.0.1:1',
+      attempts: 1,
     },
   },
-  { name: 'refused', exchange: { id: 'r2', startedAt: 0, method: 'POST', path: '/x', status: 429, code: 'quota-exceeded', limited: 'quota', detail: 'a "quoted" detail\n' } },
+  {
+    name: 'refused',
+    exchange: { id: 'r2', startedAt: 0, method: 'POST', path: '/x', status: 429, code: 'quota-exceeded', limited: 'quota', detail: 'a "quoted" detail\n' },
+  },
   { name: 'not ready, no path', exchange: { id: 'r3', startedAt: 0, method: 'GET', status: 503, code: 'not-ready' } },
   { name: 'websocket cut', exchange: { id: 'r4', startedAt: 0, method: 'GET', path: '/ws/\u00e9\\\u0001', status: 101, websocket: true, aborted: true } },
   { name: 'client left', exchange: { id: 'r5', startedAt: 0, method: '', status: 499, aborted: true, upstreamMs: Number.NaN } },
@@ -46,7 +60,11 @@ describe('the access log sink', () => {
   it.each([
     { name: 'redaction', options: { redact: ['credential'] }, check: (line: Record<string, unknown>) => expect(line.credential).toBe('[Redacted]') },
     { name: 'a mixin', options: { mixin: () => ({ zone: 'a' }) }, check: (line: Record<string, unknown>) => expect(line.zone).toBe('a') },
-    { name: 'a log formatter', options: { formatters: { log: (o: object) => ({ ...o, shaped: true }) } }, check: (line: Record<string, unknown>) => expect(line.shaped).toBe(true) },
+    {
+      name: 'a log formatter',
+      options: { formatters: { log: (o: object) => ({ ...o, shaped: true }) } },
+      check: (line: Record<string, unknown>) => expect(line.shaped).toBe(true),
+    },
     { name: 'a level above info', options: { level: 'warn' }, check: undefined },
   ])('keeps what the logger is configured to do: $name', async ({ options, check }) => {
     const { logger, lines } = capture(options);

@@ -9,7 +9,11 @@ import { logDestination } from './log-destination.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; n: number });
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { msg: string; n: number });
 
 describe('logDestination', () => {
   it('writes lines in order, a batch at a time, and a quiet logger within flushMs', async () => {

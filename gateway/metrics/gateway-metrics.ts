@@ -106,7 +106,6 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

@@ -18,7 +18,13 @@ const LIMIT_CODES = new Set<ErrorCode>(['quota-exceeded', 'rate-limited', 'limit
 export function metricsSink(metrics: GatewayMetrics): ExchangeSink {
   return {
     record(exchange, seconds) {
-      metrics.request(exchange.api ?? '', exchange.product ?? '', exchange.status ?? 0, seconds, exchange.upstreamMs === undefined ? undefined : exchange.upstreamMs / 1000);
+      metrics.request(
+        exchange.api ?? '',
+        exchange.product ?? '',
+        exchange.status ?? 0,
+        seconds,
+        exchange.upstreamMs === undefined ? undefined : exchange.upstreamMs / 1000,
+      );
       if (exchange.code && AUTH_CODES.has(exchange.code)) metrics.authFailure(exchange.code);
       if (exchange.code && LIMIT_CODES.has(exchange.code)) metrics.limitRejected(exchange.product ?? '', exchange.limited ?? exchange.code);
     },

@@ -6,7 +6,11 @@ import { RequestContext, type PipelineServices } from './request-context.ts';
 import { runSteps, type Step } from './run-steps.ts';
 
 function context(): RequestContext {
-  return new RequestContext({} as IncomingMessage, undefined, undefined, undefined, {} as RuntimeSnapshot, {} as PipelineServices, { id: 'r', startedAt: 0, method: 'GET' });
+  return new RequestContext({} as IncomingMessage, undefined, undefined, undefined, {} as RuntimeSnapshot, {} as PipelineServices, {
+    id: 'r',
+    startedAt: 0,
+    method: 'GET',
+  });
 }
 
 /** A step that records its name, and optionally answers, waits or refuses. */
@@ -29,7 +33,10 @@ describe('runSteps', () => {
     { name: 'an answer after an asynchronous step', kinds: ['async', 'answer', 'sync'], promise: true, ran: ['0', '1'] },
   ] as const)('$name: runs in order, and costs a promise only when a step returns one', async ({ kinds, promise, ran }) => {
     const seen: string[] = [];
-    const result = runSteps(kinds.map((how, i) => step(seen, String(i), how)), context());
+    const result = runSteps(
+      kinds.map((how, i) => step(seen, String(i), how)),
+      context(),
+    );
     expect(result instanceof Promise).toBe(promise);
     if (promise) expect(seen.length).toBeLessThan(ran.length);
     await result;

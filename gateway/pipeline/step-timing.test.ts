@@ -16,7 +16,13 @@ function run(env: Record<string, string>) {
     console.log(JSON.stringify({ seen, promise: results[1] instanceof Promise }));`;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
   expect(child.status, child.stderr).toBe(0);
-  return { stdout: child.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>), stderr: child.stderr };
+  return {
+    stdout: child.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+    stderr: child.stderr,
+  };
 }
 
 describe('step timing', () => {

@@ -34,24 +34,56 @@ function drive(steps: Step[], until: number): number[] {
 describe('CoarseTimers', () => {
   it.each([
     { name: 'fires once, not before its deadline and within a tick of it', steps: [{ at: 1_000, do: (w, p) => w.arm(p, 95) }], until: 1_500, fired: [1_100] },
-    { name: 'a disarmed timer never fires', steps: [{ at: 1_000, do: (w, p) => w.arm(p, 50) }, { at: 1_030, do: (w, p) => w.disarm(p) }], until: 1_500, fired: [] },
+    {
+      name: 'a disarmed timer never fires',
+      steps: [
+        { at: 1_000, do: (w, p) => w.arm(p, 50) },
+        { at: 1_030, do: (w, p) => w.disarm(p) },
+      ],
+      until: 1_500,
+      fired: [],
+    },
     {
       name: 'refreshing to later postpones it (lazily, from its old slot)',
-      steps: [{ at: 1_000, do: (w, p) => w.arm(p, 50) }, { at: 1_040, do: (w, p) => w.arm(p, 50) }, { at: 1_080, do: (w, p) => w.arm(p, 50) }],
+      steps: [
+        { at: 1_000, do: (w, p) => w.arm(p, 50) },
+        { at: 1_040, do: (w, p) => w.arm(p, 50) },
+        { at: 1_080, do: (w, p) => w.arm(p, 50) },
+      ],
       until: 1_500,
       fired: [1_130],
     },
-    { name: 're-arming to earlier brings it forward', steps: [{ at: 1_000, do: (w, p) => w.arm(p, 400) }, { at: 1_010, do: (w, p) => w.arm(p, 20) }], until: 1_600, fired: [1_030] },
+    {
+      name: 're-arming to earlier brings it forward',
+      steps: [
+        { at: 1_000, do: (w, p) => w.arm(p, 400) },
+        { at: 1_010, do: (w, p) => w.arm(p, 20) },
+      ],
+      until: 1_600,
+      fired: [1_030],
+    },
     {
       name: 'disarmed then armed again in the same slot fires once',
-      steps: [{ at: 1_000, do: (w, p) => w.arm(p, 50) }, { at: 1_010, do: (w, p) => w.disarm(p) }, { at: 1_020, do: (w, p) => w.armAt(p, 1_050) }],
+      steps: [
+        { at: 1_000, do: (w, p) => w.arm(p, 50) },
+        { at: 1_010, do: (w, p) => w.disarm(p) },
+        { at: 1_020, do: (w, p) => w.armAt(p, 1_050) },
+      ],
       until: 1_500,
       fired: [1_050],
     },
-    { name: 'a deadline beyond the wheel waits in its last slot and still fires on time', steps: [{ at: 1_000, do: (w, p) => w.arm(p, 20_000) }], until: 21_100, fired: [21_000] },
+    {
+      name: 'a deadline beyond the wheel waits in its last slot and still fires on time',
+      steps: [{ at: 1_000, do: (w, p) => w.arm(p, 20_000) }],
+      until: 21_100,
+      fired: [21_000],
+    },
     {
       name: 'fired, then armed again, fires again',
-      steps: [{ at: 1_000, do: (w, p) => w.arm(p, 10) }, { at: 1_100, do: (w, p) => w.arm(p, 10) }],
+      steps: [
+        { at: 1_000, do: (w, p) => w.arm(p, 10) },
+        { at: 1_100, do: (w, p) => w.arm(p, 10) },
+      ],
       until: 1_300,
       fired: [1_010, 1_110],
     },

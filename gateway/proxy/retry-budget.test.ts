@@ -109,7 +109,10 @@ describe('a request whose upstreams all refuse', () => {
     await waitFor('the access log line', () => log.length === 1);
     expect(log[0]).toMatchObject({ status: 502, code: 'bad-gateway', attempts });
     const seen = upstreams.map((u) => u.connections);
-    expect(seen.reduce((a, b) => a + b, 0), `connections per target: ${seen.join(' ')}`).toBe(attempts);
+    expect(
+      seen.reduce((a, b) => a + b, 0),
+      `connections per target: ${seen.join(' ')}`,
+    ).toBe(attempts);
     // Retries go to the other targets before any is tried twice.
     for (const n of seen) expect(n).toBeGreaterThanOrEqual(Math.floor(attempts / targets));
   });

@@ -86,9 +86,17 @@ function websocketEcho(port: number): Promise<string> {
 describe('an HTTPS upstream, for HTTP and WebSocket', () => {
   it.each([
     { name: 'trusted through its CA bundle', tls: () => ({ insecureSkipVerify: false, caBundle: ca }), status: 200 },
-    { name: 'trusted through its CA bundle, under a name its certificate has', tls: () => ({ insecureSkipVerify: false, caBundle: ca, serverName: 'localhost' }), status: 200 },
+    {
+      name: 'trusted through its CA bundle, under a name its certificate has',
+      tls: () => ({ insecureSkipVerify: false, caBundle: ca, serverName: 'localhost' }),
+      status: 200,
+    },
     { name: 'refused without a CA bundle: the machine does not trust its CA', tls: () => undefined, status: 502 },
-    { name: 'refused under a name its certificate does not have', tls: () => ({ insecureSkipVerify: false, caBundle: ca, serverName: 'other.example' }), status: 502 },
+    {
+      name: 'refused under a name its certificate does not have',
+      tls: () => ({ insecureSkipVerify: false, caBundle: ca, serverName: 'other.example' }),
+      status: 502,
+    },
     { name: 'accepted unverified only when told to skip verification', tls: () => ({ insecureSkipVerify: true }), status: 200 },
   ])('is $name', async ({ tls, status }) => {
     const before = seen.length;

@@ -137,7 +137,10 @@ describe('when the upstream misbehaves', () => {
     // A refused connect is 503; on a machine so loaded that the connect timer fires
     // before the refusal is read it is a connect timeout (504). Either is a failure
     // of that target, and three in a row eject it.
-    expect(statuses.filter((s) => s === 503 || s === 504), `statuses: ${statuses.join(' ')}`).toHaveLength(3);
+    expect(
+      statuses.filter((s) => s === 503 || s === 504),
+      `statuses: ${statuses.join(' ')}`,
+    ).toHaveLength(3);
     expect(statuses.slice(-10), `statuses: ${statuses.join(' ')}`).toEqual(Array(10).fill(200));
     const metrics = await gw.metrics.registry.getSingleMetricAsString('tollgate_upstream_ejections_total');
     expect(metrics).toContain('tollgate_upstream_ejections_total 1');
@@ -262,7 +265,6 @@ describe('when the upstream misbehaves', () => {
     expect(res.headers['keep-alive']).toBeUndefined();
   });
 });
-
 
 describe('upstream connection pools across reloads', () => {
   it('closes the pool of an upstream no snapshot uses any more, after a grace period, and makes a new one if it comes back', async () => {

@@ -11,7 +11,9 @@ beforeAll(async () => {
   upstream = await startUpstream();
   gw = await startGateway(
     basicSnapshot(upstream.url, (body) => {
-      body.apis = [api({ upstreamUrl: upstream.url, auth: { required: true, apiKey: { header: 'x-api-key', queryParameter: 'apikey' }, oauth2: false, issuers: [] } })];
+      body.apis = [
+        api({ upstreamUrl: upstream.url, auth: { required: true, apiKey: { header: 'x-api-key', queryParameter: 'apikey' }, oauth2: false, issuers: [] } }),
+      ];
       body.products[0]!.operations = [
         {
           api: 'team-a/hello',
@@ -68,7 +70,13 @@ const rows: Row[] = [
   { name: 'raw NUL', request: raw('/hello/1.0.0/public\u0000/admin'), status: 400, upstreamUrl: null },
   { name: 'fragment', request: raw('/hello/1.0.0/public#/../admin'), status: 400, upstreamUrl: null },
   { name: 'absolute-form target', request: raw('http://gw.test/hello/1.0.0/public'), status: 400, code: 'invalid-request-target', upstreamUrl: null },
-  { name: 'absolute-form to another host', request: raw('http://127.0.0.1:1/hello/1.0.0/public'), status: 400, code: 'invalid-request-target', upstreamUrl: null },
+  {
+    name: 'absolute-form to another host',
+    request: raw('http://127.0.0.1:1/hello/1.0.0/public'),
+    status: 400,
+    code: 'invalid-request-target',
+    upstreamUrl: null,
+  },
   { name: 'encoded unreserved', request: raw('/hello/1.0.0/%70ublic'), status: 400, code: 'invalid-request-target', upstreamUrl: null },
   {
     name: 'duplicate Host',
@@ -109,11 +117,21 @@ const rows: Row[] = [
   { name: 'unknown key', request: raw('/hello/1.0.0/public', 'x-api-key: nope\r\n'), status: 401, code: 'credentials-invalid', upstreamUrl: null },
   {
     name: 'method override is not obeyed',
-    request: raw('/hello/1.0.0/public', `x-api-key: ${TEST_KEY}\r\nX-HTTP-Method-Override: DELETE\r\nX-Method-Override: DELETE\r\nX-HTTP-Method: DELETE\r\nContent-Length: 0\r\n`, 'POST'),
+    request: raw(
+      '/hello/1.0.0/public',
+      `x-api-key: ${TEST_KEY}\r\nX-HTTP-Method-Override: DELETE\r\nX-Method-Override: DELETE\r\nX-HTTP-Method: DELETE\r\nContent-Length: 0\r\n`,
+      'POST',
+    ),
     status: 200,
     upstreamUrl: '/public',
   },
-  { name: 'method not granted', request: raw('/hello/1.0.0/public', `x-api-key: ${TEST_KEY}\r\n`, 'DELETE'), status: 405, code: 'method-not-allowed', upstreamUrl: null },
+  {
+    name: 'method not granted',
+    request: raw('/hello/1.0.0/public', `x-api-key: ${TEST_KEY}\r\n`, 'DELETE'),
+    status: 405,
+    code: 'method-not-allowed',
+    upstreamUrl: null,
+  },
   {
     name: 'client forwarding and identity headers are dropped',
     request: raw(
@@ -127,7 +145,9 @@ const rows: Row[] = [
   // The gateway refuses ambiguous framing and frames every body it forwards itself.
   {
     name: 'Content-Length together with Transfer-Encoding',
-    request: raw('/hello/1.0.0/public', `x-api-key: ${TEST_KEY}\r\nContent-Length: 44\r\nTransfer-Encoding: chunked\r\n`, 'POST') + `0\r\n\r\nGET /hello/1.0.0/admin HTTP/1.1\r\nHost: gw.test\r\n\r\n`,
+    request:
+      raw('/hello/1.0.0/public', `x-api-key: ${TEST_KEY}\r\nContent-Length: 44\r\nTransfer-Encoding: chunked\r\n`, 'POST') +
+      `0\r\n\r\nGET /hello/1.0.0/admin HTTP/1.1\r\nHost: gw.test\r\n\r\n`,
     status: 400,
     upstreamUrl: null,
   },

@@ -79,7 +79,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? pino({ name: 'tollgate-gateway' });
   const now = options.clock ?? Date.now;
   const metrics = new GatewayMetrics({ processMetrics: options.processMetrics ?? true });
-  const caches: RuntimeCaches = { clients: new UpstreamClients(options.unusedUpstreamGraceMs !== undefined ? { unusedGraceMs: options.unusedUpstreamGraceMs } : {}), keySets: new RemoteKeySets(), pools: new Map() };
+  const caches: RuntimeCaches = {
+    clients: new UpstreamClients(options.unusedUpstreamGraceMs !== undefined ? { unusedGraceMs: options.unusedUpstreamGraceMs } : {}),
+    keySets: new RemoteKeySets(),
+    pools: new Map(),
+  };
   const state = new ServingState();
   const persister = options.stateDir ? new SnapshotPersister(options.stateDir, logger) : undefined;
   const applier: SnapshotApplier = { state, caches, metrics, logger, environment: options.environment, persister, now };
@@ -88,7 +92,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const metricsOut = metricsSink(metrics);
   const accessLog = accessLogSink(logger.child({ log: 'access' }));
   const sinks: ExchangeSink[] = STEP_TIMING
-    ? timedSinks([{ name: 'metrics', sink: metricsOut }, { name: 'access-log', sink: accessLog }])
+    ? timedSinks([
+        { name: 'metrics', sink: metricsOut },
+        { name: 'access-log', sink: accessLog },
+      ])
     : [metricsOut, accessLog];
   const forwarder = new Forwarder(
     { ejected: () => metrics.ejected(), upstreamError: (kind) => metrics.upstreamError(kind), done: (exchange) => completeExchange(sinks, exchange) },

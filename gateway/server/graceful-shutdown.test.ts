@@ -44,12 +44,14 @@ async function startProcess(extra: string[]): Promise<{ child: ChildProcess; pro
   });
   child.stdout.resume();
   // Listening comes before the snapshot file is read: until then the gateway rightly answers 503.
-  for (const start = Date.now(); ; ) {
+  for (const start = Date.now(); ;) {
     const status = await new Promise<number>((resolve) => {
-      http.get({ host: '127.0.0.1', port: ports.adminPort, path: '/readyz', agent: false }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).on('error', () => resolve(0));
+      http
+        .get({ host: '127.0.0.1', port: ports.adminPort, path: '/readyz', agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', () => resolve(0));
     });
     if (status === 200) break;
     if (Date.now() - start > 10_000) throw new Error('the gateway did not become ready');
@@ -106,10 +108,12 @@ describe('SIGTERM', () => {
     gw.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 100));
     const ready = await new Promise<number>((resolve) => {
-      http.get({ host: '127.0.0.1', port: gw.adminPort, path: '/readyz', agent: false }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).on('error', () => resolve(0));
+      http
+        .get({ host: '127.0.0.1', port: gw.adminPort, path: '/readyz', agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', () => resolve(0));
     });
     await Promise.all(clients);
     agent.destroy();

@@ -63,20 +63,17 @@ describe('hot reload under load', () => {
     let next = 0;
     const one = (): Promise<void> =>
       new Promise((resolve) => {
-        const req = http.request(
-          { host: '127.0.0.1', port: gw.proxyPort, path: '/hello/1.0.0/flip', headers: { 'x-api-key': TEST_KEY }, agent },
-          (res) => {
-            res.resume();
-            res.on('end', () => {
-              statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
-              resolve();
-            });
-            res.on('error', (err) => {
-              errors.push(err.message);
-              resolve();
-            });
-          },
-        );
+        const req = http.request({ host: '127.0.0.1', port: gw.proxyPort, path: '/hello/1.0.0/flip', headers: { 'x-api-key': TEST_KEY }, agent }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+            resolve();
+          });
+          res.on('error', (err) => {
+            errors.push(err.message);
+            resolve();
+          });
+        });
         req.on('error', (err) => {
           errors.push(`${(err as NodeJS.ErrnoException).code}: ${err.message}`);
           resolve();

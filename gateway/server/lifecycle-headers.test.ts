@@ -36,10 +36,12 @@ beforeEach(() => {
 });
 
 const DOCS = 'https://developer.example.com/billing/v1-deprecation';
-const deprecated = (lifecycle: Api['lifecycle'], more: (b: SnapshotBody) => void = () => {}) => (b: SnapshotBody) => {
-  Object.assign(b.apis[0]!, { lifecycle, deprecatedAt: '2026-01-01T00:00:00Z', sunset: '2026-12-31T00:00:00Z', deprecationLink: DOCS });
-  more(b);
-};
+const deprecated =
+  (lifecycle: Api['lifecycle'], more: (b: SnapshotBody) => void = () => {}) =>
+  (b: SnapshotBody) => {
+    Object.assign(b.apis[0]!, { lifecycle, deprecatedAt: '2026-01-01T00:00:00Z', sunset: '2026-12-31T00:00:00Z', deprecationLink: DOCS });
+    more(b);
+  };
 const ALL = { deprecation: '@1767225600', sunset: 'Thu, 31 Dec 2026 00:00:00 GMT', link: `<${DOCS}>; rel="deprecation"; type="text/html"` };
 const NONE = { deprecation: undefined, sunset: undefined, link: undefined };
 const key = { 'x-api-key': TEST_KEY };

@@ -19,7 +19,12 @@ function limited(failureMode: 'open' | 'closed' = 'open'): Snapshot {
   return basicSnapshot(upstream.url, (b) => {
     b.products[0]!.quotaFailureMode = failureMode;
     b.products[0]!.operations = [
-      { api: 'team-a/hello', paths: [{ pattern: '/metered', segments: ['metered'], rest: 'none' }], methods: [], quota: { limit: 2, interval: 1, timeUnit: 'month' } },
+      {
+        api: 'team-a/hello',
+        paths: [{ pattern: '/metered', segments: ['metered'], rest: 'none' }],
+        methods: [],
+        quota: { limit: 2, interval: 1, timeUnit: 'month' },
+      },
       { api: 'team-a/hello', paths: [{ pattern: '/', segments: [], rest: 'any' }], methods: [] },
     ];
     b.subscriptions[0]!.quota = { limit: 3, interval: 1, timeUnit: 'day' };

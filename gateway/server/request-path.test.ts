@@ -1,7 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from './create-gateway.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { TEST_KEY, api, application, basicSnapshot, keyHash, product, send, startGateway, startUpstream, subscription, type Upstream } from '../../test/gateway/fixtures.ts';
+import {
+  TEST_KEY,
+  api,
+  application,
+  basicSnapshot,
+  keyHash,
+  product,
+  send,
+  startGateway,
+  startUpstream,
+  subscription,
+  type Upstream,
+} from '../../test/gateway/fixtures.ts';
 
 // Routing, lifecycle, authentication and authorisation, one row per rule. Each row
 // applies its own snapshot to one gateway (a reload per row) and sends one request.

@@ -27,7 +27,11 @@ describe('request size limits', () => {
   });
 
   it('refuses a declared body over the limit before reading it', async () => {
-    const res = await send(gw.proxyPort, '/hello/1.0.0/x', { method: 'POST', headers: { 'x-api-key': TEST_KEY, 'content-length': '5000' }, body: 'a'.repeat(5_000) });
+    const res = await send(gw.proxyPort, '/hello/1.0.0/x', {
+      method: 'POST',
+      headers: { 'x-api-key': TEST_KEY, 'content-length': '5000' },
+      body: 'a'.repeat(5_000),
+    });
     expect(res.status).toBe(413);
     expect(res.json().code).toBe('request-too-large');
     expect(upstream.seen).toHaveLength(0);
@@ -36,7 +40,14 @@ describe('request size limits', () => {
   it('refuses a chunked body once it passes the limit', async () => {
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: gw.proxyPort, path: '/hello/1.0.0/x', method: 'POST', headers: { 'x-api-key': TEST_KEY, 'transfer-encoding': 'chunked' }, agent: false },
+        {
+          host: '127.0.0.1',
+          port: gw.proxyPort,
+          path: '/hello/1.0.0/x',
+          method: 'POST',
+          headers: { 'x-api-key': TEST_KEY, 'transfer-encoding': 'chunked' },
+          agent: false,
+        },
         (r) => {
           let body = '';
           r.on('data', (c: Buffer) => (body += c));

@@ -20,31 +20,67 @@ function withRoutes(environments: Record<string, string[]>, routes: Array<[strin
 
 describe('validateSnapshot: routes shared across environments', () => {
   it.each<{ name: string; environments: Record<string, string[]>; routes: Array<[string, string, string]>; errors: string[] }>([
-    { name: 'one API per pair', environments: { a: [], b: [] }, routes: [['*', '/a', 'a'], ['*', '/b', 'b']], errors: [] },
-    { name: 'disjoint environments share a pair', environments: { a: ['test'], b: ['prod', 'uat'] }, routes: [['*', '/p', 'a'], ['*', '/p', 'b']], errors: [] },
-    { name: 'same base path on different hosts', environments: { a: [], b: [] }, routes: [['a.test', '/p', 'a'], ['b.test', '/p', 'b']], errors: [] },
+    {
+      name: 'one API per pair',
+      environments: { a: [], b: [] },
+      routes: [
+        ['*', '/a', 'a'],
+        ['*', '/b', 'b'],
+      ],
+      errors: [],
+    },
+    {
+      name: 'disjoint environments share a pair',
+      environments: { a: ['test'], b: ['prod', 'uat'] },
+      routes: [
+        ['*', '/p', 'a'],
+        ['*', '/p', 'b'],
+      ],
+      errors: [],
+    },
+    {
+      name: 'same base path on different hosts',
+      environments: { a: [], b: [] },
+      routes: [
+        ['a.test', '/p', 'a'],
+        ['b.test', '/p', 'b'],
+      ],
+      errors: [],
+    },
     {
       name: 'environments overlap',
       environments: { a: ['test', 'prod'], b: ['prod'] },
-      routes: [['*', '/p', 'a'], ['*', '/p', 'b']],
+      routes: [
+        ['*', '/p', 'a'],
+        ['*', '/p', 'b'],
+      ],
       errors: ['/routes/1 repeats host * and base path /p: API team-a/a is routed there in an environment of team-a/b'],
     },
     {
       name: 'an API of every environment after one of some',
       environments: { a: ['test'], b: [] },
-      routes: [['*', '/p', 'a'], ['*', '/p', 'b']],
+      routes: [
+        ['*', '/p', 'a'],
+        ['*', '/p', 'b'],
+      ],
       errors: ['/routes/1 repeats host * and base path /p: API team-a/a is routed there in an environment of team-a/b'],
     },
     {
       name: 'an API of some environments after one of every',
       environments: { a: [], b: ['test'] },
-      routes: [['*', '/p', 'a'], ['*', '/p', 'b']],
+      routes: [
+        ['*', '/p', 'a'],
+        ['*', '/p', 'b'],
+      ],
       errors: ['/routes/1 repeats host * and base path /p: API team-a/a is routed there in an environment of team-a/b'],
     },
     {
       name: 'one API twice',
       environments: { a: ['test'] },
-      routes: [['*', '/p', 'a'], ['*', '/p', 'a']],
+      routes: [
+        ['*', '/p', 'a'],
+        ['*', '/p', 'a'],
+      ],
       errors: ['/routes/1 repeats host * and base path /p: API team-a/a is routed there in an environment of team-a/a'],
     },
     { name: 'a route to no API', environments: { a: [] }, routes: [['*', '/p', 'x']], errors: ['/routes/0/api team-a/x is not in /apis'] },
@@ -60,11 +96,31 @@ const inactive = { id: 'team-b/app-old', application: 'team-b/app', product: 'te
 
 const rows: Array<{ name: string; change: (b: SnapshotBody) => void; error?: string }> = [
   { name: 'a revoked subscription beside an active one', change: (b) => b.inactiveSubscriptions.push(inactive) },
-  { name: 'an unknown product', change: (b) => b.inactiveSubscriptions.push({ ...inactive, product: 'team-a/nope' }), error: '/inactiveSubscriptions/0/product team-a/nope is not in /products' },
-  { name: 'an unknown application', change: (b) => b.inactiveSubscriptions.push({ ...inactive, application: 'team-x/nope' }), error: '/inactiveSubscriptions/0/application team-x/nope is not in /applications' },
-  { name: 'one id both active and inactive', change: (b) => b.inactiveSubscriptions.push({ ...inactive, id: 'team-b/app-gold' }), error: 'has team-b/app-gold twice' },
-  { name: 'an Active state', change: (b) => b.inactiveSubscriptions.push({ ...inactive, state: 'Active' as never }), error: '/inactiveSubscriptions/0/state must be equal to one of the allowed values' },
-  { name: 'a product without apiKeys', change: (b) => delete (b.products[0] as Partial<SnapshotBody['products'][number]>).apiKeys, error: "must have required property 'apiKeys'" },
+  {
+    name: 'an unknown product',
+    change: (b) => b.inactiveSubscriptions.push({ ...inactive, product: 'team-a/nope' }),
+    error: '/inactiveSubscriptions/0/product team-a/nope is not in /products',
+  },
+  {
+    name: 'an unknown application',
+    change: (b) => b.inactiveSubscriptions.push({ ...inactive, application: 'team-x/nope' }),
+    error: '/inactiveSubscriptions/0/application team-x/nope is not in /applications',
+  },
+  {
+    name: 'one id both active and inactive',
+    change: (b) => b.inactiveSubscriptions.push({ ...inactive, id: 'team-b/app-gold' }),
+    error: 'has team-b/app-gold twice',
+  },
+  {
+    name: 'an Active state',
+    change: (b) => b.inactiveSubscriptions.push({ ...inactive, state: 'Active' as never }),
+    error: '/inactiveSubscriptions/0/state must be equal to one of the allowed values',
+  },
+  {
+    name: 'a product without apiKeys',
+    change: (b) => delete (b.products[0] as Partial<SnapshotBody['products'][number]>).apiKeys,
+    error: "must have required property 'apiKeys'",
+  },
 ];
 
 describe('snapshot validation of the authorisation fields', () => {

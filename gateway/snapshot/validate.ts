@@ -67,7 +67,8 @@ export function validateSnapshot(candidate: unknown): SnapshotCheck {
     if (!byEnvironment) routed.set(key, (byEnvironment = new Map()));
     const environments = environmentsOf.get(r.api)!.length ? environmentsOf.get(r.api)! : ['*'];
     const clash = routedIn(byEnvironment, environments);
-    if (clash !== undefined) errors.push(`/routes/${i} repeats host ${r.host} and base path ${r.basePath}: API ${clash} is routed there in an environment of ${r.api}`);
+    if (clash !== undefined)
+      errors.push(`/routes/${i} repeats host ${r.host} and base path ${r.basePath}: API ${clash} is routed there in an environment of ${r.api}`);
     for (const e of environments) byEnvironment.set(e, r.api);
   });
   snapshot.products.forEach((p, i) =>

@@ -83,4 +83,3 @@ describe('the state directory', () => {
     expect((await send(second.proxyPort, '/hello/1.0.0/x', { headers: { 'x-api-key': TEST_KEY } })).status).toBe(200);
   });
 });
-

@@ -12,9 +12,11 @@ export function clientAuthentication(req: IncomingMessage, form: URLSearchParams
   const header = req.headers.authorization;
   const inForm = form.has('client_id') || form.has('client_secret');
   if (header !== undefined) {
-    if (inForm) return { ok: false, error: 'invalid_request', description: 'client credentials were sent both in the Authorization header and in the body', basic: true };
+    if (inForm)
+      return { ok: false, error: 'invalid_request', description: 'client credentials were sent both in the Authorization header and in the body', basic: true };
     const match = /^basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header);
-    if (!match) return { ok: false, error: 'invalid_client', description: 'only HTTP Basic client authentication is accepted in the Authorization header', basic: true };
+    if (!match)
+      return { ok: false, error: 'invalid_client', description: 'only HTTP Basic client authentication is accepted in the Authorization header', basic: true };
     const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) return { ok: false, error: 'invalid_client', description: 'the Basic credentials have no ":"', basic: true };

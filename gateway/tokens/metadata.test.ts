@@ -19,9 +19,13 @@ const offered = (name: string, access: Product['access'], scopes: string[], envi
   product({ id: `team-a/${name}`, name, access, scopes, environments });
 
 const rows: Array<{ name: string; products: Product[]; scopes: string[] }> = [
-  { name: 'a public product\'s scopes are listed', products: [offered('open', 'public', ['orders:read', 'orders:audit'])], scopes: ['orders:audit', 'orders:read'] },
-  { name: 'a private product\'s scopes are not', products: [offered('secret', 'private', ['secret:admin'])], scopes: [] },
-  { name: 'an internal product\'s scopes are not', products: [offered('hidden', 'internal', ['hidden:ops'])], scopes: [] },
+  {
+    name: "a public product's scopes are listed",
+    products: [offered('open', 'public', ['orders:read', 'orders:audit'])],
+    scopes: ['orders:audit', 'orders:read'],
+  },
+  { name: "a private product's scopes are not", products: [offered('secret', 'private', ['secret:admin'])], scopes: [] },
+  { name: "an internal product's scopes are not", products: [offered('hidden', 'internal', ['hidden:ops'])], scopes: [] },
   { name: 'a public product in another environment is not', products: [offered('elsewhere', 'public', ['test:only'], ['test'])], scopes: [] },
   {
     name: 'a mix lists the public ones here, once each',

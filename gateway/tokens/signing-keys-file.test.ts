@@ -45,7 +45,10 @@ function publish(ring: Array<ReturnType<typeof key>>): void {
   const mount = path.join(dir, 'keys');
   const data = `..${++generation}`;
   mkdirSync(path.join(mount, data));
-  writeFileSync(path.join(mount, data, 'signing-keys.json'), JSON.stringify({ schema: SIGNING_KEYS_SCHEMA, accessTokenTtlSeconds: 600, keys: ring.map((k) => k.ring) }));
+  writeFileSync(
+    path.join(mount, data, 'signing-keys.json'),
+    JSON.stringify({ schema: SIGNING_KEYS_SCHEMA, accessTokenTtlSeconds: 600, keys: ring.map((k) => k.ring) }),
+  );
   symlinkSync(data, path.join(mount, '..data_tmp'));
   renameSync(path.join(mount, '..data_tmp'), path.join(mount, '..data'));
 }
@@ -58,7 +61,19 @@ beforeAll(async () => {
   symlinkSync('..data/signing-keys.json', path.join(dir, 'keys', 'signing-keys.json'));
   child = spawn(
     process.execPath,
-    [entry, '--proxy-port', '0', '--admin-port', '0', '--host', '127.0.0.1', '--snapshot', path.join(dir, 'snapshot.json'), '--signing-keys', path.join(dir, 'keys', 'signing-keys.json')],
+    [
+      entry,
+      '--proxy-port',
+      '0',
+      '--admin-port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--snapshot',
+      path.join(dir, 'snapshot.json'),
+      '--signing-keys',
+      path.join(dir, 'keys', 'signing-keys.json'),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const { proxyPort, adminPort } = await new Promise<{ proxyPort: number; adminPort: number }>((resolve, reject) => {

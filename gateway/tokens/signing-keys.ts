@@ -75,7 +75,8 @@ export function loadSigningKeys(candidate: unknown): RingCheck {
   for (const [i, k] of candidate.keys.entries()) {
     try {
       const key = createPrivateKey({ key: k.jwk, format: 'jwk' });
-      const fits = k.alg === 'ES256' ? key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' : key.asymmetricKeyType === 'ed25519';
+      const fits =
+        k.alg === 'ES256' ? key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' : key.asymmetricKeyType === 'ed25519';
       if (!fits) errors.push(`/keys/${i}/jwk is not a ${k.alg} key`);
       else keys.push({ kid: k.kid, alg: k.alg, key, activateAtMs: Date.parse(k.activateAt) });
     } catch (err) {

@@ -25,7 +25,11 @@ beforeAll(async () => {
     }),
   );
   if (!applied.ok) throw new Error(applied.errors.join('; '));
-  const keys = gw.setSigningKeys({ schema: SIGNING_KEYS_SCHEMA, accessTokenTtlSeconds: 600, keys: [{ kid: 'k1', alg: 'ES256', jwk, createdAt: '2020-01-01T00:00:00Z', activateAt: '2020-01-01T00:00:00Z' }] });
+  const keys = gw.setSigningKeys({
+    schema: SIGNING_KEYS_SCHEMA,
+    accessTokenTtlSeconds: 600,
+    keys: [{ kid: 'k1', alg: 'ES256', jwk, createdAt: '2020-01-01T00:00:00Z', activateAt: '2020-01-01T00:00:00Z' }],
+  });
   if (!keys.ok) throw new Error(keys.errors.join('; '));
 });
 afterAll(() => gw.close());

@@ -14,7 +14,11 @@ let gw: Gateway;
 
 beforeAll(async () => {
   gw = await startGateway(undefined, { clock: () => NOW });
-  const keys = gw.setSigningKeys({ schema: SIGNING_KEYS_SCHEMA, accessTokenTtlSeconds: 600, keys: [{ kid: 'k1', alg: 'ES256', jwk, createdAt: '2020-01-01T00:00:00Z', activateAt: '2020-01-01T00:00:00Z' }] });
+  const keys = gw.setSigningKeys({
+    schema: SIGNING_KEYS_SCHEMA,
+    accessTokenTtlSeconds: 600,
+    keys: [{ kid: 'k1', alg: 'ES256', jwk, createdAt: '2020-01-01T00:00:00Z', activateAt: '2020-01-01T00:00:00Z' }],
+  });
   if (!keys.ok) throw new Error(keys.errors.join('; '));
 });
 afterAll(() => gw.close());
@@ -22,11 +26,44 @@ afterAll(() => gw.close());
 describe('token endpoint: credential liveness', () => {
   it.each<{ name: string; change: (b: SnapshotBody) => void; basic?: boolean; status: number; error?: string; description?: string; challenge?: boolean }>([
     { name: 'live', change: () => {}, status: 200 },
-    { name: 'revoked', change: (b) => (b.applications[0]!.credentials[0]!.revoked = true), status: 401, error: 'invalid_client', description: 'the credential has been revoked' },
-    { name: 'revoked, with Basic', change: (b) => (b.applications[0]!.credentials[0]!.revoked = true), basic: true, status: 401, error: 'invalid_client', challenge: true },
-    { name: 'expired', change: (b) => (b.applications[0]!.credentials[0]!.expiresAt = '2026-06-15T11:59:59Z'), status: 401, error: 'invalid_client', description: 'the credential has expired' },
-    { name: 'application suspended', change: (b) => (b.applications[0]!.suspended = 'Application'), status: 400, error: 'unauthorized_client', description: 'the application is suspended' },
-    { name: 'owner suspended', change: (b) => (b.applications[0]!.suspended = 'Owner'), basic: true, status: 400, error: 'unauthorized_client', description: 'the owner is suspended', challenge: false },
+    {
+      name: 'revoked',
+      change: (b) => (b.applications[0]!.credentials[0]!.revoked = true),
+      status: 401,
+      error: 'invalid_client',
+      description: 'the credential has been revoked',
+    },
+    {
+      name: 'revoked, with Basic',
+      change: (b) => (b.applications[0]!.credentials[0]!.revoked = true),
+      basic: true,
+      status: 401,
+      error: 'invalid_client',
+      challenge: true,
+    },
+    {
+      name: 'expired',
+      change: (b) => (b.applications[0]!.credentials[0]!.expiresAt = '2026-06-15T11:59:59Z'),
+      status: 401,
+      error: 'invalid_client',
+      description: 'the credential has expired',
+    },
+    {
+      name: 'application suspended',
+      change: (b) => (b.applications[0]!.suspended = 'Application'),
+      status: 400,
+      error: 'unauthorized_client',
+      description: 'the application is suspended',
+    },
+    {
+      name: 'owner suspended',
+      change: (b) => (b.applications[0]!.suspended = 'Owner'),
+      basic: true,
+      status: 400,
+      error: 'unauthorized_client',
+      description: 'the owner is suspended',
+      challenge: false,
+    },
   ])('$name', async ({ change, basic, status, error, description, challenge }) => {
     const applied = gw.applySnapshot(
       basicSnapshot('http://127.0.0.1:1', (b) => {

@@ -79,7 +79,8 @@ export class TokenService {
     exchange.api = 'tollgate/token-service';
     exchange.path = endpoint === 'token' ? TOKEN_PATH : endpoint === 'jwks' ? JWKS_PATH : METADATA_PATH;
     if (endpoint !== 'token') {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'invalid_request', error_description: 'use GET' }, { allow: 'GET, HEAD' });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return sendJson(res, 405, { error: 'invalid_request', error_description: 'use GET' }, { allow: 'GET, HEAD' });
       req.resume();
       const body = endpoint === 'jwks' ? { keys: tokens.keys } : metadata(tokens, runtime);
       // Short enough that a rotation's pre-publication period covers it.

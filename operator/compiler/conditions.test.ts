@@ -4,7 +4,12 @@ import { ConditionSet, Reason, type Finding, type FindingSubject } from './condi
 type Method = 'notAccepted' | 'caveat' | 'note' | 'unresolved';
 
 // Which condition carries each method's message, if any.
-const CONDITION_OF: Record<Method, 'Accepted' | 'ResolvedRefs' | undefined> = { notAccepted: 'Accepted', caveat: 'Accepted', note: undefined, unresolved: 'ResolvedRefs' };
+const CONDITION_OF: Record<Method, 'Accepted' | 'ResolvedRefs' | undefined> = {
+  notAccepted: 'Accepted',
+  caveat: 'Accepted',
+  note: undefined,
+  unresolved: 'ResolvedRefs',
+};
 
 describe('ConditionSet findings', () => {
   const cases: { name: string; method: Method; reason: Reason; message: string; about?: FindingSubject; finding: Finding; condition: string }[] = [
@@ -40,7 +45,13 @@ describe('ConditionSet findings', () => {
       reason: Reason.RefNotFound,
       message: 'API team-a/missing not found',
       about: { field: 'spec.operations[0].api', ref: { kind: 'API', id: 'team-a/missing' } },
-      finding: { severity: 'error', reason: Reason.RefNotFound, field: 'spec.operations[0].api', ref: { kind: 'API', id: 'team-a/missing' }, message: 'API team-a/missing not found' },
+      finding: {
+        severity: 'error',
+        reason: Reason.RefNotFound,
+        field: 'spec.operations[0].api',
+        ref: { kind: 'API', id: 'team-a/missing' },
+        message: 'API team-a/missing not found',
+      },
       condition: 'spec.operations[0].api: API team-a/missing not found',
     },
     {
@@ -57,7 +68,13 @@ describe('ConditionSet findings', () => {
       reason: Reason.RefNotChecked,
       message: 'Secret team-a/key is not checked outside a cluster',
       about: { field: 'spec.credentials[0].secretRef', ref: { kind: 'Secret', id: 'team-a/key' } },
-      finding: { severity: 'info', reason: Reason.RefNotChecked, field: 'spec.credentials[0].secretRef', ref: { kind: 'Secret', id: 'team-a/key' }, message: 'Secret team-a/key is not checked outside a cluster' },
+      finding: {
+        severity: 'info',
+        reason: Reason.RefNotChecked,
+        field: 'spec.credentials[0].secretRef',
+        ref: { kind: 'Secret', id: 'team-a/key' },
+        message: 'Secret team-a/key is not checked outside a cluster',
+      },
       condition: '',
     },
   ];

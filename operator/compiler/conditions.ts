@@ -163,7 +163,13 @@ export class ConditionSet {
         ? { type: 'ResolvedRefs', status: 'False', reason: this.refs.reason, message: this.refs.messages.join('; '), observedGeneration: g }
         : { type: 'ResolvedRefs', status: 'True', reason: Reason.ResolvedRefs, message: 'all references resolved', observedGeneration: g },
       refused
-        ? { type: 'Programmed', status: 'False', reason: Reason.NotAccepted, message: 'not in the gateway configuration: see Accepted and ResolvedRefs', observedGeneration: g }
+        ? {
+            type: 'Programmed',
+            status: 'False',
+            reason: Reason.NotAccepted,
+            message: 'not in the gateway configuration: see Accepted and ResolvedRefs',
+            observedGeneration: g,
+          }
         : { type: 'Programmed', status: 'Unknown', reason: Reason.Pending, message: 'waiting for gateways to apply this generation', observedGeneration: g },
     ];
   }

@@ -13,7 +13,9 @@ import { compile } from './compile.ts';
 
 const root = new URL('./testdata/', import.meta.url).pathname;
 const update = process.env.UPDATE_GOLDEN === '1';
-const cases = readdirSync(root).filter((d) => existsSync(join(root, d, 'input.yaml'))).sort();
+const cases = readdirSync(root)
+  .filter((d) => existsSync(join(root, d, 'input.yaml')))
+  .sort();
 
 function compileCase(dir: string) {
   const loaded = loadPaths([join(dir, 'input.yaml')]);

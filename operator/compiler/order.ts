@@ -37,7 +37,19 @@ export function parseTimestamp(t: string): number {
     const minute = digits(t, 14, 2);
     const second = digits(t, 17, 2);
     // Outside these ranges the general parser decides (it refuses some, rolls others over).
-    if (year >= 1970 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
+    if (
+      year >= 1970 &&
+      month >= 1 &&
+      month <= 12 &&
+      day >= 1 &&
+      day <= 31 &&
+      hour >= 0 &&
+      hour <= 23 &&
+      minute >= 0 &&
+      minute <= 59 &&
+      second >= 0 &&
+      second <= 59
+    ) {
       return Date.UTC(year, month - 1, day, hour, minute, second);
     }
   }

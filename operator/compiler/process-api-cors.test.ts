@@ -13,7 +13,11 @@ describe('cors: the wildcard origin with credentials', () => {
     const outcome = outcomes.get('platform/public-assets')!;
     expect(outcome.api).toBeUndefined();
     expect(outcome.conditions.findings).toEqual([
-      expect.objectContaining({ reason: 'Invalid', field: 'spec.cors.allowOrigins', message: 'allowCredentials cannot be combined with the wildcard origin *' }),
+      expect.objectContaining({
+        reason: 'Invalid',
+        field: 'spec.cors.allowOrigins',
+        message: 'allowCredentials cannot be combined with the wildcard origin *',
+      }),
     ]);
   });
 });

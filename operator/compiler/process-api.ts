@@ -51,9 +51,10 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
   const lifecycle = s.lifecycle;
   if (lifecycle === 'Created') return undefined;
   const open = s.auth.none;
-  const apiKey = !open && s.auth.apiKey.enabled
-    ? { header: s.auth.apiKey.header.toLowerCase(), ...(s.auth.apiKey.queryParameter ? { queryParameter: s.auth.apiKey.queryParameter } : {}) }
-    : undefined;
+  const apiKey =
+    !open && s.auth.apiKey.enabled
+      ? { header: s.auth.apiKey.header.toLowerCase(), ...(s.auth.apiKey.queryParameter ? { queryParameter: s.auth.apiKey.queryParameter } : {}) }
+      : undefined;
   const api: Api = {
     id: objectId(r),
     namespace: r.metadata.namespace,
@@ -81,7 +82,8 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
   if (s.deprecatedAt) api.deprecatedAt = s.deprecatedAt;
   if (s.deprecationLink) api.deprecationLink = s.deprecationLink;
   // The lifecycle's transition time is in the status the compiler must not read (its output would feed its input).
-  if (lifecycle === 'Deprecated' && !s.deprecatedAt) cs.acceptedMessage('Deprecated without spec.deprecatedAt: no Deprecation header is sent (RFC 9745 needs a date)');
+  if (lifecycle === 'Deprecated' && !s.deprecatedAt)
+    cs.acceptedMessage('Deprecated without spec.deprecatedAt: no Deprecation header is sent (RFC 9745 needs a date)');
   // A copy of exact length (a pushed-to array keeps room for 17), as the snapshot keeps it.
   if (operations) api.operations = operations.slice();
   if (cors) api.cors = cors;
@@ -97,9 +99,13 @@ function compileCors(c: NonNullable<ApiResource['spec']['cors']>, cs: ConditionS
   // Case and a trailing slash are what people get wrong; browsers send neither.
   const allowOrigins = c.allowOrigins.map((o) => o.toLowerCase().replace(/\/$/, ''));
   for (const [i, origin] of allowOrigins.entries()) {
-    if (!ORIGIN.test(origin)) cs.notAccepted(Reason.Invalid, `${c.allowOrigins[i]} is not an origin: use scheme://host[:port], scheme://*.domain[:port] or *`, { field: `spec.cors.allowOrigins[${i}]` });
+    if (!ORIGIN.test(origin))
+      cs.notAccepted(Reason.Invalid, `${c.allowOrigins[i]} is not an origin: use scheme://host[:port], scheme://*.domain[:port] or *`, {
+        field: `spec.cors.allowOrigins[${i}]`,
+      });
   }
-  if (c.allowCredentials && allowOrigins.includes('*')) cs.notAccepted(Reason.Invalid, 'allowCredentials cannot be combined with the wildcard origin *', { field: 'spec.cors.allowOrigins' });
+  if (c.allowCredentials && allowOrigins.includes('*'))
+    cs.notAccepted(Reason.Invalid, 'allowCredentials cannot be combined with the wildcard origin *', { field: 'spec.cors.allowOrigins' });
   for (const field of ['allowHeaders', 'exposeHeaders'] as const) {
     for (const [i, name] of c[field].entries()) {
       if (!HEADER_NAME.test(name)) cs.notAccepted(Reason.Invalid, `${JSON.stringify(name)} is not a header name`, { field: `spec.cors.${field}[${i}]` });
@@ -155,7 +161,9 @@ export function processApis(resources: ApiResource[]): { outcomes: Map<string, A
       if (owner) {
         const shared = sharedEnvironments(owner.api, api);
         const where = shared[0] === '*' ? '' : ` in ${shared.join(', ')}`;
-        lost.push(`${route.host === '*' ? '' : route.host}${route.basePath}: it belongs to API ${objectId(owner.outcome.resource)}${where}, ${precedence(owner.outcome.resource, r)}`);
+        lost.push(
+          `${route.host === '*' ? '' : route.host}${route.basePath}: it belongs to API ${objectId(owner.outcome.resource)}${where}, ${precedence(owner.outcome.resource, r)}`,
+        );
         continue;
       }
       owners.set(key, [...holders, { outcome, api }]);

@@ -13,11 +13,35 @@ function application(name: string, spec: Record<string, unknown>, namespace = 'a
 }
 
 describe('bring-your-own keys by where Secrets are looked up', () => {
-  const byo = application('partner', { owner: { email: 'p@apps.example' }, credentials: [{ name: 'k', secretRef: { name: 'partner-key', keyField: 'apiKey' } }] });
+  const byo = application('partner', {
+    owner: { email: 'p@apps.example' },
+    credentials: [{ name: 'k', secretRef: { name: 'partner-key', keyField: 'apiKey' } }],
+  });
   it.each<{ secrets: CompileOptions['secrets']; severity: string; reason: string; message: RegExp; state: string; resolvedRefs: string }>([
-    { secrets: undefined, severity: 'error', reason: 'RefNotFound', message: /^Secret apps\/partner-key not found, or it lacks apiKey$/, state: 'Invalid', resolvedRefs: 'False' },
-    { secrets: 'cluster', severity: 'error', reason: 'RefNotFound', message: /^Secret apps\/partner-key not found, or it lacks apiKey$/, state: 'Invalid', resolvedRefs: 'False' },
-    { secrets: 'dev', severity: 'error', reason: 'RefNotFound', message: /state directory \(secrets\/apps\/partner-key\.yaml\)/, state: 'Invalid', resolvedRefs: 'False' },
+    {
+      secrets: undefined,
+      severity: 'error',
+      reason: 'RefNotFound',
+      message: /^Secret apps\/partner-key not found, or it lacks apiKey$/,
+      state: 'Invalid',
+      resolvedRefs: 'False',
+    },
+    {
+      secrets: 'cluster',
+      severity: 'error',
+      reason: 'RefNotFound',
+      message: /^Secret apps\/partner-key not found, or it lacks apiKey$/,
+      state: 'Invalid',
+      resolvedRefs: 'False',
+    },
+    {
+      secrets: 'dev',
+      severity: 'error',
+      reason: 'RefNotFound',
+      message: /state directory \(secrets\/apps\/partner-key\.yaml\)/,
+      state: 'Invalid',
+      resolvedRefs: 'False',
+    },
     { secrets: 'absent', severity: 'info', reason: 'RefNotChecked', message: /not checked outside a cluster/, state: 'Pending', resolvedRefs: 'True' },
   ])('secrets $secrets: $severity $reason', ({ secrets, severity, reason, message, state, resolvedRefs }) => {
     const resources = { ...emptyResources(), applications: [byo] };
@@ -33,14 +57,29 @@ describe('bring-your-own keys by where Secrets are looked up', () => {
 
   it('says nothing about a Secret that was found', () => {
     const resources = { ...emptyResources(), applications: [byo] };
-    resources.credentials = [{ application: 'apps/partner', name: 'k', keyHash: 'sha256:' + 'a'.repeat(64), keyPrefix: 'pk_1', issuedAt: '2025-01-01T00:00:00Z', secretName: 'partner-key' }];
+    resources.credentials = [
+      {
+        application: 'apps/partner',
+        name: 'k',
+        keyHash: 'sha256:' + 'a'.repeat(64),
+        keyPrefix: 'pk_1',
+        issuedAt: '2025-01-01T00:00:00Z',
+        secretName: 'partner-key',
+      },
+    ];
     for (const secrets of ['cluster', 'dev', 'absent'] as const) expect(compile(resources, { now: NOW, secrets }).findings).toEqual([]);
   });
 });
 
 describe('credential views are found by application id and credential name', () => {
   const app = application('shop', { owner: { email: 'o@apps.example' }, credentials: [{ name: 'main' }] });
-  const view = (application: string, name: string, hex: string) => ({ application, name, keyHash: 'sha256:' + hex.repeat(64), keyPrefix: 'tg_1', issuedAt: '2025-01-01T00:00:00Z' });
+  const view = (application: string, name: string, hex: string) => ({
+    application,
+    name,
+    keyHash: 'sha256:' + hex.repeat(64),
+    keyPrefix: 'tg_1',
+    issuedAt: '2025-01-01T00:00:00Z',
+  });
   it.each<{ name: string; views: ReturnType<typeof view>[]; keyHash?: string }>([
     { name: 'its own view', views: [view('apps/shop', 'main', 'a')], keyHash: 'a' },
     { name: 'another application’s view of the same name', views: [view('apps/shop2', 'main', 'a'), view('other/shop', 'main', 'b')] },

@@ -42,9 +42,17 @@ function unresolvedSecret(r: ApplicationResource, i: number, secrets: SecretSour
   const secret = namespacedId(r.metadata.namespace, ref.name);
   const about = { field: `spec.credentials[${i}].secretRef`, ref: { kind: 'Secret', id: secret } } as const;
   if (secrets === 'absent') {
-    cs.note(Reason.RefNotChecked, `Secret ${secret} is not checked outside a cluster; the operator reports it if it is missing or lacks ${ref.keyField}`, about);
+    cs.note(
+      Reason.RefNotChecked,
+      `Secret ${secret} is not checked outside a cluster; the operator reports it if it is missing or lacks ${ref.keyField}`,
+      about,
+    );
   } else if (secrets === 'dev') {
-    cs.unresolved(Reason.RefNotFound, `Secret ${secret} not found in the state directory (secrets/${r.metadata.namespace}/${ref.name}.yaml), or it lacks ${ref.keyField}`, about);
+    cs.unresolved(
+      Reason.RefNotFound,
+      `Secret ${secret} not found in the state directory (secrets/${r.metadata.namespace}/${ref.name}.yaml), or it lacks ${ref.keyField}`,
+      about,
+    );
   } else cs.unresolved(Reason.RefNotFound, `Secret ${secret} not found, or it lacks ${ref.keyField}`, about);
 }
 
@@ -180,7 +188,10 @@ export function processApplications(
       const key = `${ec.issuer} ${ec.clientId}`;
       const owner = externalOwners.get(key);
       if (owner) {
-        conditions.caveat(Reason.PartialConflict, `external client ${ec.clientId} of ${ec.issuer} belongs to Application ${objectId(owner)}, ${precedence(owner, r)}`);
+        conditions.caveat(
+          Reason.PartialConflict,
+          `external client ${ec.clientId} of ${ec.issuer} belongs to Application ${objectId(owner)}, ${precedence(owner, r)}`,
+        );
         continue;
       }
       externalOwners.set(key, r);
@@ -200,7 +211,11 @@ export function processApplications(
       conditions.acceptedMessage('suspended: every request is refused');
     } else if (suspendedBy) {
       application.suspended = 'Owner';
-      const named = suspendedBy.slice(0, 3).map((a) => `Application ${objectId(a)}`).join(', ') + (suspendedBy.length > 3 ? ` and ${suspendedBy.length - 3} more` : '');
+      const named =
+        suspendedBy
+          .slice(0, 3)
+          .map((a) => `Application ${objectId(a)}`)
+          .join(', ') + (suspendedBy.length > 3 ? ` and ${suspendedBy.length - 3} more` : '');
       const where = r.spec.owner.suspended ? '' : ` (spec.owner.suspended on ${named})`;
       conditions.acceptedMessage(`suspended with its owner ${r.spec.owner.email}${where}: every request is refused`);
     }

@@ -47,7 +47,9 @@ function resolvePlan(r: SubscriptionResource, p: ProductOutcome, cs: ConditionSe
   }
   const name = wanted ?? p.resource.spec.defaultPlan ?? plans[0]!.name;
   if (!plans.some((pl) => pl.name === name)) {
-    cs.unresolved(Reason.PlanNotFound, `product ${objectId(p.resource)} has no plan ${name} (it has ${plans.map((pl) => pl.name).join(', ')})`, { field: 'spec.plan' });
+    cs.unresolved(Reason.PlanNotFound, `product ${objectId(p.resource)} has no plan ${name} (it has ${plans.map((pl) => pl.name).join(', ')})`, {
+      field: 'spec.plan',
+    });
     return { ok: false };
   }
   return { name, ok: true };
@@ -82,7 +84,12 @@ function byNamespace<T extends Outcome>(outcomes: Map<string, T>): ByNamespace<T
 /** Subscriptions already taken, per product and application: a map per product, as there are far fewer products than applications. */
 type Taken = Map<ProductOutcome, Map<ApplicationOutcome, SubscriptionResource>>;
 
-function processOne(r: SubscriptionResource, applications: ByNamespace<ApplicationOutcome>, products: ByNamespace<ProductOutcome>, taken: Taken): SubscriptionOutcome {
+function processOne(
+  r: SubscriptionResource,
+  applications: ByNamespace<ApplicationOutcome>,
+  products: ByNamespace<ProductOutcome>,
+  taken: Taken,
+): SubscriptionOutcome {
   const cs = new ConditionSet(r.metadata.generation);
   const approvals = approvalTrail(r);
 
@@ -108,7 +115,10 @@ function processOne(r: SubscriptionResource, applications: ByNamespace<Applicati
   let takenOfProduct = taken.get(product);
   const twin = takenOfProduct?.get(app);
   if (twin) {
-    cs.notAccepted(Reason.Conflict, `Application ${appId} already has Subscription ${objectId(twin)} to ${productId}${twin.spec.state === 'Revoked' ? ' (revoked: delete it to subscribe again)' : ''}, ${precedence(twin, r)}`);
+    cs.notAccepted(
+      Reason.Conflict,
+      `Application ${appId} already has Subscription ${objectId(twin)} to ${productId}${twin.spec.state === 'Revoked' ? ' (revoked: delete it to subscribe again)' : ''}, ${precedence(twin, r)}`,
+    );
     return invalid(r, cs, approvals);
   }
   const wasActive = r.status?.phase === 'Active';
@@ -194,7 +204,12 @@ export function inactiveSubscriptions(outcomes: SubscriptionOutcome[]): Inactive
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i]!;
     if (o.phase !== 'PendingApproval' && o.phase !== 'Rejected' && o.phase !== 'Revoked') continue;
-    inactive.push({ id: objectId(o.resource), application: namespacedId(o.resource.metadata.namespace, o.resource.spec.application), product: productIdOf(o.resource), state: o.phase });
+    inactive.push({
+      id: objectId(o.resource),
+      application: namespacedId(o.resource.metadata.namespace, o.resource.spec.application),
+      product: productIdOf(o.resource),
+      state: o.phase,
+    });
   }
   return inactive.sort((a, b) => compareStrings(a.application, b.application));
 }

@@ -10,7 +10,9 @@ import { generateResources } from '../../bench/compile/generate.ts';
 import { compile } from './compile.ts';
 
 const root = new URL('./testdata/', import.meta.url).pathname;
-const goldens = readdirSync(root).filter((d) => existsSync(join(root, d, 'snapshot.golden.json'))).sort();
+const goldens = readdirSync(root)
+  .filter((d) => existsSync(join(root, d, 'snapshot.golden.json')))
+  .sort();
 
 /** How the version was first defined: SHA-256 of the whole body as one JSON string. */
 function referenceVersion(snapshot: Snapshot): string {

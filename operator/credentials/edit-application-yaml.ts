@@ -16,7 +16,12 @@ export function findApplicationDocument(paths: string[], id: string, defaultName
     for (const doc of docs) {
       if (doc.errors?.length) continue;
       const o = doc.toJS() as { kind?: string; apiVersion?: string; metadata?: { name?: string; namespace?: string } } | null;
-      if (o?.kind === 'Application' && o.apiVersion?.startsWith('tollgate.dev/') && o.metadata?.name === name && (o.metadata?.namespace ?? defaultNamespace) === namespace) {
+      if (
+        o?.kind === 'Application' &&
+        o.apiVersion?.startsWith('tollgate.dev/') &&
+        o.metadata?.name === name &&
+        (o.metadata?.namespace ?? defaultNamespace) === namespace
+      ) {
         return { file, docs, doc };
       }
     }

@@ -51,7 +51,8 @@ export interface LeaderInfo {
  */
 export class LeaseElector {
   private readonly api: CoordinationV1Api;
-  private readonly o: Required<Omit<LeaseElectorOptions, 'onChange' | 'onLeader' | 'advertiseUrl'>> & Pick<LeaseElectorOptions, 'onChange' | 'onLeader' | 'advertiseUrl'>;
+  private readonly o: Required<Omit<LeaseElectorOptions, 'onChange' | 'onLeader' | 'advertiseUrl'>> &
+    Pick<LeaseElectorOptions, 'onChange' | 'onLeader' | 'advertiseUrl'>;
   private ticking: Promise<void> | undefined;
   private leading = false;
   private lastRenew = 0;
@@ -184,7 +185,10 @@ export class LeaseElector {
       if ((e as { code?: number }).code !== 404) throw e;
       await this.api.createNamespacedLease({
         namespace: this.o.namespace,
-        body: { metadata: this.annotated({ name: this.o.name, namespace: this.o.namespace }, true), spec: { ...spec, acquireTime: micro, leaseTransitions: 0 } },
+        body: {
+          metadata: this.annotated({ name: this.o.name, namespace: this.o.namespace }, true),
+          spec: { ...spec, acquireTime: micro, leaseTransitions: 0 },
+        },
       });
       this.follow(undefined);
       // Before setLeading: its listeners ask isLeader().

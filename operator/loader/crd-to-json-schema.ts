@@ -1,8 +1,22 @@
 import type { CrdSchema } from '../resources/crd-schemas.ts';
 
 const COPIED = [
-  'type', 'enum', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum',
-  'exclusiveMaximum', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'required', 'default', 'description',
+  'type',
+  'enum',
+  'pattern',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+  'required',
+  'default',
+  'description',
 ] as const;
 
 /**

@@ -43,7 +43,13 @@ function decodeUtf16(bytes: Uint8Array, encoding: 'UTF-16LE' | 'UTF-16BE'): Deco
     const unit = (i: number) => (encoding === 'UTF-16LE' ? body[2 * i]! | (body[2 * i + 1]! << 8) : (body[2 * i]! << 8) | body[2 * i + 1]!);
     let i = 0;
     while (i < text.length && !(text[i] === '\uFFFD' && (2 * i + 1 >= body.length || unit(i) !== 0xfffd))) i++;
-    return { problem: { message: `not valid ${encoding} at byte offset ${2 + 2 * i} (an unpaired surrogate or a truncated character)`, offset: 2 + 2 * i, ...lineAndColumn(text, i) } };
+    return {
+      problem: {
+        message: `not valid ${encoding} at byte offset ${2 + 2 * i} (an unpaired surrogate or a truncated character)`,
+        offset: 2 + 2 * i,
+        ...lineAndColumn(text, i),
+      },
+    };
   }
 }
 

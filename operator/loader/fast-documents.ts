@@ -11,12 +11,7 @@ import type { YamlDocument } from './read-documents.ts';
  * it then. Anything unusual (an error, a count that does not match the scan)
  * returns undefined and the caller parses the file the thorough way.
  */
-export function readPlainDocuments(
-  file: string,
-  text: string,
-  maxDocuments: number,
-  thorough: () => YamlDocument[],
-): YamlDocument[] | undefined {
+export function readPlainDocuments(file: string, text: string, maxDocuments: number, thorough: () => YamlDocument[]): YamlDocument[] | undefined {
   if (text.includes('&') || text.includes('!') || DIRECTIVE.test(text) || EMPTY_KEY.test(text)) return undefined;
   const values: unknown[] = [];
   try {

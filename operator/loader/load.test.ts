@@ -206,7 +206,10 @@ const errorRows: ErrorRow[] = [
   },
   {
     name: 'duplicate list-map key: two operations with the same path',
-    doc: api('dup-op', `  context: /o\n  version: v1\n${UPSTREAM}  operations:\n    - path: /users\n      methods: [GET]\n    - path: /users\n      methods: [POST]\n`),
+    doc: api(
+      'dup-op',
+      `  context: /o\n  version: v1\n${UPSTREAM}  operations:\n    - path: /users\n      methods: [GET]\n    - path: /users\n      methods: [POST]\n`,
+    ),
     code: 'DuplicateKey',
     at: 'path: /users',
     after: 'methods: [GET]',
@@ -301,7 +304,10 @@ spec:
   },
   {
     name: 'CEL rule: auth.none with JWT issuers',
-    doc: api('none-jwt', `  context: /j\n  version: v1\n${UPSTREAM}  auth:\n    none: true\n    jwt:\n      - issuer: https://login.example.com/\n        jwksUri: https://login.example.com/jwks\n`),
+    doc: api(
+      'none-jwt',
+      `  context: /j\n  version: v1\n${UPSTREAM}  auth:\n    none: true\n    jwt:\n      - issuer: https://login.example.com/\n        jwksUri: https://login.example.com/jwks\n`,
+    ),
     code: 'RuleViolation',
     at: 'jwt:',
     object: { kind: 'API', namespace: 'team', name: 'none-jwt' },
@@ -494,7 +500,8 @@ describe('loadPaths: duplicate objects', () => {
   });
 
   it('counts a missing namespace as the default namespace', () => {
-    const explicit = 'apiVersion: tollgate.dev/v1alpha1\nkind: Application\nmetadata:\n  name: app\n  namespace: default\nspec:\n  owner:\n    email: a@example.com\n';
+    const explicit =
+      'apiVersion: tollgate.dev/v1alpha1\nkind: Application\nmetadata:\n  name: app\n  namespace: default\nspec:\n  owner:\n    email: a@example.com\n';
     const implicit = 'apiVersion: tollgate.dev/v1alpha1\nkind: Application\nmetadata:\n  name: app\nspec:\n  owner:\n    email: b@example.com\n';
     const dir = tree({ 'apps.yaml': `${explicit}---\n${implicit}` });
     const { resources, diagnostics } = loadPaths([dir]);

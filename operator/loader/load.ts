@@ -57,7 +57,8 @@ export function loadDocument(doc: YamlDocument, options: LoadOptions = {}): Docu
     ...at(p.path),
   }));
   const more = problems.length - MAX_PROBLEMS_PER_OBJECT;
-  if (more > 0) diagnostics.push({ severity: 'error', code: 'SchemaViolation', message: `${more} more problem(s) in this object`, object: objectInfo, ...at([]) });
+  if (more > 0)
+    diagnostics.push({ severity: 'error', code: 'SchemaViolation', message: `${more} more problem(s) in this object`, object: objectInfo, ...at([]) });
   if (object) object.source = at([]);
   return { object, key, diagnostics };
 }

@@ -36,7 +36,11 @@ const problemsOf = (o: Obj) => validateObject(o, 'default').problems;
 
 describe('validateObject: kinds', () => {
   it('knows the four kinds from crds/', () => {
-    expect(tollgateKinds().map((k) => k.kind).sort()).toEqual(['API', 'APIProduct', 'Application', 'Subscription']);
+    expect(
+      tollgateKinds()
+        .map((k) => k.kind)
+        .sort(),
+    ).toEqual(['API', 'APIProduct', 'Application', 'Subscription']);
     expect(isTollgateKind('APIProduct')).toBe(true);
     expect(isTollgateKind('Secret')).toBe(false);
     expect(isTollgateKind('api')).toBe(false);
@@ -171,7 +175,14 @@ const rows: ProblemRow[] = [
   },
   {
     name: 'list-map key: two JWT issuers with the same issuer',
-    object: api({ auth: { jwt: [{ issuer: 'https://a/', jwksUri: 'https://a/jwks' }, { issuer: 'https://a/', jwksUri: 'https://b/jwks' }] } }),
+    object: api({
+      auth: {
+        jwt: [
+          { issuer: 'https://a/', jwksUri: 'https://a/jwks' },
+          { issuer: 'https://a/', jwksUri: 'https://b/jwks' },
+        ],
+      },
+    }),
     problems: [{ code: 'DuplicateKey', path: ['spec', 'auth', 'jwt', 1] }],
   },
   {
@@ -184,7 +195,9 @@ const rows: ProblemRow[] = [
         { issuer: 'https://a/', clientId: 'one' },
       ],
     }),
-    problems: [{ code: 'DuplicateKey', path: ['spec', 'externalClients', 3], message: 'duplicate entry for issuer="https://a/", clientId="one" (first at index 0)' }],
+    problems: [
+      { code: 'DuplicateKey', path: ['spec', 'externalClients', 3], message: 'duplicate entry for issuer="https://a/", clientId="one" (first at index 0)' },
+    ],
   },
   {
     name: 'CEL: allowedNamespaces on a public product',
@@ -305,13 +318,27 @@ describe('validateObject: rules that hold', () => {
     ['defaultPlan naming a plan', product({ plans: [{ name: 'Gold' }, { name: 'Bronze' }], defaultPlan: 'Bronze' })],
     ['a Deprecated API with sunset', api({ lifecycle: 'Deprecated', sunset: '2026-06-30T00:00:00Z' })],
     ['a Retired API with sunset', api({ lifecycle: 'Retired', sunset: '2026-06-30T00:00:00Z' })],
-    ['a Deprecated API with deprecatedAt and a deprecationLink', api({ lifecycle: 'Deprecated', deprecatedAt: '2026-01-01T00:00:00Z', deprecationLink: 'https://docs.example/deprecation' })],
+    [
+      'a Deprecated API with deprecatedAt and a deprecationLink',
+      api({ lifecycle: 'Deprecated', deprecatedAt: '2026-01-01T00:00:00Z', deprecationLink: 'https://docs.example/deprecation' }),
+    ],
     ['a Retired API with deprecatedAt', api({ lifecycle: 'Retired', deprecatedAt: '2026-01-01T00:00:00Z' })],
-    ['credentials with expiresIn on one and expiresAt on another', application({ credentials: [{ name: 'a', expiresIn: '90d' }, { name: 'b', expiresAt: '2026-06-01T00:00:00Z' }] })],
+    [
+      'credentials with expiresIn on one and expiresAt on another',
+      application({
+        credentials: [
+          { name: 'a', expiresIn: '90d' },
+          { name: 'b', expiresAt: '2026-06-01T00:00:00Z' },
+        ],
+      }),
+    ],
     ['cors credentials with listed origins', api({ cors: { allowOrigins: ['https://a.example'], allowCredentials: true } })],
     ['cors * without credentials', api({ cors: { allowOrigins: ['*'] } })],
     ['auth.none without issuers', api({ auth: { none: true } })],
-    ['operation paths /, /**, /*, {param} and /x/**', api({ operations: [{ path: '/' }, { path: '/**' }, { path: '/*' }, { path: '/users/{id}' }, { path: '/files/**' }] })],
+    [
+      'operation paths /, /**, /*, {param} and /x/**',
+      api({ operations: [{ path: '/' }, { path: '/**' }, { path: '/*' }, { path: '/users/{id}' }, { path: '/files/**' }] }),
+    ],
     ['a dotted metadata.name (subdomain)', api({}, { name: 'hello.v1', namespace: 'platform' })],
   ])('%s', (_name, o) => {
     expect(problemsOf(o)).toEqual([]);
@@ -339,7 +366,9 @@ describe('validateObject: the returned object', () => {
       { api: 'b', paths: ['/x'] },
     ]);
     const a = validateObject(api({ auth: { jwt: [{ issuer: 'https://i/', jwksUri: 'https://i/jwks' }] } }), 'default').object!;
-    expect((a.spec as { auth: { jwt: unknown[] } }).auth.jwt).toEqual([{ issuer: 'https://i/', jwksUri: 'https://i/jwks', algorithms: ['RS256'], clientIdClaim: 'client_id' }]);
+    expect((a.spec as { auth: { jwt: unknown[] } }).auth.jwt).toEqual([
+      { issuer: 'https://i/', jwksUri: 'https://i/jwks', algorithms: ['RS256'], clientIdClaim: 'client_id' },
+    ]);
     const app = validateObject(application(), 'default').object!;
     expect((app.spec as { credentials: unknown[] }).credentials).toEqual([{ name: 'default', revoked: false }]);
     const byo = validateObject(application({ credentials: [{ name: 'byo', secretRef: { name: 'my-key' } }] }), 'default').object!;

@@ -14,8 +14,21 @@ export interface FieldProblem {
 
 // ObjectMeta's fields: anything else under metadata is an unknown field, as with kubectl's strict validation.
 const OBJECT_META_FIELDS = new Set([
-  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
-  'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields',
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
 ]);
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -78,10 +91,7 @@ function describe(e: ErrorObject): { path: Array<string | number>; message: stri
  * defaults applied, CEL rules, list keys, metadata names), returning the
  * defaulted object or every problem found.
  */
-export function validateObject(
-  value: Record<string, unknown>,
-  defaultNamespace: string,
-): { object?: AnyResource; problems: FieldProblem[] } {
+export function validateObject(value: Record<string, unknown>, defaultNamespace: string): { object?: AnyResource; problems: FieldProblem[] } {
   if (value.kind === undefined || value.kind === '') return { problems: [{ code: 'SchemaViolation', path: ['kind'], message: 'Required value' }] };
   const v = kindValidators().get(String(value.kind));
   if (!v) return { problems: [{ code: 'SchemaViolation', path: ['kind'], message: `unknown kind ${String(value.kind)} in ${API_VERSION}` }] };
@@ -97,7 +107,11 @@ export function validateObject(
     problems.push({ code: 'InvalidName', path: ['metadata', 'name'], message: `Invalid value "${name}": must be a lower-case RFC 1123 subdomain` });
   const namespace = metadata.namespace ?? defaultNamespace;
   if (typeof namespace !== 'string' || namespace.length > 63 || !DNS_LABEL.test(namespace))
-    problems.push({ code: 'InvalidName', path: ['metadata', 'namespace'], message: `Invalid value "${String(namespace)}": must be a lower-case RFC 1123 label` });
+    problems.push({
+      code: 'InvalidName',
+      path: ['metadata', 'namespace'],
+      message: `Invalid value "${String(namespace)}": must be a lower-case RFC 1123 label`,
+    });
 
   const copy = structuredClone(value);
   if (!v.validate(copy)) for (const e of v.validate.errors ?? []) problems.push({ code: 'SchemaViolation', ...describe(e) });

@@ -97,7 +97,12 @@ const rows: Row[] = [
     name: 'invalid UTF-8: the file, line and byte offset of the first bad byte',
     content: bytes(GOOD, '# caf\u00e9 ok\n# bad ', [0xc3, 0x28], '\n'),
     loads: [],
-    error: { code: 'InvalidEncoding', line: GOOD_LINES + 2, column: 7, message: new RegExp(`UTF-8 at byte offset ${Buffer.byteLength(`${GOOD}# caf\u00e9 ok\n# bad `)} \\(byte 0xC3\\)`) },
+    error: {
+      code: 'InvalidEncoding',
+      line: GOOD_LINES + 2,
+      column: 7,
+      message: new RegExp(`UTF-8 at byte offset ${Buffer.byteLength(`${GOOD}# caf\u00e9 ok\n# bad `)} \\(byte 0xC3\\)`),
+    },
   },
   {
     name: 'a truncated UTF-8 sequence at the end of the file',
@@ -172,7 +177,12 @@ describe('readYamlFile: hostile and odd input', () => {
     if (row.error) {
       expect(errors.length).toBeGreaterThan(0);
       expect(errors.length).toBeLessThanOrEqual(row.maxErrors ?? 21);
-      expect(errors[0]).toMatchObject({ code: row.error.code, file: displayPath(file), line: row.error.line, ...(row.error.column ? { column: row.error.column } : {}) });
+      expect(errors[0]).toMatchObject({
+        code: row.error.code,
+        file: displayPath(file),
+        line: row.error.line,
+        ...(row.error.column ? { column: row.error.column } : {}),
+      });
       expect(errors[0]!.message).toMatch(row.error.message);
       if (row.last) expect(errors.at(-1)!.message).toMatch(row.last);
     } else {

@@ -56,9 +56,7 @@ export function checkStructuralRules(schema: CrdSchema, data: unknown, path: Arr
     if (/\boldSelf\b/.test(r.rule)) continue;
     const result = evaluator(r.rule)(toCel(data));
     if (result === true) continue;
-    const message = isCelError(result)
-      ? `rule could not be evaluated (${result.message}): ${r.rule}`
-      : (r.message ?? `failed rule: ${r.rule}`);
+    const message = isCelError(result) ? `rule could not be evaluated (${result.message}): ${r.rule}` : (r.message ?? `failed rule: ${r.rule}`);
     failures.push({ path: [...path, ...relativePath(r.fieldPath)], code: 'RuleViolation', message });
   }
 

@@ -62,7 +62,12 @@ export class ClusterReconcile {
     const inputs = inputsOf(resources, secrets, leading);
     if (inputs === this.lastInputs) return o.statuses.rewrite();
     o.events.observeObjects(resources);
-    resources.credentials = await secretCredentials(resources, secrets, now, o.isLeader(), { core: o.core, logger: o.logger, metrics: o.metrics, emit: (e) => o.events.emit(e) });
+    resources.credentials = await secretCredentials(resources, secrets, now, o.isLeader(), {
+      core: o.core,
+      logger: o.logger,
+      metrics: o.metrics,
+      emit: (e) => o.events.emit(e),
+    });
     const tokens = o.tokens();
     const { result } = compileAndDeliver(resources, { now, ...(tokens ? { tokens } : {}) }, o.delivery, () => o.metrics.compiles.startTimer());
     this.latest = result;

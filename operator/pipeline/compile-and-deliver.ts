@@ -11,7 +11,12 @@ export interface Delivery<Outcome> {
  * whose credentials are already resolved -> compile -> delivery. Synchronous, so
  * that dev mode's reconciles cannot interleave.
  */
-export function compileAndDeliver<Outcome>(resources: Resources, options: CompileOptions, delivery: Delivery<Outcome>, timer?: () => () => void): { result: CompileResult; delivered: Outcome } {
+export function compileAndDeliver<Outcome>(
+  resources: Resources,
+  options: CompileOptions,
+  delivery: Delivery<Outcome>,
+  timer?: () => () => void,
+): { result: CompileResult; delivered: Outcome } {
   const end = timer?.();
   const result = compile(resources, options);
   end?.();

@@ -5,7 +5,11 @@ import { HoldOff } from './hold-off.ts';
 describe('HoldOff', () => {
   it('runs a burst of requests once, after the window the first one opened', async () => {
     let runs = 0;
-    const h = new HoldOff(async () => void runs++, 30, () => {});
+    const h = new HoldOff(
+      async () => void runs++,
+      30,
+      () => {},
+    );
     const start = performance.now();
     for (let i = 0; i < 100; i++) h.schedule();
     await waitFor('one run', () => runs === 1);
@@ -62,7 +66,11 @@ describe('HoldOff', () => {
 
   it('schedules nothing once closed', async () => {
     let runs = 0;
-    const h = new HoldOff(async () => void runs++, 1, () => {});
+    const h = new HoldOff(
+      async () => void runs++,
+      1,
+      () => {},
+    );
     h.schedule();
     await h.close();
     h.schedule();

@@ -12,12 +12,18 @@ import type { AnyResource, Resources } from '../resources/types.ts';
 export function inputsOf(r: Resources, secrets: V1Secret[], leading: boolean): string {
   const lines: string[] = [];
   for (const [k, o] of byKey(r)) {
-    const extra = o.kind === 'Subscription' ? JSON.stringify([(o.status as { phase?: unknown } | undefined)?.phase, (o.status as { approvals?: unknown } | undefined)?.approvals]) : '';
+    const extra =
+      o.kind === 'Subscription'
+        ? JSON.stringify([(o.status as { phase?: unknown } | undefined)?.phase, (o.status as { approvals?: unknown } | undefined)?.approvals])
+        : '';
     lines.push(`${k}\t${o.metadata.uid}\t${o.metadata.generation}\t${extra}`);
   }
-  for (const s of secrets) lines.push(`${objectKey({ kind: 'Secret', namespace: s.metadata!.namespace!, name: s.metadata!.name! })}\t${s.metadata?.resourceVersion}`);
+  for (const s of secrets)
+    lines.push(`${objectKey({ kind: 'Secret', namespace: s.metadata!.namespace!, name: s.metadata!.name! })}\t${s.metadata?.resourceVersion}`);
   lines.sort();
-  return createHash('sha256').update(`${leading}\n${lines.join('\n')}`).digest('hex');
+  return createHash('sha256')
+    .update(`${leading}\n${lines.join('\n')}`)
+    .digest('hex');
 }
 
 export function byKey(r: Resources): Map<string, AnyResource> {

@@ -3,12 +3,42 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 /** Every series the operator exports on its admin port's /metrics. */
 export class OperatorMetrics {
   readonly registry = new Registry();
-  readonly watchUp = new Gauge({ name: 'tollgate_operator_watch_up', help: 'Whether each watch is up (1) or restarting (0)', labelNames: ['watch'], registers: [this.registry] });
-  readonly compiles = new Histogram({ name: 'tollgate_operator_compile_seconds', help: 'Time to compile the resources', registers: [this.registry], buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2] });
-  readonly statusWrites = new Counter({ name: 'tollgate_operator_status_writes_total', help: 'Status writes by result', labelNames: ['result'], registers: [this.registry] });
-  readonly secretWrites = new Counter({ name: 'tollgate_operator_secret_writes_total', help: 'Credential Secrets created or deleted', labelNames: ['action'], registers: [this.registry] });
-  readonly events = new Counter({ name: 'tollgate_operator_events_total', help: 'Kubernetes Events by type and result', labelNames: ['type', 'result'], registers: [this.registry] });
-  readonly forwards = new Counter({ name: 'tollgate_operator_report_forwards_total', help: 'Gateway reports a follower passed on to the leader, by result (sent, failed, no_leader)', labelNames: ['result'], registers: [this.registry] });
+  readonly watchUp = new Gauge({
+    name: 'tollgate_operator_watch_up',
+    help: 'Whether each watch is up (1) or restarting (0)',
+    labelNames: ['watch'],
+    registers: [this.registry],
+  });
+  readonly compiles = new Histogram({
+    name: 'tollgate_operator_compile_seconds',
+    help: 'Time to compile the resources',
+    registers: [this.registry],
+    buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2],
+  });
+  readonly statusWrites = new Counter({
+    name: 'tollgate_operator_status_writes_total',
+    help: 'Status writes by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly secretWrites = new Counter({
+    name: 'tollgate_operator_secret_writes_total',
+    help: 'Credential Secrets created or deleted',
+    labelNames: ['action'],
+    registers: [this.registry],
+  });
+  readonly events = new Counter({
+    name: 'tollgate_operator_events_total',
+    help: 'Kubernetes Events by type and result',
+    labelNames: ['type', 'result'],
+    registers: [this.registry],
+  });
+  readonly forwards = new Counter({
+    name: 'tollgate_operator_report_forwards_total',
+    help: 'Gateway reports a follower passed on to the leader, by result (sent, failed, no_leader)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
 
   /** Once the elector exists. */
   trackLeader(isLeader: () => boolean): void {

@@ -18,7 +18,13 @@ export interface SecretCredentialsOptions {
  * credentials need and deletes those no Application wants; every replica then
  * reads the credentials from the Secrets it saw.
  */
-export async function secretCredentials(resources: Resources, secrets: V1Secret[], now: Date, leading: boolean, o: SecretCredentialsOptions): Promise<CredentialView[]> {
+export async function secretCredentials(
+  resources: Resources,
+  secrets: V1Secret[],
+  now: Date,
+  leading: boolean,
+  o: SecretCredentialsOptions,
+): Promise<CredentialView[]> {
   if (leading) {
     const plan = planSecrets(resources.applications, secrets);
     if (plan.create.length || plan.remove.length) {

@@ -36,7 +36,11 @@ export class SigningKeyLoop {
   constructor(core: CoreV1Api, namespace: string, tokens: TokenServiceOptions, o: SigningKeyLoopOptions) {
     this.tokens = tokens;
     this.o = o;
-    this.keys = new SecretSigningKeys(core, { namespace, ...(tokens.secretName ? { name: tokens.secretName } : {}), policy: { ...DEFAULT_POLICY, ...tokens.policy } });
+    this.keys = new SecretSigningKeys(core, {
+      namespace,
+      ...(tokens.secretName ? { name: tokens.secretName } : {}),
+      policy: { ...DEFAULT_POLICY, ...tokens.policy },
+    });
     this.timer = setInterval(() => void this.check(), tokens.checkEveryMs ?? 30_000);
     this.timer.unref();
   }
@@ -55,7 +59,10 @@ export class SigningKeyLoop {
         this.o.onChange();
       }
     } catch (e) {
-      this.o.logger.warn({ err: String((e as Error).message ?? e), secret: this.keys.name }, 'signing keys could not be read or rotated; the current ones stay');
+      this.o.logger.warn(
+        { err: String((e as Error).message ?? e), secret: this.keys.name },
+        'signing keys could not be read or rotated; the current ones stay',
+      );
     }
   }
 

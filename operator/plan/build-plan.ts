@@ -55,7 +55,9 @@ export interface Plan {
 function authSummary(api: Snapshot['apis'][number]): string[] {
   if (!api.auth.required) return ['none'];
   return [
-    ...(api.auth.apiKey ? [`apiKey(header ${api.auth.apiKey.header}${api.auth.apiKey.queryParameter ? `, query ${api.auth.apiKey.queryParameter}` : ''})`] : []),
+    ...(api.auth.apiKey
+      ? [`apiKey(header ${api.auth.apiKey.header}${api.auth.apiKey.queryParameter ? `, query ${api.auth.apiKey.queryParameter}` : ''})`]
+      : []),
     ...(api.auth.oauth2 ? ['oauth2'] : []),
     ...api.auth.issuers.map((i) => `jwt(${i.issuer})`),
   ];
@@ -77,7 +79,15 @@ export function buildPlan(resources: Resources, result: CompileResult): Plan {
 
   const routes: PlanRoute[] = snapshot.routes.map((r) => {
     const api = apis.get(r.api)!;
-    return { host: r.host, basePath: r.basePath, api: r.api, lifecycle: api.lifecycle, environments: api.environments, auth: authSummary(api), upstream: api.upstream.urls };
+    return {
+      host: r.host,
+      basePath: r.basePath,
+      api: r.api,
+      lifecycle: api.lifecycle,
+      environments: api.environments,
+      auth: authSummary(api),
+      upstream: api.upstream.urls,
+    };
   });
 
   const phases = new Map(statuses.filter((s) => s.kind === 'Subscription').map((s) => [namespacedId(s.namespace, s.name), String(s.status.phase)]));

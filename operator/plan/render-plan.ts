@@ -6,7 +6,12 @@ export const formatRateLimit = (r: RateLimit): string => `${r.requests}/${r.per}
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The plan as a reviewer reads it in a pull request. */
@@ -31,14 +36,20 @@ export function renderPlan(plan: Plan): string {
         s.plan ? `plan ${s.plan}` : '',
         s.quota ? `quota ${formatQuota(s.quota)}` : '',
         s.rateLimit ? `rate ${formatRateLimit(s.rateLimit)}` : '',
-        s.apiKeys === 'Allowed' ? 'API keys allowed' : s.apiKeys === 'Refused' ? `API keys refused (tokens only${s.scopes.length ? `, scopes ${s.scopes.join(' ')}` : ''})` : '',
+        s.apiKeys === 'Allowed'
+          ? 'API keys allowed'
+          : s.apiKeys === 'Refused'
+            ? `API keys refused (tokens only${s.scopes.length ? `, scopes ${s.scopes.join(' ')}` : ''})`
+            : '',
       ]
         .filter(Boolean)
         .join(', ');
       out.push(`    -> ${s.product} [${s.phase}]${limits ? ` ${limits}` : ''} via ${s.subscription}`);
       for (const op of s.operations) {
         const quota = op.quota && op.quotaScope === 'operation' ? ` (operation quota ${formatQuota(op.quota)})` : '';
-        out.push(`       ${op.methods.join(',')} ${op.basePaths.join(' | ') || '(not routed)'} ${op.paths.join(' ')}${quota}${op.environments.length ? ` in ${op.environments.join(',')}` : ''}`);
+        out.push(
+          `       ${op.methods.join(',')} ${op.basePaths.join(' | ') || '(not routed)'} ${op.paths.join(' ')}${quota}${op.environments.length ? ` in ${op.environments.join(',')}` : ''}`,
+        );
       }
     }
   }

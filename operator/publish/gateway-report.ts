@@ -29,6 +29,10 @@ export function parseReport(body: Record<string, unknown>): Omit<GatewayReport, 
   if (applied !== null && (typeof applied !== 'string' || !VERSION.test(applied))) return 'applied must be a version or null';
   const report: Omit<GatewayReport, 'at'> = { replica, applied: applied };
   if (typeof rejected === 'string') report.rejected = rejected.slice(0, 128);
-  if (Array.isArray(errors)) report.errors = errors.filter((e): e is string => typeof e === 'string').slice(0, 50).map((e) => e.slice(0, 500));
+  if (Array.isArray(errors))
+    report.errors = errors
+      .filter((e): e is string => typeof e === 'string')
+      .slice(0, 50)
+      .map((e) => e.slice(0, 500));
   return report;
 }

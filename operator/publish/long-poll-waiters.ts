@@ -39,10 +39,13 @@ export class LongPollWaiters {
     const waiter: Waiter = {
       have,
       res,
-      timer: setTimeout(() => {
-        this.waiters.delete(waiter);
-        res.writeHead(304).end();
-      }, Math.min(waitSeconds, this.maxWaitSeconds) * 1000),
+      timer: setTimeout(
+        () => {
+          this.waiters.delete(waiter);
+          res.writeHead(304).end();
+        },
+        Math.min(waitSeconds, this.maxWaitSeconds) * 1000,
+      ),
     };
     this.waiters.add(waiter);
     res.once('close', () => {

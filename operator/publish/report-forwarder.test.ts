@@ -52,7 +52,10 @@ async function replica(identity: string, leaderUrl: () => string | undefined, o:
     logger: silentLogger,
     onResult: (result, reports) => results.push({ result, reports }),
   });
-  cleanups.push(() => publisher.close(), () => forwarder.close());
+  cleanups.push(
+    () => publisher.close(),
+    () => forwarder.close(),
+  );
   return { identity, publisher, forwarder, url: `http://127.0.0.1:${publisher.port}`, results, changes };
 }
 
@@ -94,7 +97,7 @@ describe('forwarding gateway reports to the leader', () => {
     expect(listed.reports.find((r) => r.replica === 'gw-0')).toMatchObject({ applied: snapshot.version, via: 'op-b' });
   });
 
-  it('keeps the follower\'s receipt time and a refusal\'s reasons', async () => {
+  it("keeps the follower's receipt time and a refusal's reasons", async () => {
     const leader = await replica('op-a', () => undefined);
     const follower = await replica('op-b', () => leader.url);
     expect((await report(follower, { replica: 'gw-1', applied: V1, rejected: V2, errors: ['routes[0]: bad'] })).status).toBe(204);
@@ -109,10 +112,13 @@ describe('forwarding gateway reports to the leader', () => {
     expect(Math.abs(Date.parse(at) - Date.parse(receivedAt))).toBeLessThan(50);
   });
 
-  it('dates a forwarded report on its own clock, however far the follower\'s clock is off', async () => {
+  it("dates a forwarded report on its own clock, however far the follower's clock is off", async () => {
     const leader = await replica('op-a', () => undefined);
     const fwd = { 'x-tollgate-forwarded-by': 'op-b' };
-    for (const [replica, skewMs] of [['gw-10', 3_600_000], ['gw-11', -3_600_000]] as const) {
+    for (const [replica, skewMs] of [
+      ['gw-10', 3_600_000],
+      ['gw-11', -3_600_000],
+    ] as const) {
       const followerNow = Date.now() + skewMs;
       const at = new Date(followerNow - 5_000).toISOString();
       const before = Date.now();
@@ -184,7 +190,20 @@ describe('forwarding gateway reports to the leader', () => {
     const leader = await replica('op-a', () => undefined);
     const fwd = { 'x-tollgate-forwarded-by': 'op-b' };
     const at = new Date().toISOString();
-    expect((await report(leader, { reports: [{ replica: 'gw-8', applied: V1, at }, { replica: 'gw-9', applied: V1 }] }, fwd)).status).toBe(400);
+    expect(
+      (
+        await report(
+          leader,
+          {
+            reports: [
+              { replica: 'gw-8', applied: V1, at },
+              { replica: 'gw-9', applied: V1 },
+            ],
+          },
+          fwd,
+        )
+      ).status,
+    ).toBe(400);
     expect((await report(leader, { reports: [{ replica: 'gw-8', applied: 'v1', at }] }, fwd)).status).toBe(400);
     expect((await report(leader, { replica: 'gw-8', applied: V1, at }, { 'x-tollgate-forwarded-by': 'not a name' })).status).toBe(400);
     // Without the header a batch is no report: the single-report form is unchanged.
@@ -203,7 +222,13 @@ describe('forwarding gateway reports to the leader', () => {
     await new Promise((r) => closed.close(r));
     const hanging = http.createServer(() => {});
     await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => { hanging.closeAllConnections(); hanging.close(r); }));
+    cleanups.push(
+      () =>
+        new Promise((r) => {
+          hanging.closeAllConnections();
+          hanging.close(r);
+        }),
+    );
 
     let leaderUrl = `http://127.0.0.1:${closedPort}`;
     const follower = await replica('op-b', () => leaderUrl, { intervalMs: 20, timeoutMs: 1_500 });

@@ -30,7 +30,9 @@ export const CRD_DIR = new URL('../../crds/', import.meta.url).pathname;
 /** Reads every CRD under `crds/`: the one source of truth for the resource schemas. */
 export function readCrdKinds(dir: string = CRD_DIR): CrdKind[] {
   const kinds: CrdKind[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const crd = parse(readFileSync(join(dir, file), 'utf8'));
     for (const v of crd.spec.versions) {
       kinds.push({

@@ -6,7 +6,11 @@ describe('object keys', () => {
     { name: 'id from parts', got: () => namespacedId('team-a', 'hello'), want: 'team-a/hello' },
     { name: 'id of a resource', got: () => objectId({ metadata: { namespace: 'team-a', name: 'hello' } }), want: 'team-a/hello' },
     { name: 'key of a status or event', got: () => objectKey({ kind: 'API', namespace: 'team-a', name: 'hello' }), want: 'API/team-a/hello' },
-    { name: 'key of a resource', got: () => objectRef({ kind: 'APIProduct', metadata: { namespace: 'team-a', name: 'hello' } }), want: 'APIProduct/team-a/hello' },
+    {
+      name: 'key of a resource',
+      got: () => objectRef({ kind: 'APIProduct', metadata: { namespace: 'team-a', name: 'hello' } }),
+      want: 'APIProduct/team-a/hello',
+    },
   ])('$name', ({ got, want }) => {
     expect(got()).toBe(want);
   });

@@ -84,7 +84,14 @@ export class DirectorySource {
     if (parsed.diagnostics.some((d) => d.severity === 'error')) {
       const kept = previous?.objects ?? [];
       const note: Diagnostic[] = kept.length
-        ? [{ severity: 'note', code: 'KeptLastGood', message: `the file does not parse: its ${kept.length} object(s) keep their last good version`, ...(parsed.diagnostics[0]!.file !== undefined ? { file: parsed.diagnostics[0]!.file } : {}) }]
+        ? [
+            {
+              severity: 'note',
+              code: 'KeptLastGood',
+              message: `the file does not parse: its ${kept.length} object(s) keep their last good version`,
+              ...(parsed.diagnostics[0]!.file !== undefined ? { file: parsed.diagnostics[0]!.file } : {}),
+            },
+          ]
         : [];
       this.files.set(file, { objects: kept, diagnostics: [...parsed.diagnostics, ...note] });
       return;

@@ -54,8 +54,7 @@ export class KubernetesSource {
     await Promise.all(
       KINDS.map(async (kind) => {
         const plural = PLURALS[kind];
-        const list = () =>
-          this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<KubernetesListObject<KubernetesObject>>;
+        const list = () => this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<KubernetesListObject<KubernetesObject>>;
         const informer = await superviseInformer(this.kc, `/apis/${GROUP}/${VERSION}/${plural}`, list, {
           name: plural,
           logger: this.o.logger,
@@ -104,19 +103,25 @@ export class KubernetesSource {
       const list = () => this.core.listNamespacedSecret({ namespace: ns, labelSelector: CREDENTIAL_LABEL }) as Promise<KubernetesListObject<V1Secret>>;
       this.secretInformers.set(
         ns,
-        superviseInformer(this.kc, `/api/v1/namespaces/${ns}/secrets`, list, {
-          name: `secrets/${ns}`,
-          logger: this.o.logger,
-          onChange: this.o.onChange,
-          // A watch that comes up (or back) with nothing in it emits no event, yet
-          // it changes what the operator may do: in a namespace that only now
-          // granted Secret rights (config/rbac/tenant), the missing credentials
-          // can at last be created. So coming up counts as a change.
-          onHealth: (name, healthy) => {
-            this.o.onHealth?.(name, healthy);
-            if (healthy) this.o.onChange();
+        superviseInformer(
+          this.kc,
+          `/api/v1/namespaces/${ns}/secrets`,
+          list,
+          {
+            name: `secrets/${ns}`,
+            logger: this.o.logger,
+            onChange: this.o.onChange,
+            // A watch that comes up (or back) with nothing in it emits no event, yet
+            // it changes what the operator may do: in a namespace that only now
+            // granted Secret rights (config/rbac/tenant), the missing credentials
+            // can at last be created. So coming up counts as a change.
+            onHealth: (name, healthy) => {
+              this.o.onHealth?.(name, healthy);
+              if (healthy) this.o.onChange();
+            },
           },
-        }, CREDENTIAL_LABEL),
+          CREDENTIAL_LABEL,
+        ),
       );
     }
   }

@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { EventRecorder } from './event-recorder.ts';
 import type { ObjectEvent } from './status-events.ts';
 
-const event = (name: string, note = 'n'): ObjectEvent => ({ kind: 'Application', namespace: 'ns', name, type: 'Normal', reason: 'CredentialCreated', action: 'CreateSecret', note });
+const event = (name: string, note = 'n'): ObjectEvent => ({
+  kind: 'Application',
+  namespace: 'ns',
+  name,
+  type: 'Normal',
+  reason: 'CredentialCreated',
+  action: 'CreateSecret',
+  note,
+});
 
 function fakeApi(delayMs = 5) {
   const sent: EventsV1Event[] = [];
@@ -39,14 +47,25 @@ describe('event recorder', () => {
     expect(new Set(fake.sent.map((e) => e.metadata!.name)).size).toBe(10);
     const json = JSON.parse(JSON.stringify(fake.sent[0]));
     expect(json.eventTime).toMatch(/\.\d{6}Z$/);
-    expect(json).toMatchObject({ reportingController: 'tollgate.dev/operator', reportingInstance: 'op-0', regarding: { kind: 'Application', uid: 'uid-1', apiVersion: 'tollgate.dev/v1alpha1' } });
+    expect(json).toMatchObject({
+      reportingController: 'tollgate.dev/operator',
+      reportingInstance: 'op-0',
+      regarding: { kind: 'Application', uid: 'uid-1', apiVersion: 'tollgate.dev/v1alpha1' },
+    });
   });
 
   it('suppresses an identical event within the window, and drops when not leading or too many wait', async () => {
     const fake = fakeApi();
     let leading = true;
     const results: string[] = [];
-    const r = new EventRecorder(new KubeConfig(), { instance: 'op-0', logger, isLeader: () => leading, api: fake.api, maxQueue: 3, onResult: (_e, res) => results.push(res) });
+    const r = new EventRecorder(new KubeConfig(), {
+      instance: 'op-0',
+      logger,
+      isLeader: () => leading,
+      api: fake.api,
+      maxQueue: 3,
+      onResult: (_e, res) => results.push(res),
+    });
     r.record(event('a'));
     r.record(event('a'));
     r.record(event('a', 'other note'));
@@ -60,7 +79,7 @@ describe('event recorder', () => {
     expect(results.filter((x) => x === 'dropped').length).toBeGreaterThanOrEqual(10);
   });
 
-  it('keeps the note within the API server\'s 1 kB', async () => {
+  it("keeps the note within the API server's 1 kB", async () => {
     const fake = fakeApi(0);
     const r = new EventRecorder(new KubeConfig(), { instance: 'op-0', logger, isLeader: () => true, api: fake.api });
     r.record(event('a', 'é'.repeat(2000)));

@@ -14,7 +14,8 @@ export function mergeConditions(previous: ReadonlyArray<Partial<StoredCondition>
   let stamp: string | undefined;
   return next.map((c) => {
     const old = previous?.find((p) => p.type === c.type);
-    const lastTransitionTime = old?.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : (stamp ??= now.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    const lastTransitionTime =
+      old?.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : (stamp ??= now.toISOString().replace(/\.\d{3}Z$/, 'Z'));
     return { type: c.type, status: c.status, reason: c.reason, message: c.message, lastTransitionTime, observedGeneration: c.observedGeneration };
   });
 }

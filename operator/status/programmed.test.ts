@@ -9,7 +9,9 @@ const status = (generation: number, programmed: 'Unknown' | 'False' = 'Unknown')
   generation,
   status: {
     observedGeneration: generation,
-    conditions: [{ type: 'Programmed', status: programmed, reason: programmed === 'False' ? 'NotAccepted' : 'Pending', message: '', observedGeneration: generation }],
+    conditions: [
+      { type: 'Programmed', status: programmed, reason: programmed === 'False' ? 'NotAccepted' : 'Pending', message: '', observedGeneration: generation },
+    ],
   },
 });
 const now = new Date('2026-01-01T00:01:00Z');
@@ -24,9 +26,33 @@ describe('ProgrammedTracker', () => {
 
   it.each([
     ['no replicas', [], 'Unknown', '0/0'],
-    ['every replica on the new version', [{ replica: 'a', applied: v2, at }, { replica: 'b', applied: v2, at }], 'True', '2/2'],
-    ['one replica behind', [{ replica: 'a', applied: v2, at }, { replica: 'b', applied: v1, at }], 'Unknown', '1/2'],
-    ['a stale replica does not count', [{ replica: 'a', applied: v2, at }, { replica: 'b', applied: v1, at: '2025-12-31T00:00:00Z' }], 'True', '1/1'],
+    [
+      'every replica on the new version',
+      [
+        { replica: 'a', applied: v2, at },
+        { replica: 'b', applied: v2, at },
+      ],
+      'True',
+      '2/2',
+    ],
+    [
+      'one replica behind',
+      [
+        { replica: 'a', applied: v2, at },
+        { replica: 'b', applied: v1, at },
+      ],
+      'Unknown',
+      '1/2',
+    ],
+    [
+      'a stale replica does not count',
+      [
+        { replica: 'a', applied: v2, at },
+        { replica: 'b', applied: v1, at: '2025-12-31T00:00:00Z' },
+      ],
+      'True',
+      '1/1',
+    ],
     ['an unknown version counts as behind', [{ replica: 'a', applied: `sha256:${'9'.repeat(64)}`, at }], 'Unknown', '0/1'],
   ] as const)('%s', (_name, reports, expected, replicas) => {
     const s = status(2);

@@ -45,7 +45,11 @@ describe('status events', () => {
     const t = new StatusEventTracker();
     const pending = t.observe([subscription('PendingApproval', cond('Accepted', 'False', 'PendingApproval', 'needs approval'))], () => undefined);
     expect(pending).toEqual([expect.objectContaining({ type: 'Normal', reason: 'PendingApproval', note: 'needs approval' })]);
-    const approved = t.observe([subscription('Active', cond('Accepted', 'True', 'Accepted'))], () => undefined, () => 'alice');
+    const approved = t.observe(
+      [subscription('Active', cond('Accepted', 'True', 'Accepted'))],
+      () => undefined,
+      () => 'alice',
+    );
     expect(approved).toEqual([expect.objectContaining({ type: 'Normal', reason: 'Approved', note: 'approved by alice' })]);
     const rejected = t.observe([subscription('Rejected', cond('Accepted', 'False', 'Rejected', 'rejected by bob'))], () => undefined);
     expect(rejected).toEqual([expect.objectContaining({ type: 'Warning', reason: 'Rejected', note: 'rejected by bob' })]);

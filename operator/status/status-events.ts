@@ -21,7 +21,6 @@ type Seen = Map<string, string>;
 const PHASE_REASONS = new Set(['PendingApproval', 'Rejected', 'Revoked']);
 const WATCHED: Array<Condition['type']> = ['Accepted', 'ResolvedRefs'];
 
-
 function conditionOf(status: Record<string, unknown> | undefined, type: string): Pick<Condition, 'status' | 'reason' | 'message'> | undefined {
   const list = status?.conditions as Array<Pick<Condition, 'type' | 'status' | 'reason' | 'message'>> | undefined;
   return list?.find((c) => c.type === type);

@@ -19,7 +19,9 @@ function core(): CoreV1Api {
 }
 
 async function storedKids(namespace: string): Promise<string[]> {
-  const secret = JSON.parse(await env.cp.kubectlOk(['get', 'secret', 'tollgate-signing-keys', '-n', namespace, '-o', 'json'])) as { data: Record<string, string> };
+  const secret = JSON.parse(await env.cp.kubectlOk(['get', 'secret', 'tollgate-signing-keys', '-n', namespace, '-o', 'json'])) as {
+    data: Record<string, string>;
+  };
   const ring = JSON.parse(Buffer.from(secret.data[SIGNING_KEYS_FIELD]!, 'base64').toString());
   return ring.keys.map((k: { kid: string }) => k.kid);
 }
@@ -41,7 +43,8 @@ describe('the signing key Secret', () => {
     expect(loaded.ok).toBe(true);
 
     // Nothing due: no write (the Secret's resourceVersion stays).
-    const rv = async () => JSON.parse(await env.cp.kubectlOk(['get', 'secret', 'tollgate-signing-keys', '-n', namespace, '-o', 'json'])).metadata.resourceVersion;
+    const rv = async () =>
+      JSON.parse(await env.cp.kubectlOk(['get', 'secret', 'tollgate-signing-keys', '-n', namespace, '-o', 'json'])).metadata.resourceVersion;
     const before = await rv();
     expect(await leader.reconcile(new Date(t0 + hour), true)).toBe(false);
     expect(await rv()).toBe(before);
@@ -65,7 +68,7 @@ describe('the signing key Secret', () => {
     ]);
     const failed = results.filter((r) => r.status === 'rejected');
     // Both read the same resourceVersion; the second replace is a 409 Conflict.
-    expect(failed.map((r) => ((r).reason as { code?: number }).code)).toEqual([409]);
+    expect(failed.map((r) => (r.reason as { code?: number }).code)).toEqual([409]);
     expect(await storedKids(namespace)).toHaveLength(2);
   });
 });

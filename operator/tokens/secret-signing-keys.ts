@@ -70,7 +70,11 @@ export class SecretSigningKeys {
           apiVersion: 'v1',
           kind: 'Secret',
           type: 'Opaque',
-          metadata: { name: this.#name, namespace: this.#namespace, labels: { 'app.kubernetes.io/managed-by': 'tollgate', 'app.kubernetes.io/component': 'token-signing-keys' } },
+          metadata: {
+            name: this.#name,
+            namespace: this.#namespace,
+            labels: { 'app.kubernetes.io/managed-by': 'tollgate', 'app.kubernetes.io/component': 'token-signing-keys' },
+          },
           data,
         },
       });

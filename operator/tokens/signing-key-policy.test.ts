@@ -76,8 +76,19 @@ describe('signingKeyAt', () => {
 
   it.each([
     ['a wrong schema', (r: Record<string, unknown>) => ({ ...r, schema: 'x' }), '/schema must be equal to constant'],
-    ['a key of another algorithm', (r: Record<string, unknown>) => ({ ...r, keys: (r.keys as Array<Record<string, unknown>>).map((k) => ({ ...k, alg: 'EdDSA' })) }), '/keys/0/jwk is not a EdDSA key'],
-    ['a public key only', (r: Record<string, unknown>) => ({ ...r, keys: (r.keys as Array<Record<string, unknown>>).map((k) => ({ ...k, jwk: { ...(k.jwk as object), d: undefined } })) }), "/keys/0/jwk must have required property 'd'"],
+    [
+      'a key of another algorithm',
+      (r: Record<string, unknown>) => ({ ...r, keys: (r.keys as Array<Record<string, unknown>>).map((k) => ({ ...k, alg: 'EdDSA' })) }),
+      '/keys/0/jwk is not a EdDSA key',
+    ],
+    [
+      'a public key only',
+      (r: Record<string, unknown>) => ({
+        ...r,
+        keys: (r.keys as Array<Record<string, unknown>>).map((k) => ({ ...k, jwk: { ...(k.jwk as object), d: undefined } })),
+      }),
+      "/keys/0/jwk must have required property 'd'",
+    ],
   ])('refuses a ring with %s', (_name, change, message) => {
     const { ring } = rotateRing(undefined, at(0), policy, generateKey);
     const result = loadSigningKeys(JSON.parse(JSON.stringify(change(ring as never))));

@@ -43,10 +43,24 @@ async function signedLeaf(dir: string, name: string, subject: string, extensions
   await writeFile(ext, extensions.join('\n') + '\n');
   await openssl(['req', '-new', ...newKey, '-keyout', key, '-out', csr, '-subj', subject]);
   await openssl([
-    'x509', '-req', '-in', csr, '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'),
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    join(dir, 'ca.crt'),
+    '-CAkey',
+    join(dir, 'ca.key'),
     // A random serial rather than -CAcreateserial: leaves are signed in parallel
     // and would race on the serial file.
-    '-set_serial', `0x${randomBytes(16).toString('hex')}`, '-days', days, '-extfile', ext, '-out', crt,
+    '-set_serial',
+    `0x${randomBytes(16).toString('hex')}`,
+    '-days',
+    days,
+    '-extfile',
+    ext,
+    '-out',
+    crt,
   ]);
   return [crt, key];
 }
@@ -54,18 +68,29 @@ async function signedLeaf(dir: string, name: string, subject: string, extensions
 export async function makePki(dir: string, adminUser: string): Promise<Pki> {
   const caCert = join(dir, 'ca.crt');
   await openssl([
-    'req', '-x509', '-new', ...newKey, '-keyout', join(dir, 'ca.key'), '-out', caCert, '-days', days,
-    '-subj', '/CN=tollgate-test-ca',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-new',
+    ...newKey,
+    '-keyout',
+    join(dir, 'ca.key'),
+    '-out',
+    caCert,
+    '-days',
+    days,
+    '-subj',
+    '/CN=tollgate-test-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   const leafUsage = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature'];
   const saKey = join(dir, 'sa.key');
   const saPub = join(dir, 'sa.pub');
   const [[servingCert, servingKey], [adminCert, adminKey]] = await Promise.all([
     // Clients reach the server only as 127.0.0.1 or localhost.
-    signedLeaf(dir, 'apiserver', '/CN=kube-apiserver', [
-      ...leafUsage, 'extendedKeyUsage=serverAuth', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ]),
+    signedLeaf(dir, 'apiserver', '/CN=kube-apiserver', [...leafUsage, 'extendedKeyUsage=serverAuth', 'subjectAltName=IP:127.0.0.1,DNS:localhost']),
     // The API server maps a client certificate's O to groups: system:masters is
     // the group that bypasses RBAC, which is what the test's own kubectl needs.
     signedLeaf(dir, 'admin', `/O=system:masters/CN=${adminUser}`, [...leafUsage, 'extendedKeyUsage=clientAuth']),

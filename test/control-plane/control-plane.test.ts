@@ -22,8 +22,7 @@ function tables(output: string): { header: string[]; rows: string[][] }[] {
       const [head = '', ...rows] = block.split('\n');
       // Headers such as DISPLAY NAME hold one space; columns are two or more apart.
       const starts = [...head.matchAll(/(?:^|\s{2,})(\S)/g)].map((m) => m.index + m[0].length - 1);
-      const cut = (line: string): string[] =>
-        starts.map((start, i) => line.slice(start, starts[i + 1] ?? line.length).trim());
+      const cut = (line: string): string[] => starts.map((start, i) => line.slice(start, starts[i + 1] ?? line.length).trim());
       return { header: cut(head), rows: rows.map(cut) };
     });
 }

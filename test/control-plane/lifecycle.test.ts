@@ -53,15 +53,19 @@ describe('control plane lifecycle', () => {
     expect(existsSync(cp.dir)).toBe(false);
   }, 120_000);
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('a %s to the test process ends the servers and removes the directory', async (signal) => {
-    const child = await serveInChild();
-    const groups = child.served.processGroups;
-    expect(groups.every((g) => groupAlive(g.pgid))).toBe(true);
-    child.kill(signal);
-    await child.exited;
-    expect(await eventually(() => groups.every((g) => !groupAlive(g.pgid)), 15_000)).toBe(true);
-    expect(existsSync(child.served.dir)).toBe(false);
-  }, 120_000);
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'a %s to the test process ends the servers and removes the directory',
+    async (signal) => {
+      const child = await serveInChild();
+      const groups = child.served.processGroups;
+      expect(groups.every((g) => groupAlive(g.pgid))).toBe(true);
+      child.kill(signal);
+      await child.exited;
+      expect(await eventually(() => groups.every((g) => !groupAlive(g.pgid)), 15_000)).toBe(true);
+      expect(existsSync(child.served.dir)).toBe(false);
+    },
+    120_000,
+  );
 
   it('a SIGKILLed test process still takes the servers and the directory with it', async () => {
     const child = await serveInChild();

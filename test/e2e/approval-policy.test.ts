@@ -13,7 +13,8 @@ import { operatorKubeconfig } from './operator-identity.ts';
 const env = useControlPlane();
 const alice = ['--as=alice', '--as-group=app-team'];
 const bob = ['--as=bob', '--as-group=tollgate:approvers'];
-const refusal = /ValidatingAdmissionPolicy 'tollgate-subscription-approval' with binding 'tollgate-subscription-approval' denied request: spec\.approval can only be set or changed by members of tollgate:approvers; alice is not one/;
+const refusal =
+  /ValidatingAdmissionPolicy 'tollgate-subscription-approval' with binding 'tollgate-subscription-approval' denied request: spec\.approval can only be set or changed by members of tollgate:approvers; alice is not one/;
 
 const subscription = (ns: string, name: string, approval?: string) => `
 apiVersion: tollgate.dev/v1alpha1
@@ -27,8 +28,25 @@ const approved = '{ decision: Approved, by: bob@example.com, at: "2030-01-01T00:
 
 /** Both groups may edit Subscriptions in the namespace; only the policy tells them apart. */
 async function editors(ns: string): Promise<void> {
-  await env.cp.kubectlOk(['create', 'role', 'subscription-editor', '-n', ns, '--verb=get,list,watch,create,update,patch,delete', '--resource=subscriptions.tollgate.dev']);
-  await env.cp.kubectlOk(['create', 'rolebinding', 'subscription-editors', '-n', ns, '--role=subscription-editor', '--group=app-team', '--group=tollgate:approvers']);
+  await env.cp.kubectlOk([
+    'create',
+    'role',
+    'subscription-editor',
+    '-n',
+    ns,
+    '--verb=get,list,watch,create,update,patch,delete',
+    '--resource=subscriptions.tollgate.dev',
+  ]);
+  await env.cp.kubectlOk([
+    'create',
+    'rolebinding',
+    'subscription-editors',
+    '-n',
+    ns,
+    '--role=subscription-editor',
+    '--group=app-team',
+    '--group=tollgate:approvers',
+  ]);
 }
 
 const patch = (ns: string, name: string, who: string[], body: unknown, ...extra: string[]) =>
@@ -119,7 +137,11 @@ describe('Subscription approval policy (config/admission)', () => {
     kc.loadFromFile(operator.path);
     await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
       {
-        group: 'tollgate.dev', version: 'v1alpha1', namespace: ns, plural: 'subscriptions', name: 'greetings-premium',
+        group: 'tollgate.dev',
+        version: 'v1alpha1',
+        namespace: ns,
+        plural: 'subscriptions',
+        name: 'greetings-premium',
         body: { status: { phase: 'Active', approvals: [{ decision: 'Approved', by: 'bob@example.com', at: '2030-01-01T00:00:00Z' }] } },
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),

@@ -75,8 +75,14 @@ async function parsedArgs(d: Deployment, secrets: Record<string, string> = {}, m
 
 /** The Secret and key behind a file path in a container, through its volume mounts. */
 function secretFile(spec: PodSpec, c: Container, file: string): { secret: string; key: string; volume: Volume } {
-  const mount = only((c.volumeMounts ?? []).filter((m) => file.startsWith(`${m.mountPath.replace(/\/$/, '')}/`)), `the mount holding ${file}`);
-  const volume = only((spec.volumes ?? []).filter((v) => v.name === mount.name), `the volume ${mount.name}`);
+  const mount = only(
+    (c.volumeMounts ?? []).filter((m) => file.startsWith(`${m.mountPath.replace(/\/$/, '')}/`)),
+    `the mount holding ${file}`,
+  );
+  const volume = only(
+    (spec.volumes ?? []).filter((v) => v.name === mount.name),
+    `the volume ${mount.name}`,
+  );
   expect(volume.secret, `${file} is on a Secret volume`).toBeDefined();
   const path = relative(mount.mountPath, file);
   // With items, only the listed keys appear, each at its path; without, every key at its own name.
@@ -86,9 +92,15 @@ function secretFile(spec: PodSpec, c: Container, file: string): { secret: string
 }
 
 function writableDir(spec: PodSpec, c: Container, dir: string): Volume {
-  const mount = only((c.volumeMounts ?? []).filter((m) => dir === m.mountPath || dir.startsWith(`${m.mountPath}/`)), `the mount holding ${dir}`);
+  const mount = only(
+    (c.volumeMounts ?? []).filter((m) => dir === m.mountPath || dir.startsWith(`${m.mountPath}/`)),
+    `the mount holding ${dir}`,
+  );
   expect(mount.readOnly, `${dir} is writable`).not.toBe(true);
-  return only((spec.volumes ?? []).filter((v) => v.name === mount.name), `the volume ${mount.name}`);
+  return only(
+    (spec.volumes ?? []).filter((v) => v.name === mount.name),
+    `the volume ${mount.name}`,
+  );
 }
 
 const portNumber = (c: Container, port: string | number) => (typeof port === 'number' ? port : c.ports?.find((p) => p.name === port)?.containerPort);
@@ -116,8 +128,15 @@ describe('config/default', () => {
     // conflicts is Argo CD's ServerSideApply=true. Unforced server-side apply of
     // the CRDs, which the control plane applied itself, must find nothing to fight
     // over: the render says exactly what crds/*.yaml says.
-    for (const mode of [[], ['--server-side', '--field-manager=tollgate-install'], ['--server-side', '--force-conflicts', '--field-manager=argocd-controller']]) {
-      const r = await env.cp.kubectl(['apply', ...mode, '--dry-run=server', '--validate=strict', '-o', 'json', '-f', '-'], { input: rendered, timeoutMs: 60_000 });
+    for (const mode of [
+      [],
+      ['--server-side', '--field-manager=tollgate-install'],
+      ['--server-side', '--force-conflicts', '--field-manager=argocd-controller'],
+    ]) {
+      const r = await env.cp.kubectl(['apply', ...mode, '--dry-run=server', '--validate=strict', '-o', 'json', '-f', '-'], {
+        input: rendered,
+        timeoutMs: 60_000,
+      });
       expect(r.code, `kubectl apply ${mode.join(' ')} --dry-run=server:\n${r.stderr}`).toBe(0);
       // Pod Security warns (namespace label warn: restricted) for a Deployment whose pods it would refuse.
       expect(r.stderr).not.toMatch(/would violate PodSecurity/);
@@ -182,8 +201,15 @@ describe('the Deployments against the CLI', () => {
     find('ServiceAccount', spec.serviceAccountName!, d.metadata.namespace);
     const subject = { kind: 'ServiceAccount', name: spec.serviceAccountName, namespace: d.metadata.namespace };
     type Binding = Obj & { roleRef: { kind: string; name: string }; subjects: unknown[] };
-    const bound = objects.filter((x): x is Binding => (x.kind === 'ClusterRoleBinding' || x.kind === 'RoleBinding') && (x as Binding).subjects.some((s) => JSON.stringify(s) === JSON.stringify(subject)));
-    expect(bound.map((b) => `${b.kind}/${b.roleRef.name}`).sort()).toEqual(['ClusterRoleBinding/tollgate-operator', 'RoleBinding/tollgate-operator-leader-election', 'RoleBinding/tollgate-operator-signing-keys']);
+    const bound = objects.filter(
+      (x): x is Binding =>
+        (x.kind === 'ClusterRoleBinding' || x.kind === 'RoleBinding') && (x as Binding).subjects.some((s) => JSON.stringify(s) === JSON.stringify(subject)),
+    );
+    expect(bound.map((b) => `${b.kind}/${b.roleRef.name}`).sort()).toEqual([
+      'ClusterRoleBinding/tollgate-operator',
+      'RoleBinding/tollgate-operator-leader-election',
+      'RoleBinding/tollgate-operator-signing-keys',
+    ]);
     // Its Roles (the Lease, the signing-keys Secret) are where --lease-namespace points.
     expect(o.leaseNamespace).toBe(d.metadata.namespace);
     for (const b of bound.filter((x) => x.kind === 'RoleBinding')) expect(b.metadata.namespace).toBe(o.leaseNamespace);
@@ -212,7 +238,7 @@ describe('the Deployments against the CLI', () => {
     disruptionBudget(d);
   });
 
-  it('gateway: polls the publisher Service with the operator\'s token, mounts the operator\'s signing keys, no API token, drains before it is killed', async () => {
+  it("gateway: polls the publisher Service with the operator's token, mounts the operator's signing keys, no API token, drains before it is killed", async () => {
     const op = deployment('tollgate-operator');
     const d = deployment('tollgate-gateway');
     const spec = d.spec.template.spec;
@@ -230,7 +256,10 @@ describe('the Deployments against the CLI', () => {
     type Service = Obj & { spec: { selector: Record<string, string>; ports: Array<{ port: number; targetPort: string | number }> } };
     const svc = find<Service>('Service', serviceName!, serviceNs);
     expect(svc.spec.selector).toEqual(op.spec.selector.matchLabels);
-    const svcPort = only(svc.spec.ports.filter((p) => p.port === Number(url.port || 80)), `Service ${svc.metadata.name} port ${url.port}`);
+    const svcPort = only(
+      svc.spec.ports.filter((p) => p.port === Number(url.port || 80)),
+      `Service ${svc.metadata.name} port ${url.port}`,
+    );
     expect(portNumber(op.spec.template.spec.containers[0]!, svcPort.targetPort)).toBe(opOptions.publisherPort);
 
     // The same Secret and key for the token on both sides, and it is the user's to create.
@@ -247,11 +276,15 @@ describe('the Deployments against the CLI', () => {
     // The operator creates it once it leads with --issuer: gateways must start before.
     expect(keys.volume.secret!.optional).toBe(true);
     type Role = Obj & { rules: Array<{ resources: string[]; resourceNames?: string[] }> };
-    expect(find<Role>('Role', 'tollgate-operator-signing-keys', opOptions.leaseNamespace as string).rules.flatMap((r) => r.resourceNames ?? [])).toContain(keys.secret);
+    expect(find<Role>('Role', 'tollgate-operator-signing-keys', opOptions.leaseNamespace as string).rules.flatMap((r) => r.resourceNames ?? [])).toContain(
+      keys.secret,
+    );
 
     // No Kubernetes API access at all.
     expect(spec.automountServiceAccountToken).toBe(false);
-    expect(objects.filter((x) => JSON.stringify((x as { subjects?: unknown }).subjects ?? []).includes(`"${spec.serviceAccountName ?? 'default'}"`))).toEqual([]);
+    expect(objects.filter((x) => JSON.stringify((x as { subjects?: unknown }).subjects ?? []).includes(`"${spec.serviceAccountName ?? 'default'}"`))).toEqual(
+      [],
+    );
 
     // The last good snapshot on a writable emptyDir.
     expect(writableDir(spec, c, String(o.stateDir)).emptyDir).toBeDefined();
@@ -294,7 +327,10 @@ describe('overlays', () => {
       );
       const overlay = await kustomize(env.cp, dir);
       const deployments = overlay.objects.filter((o): o is Deployment => o.kind === 'Deployment');
-      expect(deployments.map((x) => x.spec.template.spec.containers[0]!.image)).toEqual(['registry.example.com/tollgate:0.1.1', 'registry.example.com/tollgate:0.1.1']);
+      expect(deployments.map((x) => x.spec.template.spec.containers[0]!.image)).toEqual([
+        'registry.example.com/tollgate:0.1.1',
+        'registry.example.com/tollgate:0.1.1',
+      ]);
       const gw = deployments.find((x) => x.metadata.name === 'tollgate-gateway')!;
       const redisUrl = 'redis://:s3cret@redis.example:6379';
       const { options } = await parsedArgs(gw, { 'tollgate-redis/url': redisUrl });
@@ -316,7 +352,12 @@ function signingKeysSecret(): string {
 
 function hardened(spec: PodSpec, c: Container): void {
   expect(spec.securityContext?.runAsNonRoot).toBe(true);
-  expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+  expect(c.securityContext).toMatchObject({
+    runAsNonRoot: true,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+  });
   for (const r of ['cpu', 'memory']) {
     expect(c.resources?.requests?.[r], `${c.name} requests ${r}`).toBeDefined();
     expect(c.resources?.limits?.[r], `${c.name} limits ${r}`).toBeDefined();
@@ -325,7 +366,12 @@ function hardened(spec: PodSpec, c: Container): void {
 
 function disruptionBudget(d: Deployment): void {
   type Pdb = Obj & { spec: { selector: { matchLabels: Record<string, string> }; maxUnavailable?: number; minAvailable?: number } };
-  const pdbs = objects.filter((o): o is Pdb => o.kind === 'PodDisruptionBudget' && o.metadata.namespace === d.metadata.namespace && JSON.stringify((o as Pdb).spec.selector.matchLabels) === JSON.stringify(d.spec.selector.matchLabels));
+  const pdbs = objects.filter(
+    (o): o is Pdb =>
+      o.kind === 'PodDisruptionBudget' &&
+      o.metadata.namespace === d.metadata.namespace &&
+      JSON.stringify((o as Pdb).spec.selector.matchLabels) === JSON.stringify(d.spec.selector.matchLabels),
+  );
   const pdb = only(pdbs, `the PodDisruptionBudget of ${d.metadata.name}`);
   // It leaves one replica standing and still lets a node drain.
   const allowed = pdb.spec.maxUnavailable ?? (d.spec.replicas ?? 1) - (pdb.spec.minAvailable ?? 0);

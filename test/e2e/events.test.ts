@@ -94,7 +94,12 @@ describe('operator Events', () => {
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns) });
 
     const created = await eventually(ns, 'Application', 'app', 'CredentialCreated');
-    expect(created).toMatchObject({ type: 'Normal', message: 'generated credential default into Secret app.default', reportingComponent: 'tollgate.dev/operator', reportingInstance: 'events-1' });
+    expect(created).toMatchObject({
+      type: 'Normal',
+      message: 'generated credential default into Secret app.default',
+      reportingComponent: 'tollgate.dev/operator',
+      reportingInstance: 'events-1',
+    });
     const uid = (await tollgateObjects(env.cp, ns)).find((o) => o.kind === 'Application')!.metadata.uid;
     expect(created.involvedObject.uid).toBe(uid);
     const pending = await eventually(ns, 'Subscription', 'app-gated', 'PendingApproval');
@@ -114,8 +119,16 @@ describe('operator Events', () => {
       await sleep(300);
     }
 
-    await env.cp.kubectlOk(['patch', 'subscription', 'app-gated', '-n', ns, '--type=merge', '-p',
-      JSON.stringify({ spec: { approval: { decision: 'Approved', by: 'approver@example.com', at: new Date().toISOString() } } })]);
+    await env.cp.kubectlOk([
+      'patch',
+      'subscription',
+      'app-gated',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { approval: { decision: 'Approved', by: 'approver@example.com', at: new Date().toISOString() } } }),
+    ]);
     const approved = await eventually(ns, 'Subscription', 'app-gated', 'Approved');
     expect(approved).toMatchObject({ type: 'Normal', message: 'approved by approver@example.com' });
 
@@ -128,7 +141,9 @@ describe('operator Events', () => {
     expect(about(all, 'Application', 'app', 'CredentialCreated')).toHaveLength(1);
     expect(about(all, 'Subscription', 'app-gated', 'PendingApproval')).toHaveLength(1);
     // A fine new object says nothing; nothing in this namespace is a warning but the broken ref.
-    expect(all.filter((e) => e.type === 'Warning').map((e) => `${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}`)).toEqual([`APIProduct/broken RefNotFound`]);
+    expect(all.filter((e) => e.type === 'Warning').map((e) => `${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}`)).toEqual([
+      `APIProduct/broken RefNotFound`,
+    ]);
 
     // A restarted operator (a new leader) tells nothing the statuses already say.
     await operator.stop();
@@ -141,10 +156,15 @@ describe('operator Events', () => {
 
     // ...but does tell what changes under it.
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: broken(ns, 'gone') });
-    const again = await until('a second RefNotFound', async () => {
-      const list = about(await events(ns), 'APIProduct', 'broken', 'RefNotFound');
-      return list.length === 2 ? list : undefined;
-    }, 30_000, 200);
+    const again = await until(
+      'a second RefNotFound',
+      async () => {
+        const list = about(await events(ns), 'APIProduct', 'broken', 'RefNotFound');
+        return list.length === 2 ? list : undefined;
+      },
+      30_000,
+      200,
+    );
     expect(again.value.some((e) => e.reportingInstance === 'events-2' && e.message.includes(`API ${ns}/gone not found`))).toBe(true);
     const product = (await tollgateObjects(env.cp, ns)).find((o) => o.metadata.name === 'broken')!;
     expect(conditionOf(product, 'ResolvedRefs')?.reason).toBe('RefNotFound');

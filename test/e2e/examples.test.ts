@@ -55,7 +55,16 @@ describe('kubectl apply -R -f examples/', () => {
     const apis = (await tollgateObjects(env.cp, 'platform')).filter((o) => o.kind === 'API');
     expect(apis.map((a) => a.metadata.name).sort()).toEqual(['hello-world', 'maps', 'weatherapi']);
     for (const api of apis) {
-      await env.cp.kubectlOk(['patch', 'api', api.metadata.name, '-n', 'platform', '--type=merge', '-p', JSON.stringify({ spec: { upstream: { urls: [upstream] } } })]);
+      await env.cp.kubectlOk([
+        'patch',
+        'api',
+        api.metadata.name,
+        '-n',
+        'platform',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { upstream: { urls: [upstream] } } }),
+      ]);
     }
 
     // The partner subscription waits for an approver: that is its Accepted=False, and
@@ -70,8 +79,16 @@ describe('kubectl apply -R -f examples/', () => {
       250,
     );
     expect(pending.value.status?.phase).toBe('PendingApproval');
-    await env.cp.kubectlOk(['patch', 'subscription', 'weatherapp-weather-partner', '-n', 'weather-team', '--type=merge', '-p',
-      JSON.stringify({ spec: { approval: { decision: 'Approved', by: 'partner-desk@example.com', at: new Date().toISOString(), reason: 'e2e' } } })]);
+    await env.cp.kubectlOk([
+      'patch',
+      'subscription',
+      'weatherapp-weather-partner',
+      '-n',
+      'weather-team',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { approval: { decision: 'Approved', by: 'partner-desk@example.com', at: new Date().toISOString(), reason: 'e2e' } } }),
+    ]);
 
     const { value: objects, ms } = await until(
       'every object Accepted and Programmed',
@@ -85,7 +102,9 @@ describe('kubectl apply -R -f examples/', () => {
       const all = (await Promise.all(namespaces.map((ns) => tollgateObjects(env.cp, ns)))).flat();
       throw new Error(`${e.message}\n${notReady(all, ['Accepted', 'ResolvedRefs', 'Programmed']).join('\n')}`);
     });
-    console.log(`examples: ${objects.length} objects Accepted and Programmed ${Math.round(performance.now() - t0)} ms after the apply (${Math.round(ms)} ms after the approval)`);
+    console.log(
+      `examples: ${objects.length} objects Accepted and Programmed ${Math.round(performance.now() - t0)} ms after the apply (${Math.round(ms)} ms after the approval)`,
+    );
     expect(objects.length).toBe(14);
     for (const o of objects) expect(conditionOf(o, 'Programmed')!.message).toMatch(/applied by 1\/1 gateway replicas/);
 

@@ -45,7 +45,9 @@ describe('latency through kubectl, the operator and a gateway', () => {
     });
     const up = summary(tries.map((t) => t.applyTo200));
     const down = summary(tries.map((t) => t.deleteTo403));
-    console.log(`latency over ${TRIES} tries: apply -> 200 p50 ${up.p50} p95 ${up.p95} max ${up.max} ms; delete -> 403 p50 ${down.p50} p95 ${down.p95} max ${down.max} ms`);
+    console.log(
+      `latency over ${TRIES} tries: apply -> 200 p50 ${up.p50} p95 ${up.p95} max ${up.max} ms; delete -> 403 p50 ${down.p50} p95 ${down.p95} max ${down.max} ms`,
+    );
     expect(up.max).toBeLessThan(BOUND_MS);
     expect(down.max).toBeLessThan(BOUND_MS);
   }, 180_000);

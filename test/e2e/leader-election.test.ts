@@ -63,7 +63,9 @@ describe('leader election', () => {
     await a.waitFor('became leader');
     const b = await start('operator-b');
     // b has read the Lease at least once, held by a.
-    await until('b to see the lease held', async () => ((await b.metric('tollgate_operator_leader')) === 0 && b.lines().some((l) => l.msg === 'published snapshot') ? true : undefined));
+    await until('b to see the lease held', async () =>
+      (await b.metric('tollgate_operator_leader')) === 0 && b.lines().some((l) => l.msg === 'published snapshot') ? true : undefined,
+    );
 
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: app(ns, 'first') });
     await consumerKey(env.cp, ns, 'first.default');
@@ -102,7 +104,9 @@ describe('leader election', () => {
     expect(l.holderIdentity).toBe('operator-b');
     expect(l.leaseTransitions).toBeGreaterThanOrEqual(1);
     // Nothing was lost or made twice on the way.
-    const secrets = JSON.parse(await env.cp.kubectlOk(['get', 'secrets', '-n', ns, '-l', 'tollgate.dev/credential', '-o', 'json'])) as { items: Array<{ metadata: { name: string } }> };
+    const secrets = JSON.parse(await env.cp.kubectlOk(['get', 'secrets', '-n', ns, '-l', 'tollgate.dev/credential', '-o', 'json'])) as {
+      items: Array<{ metadata: { name: string } }>;
+    };
     expect(secrets.items.map((s) => s.metadata.name).sort()).toEqual(['first.default', 'second.default']);
   }, 120_000);
 

@@ -143,20 +143,31 @@ function programmed(objs: KubeObject[]): string[] {
     .sort();
 }
 
-const all = (status: string, replicas: string) => ['API/hello', 'APIProduct/hello', 'Application/app', 'Subscription/app'].map((k) => `${k} ${status} ${replicas}`);
+const all = (status: string, replicas: string) =>
+  ['API/hello', 'APIProduct/hello', 'Application/app', 'Subscription/app'].map((k) => `${k} ${status} ${replicas}`);
 
 async function untilProgrammed(ns: string, want: string[], timeoutMs = 30_000): Promise<void> {
   let seen: string[] = [];
-  await until(`${ns}: ${want.join(', ')}`, async () => {
-    seen = programmed(await tollgateObjects(env.cp, ns));
-    return JSON.stringify(seen) === JSON.stringify(want) ? true : undefined;
-  }, timeoutMs, 200).catch((e: Error) => {
+  await until(
+    `${ns}: ${want.join(', ')}`,
+    async () => {
+      seen = programmed(await tollgateObjects(env.cp, ns));
+      return JSON.stringify(seen) === JSON.stringify(want) ? true : undefined;
+    },
+    timeoutMs,
+    200,
+  ).catch((e: Error) => {
     throw new Error(`${e.message}\n  last seen: ${seen.join(', ')}`);
   });
 }
 
 const serves = (g: GatewayProcess, ns: string, key: string) =>
-  until(`200 from ${g.child.name}`, async () => ((await fetch(`http://127.0.0.1:${g.proxyPort}/${ns}/v1`, { headers: { apikey: key } })).status === 200 ? true : undefined), 30_000, 50);
+  until(
+    `200 from ${g.child.name}`,
+    async () => ((await fetch(`http://127.0.0.1:${g.proxyPort}/${ns}/v1`, { headers: { apikey: key } })).status === 200 ? true : undefined),
+    30_000,
+    50,
+  );
 
 describe('several operator replicas', () => {
   it('a gateway polling only the follower is counted by the leader', async () => {
@@ -200,7 +211,10 @@ describe('several operator replicas', () => {
     const version = (await reportsAt(a)).version;
     await until('three gateways on the current version at the leader', async () => {
       const rs = (await reportsAt(a)).reports;
-      const on = rs.filter((r) => r.applied === version).map((r) => `${r.replica}${r.via ? ` via ${r.via}` : ''}`).sort();
+      const on = rs
+        .filter((r) => r.applied === version)
+        .map((r) => `${r.replica}${r.via ? ` via ${r.via}` : ''}`)
+        .sort();
       return JSON.stringify(on) === JSON.stringify(['gw-follower via replica-b', 'gw-leader', 'gw-stuck via replica-b']) ? true : undefined;
     });
 
@@ -235,10 +249,15 @@ describe('several operator replicas', () => {
     const version = (await reportsAt(b)).version;
     // Well within the gateway's 30 s poll: a report a2 took before it had read the
     // Lease is sent on as soon as it knows the leader, not at the gateway's next poll.
-    await until('b to hear of gw-leader through a2', async () => {
-      const r = (await reportsAt(b)).reports.find((x) => x.replica === 'gw-leader');
-      return r?.via === 'replica-a2' && r.applied === version ? true : undefined;
-    }, 20_000, 200);
+    await until(
+      'b to hear of gw-leader through a2',
+      async () => {
+        const r = (await reportsAt(b)).reports.find((x) => x.replica === 'gw-leader');
+        return r?.via === 'replica-a2' && r.applied === version ? true : undefined;
+      },
+      20_000,
+      200,
+    );
     expect(await a2.metric('tollgate_operator_report_forwards_total', { result: 'sent' })).toBeGreaterThan(0);
   }, 120_000);
 });
@@ -286,13 +305,18 @@ describe('a leader that loses its Lease while alive', () => {
     });
     // Settled first: a write already on its way when a is frozen could land after the thaw.
     let aWrites = await writesOf(fa);
-    await until('a to settle (no writes for 1 s)', async () => {
-      await sleep(1_000);
-      const now = await writesOf(fa);
-      const same = JSON.stringify(now) === JSON.stringify(aWrites);
-      aWrites = now;
-      return same ? true : undefined;
-    }, 20_000, 0);
+    await until(
+      'a to settle (no writes for 1 s)',
+      async () => {
+        await sleep(1_000);
+        const now = await writesOf(fa);
+        const same = JSON.stringify(now) === JSON.stringify(aWrites);
+        aWrites = now;
+        return same ? true : undefined;
+      },
+      20_000,
+      0,
+    );
     expect(aWrites.secrets).toBe(1);
     expect(aWrites.statuses).toBeGreaterThan(0);
     expect(await fa.metric('tollgate_operator_leader')).toBe(1);
@@ -303,7 +327,10 @@ describe('a leader that loses its Lease while alive', () => {
     // 1. gw-a hangs; a publishes a new API and waits for gw-a to apply it before
     // writing its status; frozen then. (No request to a until the thaw: it would hang.)
     gwA.freeze();
-    const routes = fa.lines().filter((l) => l.msg === 'published snapshot').at(-1)!.routes as number;
+    const routes = fa
+      .lines()
+      .filter((l) => l.msg === 'published snapshot')
+      .at(-1)!.routes as number;
     const changedAt = Date.now();
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: extraApi(ns, upstream) });
     expect(await fa.waitFor('published snapshot', { after: changedAt, timeoutMs: 10_000 })).toMatchObject({ routes: routes + 1 });
@@ -324,10 +351,15 @@ describe('a leader that loses its Lease while alive', () => {
     // nothing; it finds b on the Lease, stops leading and forwards gw-a's last report.
     const thawedAt = Date.now();
     fa.thaw();
-    const { ms: forwardMs } = await until('b to hear of gw-a through a', async () => {
-      const r = (await reportsAt(fb)).reports.find((x) => x.replica === 'gw-a');
-      return r?.via === 'frozen-a' ? true : undefined;
-    }, 10_000, 50);
+    const { ms: forwardMs } = await until(
+      'b to hear of gw-a through a',
+      async () => {
+        const r = (await reportsAt(fb)).reports.find((x) => x.replica === 'gw-a');
+        return r?.via === 'frozen-a' ? true : undefined;
+      },
+      10_000,
+      50,
+    );
     const stopped = await fa.waitFor('stopped leading', { after: thawedAt, timeoutMs: 10_000 });
     const stepDownMs = stopped.time - thawedAt;
     expect(await fa.metric('tollgate_operator_leader')).toBe(0);
@@ -362,6 +394,9 @@ describe('a leader that loses its Lease while alive', () => {
     expect(bWrites.statuses).toBeGreaterThan(0);
     expect(await fb.metric('tollgate_operator_leader')).toBe(1);
     expect(await leaseHolder()).toBe('standby-b');
-    expect((await reportsAt(fb)).reports.map((r) => [r.replica, r.via]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1))).toEqual([['gw-a', 'frozen-a'], ['gw-b', undefined]]);
+    expect((await reportsAt(fb)).reports.map((r) => [r.replica, r.via]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1))).toEqual([
+      ['gw-a', 'frozen-a'],
+      ['gw-b', undefined],
+    ]);
   }, 60_000);
 });

@@ -63,7 +63,9 @@ export async function operatorKubeconfig(cp: ControlPlane, options: OperatorIden
   if (!token) throw new Error('kubectl create token printed no token');
 
   // Same server and CA as the admin's kubeconfig (JSON, see control-plane/kubeconfig.ts).
-  const admin = JSON.parse(await readFile(cp.kubeconfigPath, 'utf8')) as { clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }> };
+  const admin = JSON.parse(await readFile(cp.kubeconfigPath, 'utf8')) as {
+    clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
+  };
   const cluster = admin.clusters[0]!.cluster;
   const path = join(cp.dir, `operator-${randomBytes(4).toString('hex')}.kubeconfig`);
   const config = {

@@ -111,7 +111,9 @@ describe('tollgate operator', () => {
     await env.cp.kubectlOk(['apply', '-f', '-'], {
       input: `apiVersion: tollgate.dev/v1alpha1\nkind: APIProduct\nmetadata: { name: broken, namespace: ${ns} }\nspec:\n  operations: [{ api: hello }]\n`,
     });
-    await until('ResolvedRefs=True after the fix', async () => ((await condition(ns, 'apiproduct/broken', 'ResolvedRefs')).status === 'True' ? true : undefined));
+    await until('ResolvedRefs=True after the fix', async () =>
+      (await condition(ns, 'apiproduct/broken', 'ResolvedRefs')).status === 'True' ? true : undefined,
+    );
   });
 
   it('deleting the Subscription cuts access off (403) promptly', async () => {

@@ -186,7 +186,14 @@ describe('operator RBAC (config/rbac)', () => {
     const kc = new KubeConfig();
     kc.loadFromFile(identity.path);
     const specWrite = kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
-      { group: 'tollgate.dev', version: 'v1alpha1', namespace: other, plural: 'subscriptions', name: 'greetings-hello', body: { spec: { state: 'Revoked' } } },
+      {
+        group: 'tollgate.dev',
+        version: 'v1alpha1',
+        namespace: other,
+        plural: 'subscriptions',
+        name: 'greetings-hello',
+        body: { spec: { state: 'Revoked' } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     await expect(specWrite).rejects.toMatchObject({ code: 403 });

@@ -99,11 +99,17 @@ describe('restarts', () => {
     // The burst; the operator is killed once it is well into creating Secrets.
     const burst = Array.from({ length: APPS }, (_, i) => appAndSubscription(ns, `app-${i}`)).join('---');
     const applying = env.cp.kubectlOk(['apply', '--server-side', '--field-manager=restart-test', '-f', '-'], { input: burst, timeoutMs: 300_000 });
-    const count = async () => (await env.cp.kubectlOk(['get', 'secrets', '-n', ns, '-l', 'tollgate.dev/credential', '-o', 'name'])).split('\n').filter(Boolean).length;
-    const { value: atKill } = await until('the operator to be creating Secrets', async () => {
-      const n = await count();
-      return n >= early.length + 40 ? n : undefined;
-    }, 120_000, 100);
+    const count = async () =>
+      (await env.cp.kubectlOk(['get', 'secrets', '-n', ns, '-l', 'tollgate.dev/credential', '-o', 'name'])).split('\n').filter(Boolean).length;
+    const { value: atKill } = await until(
+      'the operator to be creating Secrets',
+      async () => {
+        const n = await count();
+        return n >= early.length + 40 ? n : undefined;
+      },
+      120_000,
+      100,
+    );
     await operator.kill();
     const killedAt = Date.now();
     // Whatever it had in flight has landed (or not) by now.
@@ -119,7 +125,9 @@ describe('restarts', () => {
       180_000,
       500,
     );
-    console.log(`restart: SIGKILL with ${beforeRestart.length} of ${APPS + early.length} Secrets (${atKill} seen before the kill); all there ${Math.round(ms)} ms after the restart (${Date.now() - killedAt} ms after the kill; lease ${LEASE_MS} ms)`);
+    console.log(
+      `restart: SIGKILL with ${beforeRestart.length} of ${APPS + early.length} Secrets (${atKill} seen before the kill); all there ${Math.round(ms)} ms after the restart (${Date.now() - killedAt} ms after the kill; lease ${LEASE_MS} ms)`,
+    );
 
     const after = await credentialSecrets(env.cp, ns);
     const apps = (await tollgateObjects(env.cp, ns)).filter((o) => o.kind === 'Application');
@@ -146,10 +154,15 @@ describe('restarts', () => {
     for (const key of earlyKeys) await serves(key);
     const keys = after.map(decodeKey);
     let refused: number[] = [];
-    await until('every key to get 200', async () => {
-      refused = (await Promise.all(keys.map(async (k) => (await call(k)).status))).filter((s) => s !== 200);
-      return refused.length === 0 ? true : undefined;
-    }, 60_000, 500).catch((e: Error) => {
+    await until(
+      'every key to get 200',
+      async () => {
+        refused = (await Promise.all(keys.map(async (k) => (await call(k)).status))).filter((s) => s !== 200);
+        return refused.length === 0 ? true : undefined;
+      },
+      60_000,
+      500,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}: ${refused.length} refused, e.g. ${refused.slice(0, 5).join(', ')}`);
     });
     await until('all Accepted and Programmed', async () => (notReady(await tollgateObjects(env.cp, ns)).length === 0 ? true : undefined), 120_000, 1_000);

@@ -71,10 +71,15 @@ status:
 const argocd = (ns: string) => env.cp.kubectl(['apply', '--server-side', '--field-manager=argocd', '--force-conflicts', '-f', '-'], { input: manifest(ns) });
 
 async function converged(ns: string): Promise<KubeObject[]> {
-  const { value } = await until('Accepted and Programmed at the current generation', async () => {
-    const objects = await tollgateObjects(env.cp, ns, { managedFields: true });
-    return objects.length === 4 && notReady(objects).length === 0 ? objects : undefined;
-  }, 60_000, 200);
+  const { value } = await until(
+    'Accepted and Programmed at the current generation',
+    async () => {
+      const objects = await tollgateObjects(env.cp, ns, { managedFields: true });
+      return objects.length === 4 && notReady(objects).length === 0 ? objects : undefined;
+    },
+    60_000,
+    200,
+  );
   return value;
 }
 
@@ -167,7 +172,9 @@ describe('server-side apply with two field managers', () => {
     // Converged: over a few quiet seconds nobody writes anything.
     await sleep(1_000);
     const quiet = await quietWindow(ns, 4_000);
-    console.log(`server-side apply: over 4 s after convergence, ${quiet.versionChanges} resourceVersion changes in ${quiet.samples} samples, ${quiet.statusWrites} status writes`);
+    console.log(
+      `server-side apply: over 4 s after convergence, ${quiet.versionChanges} resourceVersion changes in ${quiet.samples} samples, ${quiet.statusWrites} status writes`,
+    );
     expect(quiet.versionChanges).toBe(0);
     expect(quiet.statusWrites).toBe(0);
     const key = await consumerKey(env.cp, ns, 'app.default');

@@ -87,7 +87,10 @@ spec: { application: shopper, product: { name: orders } }
     const accessToken = await eventually('a token', async () => {
       const res = await fetch(`${base}/oauth2/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${credential.key}:${credential.secret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${credential.key}:${credential.secret}`).toString('base64')}`,
+        },
         body: 'grant_type=client_credentials',
       });
       return res.status === 200 ? ((await res.json()) as { access_token: string; scope: string }) : undefined;

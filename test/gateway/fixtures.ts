@@ -32,9 +32,7 @@ export interface Upstream {
 }
 
 /** An upstream that records what it received and, unless told otherwise, echoes it as JSON. */
-export async function startUpstream(
-  handler?: (req: IncomingMessage, res: ServerResponse, seen: SeenRequest) => void,
-): Promise<Upstream> {
+export async function startUpstream(handler?: (req: IncomingMessage, res: ServerResponse, seen: SeenRequest) => void): Promise<Upstream> {
   const seen: SeenRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];

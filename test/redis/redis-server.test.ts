@@ -35,8 +35,6 @@ describe('startRedisServer', () => {
 
 describe('without redis-server', () => {
   it('fails with an install hint instead of skipping', async () => {
-    await expect(startRedisServer({ command: 'redis-server-that-is-not-installed' })).rejects.toThrow(
-      /not installed.*apt-get install -y redis-server/,
-    );
+    await expect(startRedisServer({ command: 'redis-server-that-is-not-installed' })).rejects.toThrow(/not installed.*apt-get install -y redis-server/);
   });
 });

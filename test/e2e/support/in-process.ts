@@ -12,7 +12,12 @@ export interface InProcess {
   close(): Promise<void>;
 }
 
-export async function startInProcess(o: { kubeconfig: string; leaseNamespace: string; logger: Logger; tokens?: OperatorOptions['tokens'] }): Promise<InProcess> {
+export async function startInProcess(o: {
+  kubeconfig: string;
+  leaseNamespace: string;
+  logger: Logger;
+  tokens?: OperatorOptions['tokens'];
+}): Promise<InProcess> {
   const operator = await runOperator({
     kubeconfig: o.kubeconfig,
     publisherPort: 0,
@@ -24,7 +29,14 @@ export async function startInProcess(o: { kubeconfig: string; leaseNamespace: st
     ...(o.tokens ? { tokens: o.tokens } : {}),
     logger: o.logger,
   });
-  const gateway = await createGateway({ proxyPort: 0, adminPort: 0, host: '127.0.0.1', limitStore: createLimitStore({}), logger: o.logger, processMetrics: false });
+  const gateway = await createGateway({
+    proxyPort: 0,
+    adminPort: 0,
+    host: '127.0.0.1',
+    limitStore: createLimitStore({}),
+    logger: o.logger,
+    processMetrics: false,
+  });
   const client = startOperatorClient(gateway, { url: `http://127.0.0.1:${operator.publisher.port}`, replica: 'gw-0', waitSeconds: 5, logger: o.logger });
   return {
     operator,

@@ -5,7 +5,14 @@ import { until } from '../../support/wait.ts';
 export type Condition = { type: string; status: string; reason: string; message: string; observedGeneration?: number };
 export type KubeObject = {
   kind: string;
-  metadata: { name: string; namespace: string; resourceVersion: string; generation: number; uid: string; managedFields?: Array<{ manager: string; operation: string; subresource?: string; fieldsV1?: unknown }> };
+  metadata: {
+    name: string;
+    namespace: string;
+    resourceVersion: string;
+    generation: number;
+    uid: string;
+    managedFields?: Array<{ manager: string; operation: string; subresource?: string; fieldsV1?: unknown }>;
+  };
   spec: Record<string, unknown>;
   status?: { observedGeneration?: number; conditions?: Condition[]; phase?: string; [k: string]: unknown };
 };
@@ -44,7 +51,10 @@ export async function consumerKey(cp: ControlPlane, namespace: string, secret: s
   return value;
 }
 
-export type SecretItem = { metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string>; ownerReferences?: Array<{ name: string; uid: string }> }; data?: Record<string, string> };
+export type SecretItem = {
+  metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string>; ownerReferences?: Array<{ name: string; uid: string }> };
+  data?: Record<string, string>;
+};
 
 export async function credentialSecrets(cp: ControlPlane, namespace: string): Promise<SecretItem[]> {
   const out = await cp.kubectlOk(['get', 'secrets', '-n', namespace, '-l', 'tollgate.dev/credential', '-o', 'json'], { timeoutMs: 120_000 });

@@ -68,7 +68,11 @@ export const idOf = (o: { kind: string; metadata: { name: string; namespace?: st
  * pod, Secret keys from `secrets` (`<name>/<key>`). Anything else is an error,
  * so a manifest cannot lean on a value this function invents.
  */
-export function containerEnv(container: Container, pod: { name: string; namespace: string; ip: string }, secrets: Record<string, string> = {}): Record<string, string> {
+export function containerEnv(
+  container: Container,
+  pod: { name: string; namespace: string; ip: string },
+  secrets: Record<string, string> = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const v of container.env ?? []) {
     if (v.value !== undefined) env[v.name] = v.value;
@@ -96,7 +100,10 @@ export type ParsedCommandLine = { command: string; options: Record<string, unkno
 /** The `tollgate` program with the real operator and gateway commands, whose actions only record. */
 function program(): { program: Command; parsed: () => ParsedCommandLine | undefined } {
   let parsed: ParsedCommandLine | undefined;
-  const p = new Command().name('tollgate').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
+  const p = new Command()
+    .name('tollgate')
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {} });
   registerOperatorCommand(p);
   registerGatewayCommand(p);
   for (const c of p.commands) {

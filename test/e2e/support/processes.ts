@@ -133,7 +133,10 @@ export function sumMetric(text: string, name: string, labels: Record<string, str
 export type GatewayProcess = NodeProcess & { proxyPort: number; adminPort: number };
 
 /** `tollgate gateway` fed by an operator's long-poll publisher, optionally persisting its snapshot. */
-export async function startGatewayProcess(dir: string, o: { operatorUrl?: string; stateDir?: string; replica: string; proxyPort?: number; operatorTokenFile?: string }): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  dir: string,
+  o: { operatorUrl?: string; stateDir?: string; replica: string; proxyPort?: number; operatorTokenFile?: string },
+): Promise<GatewayProcess> {
   const args = ['--proxy-port', String(o.proxyPort ?? 0), '--admin-port', '0', '--host', '127.0.0.1', '--replica', o.replica, '--log-level', 'info'];
   if (o.operatorUrl) args.push('--operator', o.operatorUrl);
   if (o.operatorTokenFile) args.push('--operator-token-file', o.operatorTokenFile);
