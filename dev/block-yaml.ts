@@ -6,11 +6,11 @@
  * double-quoted.
  */
 export function toBlockYaml(value: unknown): string {
-  const out: string[] = [];
-  if (Array.isArray(value) && value.length) writeSeq(value, '', out);
-  else if (isNonEmptyMap(value)) writeMap(value, '', '', out);
-  else out.push(inline(value));
-  return out.join('\n') + '\n';
+  const w = new BlockWriter();
+  if (Array.isArray(value) && value.length) w.seq(value, '');
+  else if (isNonEmptyMap(value)) w.map(value, '', '');
+  else w.text += inline(value) + '\n';
+  return w.text;
 }
 
 // Starts with a letter, `_` or `/`; then only characters that are never YAML syntax, single spaces between words.
@@ -40,32 +40,53 @@ function isNonEmptyMap(v: unknown): v is Record<string, unknown> {
   return false;
 }
 
-function writeValue(key: string, v: unknown, lead: string, indent: string, out: string[]): void {
-  if (Array.isArray(v) && v.length) {
-    out.push(`${lead}${key}:`);
-    writeSeq(v, indent + '  ', out);
-  } else if (isNonEmptyMap(v)) {
-    out.push(`${lead}${key}:`);
-    writeMap(v, indent + '  ', indent + '  ', out);
-  } else out.push(`${lead}${key}: ${inline(v)}`);
-}
+/** Appends to one string (no array of lines to join) and quotes each distinct string once: statuses repeat most of theirs. */
+class BlockWriter {
+  text = '';
+  private readonly scalars = new Map<string, string>();
 
-/** The first pair goes after `firstLead` (`- ` for a sequence item), the rest at `indent`. */
-function writeMap(map: Record<string, unknown>, indent: string, firstLead: string, out: string[]): void {
-  let lead = firstLead;
-  for (const k of Object.keys(map)) {
-    if (map[k] === undefined) continue;
-    writeValue(scalar(k), map[k], lead, indent, out);
-    lead = indent;
+  /** The first pair goes after `firstLead` (`- ` for a sequence item), the rest at `indent`. */
+  map(map: Record<string, unknown>, indent: string, firstLead: string): void {
+    let lead = firstLead;
+    const inner = indent + '  ';
+    for (const k of Object.keys(map)) {
+      const v = map[k];
+      if (v === undefined) continue;
+      const key = this.scalar(k);
+      if (Array.isArray(v) && v.length) {
+        this.text += lead + key + ':\n';
+        this.seq(v, inner);
+      } else if (isNonEmptyMap(v)) {
+        this.text += lead + key + ':\n';
+        this.map(v, inner, inner);
+      } else this.text += lead + key + ': ' + this.inline(v) + '\n';
+      lead = indent;
+    }
   }
-}
 
-function writeSeq(seq: unknown[], indent: string, out: string[]): void {
-  for (const item of seq) {
-    if (isNonEmptyMap(item)) writeMap(item, indent + '  ', indent + '- ', out);
-    else if (Array.isArray(item) && item.length) {
-      out.push(`${indent}-`);
-      writeSeq(item, indent + '  ', out);
-    } else out.push(`${indent}- ${inline(item)}`);
+  seq(seq: unknown[], indent: string): void {
+    const inner = indent + '  ';
+    const dash = indent + '- ';
+    for (const item of seq) {
+      if (isNonEmptyMap(item)) this.map(item, inner, dash);
+      else if (Array.isArray(item) && item.length) {
+        this.text += indent + '-\n';
+        this.seq(item, inner);
+      } else this.text += dash + this.inline(item) + '\n';
+    }
+  }
+
+  private inline(v: unknown): string {
+    return typeof v === 'string' ? this.scalar(v) : inline(v);
+  }
+
+  private scalar(s: string): string {
+    let out = this.scalars.get(s);
+    if (out === undefined) {
+      out = scalar(s);
+      // Bounded: unique strings (messages naming objects) gain nothing from it.
+      if (this.scalars.size < 10_000) this.scalars.set(s, out);
+    }
+    return out;
   }
 }

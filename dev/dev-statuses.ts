@@ -15,10 +15,14 @@ export class DevStatuses {
   private readonly file: string;
   private readonly print: (line: string) => void;
   private lastText: string | undefined;
+  private held: boolean;
+  private unwritten: ObjectStatus[] | undefined;
 
-  constructor(file: string, print: (line: string) => void) {
+  /** `hold`: keep status.yaml unwritten until `release()`, so a start serves before it spends a second writing it. */
+  constructor(file: string, print: (line: string) => void, options: { hold?: boolean } = {}) {
     this.file = file;
     this.print = print;
+    this.held = options.hold ?? false;
   }
 
   /** Statuses carry state across compiles (approval trail, whether a subscription was active), as in a cluster. */
@@ -42,6 +46,19 @@ export class DevStatuses {
       if (s.kind === 'Application') this.printExpired(this.previous.get(key), s);
       this.previous.set(key, s.status);
     }
+    if (this.held) this.unwritten = statuses;
+    else this.write(statuses);
+  }
+
+  /** Writes the statuses settled while held, and from now on each settle's at once. */
+  release(): void {
+    this.held = false;
+    const statuses = this.unwritten;
+    this.unwritten = undefined;
+    if (statuses) this.write(statuses);
+  }
+
+  private write(statuses: ObjectStatus[]): void {
     const text = toBlockYaml(statuses);
     // Whole or not at all: `tollgate credentials list` may be reading it. Unchanged on most timed refreshes.
     if (text !== this.lastText) writeFileAtomic(this.file, text, 0o644);

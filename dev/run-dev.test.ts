@@ -1,10 +1,11 @@
 // `tollgate dev` end to end over loopback: the examples with a real backend,
 // real HTTP, and edits to the YAML on disk.
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleBackend } from './example-backend.ts';
 import { runDev, type DevServer } from './run-dev.ts';
@@ -19,6 +20,8 @@ let backend: Server;
 let dev: DevServer;
 let printed: string[];
 let base: string;
+/** What was on disk when dev mode said it was serving. */
+let atReady: { serving: number; statusFile: boolean } | undefined;
 
 function rewriteUpstreams(root: string, port: number): void {
   for (const entry of readdirSync(root)) {
@@ -42,7 +45,10 @@ beforeAll(async () => {
     host: '127.0.0.1',
     stateDir: join(dir, 'state'),
     defaultNamespace: 'default',
-    print: (line) => printed.push(line),
+    print: (line) => {
+      printed.push(line);
+      if (line.startsWith('gateway on ')) atReady = { serving: printed.filter((l) => l.startsWith('serving ')).length, statusFile: existsSync(join(dir, 'state', 'status.yaml')) };
+    },
     logger: pino({ level: 'silent' }),
   });
   base = `http://127.0.0.1:${dev.gateway.proxyPort}`;
@@ -64,6 +70,13 @@ describe('tollgate dev', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ hello: 'world' });
     expect(statSync(join(dir, 'state', 'credentials.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('says it is serving once a snapshot is applied, and has written status.yaml by the time it returns', () => {
+    expect(atReady).toEqual({ serving: 1, statusFile: false });
+    const statuses = parse(readFileSync(join(dir, 'state', 'status.yaml'), 'utf8')) as Array<{ kind: string; name: string; status: { conditions: Array<{ type: string; status: string }> } }>;
+    const app = statuses.find((s) => s.kind === 'Application' && s.name === 'greetings');
+    expect(app?.status.conditions.find((c) => c.type === 'Programmed')?.status).toBe('True');
   });
 
   it('serves the weather_free operation and refuses what the product does not cover', async () => {

@@ -73,10 +73,11 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   const loopback = o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
   const proxyUrl = `http://${loopback}:${gateway.proxyPort}`;
   let ring = signingKeys.at(clock()).ring;
+  const statuses = new DevStatuses(join(o.stateDir, 'status.yaml'), o.print, { hold: true });
   const reconcile = new DevReconcile({
     credentials,
     firstSeen: new FirstSeenTimes(o.stateDir, { now: clock, warn: o.print }),
-    statuses: new DevStatuses(join(o.stateDir, 'status.yaml'), o.print),
+    statuses,
     delivery: inProcessDelivery(gateway, { ring: () => ring, file: signingKeys.file }),
     ring: () => ring,
     proxyUrl,
@@ -101,6 +102,8 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   reconcile.apply(source.load());
   await source.watch((update) => reconcile.apply(update));
   o.print(`gateway on ${proxyUrl}, admin on http://${loopback}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
+  // Ready means serving; status.yaml (a second's writing at 60,000 objects) follows, before runDev returns.
+  statuses.release();
 
   return {
     gateway,

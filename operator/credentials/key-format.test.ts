@@ -17,6 +17,17 @@ describe('credential format', () => {
     expect(newConsumerKey(zeros)).toBe(newConsumerKey(zeros));
   });
 
+  // Keys minted before the base-62 conversion was rewritten: the same bytes must still make the same key, and keep checking out.
+  it.each([
+    ['zeros', 0x00, 'tg_000000000000000000000000000000003hOmhk', 'tgs_000000000000000000000000000000000lVOZH'],
+    ['all bits set', 0xff, 'tg_lFA6LboL2xx0ldQH2K1TdSrwuqMMiME32PFlch', 'tgs_lFA6LboL2xx0ldQH2K1TdSrwuqMMiME31lkaGe'],
+    ['sevens', 0x07, 'tg_4hRzgefUy8S7YcHUrJGoeiJTKldGueU32PAIsA', 'tgs_4hRzgefUy8S7YcHUrJGoeiJTKldGueU31lqBTB'],
+  ])('makes the same key and secret as before from %s', (_name, byte, key, secret) => {
+    const random = (n: number) => Buffer.alloc(n, byte);
+    expect([newConsumerKey(random), newConsumerSecret(random)]).toEqual([key, secret]);
+    expect(isWellFormed(key) && isWellFormed(secret)).toBe(true);
+  });
+
   it.each([
     ['one character changed', (k: string) => k.slice(0, 10) + (k[10] === 'a' ? 'b' : 'a') + k.slice(11)],
     ['truncated', (k: string) => k.slice(0, -1)],
