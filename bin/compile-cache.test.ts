@@ -12,13 +12,33 @@ let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Files under `d`, recursively; none when it does not exist. */
-const filesUnder = (d: string): string[] => (existsSync(d) ? readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name) : []);
+const filesUnder = (d: string): string[] =>
+  existsSync(d)
+    ? readdirSync(d, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => e.name)
+    : [];
 
 describe('bin/tollgate compile cache', () => {
   it.each([
-    { name: 'under XDG_CACHE_HOME', env: (d: string) => ({ XDG_CACHE_HOME: join(d, 'xdg'), HOME: join(d, 'home') }), used: 'xdg/tollgate/node-compile-cache', unused: 'home' },
-    { name: 'under HOME/.cache without XDG_CACHE_HOME', env: (d: string) => ({ HOME: join(d, 'home') }), used: 'home/.cache/tollgate/node-compile-cache', unused: 'xdg' },
-    { name: 'where NODE_COMPILE_CACHE says', env: (d: string) => ({ NODE_COMPILE_CACHE: join(d, 'own'), XDG_CACHE_HOME: join(d, 'xdg') }), used: 'own', unused: 'xdg' },
+    {
+      name: 'under XDG_CACHE_HOME',
+      env: (d: string) => ({ XDG_CACHE_HOME: join(d, 'xdg'), HOME: join(d, 'home') }),
+      used: 'xdg/tollgate/node-compile-cache',
+      unused: 'home',
+    },
+    {
+      name: 'under HOME/.cache without XDG_CACHE_HOME',
+      env: (d: string) => ({ HOME: join(d, 'home') }),
+      used: 'home/.cache/tollgate/node-compile-cache',
+      unused: 'xdg',
+    },
+    {
+      name: 'where NODE_COMPILE_CACHE says',
+      env: (d: string) => ({ NODE_COMPILE_CACHE: join(d, 'own'), XDG_CACHE_HOME: join(d, 'xdg') }),
+      used: 'own',
+      unused: 'xdg',
+    },
   ])('is kept $name', ({ env, used, unused }) => {
     dir = mkdtempSync(join(tmpdir(), 'tollgate-compile-cache-'));
     const { NODE_COMPILE_CACHE: _, XDG_CACHE_HOME: __, HOME: ___, ...rest } = process.env;

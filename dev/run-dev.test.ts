@@ -47,7 +47,8 @@ beforeAll(async () => {
     defaultNamespace: 'default',
     print: (line) => {
       printed.push(line);
-      if (line.startsWith('gateway on ')) atReady = { serving: printed.filter((l) => l.startsWith('serving ')).length, statusFile: existsSync(join(dir, 'state', 'status.yaml')) };
+      if (line.startsWith('gateway on '))
+        atReady = { serving: printed.filter((l) => l.startsWith('serving ')).length, statusFile: existsSync(join(dir, 'state', 'status.yaml')) };
     },
     logger: pino({ level: 'silent' }),
   });
@@ -74,7 +75,11 @@ describe('tollgate dev', () => {
 
   it('says it is serving once a snapshot is applied, and has written status.yaml by the time it returns', () => {
     expect(atReady).toEqual({ serving: 1, statusFile: false });
-    const statuses = parse(readFileSync(join(dir, 'state', 'status.yaml'), 'utf8')) as Array<{ kind: string; name: string; status: { conditions: Array<{ type: string; status: string }> } }>;
+    const statuses = parse(readFileSync(join(dir, 'state', 'status.yaml'), 'utf8')) as Array<{
+      kind: string;
+      name: string;
+      status: { conditions: Array<{ type: string; status: string }> };
+    }>;
     const app = statuses.find((s) => s.kind === 'Application' && s.name === 'greetings');
     expect(app?.status.conditions.find((c) => c.type === 'Programmed')?.status).toBe('True');
   });
