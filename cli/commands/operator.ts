@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { runOperator } from '../../operator/run-operator.ts';
 
 export function registerOperatorCommand(program: Command): void {
   program
@@ -45,6 +44,8 @@ export function registerOperatorCommand(program: Command): void {
         events: boolean;
         advertiseUrl?: string;
       }) => {
+        // Loaded when run: the Kubernetes client costs every other command a third of a second to start.
+        const { runOperator } = await import('../../operator/run-operator.ts');
         const operator = await runOperator({
           ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
           publisherPort: opts.publisherPort,
