@@ -3,12 +3,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUpstream, type Upstream } from '../test/gateway/fixtures.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { runDev, type DevServer } from './run-dev.ts';
+import { devOptions } from '../test/support/dev-options.ts';
 
 const api = (name: string, upstream: string) => `apiVersion: tollgate.dev/v1alpha1
 kind: API
@@ -27,17 +27,11 @@ let dev: DevServer | undefined;
 let now = Date.parse('2026-03-01T10:00:00Z');
 
 const start = () =>
-  runDev({
-    paths: [join(dir, 'config')],
-    proxyPort: 0,
-    adminPort: 0,
-    host: '127.0.0.1',
-    stateDir: join(dir, 'state'),
-    defaultNamespace: 'default',
-    print: () => {},
-    logger: pino({ level: 'silent' }),
-    clock: () => new Date(now),
-  });
+  runDev(
+    devOptions(dir, {
+      clock: () => new Date(now),
+    }),
+  );
 
 /** Which upstream answered a request to /orders/v1. */
 async function servedBy(d: DevServer): Promise<string> {

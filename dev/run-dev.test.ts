@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleBackend } from './example-backend.ts';
 import { runDev, type DevServer } from './run-dev.ts';
 import { until as untilWithin } from '../test/support/wait.ts';
+import { devOptions } from '../test/support/dev-options.ts';
 
 // Edits are live within 1 s; 3 s is the generous bound.
 const until = <T>(what: string, fn: () => Promise<T | undefined>) => untilWithin(what, fn, 3_000, 10);
@@ -38,20 +39,16 @@ beforeAll(async () => {
   const port = (backend.address() as { port: number }).port;
   rewriteUpstreams(join(dir, 'config'), port);
   printed = [];
-  dev = await runDev({
-    paths: [join(dir, 'config')],
-    proxyPort: 0,
-    adminPort: 0,
-    host: '127.0.0.1',
-    stateDir: join(dir, 'state'),
-    defaultNamespace: 'default',
-    print: (line) => {
-      printed.push(line);
-      if (line.startsWith('gateway on '))
-        atReady = { serving: printed.filter((l) => l.startsWith('serving ')).length, statusFile: existsSync(join(dir, 'state', 'status.yaml')) };
-    },
-    logger: pino({ level: 'silent' }),
-  });
+  dev = await runDev(
+    devOptions(dir, {
+      print: (line) => {
+        printed.push(line);
+        if (line.startsWith('gateway on '))
+          atReady = { serving: printed.filter((l) => l.startsWith('serving ')).length, statusFile: existsSync(join(dir, 'state', 'status.yaml')) };
+      },
+      logger: pino({ level: 'silent' }),
+    }),
+  );
   base = `http://127.0.0.1:${dev.gateway.proxyPort}`;
 });
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUpstream, type Upstream } from '../test/gateway/fixtures.ts';
 import { until } from '../test/support/wait.ts';
 import { runDev, type DevServer } from './run-dev.ts';
+import { devOptions } from '../test/support/dev-options.ts';
 
 function config(upstream: string, options: { revoked?: boolean; suspended?: boolean; subscribed?: boolean } = {}): string {
   return `
@@ -83,17 +84,12 @@ async function startDev(options: { clock?: () => Date; tokenPolicy?: Parameters<
   write();
   const logs: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(line) });
-  const dev = await runDev({
-    paths: [join(dir, 'config')],
-    proxyPort: 0,
-    adminPort: 0,
-    host: '127.0.0.1',
-    stateDir: join(dir, 'state'),
-    defaultNamespace: 'default',
-    print: () => {},
-    logger,
-    ...options,
-  });
+  const dev = await runDev(
+    devOptions(dir, {
+      logger,
+      ...options,
+    }),
+  );
   const { consumerKey, consumerSecret } = dev.credentials.reveal('shop/shopper', 'default')!;
   return { dir, dev, base: `http://127.0.0.1:${dev.gateway.proxyPort}`, key: consumerKey, secret: consumerSecret, logs, write };
 }

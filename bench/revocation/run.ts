@@ -5,9 +5,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { startUpstream } from '../../test/gateway/fixtures.ts';
 import { runDev } from '../../dev/run-dev.ts';
+import { devOptions } from '../../test/support/dev-options.ts';
 
 const TRIES = Number(process.env.BENCH_TRIES ?? 20);
 const TIMEOUT_MS = 10_000;
@@ -45,16 +45,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-revocation-'));
 mkdirSync(join(dir, 'config'));
 const file = join(dir, 'config', 'shop.yaml');
 writeFileSync(file, config(upstream.url, 'none'));
-const dev = await runDev({
-  paths: [join(dir, 'config')],
-  proxyPort: 0,
-  adminPort: 0,
-  host: '127.0.0.1',
-  stateDir: join(dir, 'state'),
-  defaultNamespace: 'default',
-  print: () => {},
-  logger: pino({ level: 'silent' }),
-});
+const dev = await runDev(devOptions(dir));
 const base = `http://127.0.0.1:${dev.gateway.proxyPort}`;
 const { consumerKey, consumerSecret } = dev.credentials.reveal('shop/shopper', 'default')!;
 
