@@ -65,6 +65,8 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     adminPort: o.adminPort,
     host: o.host,
     stateDir: join(o.stateDir, 'gateway'),
+    // Every start recompiles, so the saved copy is only for serving while that happens: written after the start.
+    persistDelayMs: 1_000,
     ...(o.environment ? { environment: o.environment } : {}),
     limitStore,
     logger,

@@ -31,6 +31,8 @@ export interface GatewayOptions {
   environment?: string;
   /** Where the last good snapshot is kept, so that a restart serves before any control plane answers. */
   stateDir?: string;
+  /** Wait this long before writing an applied snapshot to `stateDir`, coalescing what comes meanwhile; default 0. */
+  persistDelayMs?: number;
   limitStore: LimitStore;
   logger?: Logger;
   /** Epoch milliseconds; credentials' expiry and limit windows are judged by it. */
@@ -85,7 +87,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     pools: new Map(),
   };
   const state = new ServingState();
-  const persister = options.stateDir ? new SnapshotPersister(options.stateDir, logger) : undefined;
+  const persister = options.stateDir ? new SnapshotPersister(options.stateDir, logger, options.persistDelayMs ?? 0) : undefined;
   const applier: SnapshotApplier = { state, caches, metrics, logger, environment: options.environment, persister, now };
 
   const { tokens, setSigningKeys } = createTokenService(options, now, metrics, logger);

@@ -26,26 +26,47 @@ export async function loadPersistedSnapshot(stateDir: string, logger: Logger): P
 /**
  * Writes each applied snapshot to the state directory, atomically (temp file,
  * fsync, rename) so that a crash mid-write leaves the previous one. Saves are
- * serialised and coalesced: only the newest pending snapshot is written.
+ * serialised and coalesced: only the newest pending snapshot is written. With a
+ * delay, a save waits that long first (a large snapshot's serialisation then does
+ * not hold up a start); `flush` writes at once.
  */
 export class SnapshotPersister {
   readonly #dir: string;
   readonly #logger: Logger;
   #pending: Snapshot | undefined;
   #writing: Promise<void> | undefined;
+  readonly #delayMs: number;
+  #delay: { timer: NodeJS.Timeout; start: () => void } | undefined;
 
-  constructor(dir: string, logger: Logger) {
+  constructor(dir: string, logger: Logger, delayMs = 0) {
     this.#dir = dir;
     this.#logger = logger;
+    this.#delayMs = delayMs;
   }
 
   save(snapshot: Snapshot): void {
     this.#pending = snapshot;
-    this.#writing ??= this.#drain();
+    if (this.#writing) return;
+    if (this.#delayMs <= 0) {
+      this.#writing = this.#drain();
+      return;
+    }
+    let start!: () => void;
+    this.#writing = new Promise<void>((resolve) => (start = resolve)).then(() => this.#drain());
+    this.#delay = { timer: setTimeout(() => this.#startNow(), this.#delayMs), start };
   }
 
   async flush(): Promise<void> {
+    this.#startNow();
     while (this.#writing) await this.#writing;
+  }
+
+  #startNow(): void {
+    if (!this.#delay) return;
+    clearTimeout(this.#delay.timer);
+    const { start } = this.#delay;
+    this.#delay = undefined;
+    start();
   }
 
   async #drain(): Promise<void> {
