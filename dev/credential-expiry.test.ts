@@ -11,30 +11,10 @@ import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startUpstream, type Upstream } from '../test/gateway/fixtures.ts';
 import { waitFor } from '../test/support/wait.ts';
+import { shopYaml } from '../test/support/shop-yaml.ts';
 import { runDev, type DevOptions, type DevServer } from './run-dev.ts';
 
-const config = (upstream: string, expiresIn: string) => `apiVersion: tollgate.dev/v1alpha1
-kind: API
-metadata: { name: orders, namespace: shop }
-spec: { context: /orders, version: v1, upstream: { urls: ["${upstream}"] } }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: APIProduct
-metadata: { name: orders, namespace: shop }
-spec: { operations: [{ api: orders, paths: [/] }] }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Application
-metadata: { name: shopper, namespace: shop }
-spec:
-  owner: { email: dev@shop.example }
-  credentials: [{ name: short, expiresIn: ${expiresIn} }, { name: long }]
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Subscription
-metadata: { name: shopper-orders, namespace: shop }
-spec: { application: shopper, product: { name: orders } }
-`;
+const config = (upstream: string, expiresIn: string) => shopYaml(upstream, `[{ name: short, expiresIn: ${expiresIn} }, { name: long }]`);
 
 const tollgate = new URL('../bin/tollgate', import.meta.url).pathname;
 let upstream: Upstream;

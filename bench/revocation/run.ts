@@ -7,38 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startUpstream } from '../../test/gateway/fixtures.ts';
 import { runDev } from '../../dev/run-dev.ts';
+import { shopYaml } from '../../test/support/shop-yaml.ts';
 import { devOptions } from '../../test/support/dev-options.ts';
 
 const TRIES = Number(process.env.BENCH_TRIES ?? 20);
 const TIMEOUT_MS = 10_000;
 
-const config = (upstream: string, change: 'none' | 'revoke' | 'unsubscribe') => `
-apiVersion: tollgate.dev/v1alpha1
-kind: API
-metadata: { name: orders, namespace: shop }
-spec: { context: /orders, version: v1, upstream: { urls: ["${upstream}"] } }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: APIProduct
-metadata: { name: orders, namespace: shop }
-spec: { operations: [{ api: orders, paths: [/] }] }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Application
-metadata: { name: shopper, namespace: shop }
-spec:
-  owner: { email: dev@shop.example }
-  credentials: [{ name: default${change === 'revoke' ? ', revoked: true' : ''} }]
-${
-  change === 'unsubscribe'
-    ? ''
-    : `---
-apiVersion: tollgate.dev/v1alpha1
-kind: Subscription
-metadata: { name: shopper-orders, namespace: shop }
-spec: { application: shopper, product: { name: orders } }
-`
-}`;
+const config = (upstream: string, change: 'none' | 'revoke' | 'unsubscribe') =>
+  shopYaml(upstream, `[{ name: default${change === 'revoke' ? ', revoked: true' : ''} }]`, change !== 'unsubscribe');
 
 const upstream = await startUpstream();
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-revocation-'));
