@@ -22,6 +22,8 @@ export const Reason = {
   ResolvedRefs: 'ResolvedRefs',
   RefNotFound: 'RefNotFound',
   RefNotAccepted: 'RefNotAccepted',
+  /** The referenced API is fine but deliberately not routed yet (lifecycle Created): a wait, not a fault (Argo CD: Suspended). */
+  RefNotPublished: 'RefNotPublished',
   PlanNotFound: 'PlanNotFound',
   /** Only in findings: a reference that cannot be checked where the compiler runs (a Secret, outside a cluster). */
   RefNotChecked: 'RefNotChecked',
@@ -138,6 +140,8 @@ export class ConditionSet {
   unresolved(reason: Reason, message: string, about?: FindingSubject): void {
     this.add(finding(reason, message, about));
     this.refs ??= { reason, messages: [] };
+    // A fault outranks a deliberate wait: the reason must not read as "waiting" while something is also broken.
+    if (this.refs.reason === Reason.RefNotPublished) this.refs.reason = reason;
     this.refs.messages.push(said(message, about));
   }
 
