@@ -36,6 +36,7 @@ export function helmIn(dir: string, kubeconfig?: string): Helm {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });
       });
+      child.stdin!.on('error', () => {});
       if (opts?.input !== undefined) child.stdin!.end(opts.input);
     });
   return {
