@@ -63,8 +63,8 @@ export function runContainer(args: string[], command: string[]): Container {
     },
   );
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   return {
     name,
     exited: () => child.exitCode,
