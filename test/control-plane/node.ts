@@ -12,7 +12,7 @@
 // no cluster DNS run: Services have no ClusterIP routing here.
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findTool } from './binaries.ts';
 import type { ControlPlane } from './control-plane.ts';
@@ -84,9 +84,23 @@ healthzPort: ${healthzPort}
 authentication: { anonymous: { enabled: true }, webhook: { enabled: false } }
 authorization: { mode: AlwaysAllow }
 containerRuntimeEndpoint: unix://${dir}/containerd.sock
+podLogsDir: ${dir}/pod-logs
 imageGCHighThresholdPercent: 100
 evictionHard: { memory.available: "1Mi", nodefs.available: "1%", imagefs.available: "1%" }
 `;
+}
+
+/** containerd's shims outlive it by design (containers survive a restart): ours go with the node. */
+function killShims(socket: string): void {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmdline.startsWith('/usr/bin/containerd-shim') && cmdline.includes(socket)) process.kill(Number(pid), 'SIGKILL');
+  }
 }
 
 /** Starts containerd and a kubelet registered as `name`, with `images` from podman's storage; resolves once the Node is Ready. */
@@ -117,6 +131,7 @@ export async function startNode(cp: ControlPlane, images: string[], name = 'node
       })
       .catch(() => undefined);
     for (const c of [...children].reverse()) await c.stop();
+    killShims(join(dir, 'containerd.sock'));
     const mounts = readFileSync('/proc/mounts', 'utf8')
       .split('\n')
       .map((l) => l.split(' ')[1] ?? '')
@@ -130,10 +145,11 @@ export async function startNode(cp: ControlPlane, images: string[], name = 'node
     const containerd = startChild('containerd', 'containerd', ['--config', join(dir, 'containerd.toml')], join(dir, 'containerd.log'), dir);
     children.push(containerd);
     for (let i = 0; i < 100 && !existsSync(join(dir, 'containerd.sock')); i++) await new Promise((r) => setTimeout(r, 100));
-    for (const image of [PAUSE_IMAGE, ...images]) {
-      const tar = join(dir, 'image.tar');
+    for (const [i, image] of [PAUSE_IMAGE, ...images].entries()) {
+      const tar = join(dir, `image-${i}.tar`);
       await run('podman', ['save', '-o', tar, image]);
       await run('ctr', ['-a', join(dir, 'containerd.sock'), '-n', 'k8s.io', 'images', 'import', tar]);
+      rmSync(tar);
     }
     const [port, healthzPort] = (await freePorts(2)) as [number, number];
     writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(dir, port, healthzPort));

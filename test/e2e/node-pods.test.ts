@@ -4,7 +4,9 @@
 // ReplicaSet, scheduling, the real readiness and liveness probes, a snapshot
 // mounted from a ConfigMap, a read-only root filesystem; a call to each pod's
 // IP with the key reaches an upstream on the host; a deleted pod is replaced.
+import { readFile } from 'node:fs/promises';
 import http, { type Server } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode, type TestNode } from '../control-plane/node.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
@@ -57,6 +59,21 @@ spec:
       volumes: [{ name: snapshot, configMap: { name: snapshot } }]
 `;
 
+/** A rollout that fails says why: the pods, their events, the kubelet's last lines. */
+async function rolledOut(ns: string): Promise<void> {
+  const r = await env.cp.kubectl(['rollout', 'status', '-n', ns, 'deployment/gateway', '--timeout=60s'], { timeoutMs: 190_000 });
+  if (r.code === 0) return;
+  const pods = await env.cp.kubectl(['describe', 'pods', '-n', ns]);
+  const log = await readFile(join(env.cp.dir, 'node', 'kubelet.log'), 'utf8').catch(() => '');
+  throw new Error(
+    `rollout: ${r.stderr}\n${pods.stdout.slice(-6000)}\nkubelet:\n${log
+      .split('\n')
+      .filter((l) => l.startsWith('E'))
+      .slice(-30)
+      .join('\n')}`,
+  );
+}
+
 async function podIps(ns: string): Promise<string[]> {
   const out = await env.cp.kubectlOk([
     'get',
@@ -76,9 +93,10 @@ describe('a node (kubelet, containerd, runc, CNI)', () => {
   it('runs the gateway image as a Deployment: Ready by its probes, answering calls on the pod IPs, a deleted pod replaced', async () => {
     const ns = env.namespace;
     const snapshot = JSON.stringify(basicSnapshot(`http://${node!.gatewayIp}:${upstreamPort}`));
-    await env.cp.kubectlOk(['create', 'configmap', 'snapshot', '-n', ns, '--from-file=snapshot.json=/dev/stdin'], { input: snapshot });
+    const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'snapshot', namespace: ns }, data: { 'snapshot.json': snapshot } };
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(configMap) });
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: deployment(ns) });
-    await env.cp.kubectlOk(['rollout', 'status', '-n', ns, 'deployment/gateway', '--timeout=180s'], { timeoutMs: 190_000 });
+    await rolledOut(ns);
     const ips = await podIps(ns);
     expect(ips).toHaveLength(2);
     for (const ip of ips) {
@@ -91,7 +109,7 @@ describe('a node (kubelet, containerd, runc, CNI)', () => {
 
     const [victim] = (await env.cp.kubectlOk(['get', 'pods', '-n', ns, '-l', 'app=gateway', '-o', 'name'])).trim().split('\n');
     await env.cp.kubectlOk(['delete', '-n', ns, victim!, '--wait=true'], { timeoutMs: 90_000 });
-    await env.cp.kubectlOk(['rollout', 'status', '-n', ns, 'deployment/gateway', '--timeout=180s'], { timeoutMs: 190_000 });
+    await rolledOut(ns);
     const after = await env.cp.kubectlOk(['get', 'pods', '-n', ns, '-l', 'app=gateway', '-o', 'name']);
     expect(after.trim().split('\n')).toHaveLength(2);
     expect(after).not.toContain(victim);
