@@ -12,7 +12,7 @@
 // no cluster DNS run: Services have no ClusterIP routing here.
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findTool } from './binaries.ts';
 import type { ControlPlane } from './control-plane.ts';
@@ -90,6 +90,14 @@ evictionHard: { memory.available: "1Mi", nodefs.available: "1%", imagefs.availab
 `;
 }
 
+function readlinkSafe(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
+}
+
 /** containerd's shims outlive it by design (containers survive a restart): ours go with the node. */
 function killShims(socket: string): void {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
@@ -132,6 +140,11 @@ export async function startNode(cp: ControlPlane, images: string[], name = 'node
       .catch(() => undefined);
     for (const c of [...children].reverse()) await c.stop();
     killShims(join(dir, 'containerd.sock'));
+    // The kubelet links every container's log into /var/log/containers (a fixed path): ours go too.
+    for (const link of existsSync('/var/log/containers') ? readdirSync('/var/log/containers') : []) {
+      const path = join('/var/log/containers', link);
+      if (readlinkSafe(path).startsWith(dir)) rmSync(path, { force: true });
+    }
     const mounts = readFileSync('/proc/mounts', 'utf8')
       .split('\n')
       .map((l) => l.split(' ')[1] ?? '')
