@@ -150,6 +150,7 @@ describe('usage through two gateway replicas, one SIGTERMed and one SIGKILLed', 
       refused: number;
       bytes_in: number;
       bytes_out: number;
+      latency_ms: number;
     };
     const rows = JSON.parse(report.stdout) as Row[];
     const pick = (env: string) =>
