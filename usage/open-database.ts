@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { connectPostgres, type SqlClient } from '../gateway/usage/sql-client.ts';
 
 /**
@@ -15,10 +16,50 @@ export async function openUsageDatabase(url: string): Promise<SqlClient> {
   throw new UsageStoreError('usage-store-url', `usage store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: give postgres://... or pglite:DIR`);
 }
 
+/** Directories this process has open: a second PGlite on one of them would corrupt it as surely as another process's. */
+const openHere = new Set<string>();
+
+/** PGlite takes one process at a time: a second one opening the same directory would corrupt it. */
+function lockPglite(dir: string): () => void {
+  const lock = join(dir, 'tollgate.lock');
+  const key = resolve(dir);
+  let holder: number | undefined;
+  try {
+    holder = Number(readFileSync(lock, 'utf8').trim());
+  } catch {
+    holder = undefined;
+  }
+  if (openHere.has(key) || (holder && holder !== process.pid && alive(holder))) {
+    throw new UsageStoreError(
+      'usage-store-busy',
+      `the usage store in ${dir} is open in another process (pid ${holder ?? process.pid}, e.g. tollgate dev); PGlite serves one process at a time: stop it first, or use a PostgreSQL server (postgres://...)`,
+    );
+  }
+  writeFileSync(lock, `${process.pid}\n`);
+  openHere.add(key);
+  return () => {
+    openHere.delete(key);
+    rmSync(lock, { force: true });
+  };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function openPglite(dir: string): Promise<SqlClient> {
   const { PGlite } = await import('@electric-sql/pglite');
   if (dir !== 'memory') mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create(dir === 'memory' ? undefined : dir);
+  const unlock = dir === 'memory' ? () => {} : lockPglite(dir);
+  const db = await PGlite.create(dir === 'memory' ? undefined : dir).catch((err: unknown) => {
+    unlock();
+    throw new UsageStoreError('usage-store-open', `could not open the PGlite usage store in ${dir}`, { cause: err });
+  });
   // PGlite is one connection: statements from concurrent callers are queued, transactions included.
   let queue: Promise<unknown> = Promise.resolve();
   return {
@@ -33,6 +74,7 @@ async function openPglite(dir: string): Promise<SqlClient> {
     close: async () => {
       await queue;
       await db.close();
+      unlock();
     },
   };
 }

@@ -64,3 +64,20 @@ export function sqlUsageWriter(client: SqlClient, replica: string, incarnation: 
     close: () => client.close(),
   };
 }
+
+/**
+ * A writer whose store is still opening (PGlite takes a second or two): the gateway
+ * serves at once, and a flush before the store is ready waits for it, or fails and is
+ * retried like any other failed write if it never opens.
+ */
+export function deferredWriter(ready: Promise<UsageWriter>): UsageWriter {
+  // Not a crash when it fails: each flush reports the failure.
+  ready.catch(() => {});
+  return {
+    write: async (rows) => (await ready).write(rows),
+    close: async () => {
+      const writer = await ready.catch(() => undefined);
+      await writer?.close();
+    },
+  };
+}
