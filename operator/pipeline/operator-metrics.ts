@@ -60,8 +60,9 @@ export class OperatorMetrics {
     });
   }
 
-  /** Once the elector exists. */
-  trackLeader(isLeader: () => boolean): void {
+  /** Once the elector (and the publisher, whose version is shown too) exists. */
+  trackLeader(isLeader: () => boolean, published?: () => string | undefined): void {
+    if (published) this.trackPublished(published);
     // Read at scrape time: a replica paused past its renew deadline stops leading
     // before its next renewal says so (LeaseElector.isLeader).
     new Gauge({
