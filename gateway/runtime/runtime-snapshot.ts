@@ -7,6 +7,10 @@ import { RouteTable } from '../router/route-table.ts';
 import { compileCorsPolicy, type CorsPolicy } from '../cors/cors-policy.ts';
 import { lifecycleHeaders } from './lifecycle-headers.ts';
 import type { Api, InactiveSubscription, Route, Snapshot, Subscription } from '../snapshot/types.ts';
+import { compileApiPolicies, type ApiPolicyRuntime } from '../policies/api-policies.ts';
+import { applicationPolicies } from '../policies/application-policies.ts';
+import type { CompiledIpAccess } from '../policies/ip-access.ts';
+import type { CertificateIndex } from '../auth/client-certificate.ts';
 
 export interface ApiRuntime {
   api: Api;
@@ -15,6 +19,8 @@ export interface ApiRuntime {
   /** Headers every answer of a Deprecated or Retired API carries. */
   lifecycleHeaders: Record<string, string>;
   cors?: CorsPolicy;
+  /** The API's policies (gateway/POLICIES.md); absent when it declares none, so their steps cost nothing. */
+  policies?: ApiPolicyRuntime;
 }
 
 /** A path several APIs share, one per environment, at a gateway that serves no environment in particular. */
@@ -36,6 +42,10 @@ export interface RuntimeSnapshot {
   subscriptionsByApplication: Map<string, Subscription[]>;
   /** Kept apart from the active ones so that nothing that grants access can reach them. */
   inactiveSubscriptionsByApplication: Map<string, InactiveSubscription[]>;
+  /** Applications' IP rules, by application id; absent when none has any. */
+  applicationIpAccess: Map<string, CompiledIpAccess> | undefined;
+  /** Applications' client certificates; absent when none has any. */
+  certificates: CertificateIndex | undefined;
 }
 
 export interface RuntimeCaches {
@@ -90,6 +100,7 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     }
     const runtime: ApiRuntime = { api, pool, auth, lifecycleHeaders: lifecycleHeaders(api) };
     if (api.cors) runtime.cors = compileCorsPolicy(api.cors);
+    if (api.policies) runtime.policies = compileApiPolicies(api.id, api.policies);
     apis.set(api.id, runtime);
   }
 
@@ -110,6 +121,7 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
   const inactiveSubscriptionsByApplication = byApplication(snapshot.inactiveSubscriptions.filter((s) => products.has(s.product)));
 
   const targets = routeTargets(snapshot.routes, apis);
+  const { ipAccess: applicationIpAccess, certificates } = applicationPolicies(snapshot.applications);
   const runtime: RuntimeSnapshot = {
     snapshot,
     version: snapshot.version,
@@ -118,6 +130,8 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     credentials: new CredentialIndex(snapshot.applications),
     subscriptionsByApplication,
     inactiveSubscriptionsByApplication,
+    applicationIpAccess,
+    certificates,
   };
   // Only once nothing above has thrown: a snapshot refused half-way leaves the caches as they were.
   caches.pools.clear();
