@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createLimitStore } from '../gateway/limits/create-limit-store.ts';
-import { createGateway, type Gateway } from '../gateway/server/create-gateway.ts';
+import { createGateway, type Gateway, type GatewayOptions } from '../gateway/server/create-gateway.ts';
 import type { CompileResult } from '../operator/compiler/compile.ts';
 import { DirectorySource } from '../operator/sources/directory-source.ts';
 import { DEFAULT_POLICY, type RotationPolicy } from '../operator/tokens/signing-key-policy.ts';
@@ -34,6 +34,8 @@ export interface DevOptions {
   rotationCheckMs?: number;
   /** When to recompile for the clock alone (credential expiries); default 1 s to 60 s. */
   refreshBounds?: RefreshBounds;
+  /** Policy and TLS options for the gateway: secrets directory, trusted proxies, HTTPS listener. */
+  gatewayPolicies?: Pick<GatewayOptions, 'secretsDir' | 'trustedProxies' | 'tls'>;
 }
 
 export interface DevServer {
@@ -71,6 +73,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     limitStore,
     logger,
     clock: () => clock().getTime(),
+    ...o.gatewayPolicies,
   });
   const loopback = o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
   const proxyUrl = `http://${loopback}:${gateway.proxyPort}`;

@@ -8,8 +8,9 @@ import { logDestination } from '../../gateway/log/log-destination.ts';
 import { createGateway } from '../../gateway/server/create-gateway.ts';
 import { startFileSource, startSigningKeysFile, type SnapshotSource } from '../../gateway/sources/file-source.ts';
 import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
+import { policyGatewayOptions, policyOptions, type PolicyCommandOptions } from './policy-options.ts';
 
-interface GatewayCommandOptions {
+interface GatewayCommandOptions extends PolicyCommandOptions {
   proxyPort: number;
   adminPort: number;
   host: string;
@@ -44,7 +45,7 @@ function integer(value: string): number {
 
 /** Adds `tollgate gateway`: the data plane, fed by a snapshot file or the operator. */
 export function registerGatewayCommand(program: Command): Command {
-  return program
+  const command = program
     .command('gateway')
     .description('serve APIs from a snapshot: route, authenticate, authorise, limit and proxy')
     .addOption(new Option('--proxy-port <port>', 'port for API traffic').default(8080).argParser(integer))
@@ -78,13 +79,14 @@ export function registerGatewayCommand(program: Command): Command {
       new Option('--shutdown-delay <ms>', 'on SIGTERM, keep serving this long with readiness failing (let endpoints update)').default(0).argParser(integer),
     )
     .addOption(new Option('--drain-timeout <ms>', 'on SIGTERM, longest wait for requests in flight').default(30_000).argParser(integer))
-    .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('TOLLGATE_LOG_LEVEL'))
-    .action(async (options: GatewayCommandOptions) => {
-      if (!options.snapshot && !options.operator && !options.stateDir) {
-        throw new InvalidArgumentError('give --snapshot FILE or --operator URL (or at least --state-dir)');
-      }
-      await runGateway(options);
-    });
+    .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('TOLLGATE_LOG_LEVEL'));
+  for (const option of policyOptions()) command.addOption(option);
+  return command.action(async (options: GatewayCommandOptions) => {
+    if (!options.snapshot && !options.operator && !options.stateDir) {
+      throw new InvalidArgumentError('give --snapshot FILE or --operator URL (or at least --state-dir)');
+    }
+    await runGateway(options);
+  });
 }
 
 async function runGateway(options: GatewayCommandOptions): Promise<void> {
@@ -122,8 +124,12 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
     maxHeaderBytes: options.maxHeaderBytes,
     shutdownDelayMs: options.shutdownDelay,
     drainTimeoutMs: options.drainTimeout,
+    ...policyGatewayOptions(options),
   });
-  logger.info({ proxyPort: gateway.proxyPort, adminPort: gateway.adminPort, version: gateway.currentVersion() ?? null }, 'gateway listening');
+  logger.info(
+    { proxyPort: gateway.proxyPort, adminPort: gateway.adminPort, tlsPort: gateway.tlsPort ?? null, version: gateway.currentVersion() ?? null },
+    'gateway listening',
+  );
 
   const signingKeys = options.signingKeys ? await startSigningKeysFile(gateway, options.signingKeys, logger) : undefined;
   let source: SnapshotSource | undefined;

@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
+import { GatewayError } from '../errors/gateway-error.ts';
 import type { BackendCredential } from '../policies/backend-auth.ts';
 import { applyHeaderRules } from '../policies/header-rules.ts';
 import { rewritePath } from '../policies/path-rewrite.ts';
@@ -33,6 +34,7 @@ export function mediationStep(ctx: RequestContext): void | Promise<void> {
     ctx.rewriteResponse = (out: OutgoingHttpHeaders) => applyHeaderRules(responseRules, out, responseVars);
   }
   if (!policies.backendAuth) return;
+  if (policies.backendCertificateMissing) throw new GatewayError('backend-credentials-unavailable');
   const credential = ctx.services.policies.backendAuth.credential(policies.backendAuth);
   if (credential instanceof Promise) return credential.then((c) => present(ctx, c));
   if (credential) present(ctx, credential);

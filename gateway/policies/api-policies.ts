@@ -16,13 +16,15 @@ export interface ApiPolicyRuntime {
   rewrite?: readonly CompiledRewrite[];
   query?: CompiledQueryRules;
   backendAuth?: BackendAuth;
+  /** The backend client certificate's Secret was not there when the snapshot was applied: refuse rather than connect without it. */
+  backendCertificateMissing: boolean;
 }
 
 /** Throws with every problem found: the gateway then refuses the snapshot and keeps the last good one. */
-export function compileApiPolicies(apiId: string, policies: ApiPolicies): ApiPolicyRuntime {
+export function compileApiPolicies(apiId: string, policies: ApiPolicies, backendCertificateMissing = false): ApiPolicyRuntime {
   const errors: string[] = [];
   const where = `apis[${apiId}].policies`;
-  const out: ApiPolicyRuntime = { mediates: false };
+  const out: ApiPolicyRuntime = { mediates: false, backendCertificateMissing };
   if (policies.ipAccess) out.ipAccess = compileIpAccess(policies.ipAccess, errors, `${where}.ipAccess`);
   if (policies.maxBodyBytes !== undefined) out.maxBodyBytes = policies.maxBodyBytes;
   if (policies.limits?.length) out.limits = policies.limits;

@@ -53,7 +53,7 @@ export class BackendAuthenticator {
       case 'oauth2':
         return this.#oauth2(auth);
       case 'clientCertificate':
-        // Presented by the upstream connection itself (see the API's pool), not a header.
+        // Presented by the upstream connection itself (backend-certificate.ts), not a header.
         return undefined;
     }
   }

@@ -11,6 +11,8 @@ import { compileApiPolicies, type ApiPolicyRuntime } from '../policies/api-polic
 import { applicationPolicies } from '../policies/application-policies.ts';
 import type { CompiledIpAccess } from '../policies/ip-access.ts';
 import type { CertificateIndex } from '../auth/client-certificate.ts';
+import { upstreamFor } from '../policies/backend-certificate.ts';
+import type { SecretStore } from '../policies/secret-store.ts';
 
 export interface ApiRuntime {
   api: Api;
@@ -53,6 +55,8 @@ export interface RuntimeCaches {
   keySets: RemoteKeySets;
   /** Pools by API and upstream, reused while they are unchanged so that ejection state survives a reload. */
   pools: Map<string, UpstreamPool>;
+  /** Where backend client certificates are read from when a snapshot is applied. */
+  secrets?: SecretStore;
 }
 
 /**
@@ -87,8 +91,9 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
   for (const api of snapshot.apis) {
     // An API not deployed to this gateway's environment is not routed here at all.
     if (!deployedTo(api.environments, environment)) continue;
-    const poolKey = `${api.id} ${JSON.stringify(api.upstream)}`;
-    const pool = caches.pools.get(poolKey) ?? new UpstreamPool(api.upstream, caches.clients);
+    const connect = upstreamFor(api.upstream, api.policies?.backendAuth, caches.secrets);
+    const poolKey = `${api.id} ${JSON.stringify(api.upstream)} ${connect.upstream.clientCertificate?.digest ?? ''}`;
+    const pool = caches.pools.get(poolKey) ?? new UpstreamPool(connect.upstream, caches.clients);
     pools.set(poolKey, pool);
     const verifiers = new Map<string, IssuerVerifier>();
     if (api.auth.oauth2 && builtIn) verifiers.set(builtIn.issuer, builtIn);
@@ -100,7 +105,7 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     }
     const runtime: ApiRuntime = { api, pool, auth, lifecycleHeaders: lifecycleHeaders(api) };
     if (api.cors) runtime.cors = compileCorsPolicy(api.cors);
-    if (api.policies) runtime.policies = compileApiPolicies(api.id, api.policies);
+    if (api.policies) runtime.policies = compileApiPolicies(api.id, api.policies, connect.missing);
     apis.set(api.id, runtime);
   }
 

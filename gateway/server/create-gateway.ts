@@ -98,6 +98,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     keySets: new RemoteKeySets(),
     pools: new Map(),
   };
+  const policies = createPolicyServices(options, now);
+  caches.secrets = policies.secrets;
   const state = new ServingState();
   const persister = options.stateDir ? new SnapshotPersister(options.stateDir, logger, options.persistDelayMs ?? 0) : undefined;
   const applier: SnapshotApplier = { state, caches, metrics, logger, environment: options.environment, persister, now };
@@ -129,7 +131,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     onLimitStoreFailure: (product, mode) => metrics.limitStoreFailed(product, mode),
     tokens,
     forwarder,
-    policies: createPolicyServices(options, now),
+    policies,
   };
   await services.policies.secrets.watch();
   const connections = new Connections();

@@ -5,6 +5,7 @@ import { parseDuration } from './durations.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
 import { compareStrings, precedence, sortByAge } from './order.ts';
 import { compilePath, samePathMatch } from './paths.ts';
+import { compileApiPolicies } from './process-api-policies.ts';
 
 export interface ApiOutcome {
   resource: ApiResource;
@@ -46,6 +47,7 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
     }
   }
   const cors = s.cors ? compileCors(s.cors, cs) : undefined;
+  const policies = s.policies ? compileApiPolicies(s.policies, r.metadata.namespace, s.upstream.urls, cs) : undefined;
   if (!cs.isAccepted) return undefined;
 
   const lifecycle = s.lifecycle;
@@ -76,6 +78,7 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
         algorithms: j.algorithms,
         clientIdClaim: j.clientIdClaim,
       })),
+      ...(!open && s.auth.clientCertificate ? { clientCertificate: s.auth.clientCertificate } : {}),
     },
   };
   if (s.sunset) api.sunset = s.sunset;
@@ -87,6 +90,7 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
   // A copy of exact length (a pushed-to array keeps room for 17), as the snapshot keeps it.
   if (operations) api.operations = operations.slice();
   if (cors) api.cors = cors;
+  if (policies) api.policies = policies;
   return api;
 }
 
