@@ -25,6 +25,7 @@ export function forwardStep(ctx: RequestContext): void {
     maxBodyBytes: routed.policies?.maxBodyBytes === undefined ? ctx.services.maxBodyBytes : Math.min(routed.policies.maxBodyBytes, ctx.services.maxBodyBytes),
     rewriteResponse: ctx.rewriteResponse,
   };
+  if (ctx.body !== undefined) plan.body = ctx.body;
   const forwarder = ctx.services.forwarder;
   const res = ctx.res;
   if (res === undefined) forwarder.ws(req, ctx.socket!, ctx.head!, plan, ctx.exchange);

@@ -66,6 +66,8 @@ export class RequestContext {
   rewriteResponse: ((headers: OutgoingHttpHeaders) => void) | undefined = undefined;
   /** The client's address as the policies see it (trusted proxies applied); read once, when a policy needs it. */
   clientIp: string | undefined = undefined;
+  /** The request body, when a step had to read it (validation): what goes upstream instead of the consumed stream. */
+  body: Buffer | undefined = undefined;
   /** The forwarding under way, told by the request's close listener when the client's side closes. */
   flight: ClientCloseListener | undefined = undefined;
 

@@ -7,6 +7,7 @@ import { forwardStep } from './forward-step.ts';
 import { lifecycleStep } from './lifecycle-step.ts';
 import { limitStep } from './limit-step.ts';
 import { mediationStep } from './mediation-step.ts';
+import { mockStep } from './mock-step.ts';
 import { operationStep } from './operation-step.ts';
 import { policyLimitStep } from './policy-limit-step.ts';
 import { routeStep } from './route-step.ts';
@@ -14,6 +15,7 @@ import type { Step } from './run-steps.ts';
 import { STEP_TIMING, timedSteps } from './step-timing.ts';
 import { tokenEndpointStep } from './token-endpoint-step.ts';
 import { transformStep } from './transform-step.ts';
+import { validateRequestStep } from './validate-request-step.ts';
 
 /**
  * The request path, for plain requests and WebSocket upgrades alike; a new policy is
@@ -34,6 +36,8 @@ const STEPS: readonly Step[] = Object.freeze([
   authoriseStep,
   limitStep,
   policyLimitStep,
+  validateRequestStep,
+  mockStep,
   transformStep,
   mediationStep,
   forwardStep,

@@ -33,6 +33,8 @@ export interface ForwardPlan {
   maxBodyBytes: number;
   /** The API's response header rules (gateway/policies), applied to the upstream's headers before the gateway's own. */
   rewriteResponse?: ((headers: OutgoingHttpHeaders) => void) | undefined;
+  /** The body already read by a step (validation), sent instead of the request's stream. */
+  body?: Buffer;
 }
 
 export interface ForwarderEvents {
@@ -213,7 +215,7 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
         path: upstreamPath(target, plan),
         method: this.#req.method as Dispatcher.HttpMethod,
         headers: headers as Record<string, string | string[]>,
-        body: plan.hasBody ? this.#req : null,
+        body: plan.body ?? (plan.hasBody ? this.#req : null),
         headersTimeout: 0,
         bodyTimeout: 0,
         // Whether to send again is this class's decision, made per attempt.
