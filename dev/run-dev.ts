@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createLimitStore } from '../gateway/limits/create-limit-store.ts';
@@ -75,6 +75,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     logger,
     clock: () => clock().getTime(),
     ...o.gatewayPolicies,
+    ...devSecretsDir(o),
   });
   const loopback = o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
   const proxyUrl = `http://${loopback}:${gateway.proxyPort}`;
@@ -133,4 +134,13 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       await limitStore.close();
     },
   };
+}
+
+/** Policies' Secrets come from `secrets/` in the first directory watched, unless `--secrets-dir` says otherwise (gateway/POLICIES.md). */
+function devSecretsDir(o: DevOptions): { secretsDir?: string } {
+  if (o.gatewayPolicies?.secretsDir !== undefined) return {};
+  const first = o.paths[0];
+  if (first === undefined || !existsSync(first) || !statSync(first).isDirectory()) return {};
+  const beside = join(first, 'secrets');
+  return existsSync(beside) ? { secretsDir: beside } : {};
 }

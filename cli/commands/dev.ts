@@ -1,17 +1,8 @@
 import { Command } from 'commander';
 import { startExampleBackend } from '../../dev/example-backend.ts';
 import { runDev } from '../../dev/run-dev.ts';
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { maxFileBytesOption } from './max-file-bytes-option.ts';
 import { policyGatewayOptions, policyOptions, type PolicyCommandOptions } from './policy-options.ts';
-
-/** Dev mode reads policies' Secrets from `secrets/` beside the YAML unless told otherwise (gateway/POLICIES.md). */
-function devPolicies(paths: string[], opts: PolicyCommandOptions): ReturnType<typeof policyGatewayOptions> {
-  const first = paths[0];
-  const beside = first && existsSync(first) && statSync(first).isDirectory() ? join(first, 'secrets') : undefined;
-  return policyGatewayOptions({ ...opts, ...(opts.secretsDir === undefined && beside && existsSync(beside) ? { secretsDir: beside } : {}) });
-}
 
 export function registerDevCommand(program: Command): void {
   const command = program
@@ -42,7 +33,7 @@ export function registerDevCommand(program: Command): void {
       defaultNamespace: String(opts.namespace),
       maxFileBytes: Number(opts.maxFileBytes),
       ...(opts.environment ? { environment: String(opts.environment) } : {}),
-      gatewayPolicies: devPolicies(paths, opts),
+      gatewayPolicies: policyGatewayOptions(opts),
       print: (line) => console.log(line),
     });
     const stop = async () => {
