@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createLimitStore } from '../gateway/limits/create-limit-store.ts';
-import { createGateway, type Gateway } from '../gateway/server/create-gateway.ts';
+import { createGateway, type Gateway, type GatewayOptions } from '../gateway/server/create-gateway.ts';
 import { deferredWriter, sqlUsageWriter, type UsageWriter } from '../gateway/usage/usage-writer.ts';
 import type { CompileResult } from '../operator/compiler/compile.ts';
 import { OpenApiStage } from '../operator/openapi/openapi-stage.ts';
@@ -40,6 +40,8 @@ export interface DevOptions {
   usageDatabase?: string;
   /** How often usage is written; default 10 s. */
   usageFlushIntervalMs?: number;
+  /** Policy and TLS options for the gateway: secrets directory, trusted proxies, HTTPS listener. */
+  gatewayPolicies?: Pick<GatewayOptions, 'secretsDir' | 'trustedProxies' | 'tls'>;
 }
 
 export interface DevServer {
@@ -80,6 +82,8 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     ...(o.usageDatabase
       ? { usage: { writer: devUsageWriter(o.usageDatabase), ...(o.usageFlushIntervalMs ? { flushIntervalMs: o.usageFlushIntervalMs } : {}) } }
       : {}),
+    ...o.gatewayPolicies,
+    ...devSecretsDir(o),
   });
   const loopback = o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
   const proxyUrl = `http://${loopback}:${gateway.proxyPort}`;
@@ -150,4 +154,13 @@ function devUsageWriter(url: string): UsageWriter {
     return sqlUsageWriter(db, 'dev', String(Date.now()));
   })();
   return deferredWriter(opening);
+}
+
+/** Policies' Secrets come from `secrets/` in the first directory watched, unless `--secrets-dir` says otherwise (gateway/POLICIES.md). */
+function devSecretsDir(o: DevOptions): { secretsDir?: string } {
+  if (o.gatewayPolicies?.secretsDir !== undefined) return {};
+  const first = o.paths[0];
+  if (first === undefined || !existsSync(first) || !statSync(first).isDirectory()) return {};
+  const beside = join(first, 'secrets');
+  return existsSync(beside) ? { secretsDir: beside } : {};
 }
