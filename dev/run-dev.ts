@@ -79,9 +79,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     limitStore,
     logger,
     clock: () => clock().getTime(),
-    ...(o.usageDatabase
-      ? { usage: { writer: devUsageWriter(o.usageDatabase), ...(o.usageFlushIntervalMs ? { flushIntervalMs: o.usageFlushIntervalMs } : {}) } }
-      : {}),
+    ...devUsage(o),
     ...o.gatewayPolicies,
     ...devSecretsDir(o),
   });
@@ -142,6 +140,11 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       await limitStore.close();
     },
   };
+}
+
+function devUsage(o: DevOptions): Pick<GatewayOptions, 'usage'> {
+  if (!o.usageDatabase) return {};
+  return { usage: { writer: devUsageWriter(o.usageDatabase), ...(o.usageFlushIntervalMs ? { flushIntervalMs: o.usageFlushIntervalMs } : {}) } };
 }
 
 /** The dev gateway's usage writer: the store opens (and is migrated) while the gateway already serves. */
