@@ -13,6 +13,9 @@ import { DevStatuses } from './dev-statuses.ts';
 import { FirstSeenTimes } from './first-seen.ts';
 import { inProcessDelivery } from './in-process-delivery.ts';
 import type { RefreshBounds } from './next-refresh.ts';
+import { startDevPortal } from './dev-portal.ts';
+import type { Portal } from '../portal/server/create-portal.ts';
+import type { LimitStore } from '../gateway/limits/types.ts';
 
 export interface DevOptions {
   paths: string[];
@@ -34,6 +37,8 @@ export interface DevOptions {
   rotationCheckMs?: number;
   /** When to recompile for the clock alone (credential expiries); default 1 s to 60 s. */
   refreshBounds?: RefreshBounds;
+  /** The developer portal on its own port (0: any free one); none when unset. */
+  portal?: { port: number; dir?: string };
 }
 
 export interface DevServer {
@@ -42,6 +47,9 @@ export interface DevServer {
   signingKeys: DevSigningKeys;
   /** Runs the signing key policy now (a rotation with `force`), recompiling if the ring changed. */
   rotateSigningKeys(options?: { force?: boolean }): void;
+  /** The developer portal, when it runs. */
+  portal: Portal | undefined;
+  limitStore: LimitStore;
   /** The latest compile, for tests and the status file. */
   last(): CompileResult | undefined;
   close(): Promise<void>;
@@ -104,6 +112,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   reconcile.apply(source.load());
   await source.watch((update) => reconcile.apply(update));
   o.print(`gateway on ${proxyUrl}, admin on http://${loopback}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
+  const portal = o.portal && (await startDevPortal(o, { reconcile, credentials, limitStore, proxyUrl, clock, host: loopback }));
   // Ready means serving; status.yaml (a second's writing at 60,000 objects) follows, before runDev returns.
   statuses.release();
 
@@ -112,8 +121,11 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     credentials,
     signingKeys,
     rotateSigningKeys,
+    portal,
+    limitStore,
     last: () => reconcile.last(),
     close: async () => {
+      await portal?.close();
       reconcile.close();
       clearInterval(rotationTimer);
       await source.close();

@@ -15,6 +15,9 @@ export function registerDevCommand(program: Command): void {
     .option('--environment <name>', 'the environment this gateway serves (e.g. test, prod)')
     .option('-n, --namespace <name>', 'namespace of objects that name none', 'default')
     .addOption(maxFileBytesOption())
+    .option('--portal-port <port>', 'developer portal port', (v) => Number(v), 8090)
+    .option('--no-portal', 'do not start the developer portal')
+    .option('--portal-dir <dir>', 'where the portal writes new Applications and Subscriptions (default: portal/ in the first watched directory)')
     .option('--with-example-backend [port]', 'also start the example backend the examples point at (port 8081)')
     .action(async (paths: string[], opts: Record<string, string | number | boolean | undefined>) => {
       if (opts.withExampleBackend !== undefined) {
@@ -32,6 +35,7 @@ export function registerDevCommand(program: Command): void {
         maxFileBytes: Number(opts.maxFileBytes),
         ...(opts.environment ? { environment: String(opts.environment) } : {}),
         print: (line) => console.log(line),
+        ...(opts.portal === false ? {} : { portal: { port: Number(opts.portalPort), ...(opts.portalDir ? { dir: String(opts.portalDir) } : {}) } }),
       });
       const stop = async () => {
         await dev.close();
