@@ -35,16 +35,19 @@ export async function startDevPortal(
     clock: parts.clock,
   });
   const gatewayOrigins = [parts.proxyUrl, parts.proxyUrl.replace('127.0.0.1', 'localhost')];
+  const oidc = o.portal?.oidc;
   const portal = await createPortal({
     port: o.portal!.port,
     host: o.host,
     backend,
     gatewayOrigins,
-    localSignIn: true,
+    // With an IdP configured, its sign-in replaces the local one.
+    localSignIn: !oidc,
+    ...(oidc ? { oidc } : {}),
     anonymous: true,
     clock: parts.clock,
     ...(o.logger ? { logger: o.logger } : {}),
   });
-  o.print(`portal on ${portal.url} (local sign-in, no identity provider; writes YAML to ${dir})`);
+  o.print(`portal on ${portal.url} (${oidc ? `sign-in with ${oidc.issuer}` : 'local sign-in, no identity provider'}; writes YAML to ${dir})`);
   return portal;
 }

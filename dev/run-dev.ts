@@ -14,7 +14,7 @@ import { FirstSeenTimes } from './first-seen.ts';
 import { inProcessDelivery } from './in-process-delivery.ts';
 import type { RefreshBounds } from './next-refresh.ts';
 import { startDevPortal } from './dev-portal.ts';
-import type { Portal } from '../portal/server/create-portal.ts';
+import type { Portal, PortalOptions } from '../portal/server/create-portal.ts';
 import type { LimitStore } from '../gateway/limits/types.ts';
 
 export interface DevOptions {
@@ -38,7 +38,7 @@ export interface DevOptions {
   /** When to recompile for the clock alone (credential expiries); default 1 s to 60 s. */
   refreshBounds?: RefreshBounds;
   /** The developer portal on its own port (0: any free one); none when unset. */
-  portal?: { port: number; dir?: string };
+  portal?: { port: number; dir?: string; oidc?: PortalOptions['oidc'] };
 }
 
 export interface DevServer {

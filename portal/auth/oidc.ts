@@ -27,14 +27,23 @@ export interface OidcSignIn {
  * for the userinfo endpoint, from there. An `http:` issuer is allowed only on
  * loopback addresses (tests, a local IdP).
  */
-export async function oidcSignIn(o: OidcOptions): Promise<OidcSignIn> {
+export function oidcSignIn(o: OidcOptions): OidcSignIn {
   const issuer = new URL(o.issuer);
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
   const options = issuer.protocol === 'http:' && loopback ? { execute: [client.allowInsecureRequests], timeout: 10 } : { timeout: 10 };
-  const config = await client.discovery(issuer, o.clientId, o.clientSecret, undefined, options);
+  // Discovered at the first sign-in and kept; a failed discovery is tried again at the next, so the portal starts while its IdP is away.
+  let discovered: Promise<client.Configuration> | undefined;
+  const configuration = (): Promise<client.Configuration> => {
+    discovered ??= client.discovery(issuer, o.clientId, o.clientSecret, undefined, options).catch((e: unknown) => {
+      discovered = undefined;
+      throw new PortalError(503, 'idp-unavailable', `the identity provider ${o.issuer} did not answer: ${(e as Error).message}`, { cause: e });
+    });
+    return discovered;
+  };
   const redirectUri = `${o.portalOrigin}/auth/callback`;
   return {
     async start(returnTo) {
+      const config = await configuration();
       const verifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const nonce = client.randomNonce();
@@ -49,6 +58,7 @@ export async function oidcSignIn(o: OidcOptions): Promise<OidcSignIn> {
       return { url: url.href, login: { state, nonce, verifier, returnTo } };
     },
     async finish(callbackUrl, login) {
+      const config = await configuration();
       let tokens;
       try {
         tokens = await client.authorizationCodeGrant(config, callbackUrl, {

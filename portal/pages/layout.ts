@@ -39,7 +39,7 @@ export function layout(frame: PageFrame, title: string, main: Html, head: Html =
             }
           </div>
         </header>
-        ${frame.dev ? html`<p class="dev-banner" role="note">tollgate dev: local portal. Changes are written as YAML files into the watched directory.</p>` : ''}
+        ${frame.dev ? html`<aside class="dev-banner" aria-label="Development mode">tollgate dev: local portal. Changes are written as YAML files into the watched directory.</aside>` : ''}
         <main id="main">
           <h1>${title}</h1>
           ${main}

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { PendingReveals, type PortalContext } from '../actions/context.ts';
 import { DEFAULT_GROUP_MAPPING, type GroupMapping } from '../access/user.ts';
-import type { OidcSignIn } from '../auth/oidc.ts';
+import { oidcSignIn, type OidcOptions } from '../auth/oidc.ts';
 import { csrfMatches, newToken, sessionCookies, type Session } from '../auth/session.ts';
 import type { PortalBackend } from '../backend/backend.ts';
 import { PortalError } from '../backend/portal-error.ts';
@@ -26,7 +26,9 @@ export interface PortalOptions {
   publicOrigin?: string;
   /** Gateway origins the try-out console may call (CSP connect-src). */
   gatewayOrigins: string[];
-  oidc?: OidcSignIn;
+  /** Sign-in with this OpenID provider; the redirect URI is `<origin>/auth/callback`. */
+  oidc?: Omit<OidcOptions, 'portalOrigin' | 'mapping'>;
+  /** tollgate dev's clearly marked sign-in without an IdP. */
   localSignIn: boolean;
   /** List public products to visitors who are not signed in. */
   anonymous: boolean;
@@ -67,7 +69,8 @@ function portalHandler(o: PortalOptions, origin: string): (req: IncomingMessage,
   const secure = origin.startsWith('https:');
   const cookies = sessionCookies({ key: o.sessionKey ?? randomBytes(32), secure });
   const mapping = o.mapping ?? DEFAULT_GROUP_MAPPING;
-  const routes: Route[] = [...authRoutes({ oidc: o.oidc, localSignIn: o.localSignIn, mapping }), ...apiRoutes(), ...pageRoutes()];
+  const oidc = o.oidc && oidcSignIn({ ...o.oidc, portalOrigin: origin, mapping });
+  const routes: Route[] = [...authRoutes({ oidc, localSignIn: o.localSignIn, mapping }), ...apiRoutes(), ...pageRoutes()];
   const files = staticFiles();
   const reveals = new PendingReveals();
   return async (req, res) => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startExampleBackend } from '../../dev/example-backend.ts';
-import { runDev, type DevServer } from '../../dev/run-dev.ts';
+import { runDev, type DevOptions, type DevServer } from '../../dev/run-dev.ts';
 import { devOptions } from '../support/dev-options.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -23,6 +23,7 @@ spec:
   operations:
     - { path: /, methods: [GET] }
     - { path: '/items/{id}', methods: [GET] }
+    - { path: /orders, methods: [POST] }
   cors:
     allowOrigins: ['${portalOrigin}']
     allowHeaders: [apikey, authorization, content-type]
@@ -36,7 +37,7 @@ spec:
   access: public
   approvalType: auto
   attributes: [{ name: category, value: demo }, { name: tags, value: 'echo, starter' }]
-  operations: [{ api: echo, paths: [/, /**], methods: [GET] }]
+  operations: [{ api: echo, paths: [/items/*], methods: [GET] }]
   plans:
     - { name: Basic, quota: { limit: 100, timeUnit: hour } }
     - { name: Pro, quota: { limit: 1000, timeUnit: hour }, rateLimit: { requests: 10, per: second, burst: 20 } }
@@ -96,14 +97,17 @@ export interface PortalEstate {
 }
 
 /** A real `tollgate dev` (gateway and portal) over a temporary directory, with the example backend. */
-export async function startPortalEstate(): Promise<PortalEstate> {
+export async function startPortalEstate(
+  options: { oidc?: (portal: string) => void; oidcOptions?: NonNullable<DevOptions['portal']>['oidc'] } = {},
+): Promise<PortalEstate> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-portal-'));
   mkdirSync(join(dir, 'config'));
   const backend: Server = await startExampleBackend(0);
   const backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
   writeFileSync(join(dir, 'config', 'team-b.yaml'), TEAM_B_YAML);
-  const dev = await runDev(devOptions(dir, { portal: { port: 0 } }));
+  const dev = await runDev(devOptions(dir, { portal: { port: 0, ...(options.oidcOptions ? { oidc: options.oidcOptions } : {}) } }));
   const portalUrl = dev.portal!.url;
+  options.oidc?.(portalUrl);
   writeFileSync(join(dir, 'config', 'platform.yaml'), platformYaml(backendUrl, portalUrl));
   await waitFor('the platform products in the portal', () => (dev.last()?.snapshot.products.length ?? 0) === 4, 10_000);
   return {
