@@ -4,6 +4,7 @@ import { registerCredentialsCommand } from './commands/credentials.ts';
 import { registerDevCommand } from './commands/dev.ts';
 import { registerOperatorCommand } from './commands/operator.ts';
 import { registerPlanCommand } from './commands/plan.ts';
+import { registerPortalCommand } from './commands/portal.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 
 const program = new Command()
@@ -16,6 +17,7 @@ registerPlanCommand(program);
 registerDevCommand(program);
 registerGatewayCommand(program);
 registerOperatorCommand(program);
+registerPortalCommand(program);
 registerCredentialsCommand(program);
 
 await program.parseAsync(process.argv);
