@@ -5,6 +5,7 @@ import { registerDevCommand } from './commands/dev.ts';
 import { registerOperatorCommand } from './commands/operator.ts';
 import { registerPlanCommand } from './commands/plan.ts';
 import { registerUsageCommand } from './commands/usage.ts';
+import { registerPortalCommand } from './commands/portal.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 
 const program = new Command()
@@ -17,6 +18,7 @@ registerPlanCommand(program);
 registerDevCommand(program);
 registerGatewayCommand(program);
 registerOperatorCommand(program);
+registerPortalCommand(program);
 registerCredentialsCommand(program);
 registerUsageCommand(program);
 

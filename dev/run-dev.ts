@@ -15,6 +15,9 @@ import { DevStatuses } from './dev-statuses.ts';
 import { FirstSeenTimes } from './first-seen.ts';
 import { inProcessDelivery } from './in-process-delivery.ts';
 import type { RefreshBounds } from './next-refresh.ts';
+import { startDevPortal } from './dev-portal.ts';
+import type { Portal, PortalOptions } from '../portal/server/create-portal.ts';
+import type { LimitStore } from '../gateway/limits/types.ts';
 
 export interface DevOptions {
   paths: string[];
@@ -42,6 +45,8 @@ export interface DevOptions {
   usageFlushIntervalMs?: number;
   /** Policy and TLS options for the gateway: secrets directory, trusted proxies, HTTPS listener. */
   gatewayPolicies?: Pick<GatewayOptions, 'secretsDir' | 'trustedProxies' | 'tls'>;
+  /** The developer portal on its own port (0: any free one); none when unset. */
+  portal?: { port: number; dir?: string; oidc?: PortalOptions['oidc'] };
 }
 
 export interface DevServer {
@@ -50,6 +55,9 @@ export interface DevServer {
   signingKeys: DevSigningKeys;
   /** Runs the signing key policy now (a rotation with `force`), recompiling if the ring changed. */
   rotateSigningKeys(options?: { force?: boolean }): void;
+  /** The developer portal, when it runs. */
+  portal: Portal | undefined;
+  limitStore: LimitStore;
   /** The latest compile, for tests and the status file. */
   last(): CompileResult | undefined;
   close(): Promise<void>;
@@ -68,21 +76,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   const credentials = new DevCredentialStore(o.stateDir, { now: clock });
   const signingKeys = new DevSigningKeys(o.stateDir, { ...DEFAULT_POLICY, ...o.tokenPolicy });
   const limitStore = createLimitStore({});
-  const gateway = await createGateway({
-    proxyPort: o.proxyPort,
-    adminPort: o.adminPort,
-    host: o.host,
-    stateDir: join(o.stateDir, 'gateway'),
-    // Every start recompiles, so the saved copy is only for serving while that happens: written after the start.
-    persistDelayMs: 1_000,
-    ...(o.environment ? { environment: o.environment } : {}),
-    limitStore,
-    logger,
-    clock: () => clock().getTime(),
-    ...devUsage(o),
-    ...o.gatewayPolicies,
-    ...devSecretsDir(o),
-  });
+  const gateway = await startDevGateway(o, limitStore, logger, clock);
   const loopback = o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
   const proxyUrl = `http://${loopback}:${gateway.proxyPort}`;
   let ring = signingKeys.at(clock()).ring;
@@ -123,6 +117,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       .catch((err: unknown) => o.print(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
   });
   o.print(`gateway on ${proxyUrl}, admin on http://${loopback}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
+  const portal = o.portal && (await startDevPortal(o, { reconcile, credentials, limitStore, proxyUrl, clock, host: loopback }));
   // Ready means serving; status.yaml (a second's writing at 60,000 objects) follows, before runDev returns.
   statuses.release();
 
@@ -131,8 +126,11 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     credentials,
     signingKeys,
     rotateSigningKeys,
+    portal,
+    limitStore,
     last: () => reconcile.last(),
     close: async () => {
+      await portal?.close();
       reconcile.close();
       clearInterval(rotationTimer);
       await source.close();
@@ -140,6 +138,25 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       await limitStore.close();
     },
   };
+}
+
+/** The gateway of `tollgate dev`: the memory limit store, usage and policies as the options say. */
+function startDevGateway(o: DevOptions, limitStore: LimitStore, logger: Logger, clock: () => Date): Promise<Gateway> {
+  return createGateway({
+    proxyPort: o.proxyPort,
+    adminPort: o.adminPort,
+    host: o.host,
+    stateDir: join(o.stateDir, 'gateway'),
+    // Every start recompiles, so the saved copy is only for serving while that happens: written after the start.
+    persistDelayMs: 1_000,
+    ...(o.environment ? { environment: o.environment } : {}),
+    limitStore,
+    logger,
+    clock: () => clock().getTime(),
+    ...devUsage(o),
+    ...o.gatewayPolicies,
+    ...devSecretsDir(o),
+  });
 }
 
 function devUsage(o: DevOptions): Pick<GatewayOptions, 'usage'> {

@@ -19,6 +19,9 @@ export function registerDevCommand(program: Command): void {
     .addOption(maxFileBytesOption())
     .option('--usage-database <url>', 'usage ledger: pglite:DIR (default: pglite:<state-dir>/usage) or postgres://...')
     .option('--no-usage', 'record no usage')
+    .option('--portal-port <port>', 'developer portal port', (v) => Number(v), 8090)
+    .option('--no-portal', 'do not start the developer portal')
+    .option('--portal-dir <dir>', 'where the portal writes new Applications and Subscriptions (default: portal/ in the first watched directory)')
     .option('--with-example-backend [port]', 'also start the example backend the examples point at (port 8081)');
   for (const option of policyOptions()) command.addOption(option);
   command.action(async (paths: string[], opts: Record<string, string | number | boolean | undefined> & PolicyCommandOptions) => {
@@ -39,6 +42,7 @@ export function registerDevCommand(program: Command): void {
       gatewayPolicies: policyGatewayOptions(opts),
       print: (line) => console.log(line),
       ...(opts.usage === false ? {} : { usageDatabase: opts.usageDatabase ? String(opts.usageDatabase) : `pglite:${join(String(opts.stateDir), 'usage')}` }),
+      ...(opts.portal === false ? {} : { portal: { port: Number(opts.portalPort), ...(opts.portalDir ? { dir: String(opts.portalDir) } : {}) } }),
     });
     const stop = async () => {
       await dev.close();

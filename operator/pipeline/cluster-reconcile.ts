@@ -2,6 +2,8 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { TokenIssuer } from '../../gateway/snapshot/types.ts';
 import type { CompileResult } from '../compiler/compile.ts';
+import { portalView, type PortalView } from '../portal-view/portal-view.ts';
+import type { Resources } from '../resources/types.ts';
 import type { KubernetesSource } from '../sources/kubernetes-source.ts';
 import type { ProgrammedTracker } from '../status/programmed.ts';
 import { compileAndDeliver, type Delivery } from './compile-and-deliver.ts';
@@ -45,6 +47,17 @@ export class ClusterReconcile {
     return this.latest;
   }
 
+  private latestResources: Resources | undefined;
+  private viewOf: { result: CompileResult; view: PortalView } | undefined;
+
+  /** The portal view of the latest compile (what `tollgate portal` reads), computed when first asked for. */
+  portalView(gatewayOrigin: string): PortalView | undefined {
+    const result = this.latest;
+    if (!result || !this.latestResources) return undefined;
+    if (this.viewOf?.result !== result) this.viewOf = { result, view: portalView(this.latestResources, result, { gatewayOrigin }) };
+    return this.viewOf.view;
+  }
+
   /** The next run recompiles even if nothing it reads changed: a resync, a watch back up, new signing keys. */
   forget(): void {
     this.lastInputs = undefined;
@@ -71,6 +84,7 @@ export class ClusterReconcile {
     const tokens = o.tokens();
     const { result } = compileAndDeliver(resources, { now, ...(tokens ? { tokens } : {}) }, o.delivery, () => o.metrics.compiles.startTimer());
     this.latest = result;
+    this.latestResources = resources;
     o.tracker.record(result.snapshot.version, result.statuses);
     if (o.isLeader()) {
       o.events.observeStatuses(result.statuses, resources);
