@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerCredentialsCommand } from './commands/credentials.ts';
@@ -11,6 +12,7 @@ import { registerValidateCommand } from './commands/validate.ts';
 const program = new Command()
   .name('tollgate')
   .description('Kubernetes-native API management: APIs, products, applications and subscriptions as YAML')
+  .version((JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version)
   .showHelpAfterError();
 
 registerValidateCommand(program);

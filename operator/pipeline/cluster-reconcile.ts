@@ -25,6 +25,8 @@ export interface ClusterReconcileOptions {
   metrics: Pick<OperatorMetrics, 'compiles' | 'secretWrites'>;
   logger: Logger;
   clock: () => Date;
+  /** Asked when a kind shrinks: a CRD gone or being deleted (CrdGuard), which freezes the reconcile. */
+  crdProblem?: () => Promise<string | undefined>;
 }
 
 /**
@@ -36,6 +38,9 @@ export class ClusterReconcile {
   // What the last full reconcile saw (see inputsOf); forget() makes the next one full.
   private lastInputs: string | undefined;
   private latest: CompileResult | undefined;
+  // Objects per kind at the last reconcile that went through, and the CRD problem holding the next ones back.
+  private lastCounts: number[] = [];
+  private frozen: string | undefined;
 
   private readonly o: ClusterReconcileOptions;
 
@@ -74,6 +79,8 @@ export class ClusterReconcile {
     // compare again, not a recompile of everything many times a second in a burst.
     const inputs = inputsOf(resources, secrets, leading);
     if (inputs === this.lastInputs) return o.statuses.rewrite();
+    const counts = [resources.apis.length, resources.products.length, resources.applications.length, resources.subscriptions.length];
+    if (await this.held(counts)) return;
     o.events.observeObjects(resources);
     resources.credentials = await secretCredentials(resources, secrets, now, o.isLeader(), {
       core: o.core,
@@ -92,5 +99,29 @@ export class ClusterReconcile {
     }
     // Only once all of it went through: a reconcile that threw is redone in full.
     this.lastInputs = inputs;
+    this.lastCounts = counts;
+  }
+
+  /** The CRD problem, while there is one: the last snapshot stays published and no Secret is touched. */
+  problem(): string | undefined {
+    return this.frozen;
+  }
+
+  private async held(counts: number[]): Promise<boolean> {
+    const shrank = counts.some((n, i) => n < (this.lastCounts[i] ?? 0));
+    if (!this.o.crdProblem || (!shrank && !this.frozen)) return false;
+    const problem = await this.o.crdProblem();
+    if (problem) {
+      if (problem !== this.frozen)
+        this.o.logger.error(
+          { problem },
+          'a Tollgate CRD is missing: keeping the last snapshot and every credential Secret until it is back (kubectl apply --server-side -f crds/)',
+        );
+      this.frozen = problem;
+      return true;
+    }
+    if (this.frozen) this.o.logger.info({ was: this.frozen }, 'Tollgate CRDs are back: reconciling again');
+    this.frozen = undefined;
+    return false;
   }
 }
