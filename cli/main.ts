@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerCredentialsCommand } from './commands/credentials.ts';
 import { registerDevCommand } from './commands/dev.ts';
+import { registerImportCommand } from './commands/import.ts';
 import { registerOperatorCommand } from './commands/operator.ts';
 import { registerPlanCommand } from './commands/plan.ts';
 import { registerValidateCommand } from './commands/validate.ts';
@@ -14,6 +15,7 @@ const program = new Command()
 registerValidateCommand(program);
 registerPlanCommand(program);
 registerDevCommand(program);
+registerImportCommand(program);
 registerGatewayCommand(program);
 registerOperatorCommand(program);
 registerCredentialsCommand(program);
