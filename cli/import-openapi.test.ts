@@ -76,7 +76,7 @@ describe('tollgate import openapi', () => {
   it('refuses an invalid document, naming its file and line', async () => {
     const r = await cli('import', 'openapi', 'operator/compiler/testdata/openapi-invalid-document/openapi.yaml');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('operator/compiler/testdata/openapi-invalid-document/openapi.yaml:17:');
+    expect(r.stderr).toContain('operator/compiler/testdata/openapi-invalid-document/openapi.yaml:18:');
   });
 
   it('writes YAML that tollgate validate accepts', async () => {

@@ -2,7 +2,7 @@ import { bundle, dereference, validate, type ParserOptions } from '@readme/opena
 import { convertObj } from 'swagger2openapi';
 import { parseWithPositions, type YamlDocument } from '../loader/read-documents.ts';
 import { expandRefs } from './expand-refs.ts';
-import { jsonLinePointers, pointerSegments } from './json-lines.ts';
+import { jsonLinePointers, pointerPath } from './json-lines.ts';
 import type { OpenApiDocument, OpenApiLoad, OpenApiProblem, OpenApiSource } from './openapi-load.ts';
 
 /** Problems reported per document: the validator can find hundreds in a broken one. */
@@ -71,7 +71,7 @@ async function locateProblems(
   return errors.slice(0, MAX_PROBLEMS).map((e) => {
     const frame = /^>\s*(\d+)\s*\|/m.exec(e.message);
     const pointer = frame ? lines[Number(frame[1]) - 1] : undefined;
-    const where = pointer !== undefined ? doc.locate(pointerSegments(pointer)) : lineOfToken(e.message, source.text);
+    const where = pointer !== undefined ? doc.locate(pointerPath(doc.value, pointer)) : lineOfToken(e.message, source.text);
     const message = e.message.split('\n')[0]!.trim();
     return { message, file: source.file, line: where.line + source.lineOffset, column: where.column, ...(pointer !== undefined ? { pointer } : {}) };
   });
