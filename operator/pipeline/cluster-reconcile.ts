@@ -2,6 +2,7 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { TokenIssuer } from '../../gateway/snapshot/types.ts';
 import type { CompileResult } from '../compiler/compile.ts';
+import type { OpenApiStage } from '../openapi/openapi-stage.ts';
 import type { KubernetesSource } from '../sources/kubernetes-source.ts';
 import type { ProgrammedTracker } from '../status/programmed.ts';
 import { compileAndDeliver, type Delivery } from './compile-and-deliver.ts';
@@ -23,6 +24,8 @@ export interface ClusterReconcileOptions {
   metrics: Pick<OperatorMetrics, 'compiles' | 'secretWrites'>;
   logger: Logger;
   clock: () => Date;
+  /** Reads the APIs' OpenAPI documents (ConfigMaps, inline) before each compile. */
+  documents?: OpenApiStage;
 }
 
 /**
@@ -68,6 +71,7 @@ export class ClusterReconcile {
       metrics: o.metrics,
       emit: (e) => o.events.emit(e),
     });
+    if (o.documents) resources.openApi = await o.documents.documents(resources.apis);
     const tokens = o.tokens();
     const { result } = compileAndDeliver(resources, { now, ...(tokens ? { tokens } : {}) }, o.delivery, () => o.metrics.compiles.startTimer());
     this.latest = result;
