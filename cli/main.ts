@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerCredentialsCommand } from './commands/credentials.ts';
 import { registerDevCommand } from './commands/dev.ts';
+import { registerImportCommand } from './commands/import.ts';
 import { registerOperatorCommand } from './commands/operator.ts';
 import { registerPlanCommand } from './commands/plan.ts';
 import { registerUsageCommand } from './commands/usage.ts';
@@ -18,6 +19,7 @@ const program = new Command()
 registerValidateCommand(program);
 registerPlanCommand(program);
 registerDevCommand(program);
+registerImportCommand(program);
 registerGatewayCommand(program);
 registerOperatorCommand(program);
 registerPortalCommand(program);

@@ -4,6 +4,8 @@ import { pino, type Logger } from 'pino';
 import { startAdminServer } from '../gateway/admin/admin-server.ts';
 import type { CompileResult } from './compiler/compile.ts';
 import { LeaseElector, type LeaderInfo, type LeaseElectorOptions } from './leader/lease-elector.ts';
+import { configMapReader } from './openapi/config-map-reader.ts';
+import { OpenApiStage } from './openapi/openapi-stage.ts';
 import { ClusterReconcile } from './pipeline/cluster-reconcile.ts';
 import { GatewayWait } from './pipeline/gateway-wait.ts';
 import { HoldOff } from './pipeline/hold-off.ts';
@@ -225,6 +227,7 @@ function reconcileStages(o: OperatorOptions, d: StageDeps) {
   const reconcile = new ClusterReconcile({
     source: d.source,
     core: d.core,
+    documents: new OpenApiStage({ files: false, configMaps: configMapReader(d.core) }),
     isLeader: d.isLeader,
     delivery: publisherDelivery(d.publisher, d.logger),
     tokens: () => d.signingKeys?.issuer(),

@@ -4,6 +4,7 @@ import type { TokenIssuer } from '../../gateway/snapshot/types.ts';
 import type { CompileResult } from '../compiler/compile.ts';
 import { portalView, type PortalView } from '../portal-view/portal-view.ts';
 import type { Resources } from '../resources/types.ts';
+import type { OpenApiStage } from '../openapi/openapi-stage.ts';
 import type { KubernetesSource } from '../sources/kubernetes-source.ts';
 import type { ProgrammedTracker } from '../status/programmed.ts';
 import { compileAndDeliver, type Delivery } from './compile-and-deliver.ts';
@@ -27,6 +28,8 @@ export interface ClusterReconcileOptions {
   clock: () => Date;
   /** Asked when a kind shrinks: a CRD gone or being deleted (CrdGuard), which freezes the reconcile. */
   crdProblem?: () => Promise<string | undefined>;
+  /** Reads the APIs' OpenAPI documents (ConfigMaps, inline) before each compile. */
+  documents?: OpenApiStage;
 }
 
 /**
@@ -88,6 +91,7 @@ export class ClusterReconcile {
       metrics: o.metrics,
       emit: (e) => o.events.emit(e),
     });
+    if (o.documents) resources.openApi = await o.documents.documents(resources.apis);
     const tokens = o.tokens();
     const { result } = compileAndDeliver(resources, { now, ...(tokens ? { tokens } : {}) }, o.delivery, () => o.metrics.compiles.startTimer());
     this.latest = result;
