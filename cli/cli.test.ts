@@ -119,7 +119,7 @@ describe('tollgate plan', () => {
     ]);
     const pending = app.subscriptions.find((s: { product: string }) => s.product === 'platform/weather-partner');
     expect(pending.phase).toBe('PendingApproval');
-    expect(plan.routes.map((r: { basePath: string }) => r.basePath)).toEqual(['/hello', '/hello/1.0.0', '/maps/v1', '/weatherapikey/v1']);
+    expect(plan.routes.map((r: { basePath: string }) => r.basePath)).toEqual(['/hello', '/hello/1.0.0', '/inventory/v1', '/maps/v1', '/weatherapikey/v1']);
   });
 
   it('renders a text table', async () => {

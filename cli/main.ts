@@ -5,6 +5,7 @@ import { registerDevCommand } from './commands/dev.ts';
 import { registerOperatorCommand } from './commands/operator.ts';
 import { registerPlanCommand } from './commands/plan.ts';
 import { registerPortalCommand } from './commands/portal.ts';
+import { registerUsageCommand } from './commands/usage.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 
 const program = new Command()
@@ -19,5 +20,6 @@ registerGatewayCommand(program);
 registerOperatorCommand(program);
 registerPortalCommand(program);
 registerCredentialsCommand(program);
+registerUsageCommand(program);
 
 await program.parseAsync(process.argv);

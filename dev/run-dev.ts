@@ -1,9 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createLimitStore } from '../gateway/limits/create-limit-store.ts';
-import { createGateway, type Gateway } from '../gateway/server/create-gateway.ts';
+import { createGateway, type Gateway, type GatewayOptions } from '../gateway/server/create-gateway.ts';
+import { deferredWriter, sqlUsageWriter, type UsageWriter } from '../gateway/usage/usage-writer.ts';
 import type { CompileResult } from '../operator/compiler/compile.ts';
+import { OpenApiStage } from '../operator/openapi/openapi-stage.ts';
 import { DirectorySource } from '../operator/sources/directory-source.ts';
 import { DEFAULT_POLICY, type RotationPolicy } from '../operator/tokens/signing-key-policy.ts';
 import { DevCredentialStore } from './dev-credential-store.ts';
@@ -39,6 +41,12 @@ export interface DevOptions {
   refreshBounds?: RefreshBounds;
   /** The developer portal on its own port (0: any free one); none when unset. */
   portal?: { port: number; dir?: string; oidc?: PortalOptions['oidc'] };
+  /** The usage ledger (`pglite:DIR` or `postgres://...`), migrated at start; absent: no usage recorded. */
+  usageDatabase?: string;
+  /** How often usage is written; default 10 s. */
+  usageFlushIntervalMs?: number;
+  /** Policy and TLS options for the gateway: secrets directory, trusted proxies, HTTPS listener. */
+  gatewayPolicies?: Pick<GatewayOptions, 'secretsDir' | 'trustedProxies' | 'tls'>;
 }
 
 export interface DevServer {
@@ -79,6 +87,11 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     limitStore,
     logger,
     clock: () => clock().getTime(),
+    ...(o.usageDatabase
+      ? { usage: { writer: devUsageWriter(o.usageDatabase), ...(o.usageFlushIntervalMs ? { flushIntervalMs: o.usageFlushIntervalMs } : {}) } }
+      : {}),
+    ...o.gatewayPolicies,
+    ...devSecretsDir(o),
   });
   const loopback = o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
   const proxyUrl = `http://${loopback}:${gateway.proxyPort}`;
@@ -108,9 +121,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   const rotationTimer = setInterval(rotateSigningKeys, o.rotationCheckMs ?? 60_000);
   rotationTimer.unref();
 
-  const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
-  reconcile.apply(source.load());
-  await source.watch((update) => reconcile.apply(update));
+  const source = await watchDirectories(o, reconcile);
   o.print(`gateway on ${proxyUrl}, admin on http://${loopback}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
   const portal = o.portal && (await startDevPortal(o, { reconcile, credentials, limitStore, proxyUrl, clock, host: loopback }));
   // Ready means serving; status.yaml (a second's writing at 60,000 objects) follows, before runDev returns.
@@ -133,4 +144,41 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       await limitStore.close();
     },
   };
+}
+
+/** The directory source, loaded once and then watched; each update reaches the reconcile in order. */
+async function watchDirectories(o: DevOptions, reconcile: DevReconcile): Promise<DirectorySource> {
+  const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
+  // Each API's OpenAPI document is read and resolved (asynchronously) before the synchronous reconcile; updates stay in order.
+  const documents = new OpenApiStage({ files: true, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
+  reconcile.apply(await documents.attach(source.load()));
+  let inOrder = Promise.resolve();
+  await source.watch((update) => {
+    inOrder = inOrder
+      .then(() => documents.attach(update))
+      .then((u) => reconcile.apply(u))
+      .catch((err: unknown) => o.print(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
+  });
+  return source;
+}
+
+/** The dev gateway's usage writer: the store opens (and is migrated) while the gateway already serves. */
+function devUsageWriter(url: string): UsageWriter {
+  const opening = (async () => {
+    const { openUsageDatabase } = await import('../usage/open-database.ts');
+    const { migrate } = await import('../usage/migrations.ts');
+    const db = await openUsageDatabase(url);
+    await migrate(db);
+    return sqlUsageWriter(db, 'dev', String(Date.now()));
+  })();
+  return deferredWriter(opening);
+}
+
+/** Policies' Secrets come from `secrets/` in the first directory watched, unless `--secrets-dir` says otherwise (gateway/POLICIES.md). */
+function devSecretsDir(o: DevOptions): { secretsDir?: string } {
+  if (o.gatewayPolicies?.secretsDir !== undefined) return {};
+  const first = o.paths[0];
+  if (first === undefined || !existsSync(first) || !statSync(first).isDirectory()) return {};
+  const beside = join(first, 'secrets');
+  return existsSync(beside) ? { secretsDir: beside } : {};
 }

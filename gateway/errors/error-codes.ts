@@ -41,6 +41,12 @@ export const ERRORS = {
   'upstream-timeout': { status: 504, title: 'The upstream did not answer in time' },
   'bad-request': { status: 400, title: 'The request is malformed' },
   'request-timeout': { status: 408, title: 'The request did not arrive in time' },
+  'ip-not-allowed': { status: 403, title: 'Requests from this address are not allowed' },
+  'json-too-complex': { status: 400, title: "The JSON body exceeds the API's structure limits" },
+  'backend-credentials-unavailable': { status: 503, title: 'The credentials for the upstream are not available' },
+  'request-invalid': { status: 400, title: "The request does not match the API's OpenAPI document" },
+  'not-acceptable': { status: 406, title: 'The mock has no response in a media type the request accepts' },
+  'mock-response-unknown': { status: 400, title: 'The Prefer header asks the mock for a response the document does not declare' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

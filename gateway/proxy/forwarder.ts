@@ -31,6 +31,10 @@ export interface ForwardPlan {
   /** The API has a CORS policy: the gateway's `Access-Control-*` answer replaces the upstream's, so a refused origin learns nothing. */
   ownsCors: boolean;
   maxBodyBytes: number;
+  /** The API's response header rules (gateway/policies), applied to the upstream's headers before the gateway's own. */
+  rewriteResponse?: ((headers: OutgoingHttpHeaders) => void) | undefined;
+  /** The body already read by a step (validation), sent instead of the request's stream. */
+  body?: Buffer;
 }
 
 export interface ForwarderEvents {
@@ -211,7 +215,7 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
         path: upstreamPath(target, plan),
         method: this.#req.method as Dispatcher.HttpMethod,
         headers: headers as Record<string, string | string[]>,
-        body: plan.hasBody ? this.#req : null,
+        body: plan.body ?? (plan.hasBody ? this.#req : null),
         headersTimeout: 0,
         bodyTimeout: 0,
         // Whether to send again is this class's decision, made per attempt.
@@ -277,6 +281,7 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
       out[name] = headers[name];
     }
     for (const name in plan.responseHeaders) out[name] = name === 'vary' ? mergeVary(out.vary, plan.responseHeaders[name]!) : plan.responseHeaders[name];
+    plan.rewriteResponse?.(out);
     out['x-request-id'] = exchange.id;
     out.connection = this.#forwarder.draining() || !res.shouldKeepAlive ? 'close' : 'keep-alive';
     // Headers Node refuses to send throw here; undici then ends the attempt with
