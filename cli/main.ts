@@ -6,8 +6,8 @@ import { registerDevCommand } from './commands/dev.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerOperatorCommand } from './commands/operator.ts';
 import { registerPlanCommand } from './commands/plan.ts';
-import { registerUsageCommand } from './commands/usage.ts';
 import { registerPortalCommand } from './commands/portal.ts';
+import { registerUsageCommand } from './commands/usage.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 
 const program = new Command()

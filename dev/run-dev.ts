@@ -39,14 +39,14 @@ export interface DevOptions {
   rotationCheckMs?: number;
   /** When to recompile for the clock alone (credential expiries); default 1 s to 60 s. */
   refreshBounds?: RefreshBounds;
+  /** The developer portal on its own port (0: any free one); none when unset. */
+  portal?: { port: number; dir?: string; oidc?: PortalOptions['oidc'] };
   /** The usage ledger (`pglite:DIR` or `postgres://...`), migrated at start; absent: no usage recorded. */
   usageDatabase?: string;
   /** How often usage is written; default 10 s. */
   usageFlushIntervalMs?: number;
   /** Policy and TLS options for the gateway: secrets directory, trusted proxies, HTTPS listener. */
   gatewayPolicies?: Pick<GatewayOptions, 'secretsDir' | 'trustedProxies' | 'tls'>;
-  /** The developer portal on its own port (0: any free one); none when unset. */
-  portal?: { port: number; dir?: string; oidc?: PortalOptions['oidc'] };
 }
 
 export interface DevServer {
@@ -105,17 +105,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   const rotationTimer = setInterval(rotateSigningKeys, o.rotationCheckMs ?? 60_000);
   rotationTimer.unref();
 
-  const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
-  // Each API's OpenAPI document is read and resolved (asynchronously) before the synchronous reconcile; updates stay in order.
-  const documents = new OpenApiStage({ files: true, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
-  reconcile.apply(await documents.attach(source.load()));
-  let inOrder = Promise.resolve();
-  await source.watch((update) => {
-    inOrder = inOrder
-      .then(() => documents.attach(update))
-      .then((u) => reconcile.apply(u))
-      .catch((err: unknown) => o.print(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
-  });
+  const source = await watchDirectories(o, reconcile);
   o.print(`gateway on ${proxyUrl}, admin on http://${loopback}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
   const portal = o.portal && (await startDevPortal(o, { reconcile, credentials, limitStore, proxyUrl, clock, host: loopback }));
   // Ready means serving; status.yaml (a second's writing at 60,000 objects) follows, before runDev returns.
@@ -162,6 +152,22 @@ function startDevGateway(o: DevOptions, limitStore: LimitStore, logger: Logger, 
 function devUsage(o: DevOptions): Pick<GatewayOptions, 'usage'> {
   if (!o.usageDatabase) return {};
   return { usage: { writer: devUsageWriter(o.usageDatabase), ...(o.usageFlushIntervalMs ? { flushIntervalMs: o.usageFlushIntervalMs } : {}) } };
+}
+
+/** The directory source, loaded once and then watched; each update reaches the reconcile in order. */
+async function watchDirectories(o: DevOptions, reconcile: DevReconcile): Promise<DirectorySource> {
+  const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
+  // Each API's OpenAPI document is read and resolved (asynchronously) before the synchronous reconcile; updates stay in order.
+  const documents = new OpenApiStage({ files: true, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
+  reconcile.apply(await documents.attach(source.load()));
+  let inOrder = Promise.resolve();
+  await source.watch((update) => {
+    inOrder = inOrder
+      .then(() => documents.attach(update))
+      .then((u) => reconcile.apply(u))
+      .catch((err: unknown) => o.print(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
+  });
+  return source;
 }
 
 /** The dev gateway's usage writer: the store opens (and is migrated) while the gateway already serves. */

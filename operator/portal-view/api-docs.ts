@@ -1,25 +1,29 @@
+import type { ApiDocs } from '../openapi/docs-bundle.ts';
 import type { ApiResource } from '../resources/types.ts';
 
+export type { ApiDocs };
+
 /**
- * One API version's reference document. The same shape as operator/openapi's
- * `ApiDocs` (issue 14), so the portal can take the compiler's docs bundle when it
- * is there; until then `synthesisedDocs` stands in.
+ * The compiler's docs bundle with its servers made absolute: the bundle names the
+ * gateway's base path (`/petstore/1.0.0`), which the portal's try-out console must
+ * call at the gateway's origin, not the portal's.
  */
-export interface ApiDocs {
-  namespace: string;
-  name: string;
-  version: string;
-  title: string;
-  description?: string;
-  document: Record<string, unknown>;
+export function atGateway(docs: ApiDocs, gatewayOrigin: string): ApiDocs {
+  const servers = docs.document.servers;
+  if (!Array.isArray(servers) || !gatewayOrigin) return docs;
+  const absolute = servers.map((s: unknown) => {
+    const url = (s as { url?: unknown }).url;
+    return typeof url === 'string' && url.startsWith('/') && !url.startsWith('//') ? { ...(s as object), url: `${gatewayOrigin}${url}` } : s;
+  });
+  return { ...docs, document: { ...docs.document, servers: absolute } };
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'] as const;
 
 /**
  * An OpenAPI 3.1 document drawn from what the API declares (its operations, its
- * credentials), so every API has a reference and a try-out console even before it
- * ships a document of its own. Pure: the gateway's origin is a parameter.
+ * credentials), for an API without a document of its own (`spec.openAPI`), so
+ * every API has a reference and a try-out console. Pure: the gateway's origin is a parameter.
  */
 export function synthesisedDocs(api: ApiResource, gatewayOrigin: string): ApiDocs {
   const { spec, metadata } = api;

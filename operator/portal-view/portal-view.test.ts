@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../compiler/compile.ts';
+import { OpenApiStage } from '../openapi/openapi-stage.ts';
 import { DirectorySource } from '../sources/directory-source.ts';
 import { limitsInWords } from './limits-in-words.ts';
 import { portalView } from './portal-view.ts';
@@ -8,7 +11,8 @@ import { portalView } from './portal-view.ts';
 const examples = join(import.meta.dirname, '../../examples');
 
 function exampleView() {
-  const { resources } = new DirectorySource([examples], { defaultNamespace: 'default' }).load();
+  const dirs = ['hello-world', 'weather', 'pricing-tiers'].map((d) => join(examples, d));
+  const { resources } = new DirectorySource(dirs, { defaultNamespace: 'default' }).load();
   const result = compile(resources, { now: new Date('2026-01-01T00:00:00Z'), secrets: 'dev' });
   return portalView(resources, result, { gatewayOrigin: 'http://127.0.0.1:8080' });
 }
@@ -48,6 +52,33 @@ describe('portalView', () => {
     const hello = exampleView().apis.find((a) => a.id === 'platform/hello-world')!;
     expect(hello.docs.document).toMatchObject({ openapi: '3.1.0', servers: [{ url: 'http://127.0.0.1:8080/hello/1.0.0' }], paths: { '/': { get: {} } } });
     expect(hello.products).toEqual(['platform/hello-world']);
+  });
+
+  it("takes an API's own OpenAPI document from the compiler's docs bundle, its server at the gateway", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portal-view-'));
+    try {
+      const doc = JSON.stringify({
+        openapi: '3.0.3',
+        info: { title: 'Pets', version: '1' },
+        servers: [{ url: 'http://internal:9000' }],
+        paths: { '/pets': { get: { responses: { 200: { description: 'ok' } } } } },
+      });
+      writeFileSync(
+        join(dir, 'api.yaml'),
+        `apiVersion: tollgate.dev/v1alpha1\nkind: API\nmetadata: { name: pets, namespace: p }\nspec:\n  context: /pets\n  version: v1\n  upstream: { urls: ['http://127.0.0.1:1'] }\n  openAPI: { inline: '${doc}' }\n`,
+      );
+      const update = await new OpenApiStage({ files: true }).attach(new DirectorySource([dir], { defaultNamespace: 'default' }).load());
+      const result = compile(update.resources, { now: new Date('2026-01-01T00:00:00Z'), secrets: 'dev' });
+      const api = portalView(update.resources, result, { gatewayOrigin: 'https://api.example.com' }).apis[0]!;
+      expect(api.docs.document).toMatchObject({
+        info: { title: 'Pets' },
+        servers: [{ url: 'https://api.example.com/pets/v1' }],
+        paths: { '/pets': { get: {} } },
+      });
+      expect(JSON.stringify(api.docs.document)).not.toContain('internal:9000');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([

@@ -3,7 +3,7 @@ import type { ObjectStatus } from '../compiler/object-status.ts';
 import { compareStrings } from '../compiler/order.ts';
 import { namespacedId, objectId } from '../resources/object-key.ts';
 import type { ApiResource, ApplicationResource, ProductResource, Resources, SubscriptionResource } from '../resources/types.ts';
-import { synthesisedDocs, type ApiDocs } from './api-docs.ts';
+import { atGateway, synthesisedDocs, type ApiDocs } from './api-docs.ts';
 import { limitsInWords, type Quota, type RateLimit } from './limits-in-words.ts';
 
 export type Access = 'public' | 'private' | 'internal';
@@ -110,8 +110,6 @@ export interface PortalView {
 export interface PortalViewOptions {
   /** Where developers reach the gateway, for the reference documents' servers. */
   gatewayOrigin: string;
-  /** Documents the compiler bundled (issue 14), by API id; APIs without one get a synthesised document. */
-  docs?: ApiDocs[];
 }
 
 /**
@@ -119,12 +117,13 @@ export interface PortalViewOptions {
  * and the statuses it computed. Created APIs (not routed) are left out, as are the
  * operations of products whose APIs are not there.
  */
-export function portalView(resources: Resources, result: Pick<CompileResult, 'statuses'>, options: PortalViewOptions): PortalView {
+export function portalView(resources: Resources, result: Pick<CompileResult, 'statuses' | 'docs'>, options: PortalViewOptions): PortalView {
   const statuses = new Map(result.statuses.map((s) => [`${s.kind}/${s.namespace}/${s.name}`, s]));
   const status = (kind: string, r: { metadata: { namespace: string; name: string } }) => statuses.get(`${kind}/${r.metadata.namespace}/${r.metadata.name}`);
   const apisById = new Map(resources.apis.map((a) => [objectId(a), a]));
   const products = resources.products.map((p) => productOf(p, apisById, status('APIProduct', p))).sort(byId);
-  const docs = new Map((options.docs ?? []).map((d) => [namespacedId(d.namespace, d.name), d]));
+  // The compiler's bundle of each API's own OpenAPI document; APIs without one get a synthesised document.
+  const docs = new Map(result.docs.map((d) => [namespacedId(d.namespace, d.name), atGateway(d, options.gatewayOrigin)]));
   const bundling = new Map<string, string[]>();
   for (const p of products) for (const a of p.apis) (bundling.get(a.id) ?? bundling.set(a.id, []).get(a.id)!).push(p.id);
   const apis = resources.apis
