@@ -3,7 +3,7 @@ import type { SqlClient } from '../../gateway/usage/sql-client.ts';
 import { loadPaths } from '../../operator/loader/load.ts';
 import { catalogOf, emptyCatalog, type Catalog } from '../../usage/catalog.ts';
 import { formatRows, money, type Format } from '../../usage/format.ts';
-import { computeInvoice, monthPeriod } from '../../usage/invoice.ts';
+import { computeInvoice, monthPeriod, saveInvoice } from '../../usage/invoice.ts';
 import { migrate } from '../../usage/migrations.ts';
 import { openUsageDatabase } from '../../usage/open-database.ts';
 import { GROUPS, usageReport, type Group } from '../../usage/report.ts';
@@ -108,10 +108,14 @@ async function report(options: ReportOptions): Promise<void> {
   process.stdout.write(formatRows([...options.groupBy, 'requests', 'billable', 'refused', 'bytes_in', 'bytes_out', 'latency_ms'], flat, options.output));
 }
 
-async function invoice(options: CommonOptions & { month: string; resources?: string[] }): Promise<void> {
+async function invoice(options: CommonOptions & { month: string; resources?: string[]; save?: boolean }): Promise<void> {
   if (!monthPeriod(options.month)) throw new InvalidArgumentError(`--month ${JSON.stringify(options.month)}: give YYYY-MM`);
   const catalog = catalogFrom(options.resources);
-  const result = await withDatabase(options.database, (db) => computeInvoice(db, options.month, catalog));
+  const result = await withDatabase(options.database, async (db) => {
+    const computed = await computeInvoice(db, options.month, catalog);
+    if (options.save) await saveInvoice(db, computed);
+    return computed;
+  });
   if (options.output === 'json') {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return;
@@ -168,6 +172,7 @@ export function registerUsageCommand(program: Command): void {
     .description("each owner's charges for a month, per application, product and plan")
     .requiredOption('--month <YYYY-MM>', 'the calendar month (UTC)')
     .option('--resources <paths...>', 'Tollgate YAML (files or directories) with the products’ plan pricing and the applications’ owners')
+    .option('--save', "also store the month's lines in the usage store (the business dashboard's revenue)")
     .addOption(databaseOption())
     .addOption(outputOption())
     .action(invoice);
