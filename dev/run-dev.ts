@@ -5,6 +5,7 @@ import { createLimitStore } from '../gateway/limits/create-limit-store.ts';
 import { createGateway, type Gateway } from '../gateway/server/create-gateway.ts';
 import { lazyWriter, sqlUsageWriter, type UsageWriter } from '../gateway/usage/usage-writer.ts';
 import type { CompileResult } from '../operator/compiler/compile.ts';
+import { OpenApiStage } from '../operator/openapi/openapi-stage.ts';
 import { DirectorySource } from '../operator/sources/directory-source.ts';
 import { DEFAULT_POLICY, type RotationPolicy } from '../operator/tokens/signing-key-policy.ts';
 import { DevCredentialStore } from './dev-credential-store.ts';
@@ -109,8 +110,16 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   rotationTimer.unref();
 
   const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
-  reconcile.apply(source.load());
-  await source.watch((update) => reconcile.apply(update));
+  // Each API's OpenAPI document is read and resolved (asynchronously) before the synchronous reconcile; updates stay in order.
+  const documents = new OpenApiStage({ files: true, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
+  reconcile.apply(await documents.attach(source.load()));
+  let inOrder = Promise.resolve();
+  await source.watch((update) => {
+    inOrder = inOrder
+      .then(() => documents.attach(update))
+      .then((u) => reconcile.apply(u))
+      .catch((err: unknown) => o.print(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
+  });
   o.print(`gateway on ${proxyUrl}, admin on http://${loopback}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
   // Ready means serving; status.yaml (a second's writing at 60,000 objects) follows, before runDev returns.
   statuses.release();

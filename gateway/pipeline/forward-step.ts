@@ -24,6 +24,7 @@ export function forwardStep(ctx: RequestContext): void {
     ownsCors: routed.cors !== undefined,
     maxBodyBytes: ctx.services.maxBodyBytes,
   };
+  if (ctx.body !== undefined) plan.body = ctx.body;
   const forwarder = ctx.services.forwarder;
   const res = ctx.res;
   if (res === undefined) forwarder.ws(req, ctx.socket!, ctx.head!, plan, ctx.exchange);

@@ -5,12 +5,14 @@ import { corsStep } from './cors-step.ts';
 import { forwardStep } from './forward-step.ts';
 import { lifecycleStep } from './lifecycle-step.ts';
 import { limitStep } from './limit-step.ts';
+import { mockStep } from './mock-step.ts';
 import { operationStep } from './operation-step.ts';
 import { routeStep } from './route-step.ts';
 import type { Step } from './run-steps.ts';
 import { STEP_TIMING, timedSteps } from './step-timing.ts';
 import { tokenEndpointStep } from './token-endpoint-step.ts';
 import { transformStep } from './transform-step.ts';
+import { validateRequestStep } from './validate-request-step.ts';
 
 /**
  * The request path, for plain requests and WebSocket upgrades alike; a new policy is
@@ -28,6 +30,8 @@ const STEPS: readonly Step[] = Object.freeze([
   authenticateStep,
   authoriseStep,
   limitStep,
+  validateRequestStep,
+  mockStep,
   transformStep,
   forwardStep,
 ]);

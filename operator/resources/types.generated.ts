@@ -113,7 +113,7 @@ export type APISpec = {
   deprecatedAt?: string;
   /** A page that explains the deprecation, sent as Link with rel="deprecation". */
   deprecationLink?: string;
-  upstream: {
+  upstream?: {
     urls: Array<string>;
     connectTimeout: string;
     timeout: string;
@@ -156,13 +156,22 @@ export type APISpec = {
   };
   /** Environments the API is deployed to (Apigee test/prod); none means every environment. */
   environments?: Array<string>;
-  /** Where the portal finds the API's OpenAPI document. */
+  /** The API's OpenAPI document (3.0, 3.1, or Swagger 2.0): inline, in a ConfigMap, or (tollgate dev and validate) in a file beside this one. It gives the operations when spec.operations is omitted, the mock of a Prototyped API without an upstream, request validation and the portal's documentation. */
   openAPI?: {
+    /** Where the published document is (a link for the portal; never fetched). */
     url?: string;
+    /** The document itself, as YAML or JSON text. */
+    inline?: string;
+    /** A path relative to the file this API is in; followed by tollgate dev and tollgate validate (a cluster has no files, use configMapRef). */
+    file?: string;
     configMapRef?: {
       name: string;
       key: string;
     };
+    /** Check path, query and header parameters and JSON bodies against the document before forwarding (400 listing each violation). An operation's x-tollgate-validate overrides it. */
+    validateRequests: boolean;
+    /** Check the mock's responses against the document (for prototypes and tests); off by default. */
+    validateResponses: boolean;
   };
   cors?: {
     allowOrigins: Array<string>;
