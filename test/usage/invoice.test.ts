@@ -174,4 +174,16 @@ describe('tollgate usage invoice', () => {
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain('--month "2026-13": give YYYY-MM');
   });
+
+  it('says what is wrong with the store in one line, without the password', async () => {
+    const unreachable = await tollgate(['usage', '--database', 'postgres://tollgate:s3cret@127.0.0.1:1/tollgate']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toBe('error [usage-store-unreachable]: cannot reach the usage store at 127.0.0.1:1 (ECONNREFUSED)\n');
+    await db.query('CREATE DATABASE empty_ledger');
+    const empty = await tollgate(['usage', 'invoice', '--month', '2026-11', '--database', pg.url.replace(/\/tollgate$/, '/empty_ledger')]);
+    expect(empty.stderr).toBe('error [usage-store-empty]: the usage store has no usage tables yet: run `tollgate usage migrate` with the same --database\n');
+    const gateway = await tollgate(['gateway', '--snapshot', 'x.json', '--usage-database', 'pglite:/tmp/x']);
+    expect(gateway.code).not.toBe(0);
+    expect(gateway.stderr).toContain("option '--usage-database <url>' argument 'pglite:/tmp/x' is invalid. give a postgres:// URL");
+  });
 });
