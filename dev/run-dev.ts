@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createLimitStore } from '../gateway/limits/create-limit-store.ts';
 import { createGateway, type Gateway, type GatewayOptions } from '../gateway/server/create-gateway.ts';
-import { deferredWriter, sqlUsageWriter, type UsageWriter } from '../gateway/usage/usage-writer.ts';
+import { lazyWriter, sqlUsageWriter, type UsageWriter } from '../gateway/usage/usage-writer.ts';
 import type { CompileResult } from '../operator/compiler/compile.ts';
 import { OpenApiStage } from '../operator/openapi/openapi-stage.ts';
 import { DirectorySource } from '../operator/sources/directory-source.ts';
@@ -170,16 +170,20 @@ async function watchDirectories(o: DevOptions, reconcile: DevReconcile): Promise
   return source;
 }
 
-/** The dev gateway's usage writer: the store opens (and is migrated) while the gateway already serves. */
+/** The dev gateway's usage writer: the store opens (and is migrated) at the first write, not while the gateway starts. */
 function devUsageWriter(url: string): UsageWriter {
-  const opening = (async () => {
+  return lazyWriter(async () => {
     const { openUsageDatabase } = await import('../usage/open-database.ts');
     const { migrate } = await import('../usage/migrations.ts');
     const db = await openUsageDatabase(url);
-    await migrate(db);
+    try {
+      await migrate(db);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
     return sqlUsageWriter(db, 'dev', String(Date.now()));
-  })();
-  return deferredWriter(opening);
+  });
 }
 
 /** Policies' Secrets come from `secrets/` in the first directory watched, unless `--secrets-dir` says otherwise (gateway/POLICIES.md). */

@@ -32,6 +32,18 @@ CREATE TABLE usage_day (
   PRIMARY KEY (window_start, ${KEY_NAMES})
 );`,
   },
+  {
+    version: 2,
+    name: 'saved invoice lines',
+    sql: `
+CREATE TABLE usage_invoice_line (
+  month text NOT NULL, owner text NOT NULL, application text NOT NULL, product text NOT NULL, plan text NOT NULL,
+  currency text NOT NULL, days integer NOT NULL, days_in_month integer NOT NULL,
+  billable_calls bigint NOT NULL, included_calls bigint NOT NULL, charged_calls bigint NOT NULL,
+  fee_cents bigint NOT NULL, usage_cents bigint NOT NULL, total_cents bigint NOT NULL,
+  PRIMARY KEY (month, application, product, plan)
+);`,
+  },
 ];
 
 /** Applies the migrations not yet applied; returns the versions it applied. Safe to run from several places at once. */
