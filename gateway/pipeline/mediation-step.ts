@@ -5,6 +5,7 @@ import { applyHeaderRules } from '../policies/header-rules.ts';
 import { rewritePath } from '../policies/path-rewrite.ts';
 import { applyQueryRules } from '../policies/query-rules.ts';
 import type { TemplateVariables } from '../policies/templates.ts';
+import type { BackendJwt } from '../snapshot/types.ts';
 import { templateVariables } from './policy-variables.ts';
 import type { RequestContext } from './request-context.ts';
 
@@ -33,11 +34,27 @@ export function mediationStep(ctx: RequestContext): void | Promise<void> {
     const responseVars = variables();
     ctx.rewriteResponse = (out: OutgoingHttpHeaders) => applyHeaderRules(responseRules, out, responseVars);
   }
-  if (!policies.backendAuth) return;
+  const jwt = policies.backendJwt && signedIdentity(ctx, policies.backendJwt);
+  if (!policies.backendAuth) return jwt instanceof Promise ? jwt : undefined;
   if (policies.backendCertificateMissing) throw new GatewayError('backend-credentials-unavailable');
   const credential = ctx.services.policies.backendAuth.credential(policies.backendAuth);
-  if (credential instanceof Promise) return credential.then((c) => present(ctx, c));
+  if (credential instanceof Promise) return Promise.all([credential, jwt]).then(([c]) => present(ctx, c));
   if (credential) present(ctx, credential);
+  if (jwt instanceof Promise) return jwt;
+}
+
+/** The backend JWT in its header; a promise only when it had to be signed now. */
+function signedIdentity(ctx: RequestContext, policy: BackendJwt): void | Promise<void> {
+  const subject = {
+    api: ctx.api!.api.id,
+    application: ctx.identity?.application.id ?? '',
+    product: ctx.grant?.product.id ?? '',
+    plan: ctx.grant?.subscription.plan ?? '',
+    claims: ctx.identity?.claims,
+  };
+  const jwt = ctx.services.policies.backendJwt.sign(policy, subject, ctx.runtime, ctx.now);
+  if (typeof jwt === 'string') ctx.upstreamHeaders![policy.header] = jwt;
+  else return jwt.then((signed) => void (ctx.upstreamHeaders![policy.header] = signed));
 }
 
 function present(ctx: RequestContext, credential: BackendCredential): void {

@@ -5,6 +5,7 @@ import { canonicaliseStep } from './canonicalise-step.ts';
 import { corsStep } from './cors-step.ts';
 import { forwardStep } from './forward-step.ts';
 import { lifecycleStep } from './lifecycle-step.ts';
+import { jsonThreatStep } from './json-threat-step.ts';
 import { limitStep } from './limit-step.ts';
 import { mediationStep } from './mediation-step.ts';
 import { mockStep } from './mock-step.ts';
@@ -36,6 +37,7 @@ const STEPS: readonly Step[] = Object.freeze([
   authoriseStep,
   limitStep,
   policyLimitStep,
+  jsonThreatStep,
   validateRequestStep,
   mockStep,
   transformStep,

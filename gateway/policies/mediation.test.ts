@@ -148,6 +148,8 @@ describe('response mediation and refusals', () => {
     expect(res.headers['x-new']).toBe('v');
     expect(res.headers['x-old']).toBeUndefined();
     expect(res.headers['x-served-for']).toBe('team-b/app');
+    // Rules see the upstream's headers only: the gateway's own cannot be removed.
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('refuses with 503 and sends nothing upstream when the backend Secret is missing', async () => {

@@ -1,5 +1,7 @@
 import type { BlockList } from 'node:net';
+import type { TokenService } from '../tokens/token-service.ts';
 import { BackendAuthenticator } from './backend-auth.ts';
+import { BackendJwtSigner } from './backend-jwt.ts';
 import { parseCidr } from './ip-access.ts';
 import { SecretStore } from './secret-store.ts';
 import { BlockList as Blocks } from 'node:net';
@@ -8,6 +10,7 @@ import { BlockList as Blocks } from 'node:net';
 export interface PolicyServices {
   secrets: SecretStore;
   backendAuth: BackendAuthenticator;
+  backendJwt: BackendJwtSigner;
   /** Peers whose `X-Forwarded-For` is believed (gateway/policies/client-ip.ts); undefined: none. */
   trustedProxies: BlockList | undefined;
 }
@@ -15,9 +18,15 @@ export interface PolicyServices {
 export function createPolicyServices(
   options: { secretsDir?: string | undefined; trustedProxies?: readonly string[] | undefined },
   now: () => number,
+  tokens: TokenService,
 ): PolicyServices {
   const secrets = new SecretStore(options.secretsDir);
-  return { secrets, backendAuth: new BackendAuthenticator(secrets, now), trustedProxies: trustedProxies(options.trustedProxies ?? []) };
+  return {
+    secrets,
+    backendAuth: new BackendAuthenticator(secrets, now),
+    backendJwt: new BackendJwtSigner(tokens),
+    trustedProxies: trustedProxies(options.trustedProxies ?? []),
+  };
 }
 
 /** Throws on a bad CIDR: it is the operator's start-up option, not user input in a snapshot. */

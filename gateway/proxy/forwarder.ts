@@ -280,8 +280,9 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
       if (HOP_BY_HOP_RESPONSE.has(name) || (plan.ownsCors && name.startsWith('access-control-'))) continue;
       out[name] = headers[name];
     }
-    for (const name in plan.responseHeaders) out[name] = name === 'vary' ? mergeVary(out.vary, plan.responseHeaders[name]!) : plan.responseHeaders[name];
+    // The API's response header rules see the upstream's headers only: the gateway's own are set after.
     plan.rewriteResponse?.(out);
+    for (const name in plan.responseHeaders) out[name] = name === 'vary' ? mergeVary(out.vary, plan.responseHeaders[name]!) : plan.responseHeaders[name];
     out['x-request-id'] = exchange.id;
     out.connection = this.#forwarder.draining() || !res.shouldKeepAlive ? 'close' : 'keep-alive';
     // Headers Node refuses to send throw here; undici then ends the attempt with

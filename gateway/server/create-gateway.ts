@@ -104,13 +104,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     keySets: new RemoteKeySets(),
     pools: new Map(),
   };
-  const policies = createPolicyServices(options, now);
-  caches.secrets = policies.secrets;
   const state = new ServingState();
   const persister = options.stateDir ? new SnapshotPersister(options.stateDir, logger, options.persistDelayMs ?? 0) : undefined;
   const applier: SnapshotApplier = { state, caches, metrics, logger, environment: options.environment, persister, now };
 
   const { tokens, setSigningKeys } = createTokenService(options, now, metrics, logger);
+  const policies = createPolicyServices(options, now, tokens);
+  caches.secrets = policies.secrets;
   const metricsOut = metricsSink(metrics);
   const accessLog = accessLogSink(logger.child({ log: 'access' }));
   const usage = options.usage && startUsageRecorder(options, metrics, logger, now);

@@ -244,15 +244,32 @@ export interface NamedLimit {
   rateLimit?: RateLimit;
 }
 
+/** JSON threat protection for request bodies whose Content-Type is JSON; lengths in bytes as sent. */
+export interface JsonLimits {
+  maxDepth: number;
+  maxObjectKeys: number;
+  maxStringLength: number;
+  maxArrayLength: number;
+}
+
+/** A short-lived JWT for the upstream (WSO2 backend JWT), signed with the token service's current key; verify it with the gateway's /.well-known/jwks.json. */
+export interface BackendJwt {
+  header: string;
+  ttlSeconds: number;
+  audience: string;
+}
+
 export interface ApiPolicies {
   ipAccess?: IpAccess;
   maxBodyBytes?: number;
+  jsonLimits?: JsonLimits;
   limits?: NamedLimit[];
   requestHeaders?: HeaderRules;
   responseHeaders?: HeaderRules;
   rewrite?: PathRewrite[];
   query?: QueryRules;
   backendAuth?: BackendAuth;
+  backendJwt?: BackendJwt;
 }
 
 export type TimeUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';

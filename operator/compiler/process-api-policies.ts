@@ -18,7 +18,8 @@ const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connec
  * out, templates and CIDR blocks checked here so that a mistake is a condition on the API,
  * not a snapshot the gateways refuse. Secrets are only named.
  */
-export function compileApiPolicies(spec: PoliciesSpec, namespace: string, upstreamUrls: readonly string[], cs: ConditionSet): ApiPolicies | undefined {
+export function compileApiPolicies(spec: PoliciesSpec, apiId: string, upstreamUrls: readonly string[], cs: ConditionSet): ApiPolicies | undefined {
+  const namespace = apiId.slice(0, apiId.indexOf('/'));
   const out: ApiPolicies = {};
   if (spec.requestHeaders) out.requestHeaders = headerRules(spec.requestHeaders, 'spec.policies.requestHeaders', cs);
   if (spec.responseHeaders) out.responseHeaders = headerRules(spec.responseHeaders, 'spec.policies.responseHeaders', cs);
@@ -37,8 +38,16 @@ export function compileApiPolicies(spec: PoliciesSpec, namespace: string, upstre
       cs.notAccepted(Reason.Invalid, 'a client certificate needs https:// upstreams', { field: 'spec.policies.backendAuth.clientCertificate' });
     }
   }
+  if (spec.backendJwt) {
+    const j = spec.backendJwt;
+    out.backendJwt = { header: j.header, ttlSeconds: j.ttlSeconds, audience: j.audience ?? apiId };
+  }
   if (spec.ipAccess) out.ipAccess = ipAccess(spec.ipAccess, 'spec.policies.ipAccess', cs);
   if (spec.maxBodyBytes !== undefined) out.maxBodyBytes = spec.maxBodyBytes;
+  if (spec.jsonThreat) {
+    const j = spec.jsonThreat;
+    out.jsonLimits = { maxDepth: j.maxDepth, maxObjectKeys: j.maxObjectKeys, maxStringLength: j.maxStringLength, maxArrayLength: j.maxArrayLength };
+  }
   if (spec.limits?.length) out.limits = spec.limits.map((l, i) => namedLimit(l, i, cs));
   return Object.keys(out).length > 0 ? out : undefined;
 }

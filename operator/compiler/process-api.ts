@@ -61,7 +61,7 @@ function compileApi(r: ApiResource, cs: ConditionSet, load: OpenApiLoad | undefi
   if (fromDocument.document) outcome.document = fromDocument.document;
   if (fromDocument.derived) operations = fromDocument.derived;
   const cors = s.cors ? compileCors(s.cors, cs) : undefined;
-  const policies = s.policies ? compileApiPolicies(s.policies, r.metadata.namespace, s.upstream?.urls ?? [], cs) : undefined;
+  const policies = s.policies ? compileApiPolicies(s.policies, objectId(r), s.upstream?.urls ?? [], cs) : undefined;
   if (!cs.isAccepted) return undefined;
 
   const lifecycle = s.lifecycle;

@@ -267,6 +267,13 @@ export type APISpec = {
         };
       };
     };
+    /** A short-lived JWT for the upstream (WSO2 backend JWT) with the application, product, plan, API and the caller's token claims, signed by the gateway's token service key; backends verify it with /.well-known/jwks.json. Needs the token service. */
+    backendJwt?: {
+      header: string;
+      ttlSeconds: number;
+      /** The JWT's aud; default the API's namespace/name. */
+      audience?: string;
+    };
     /** CIDR blocks (IPv4 and IPv6); deny wins, and a non-empty allow list refuses every other address. The client is the peer, or what a trusted proxy (--trusted-proxy) says in X-Forwarded-For. */
     ipAccess?: {
       allow?: Array<string>;
@@ -274,6 +281,13 @@ export type APISpec = {
     };
     /** Largest request body for this API (the gateway's own limit still applies). */
     maxBodyBytes?: number;
+    /** JSON threat protection (Apigee JSONThreatProtection) for JSON request bodies: refused with 400 json-too-complex past any of these. Lengths in bytes as sent. */
+    jsonThreat?: {
+      maxDepth: number;
+      maxObjectKeys: number;
+      maxStringLength: number;
+      maxArrayLength: number;
+    };
     /** Limits across every consumer of the API (backend protection), or per client IP, header or token claim; named in the RateLimit headers. */
     limits?: Array<{
       name: string;
