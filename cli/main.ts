@@ -5,6 +5,7 @@ import { registerDevCommand } from './commands/dev.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerOperatorCommand } from './commands/operator.ts';
 import { registerPlanCommand } from './commands/plan.ts';
+import { registerUsageCommand } from './commands/usage.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 
 const program = new Command()
@@ -19,5 +20,6 @@ registerImportCommand(program);
 registerGatewayCommand(program);
 registerOperatorCommand(program);
 registerCredentialsCommand(program);
+registerUsageCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createLimitStore } from '../gateway/limits/create-limit-store.ts';
-import { createGateway, type Gateway } from '../gateway/server/create-gateway.ts';
+import { createGateway, type Gateway, type GatewayOptions } from '../gateway/server/create-gateway.ts';
+import { deferredWriter, sqlUsageWriter, type UsageWriter } from '../gateway/usage/usage-writer.ts';
 import type { CompileResult } from '../operator/compiler/compile.ts';
 import { OpenApiStage } from '../operator/openapi/openapi-stage.ts';
 import { DirectorySource } from '../operator/sources/directory-source.ts';
@@ -35,6 +36,12 @@ export interface DevOptions {
   rotationCheckMs?: number;
   /** When to recompile for the clock alone (credential expiries); default 1 s to 60 s. */
   refreshBounds?: RefreshBounds;
+  /** The usage ledger (`pglite:DIR` or `postgres://...`), migrated at start; absent: no usage recorded. */
+  usageDatabase?: string;
+  /** How often usage is written; default 10 s. */
+  usageFlushIntervalMs?: number;
+  /** Policy and TLS options for the gateway: secrets directory, trusted proxies, HTTPS listener. */
+  gatewayPolicies?: Pick<GatewayOptions, 'secretsDir' | 'trustedProxies' | 'tls'>;
 }
 
 export interface DevServer {
@@ -72,6 +79,9 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     limitStore,
     logger,
     clock: () => clock().getTime(),
+    ...devUsage(o),
+    ...o.gatewayPolicies,
+    ...devSecretsDir(o),
   });
   const loopback = o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
   const proxyUrl = `http://${loopback}:${gateway.proxyPort}`;
@@ -130,4 +140,30 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       await limitStore.close();
     },
   };
+}
+
+function devUsage(o: DevOptions): Pick<GatewayOptions, 'usage'> {
+  if (!o.usageDatabase) return {};
+  return { usage: { writer: devUsageWriter(o.usageDatabase), ...(o.usageFlushIntervalMs ? { flushIntervalMs: o.usageFlushIntervalMs } : {}) } };
+}
+
+/** The dev gateway's usage writer: the store opens (and is migrated) while the gateway already serves. */
+function devUsageWriter(url: string): UsageWriter {
+  const opening = (async () => {
+    const { openUsageDatabase } = await import('../usage/open-database.ts');
+    const { migrate } = await import('../usage/migrations.ts');
+    const db = await openUsageDatabase(url);
+    await migrate(db);
+    return sqlUsageWriter(db, 'dev', String(Date.now()));
+  })();
+  return deferredWriter(opening);
+}
+
+/** Policies' Secrets come from `secrets/` in the first directory watched, unless `--secrets-dir` says otherwise (gateway/POLICIES.md). */
+function devSecretsDir(o: DevOptions): { secretsDir?: string } {
+  if (o.gatewayPolicies?.secretsDir !== undefined) return {};
+  const first = o.paths[0];
+  if (first === undefined || !existsSync(first) || !statSync(first).isDirectory()) return {};
+  const beside = join(first, 'secrets');
+  return existsSync(beside) ? { secretsDir: beside } : {};
 }

@@ -1,3 +1,4 @@
+import { accessStep } from './access-step.ts';
 import { authenticateStep } from './authenticate-step.ts';
 import { authoriseStep } from './authorise-step.ts';
 import { canonicaliseStep } from './canonicalise-step.ts';
@@ -5,8 +6,10 @@ import { corsStep } from './cors-step.ts';
 import { forwardStep } from './forward-step.ts';
 import { lifecycleStep } from './lifecycle-step.ts';
 import { limitStep } from './limit-step.ts';
+import { mediationStep } from './mediation-step.ts';
 import { mockStep } from './mock-step.ts';
 import { operationStep } from './operation-step.ts';
+import { policyLimitStep } from './policy-limit-step.ts';
 import { routeStep } from './route-step.ts';
 import type { Step } from './run-steps.ts';
 import { STEP_TIMING, timedSteps } from './step-timing.ts';
@@ -19,6 +22,7 @@ import { validateRequestStep } from './validate-request-step.ts';
  * one more step here, reading its snapshot field from `ctx.api`. The order is part of
  * the contract: CORS before lifecycle and credentials (see cors-step.ts), limits only
  * for a request that is allowed, and nothing rewritten for the upstream until all have passed.
+ * The policy steps (access, policy limits, mediation) are gateway/POLICIES.md.
  */
 const STEPS: readonly Step[] = Object.freeze([
   tokenEndpointStep,
@@ -26,13 +30,16 @@ const STEPS: readonly Step[] = Object.freeze([
   routeStep,
   corsStep,
   lifecycleStep,
+  accessStep,
   operationStep,
   authenticateStep,
   authoriseStep,
   limitStep,
+  policyLimitStep,
   validateRequestStep,
   mockStep,
   transformStep,
+  mediationStep,
   forwardStep,
 ]);
 

@@ -31,6 +31,8 @@ export interface ForwardPlan {
   /** The API has a CORS policy: the gateway's `Access-Control-*` answer replaces the upstream's, so a refused origin learns nothing. */
   ownsCors: boolean;
   maxBodyBytes: number;
+  /** The API's response header rules (gateway/policies), applied to the upstream's headers before the gateway's own. */
+  rewriteResponse?: ((headers: OutgoingHttpHeaders) => void) | undefined;
   /** The body already read by a step (validation), sent instead of the request's stream. */
   body?: Buffer;
 }
@@ -279,6 +281,7 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
       out[name] = headers[name];
     }
     for (const name in plan.responseHeaders) out[name] = name === 'vary' ? mergeVary(out.vary, plan.responseHeaders[name]!) : plan.responseHeaders[name];
+    plan.rewriteResponse?.(out);
     out['x-request-id'] = exchange.id;
     out.connection = this.#forwarder.draining() || !res.shouldKeepAlive ? 'close' : 'keep-alive';
     // Headers Node refuses to send throw here; undici then ends the attempt with

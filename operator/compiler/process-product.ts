@@ -5,6 +5,7 @@ import { ConditionSet, Reason } from './conditions.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
 import { compilePath } from './paths.ts';
 import type { ApiOutcome } from './process-api.ts';
+import { limitsOf } from './limits-of.ts';
 
 export interface ProductOutcome {
   resource: ProductResource;
@@ -17,14 +18,7 @@ export interface ProductOutcome {
   limits: Map<string, { quota?: Quota; rateLimit?: RateLimit }>;
 }
 
-type LimitSpec = { quota?: { limit: number; interval: number; timeUnit: Quota['timeUnit'] }; rateLimit?: RateLimit };
-
-export function limitsOf(spec: LimitSpec): { quota?: Quota; rateLimit?: RateLimit } {
-  return {
-    ...(spec.quota ? { quota: { limit: spec.quota.limit, interval: spec.quota.interval, timeUnit: spec.quota.timeUnit } } : {}),
-    ...(spec.rateLimit ? { rateLimit: { requests: spec.rateLimit.requests, per: spec.rateLimit.per, burst: spec.rateLimit.burst } } : {}),
-  };
-}
+export { limitsOf };
 
 function compileOperations(r: ProductResource, apis: Map<string, ApiOutcome>, cs: ConditionSet, lifecycles: string[]): ProductOperation[] {
   const operations: ProductOperation[] = [];
