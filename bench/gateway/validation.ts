@@ -46,7 +46,7 @@ function startNode(script: string, argv: string[]): Promise<{ child: ChildProces
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const line = out.split('\n').find((l) => l.includes('"ready"'));
       if (line) resolve({ child, port: (JSON.parse(line) as { port: number }).port });
