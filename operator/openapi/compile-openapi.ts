@@ -40,10 +40,12 @@ function usableDocument(r: ApiResource, load: OpenApiLoad | undefined, cs: Condi
     return undefined;
   }
   for (const p of load.problems) {
-    cs.notAccepted(Reason.Invalid, `OpenAPI document ${p.file}:${p.line}: ${p.message}`, {
-      field: FIELD,
-      location: { file: p.file, line: p.line, column: p.column },
-    });
+    if (p.reference) cs.notAccepted(Reason.Invalid, p.message, { field: FIELD });
+    else
+      cs.notAccepted(Reason.Invalid, `OpenAPI document ${p.file}:${p.line}: ${p.message}`, {
+        field: FIELD,
+        location: { file: p.file, line: p.line, column: p.column },
+      });
   }
   return undefined;
 }
