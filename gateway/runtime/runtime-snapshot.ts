@@ -6,7 +6,7 @@ import { UpstreamClients, UpstreamPool } from '../proxy/upstream-pool.ts';
 import { RouteTable } from '../router/route-table.ts';
 import { compileCorsPolicy, type CorsPolicy } from '../cors/cors-policy.ts';
 import { lifecycleHeaders } from './lifecycle-headers.ts';
-import { OpenApiRuntime } from '../openapi/openapi-runtime.ts';
+import { openApiRuntime, type OpenApiRuntime } from '../openapi/openapi-runtime.ts';
 import type { Api, InactiveSubscription, Route, Snapshot, Subscription } from '../snapshot/types.ts';
 import { compileApiPolicies, type ApiPolicyRuntime } from '../policies/api-policies.ts';
 import { applicationPolicies } from '../policies/application-policies.ts';
@@ -109,7 +109,7 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     const runtime: ApiRuntime = { api, pool, auth, lifecycleHeaders: lifecycleHeaders(api) };
     if (api.cors) runtime.cors = compileCorsPolicy(api.cors);
     if (api.policies) runtime.policies = compileApiPolicies(api.id, api.policies, connect.missing);
-    if (api.openapi) runtime.openapi = new OpenApiRuntime(api.openapi);
+    if (api.openapi) runtime.openapi = openApiRuntime(api.openapi);
     apis.set(api.id, runtime);
   }
 
