@@ -71,7 +71,7 @@ async function startDev(products: number): Promise<{ child: ChildProcess; portal
   const portal = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`tollgate dev did not print its portal within 120 s:\n${out}`)), 120_000);
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
       const m = /portal on (http:\/\/\S+)/.exec(out);
       if (m) {
