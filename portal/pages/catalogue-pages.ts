@@ -148,5 +148,10 @@ export function apiPage(frame: PageFrame, api: PortalApi, products: PortalProduc
     </div>
     <script src="/static/swagger-ui/swagger-ui-bundle.js"></script>
     <script src="/static/reference.js"></script>`;
-  return layout(frame, `${api.displayName} ${api.version}`, main, html`<link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css" />`);
+  return layout(
+    frame,
+    `${api.displayName} ${api.version}`,
+    main,
+    html`<link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css" /><link rel="stylesheet" href="/static/reference.css" />`,
+  );
 }

@@ -101,8 +101,7 @@ describe('the developer portal in a browser', () => {
     await operation.locator('.btn.execute').click();
     await expect.poll(() => page.locator('.live-responses-table tr.response .response-col_status').first().textContent(), POLL).toContain('200');
     await expect.poll(() => page.locator('.live-responses-table tr.response .response-col_description').first().textContent(), POLL).toContain('/items/42');
-    // Swagger UI's own widget is excluded: its theme and markup have axe findings the portal does not control (see the closing note).
-    await check(page, '07-try-out', ['#reference']);
+    await check(page, '07-try-out');
 
     await page.goto(`${estate.portalUrl}/apps/team-a/shop`);
     await expect.poll(() => page.locator('.usage').first().textContent(), POLL).toBe('1 of 100');
@@ -167,7 +166,9 @@ describe('the developer portal in a browser', () => {
 
   it('found no accessibility violation on any page and made no request beyond loopback from the portal', () => {
     expect([...checked.keys()].length).toBeGreaterThanOrEqual(13);
-    expect(Object.fromEntries([...checked].filter(([, v]) => v.length))).toEqual({});
+    // One finding is ours on purpose: Swagger UI renders a second <main>, which reference.js turns into a labelled
+    // region so the page keeps one main landmark; axe-core flags the role on a <main> element. Nothing else.
+    expect(Object.fromEntries([...checked].filter(([, v]) => v.length))).toEqual({ '07-try-out': ['aria-allowed-role: #operations'] });
     expect(browser.blocked.filter((u) => !u.includes('fonts.googleapis.com'))).toEqual([]);
   });
 });
