@@ -135,7 +135,7 @@ const PATHS: Array<[string, string]> = [
   ['search "product 1234"', '/?q=product%201234'],
   ['catalogue page 20', '/?page=20'],
   ['product page', '/products/platform/product-7'],
-  ['JSON catalogue (all)', '/api/products'],
+  ['JSON catalogue (100)', '/api/products'],
 ];
 
 async function run(products: number) {

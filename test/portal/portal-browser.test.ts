@@ -58,6 +58,13 @@ describe('the developer portal in a browser', () => {
     const { page } = browser;
     await page.goto(estate.portalUrl);
     await check(page, '01-catalogue-anonymous');
+    // Keyboard: the first Tab lands on the skip link, and a search needs no mouse.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.getByLabel('Search products').focus();
+    await page.keyboard.type('partners');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.cards h2').allTextContents(), POLL).toEqual(['Echo for Partners']);
     await signIn(page, 'alice');
     await expect.poll(() => page.locator('.who').textContent(), POLL).toContain('Alice');
 
