@@ -60,7 +60,7 @@ describe('the developer portal in a browser', () => {
     await check(page, '01-catalogue-anonymous');
     // Keyboard: the first Tab lands on the skip link, and a search needs no mouse.
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await page.locator(':focus').textContent()).toBe('Skip to content');
     await page.getByLabel('Search products').focus();
     await page.keyboard.type('partners');
     await page.keyboard.press('Enter');
