@@ -4,12 +4,12 @@ SHELL := /bin/bash
 NODE := $(shell scripts/ensure-node.sh)
 export PATH := $(dir $(NODE)):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run test typecheck unit lint format deps control-plane golden bench bench-gateway bench-operator clean
+.PHONY: run test typecheck unit lint format deps control-plane image golden bench bench-gateway bench-operator clean
 
 run: deps
 	bin/tollgate dev examples/ --with-example-backend
 
-test: deps control-plane typecheck lint
+test: deps control-plane image typecheck lint
 	vitest run
 
 # Everything that needs neither Redis nor the Go-built control plane (vitest.config.ts draws the projects from imports).
@@ -37,6 +37,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 # A real kube-apiserver and etcd built from Go modules, cached by version.
 control-plane:
 	test/control-plane/build.sh
+
+# The image, with buildah and no registry: a base from Debian packages (mmdebstrap)
+# and Node from npm; IMAGE_BASE=node builds the Dockerfile FROM node:24 instead.
+# Rebuilt only when what goes into it changed (scripts/image/build.sh).
+image: deps
+	scripts/image/build.sh
 
 # Regenerate the compiler's golden files after an intended change; review the diff.
 golden: deps
