@@ -1,4 +1,4 @@
-import type { ApiPolicies, BackendAuth, HeaderRules, NamedLimit, PathRewrite } from '../../gateway/snapshot/types.ts';
+import type { ApiPolicies, BackendAuth, CacheRule, HeaderRules, NamedLimit, PathRewrite } from '../../gateway/snapshot/types.ts';
 import { parseCidr } from '../../gateway/policies/ip-access.ts';
 import { compileRewrites } from '../../gateway/policies/path-rewrite.ts';
 import { parseTemplate } from '../../gateway/policies/templates.ts';
@@ -42,6 +42,7 @@ export function compileApiPolicies(spec: PoliciesSpec, apiId: string, upstreamUr
     const j = spec.backendJwt;
     out.backendJwt = { header: j.header, ttlSeconds: j.ttlSeconds, audience: j.audience ?? apiId };
   }
+  if (spec.responseCache?.length) out.responseCache = cacheRules(spec.responseCache, cs);
   if (spec.ipAccess) out.ipAccess = ipAccess(spec.ipAccess, 'spec.policies.ipAccess', cs);
   if (spec.maxBodyBytes !== undefined) out.maxBodyBytes = spec.maxBodyBytes;
   if (spec.jsonThreat) {
@@ -99,6 +100,25 @@ function rewrites(spec: NonNullable<PoliciesSpec['rewrite']>, cs: ConditionSet):
     if (rewrite.to.includes('{**}') && compiled.match.rest === 'none') errors.push(`{**} is always empty: ${rule.path} does not end in /**`);
     for (const error of errors) cs.notAccepted(Reason.Invalid, error.replace(/^rewrite\[0\]\.to: /, ''), { field: `spec.policies.rewrite[${i}].to` });
     if (errors.length === 0) out.push(rewrite);
+  }
+  return out;
+}
+
+function cacheRules(spec: NonNullable<PoliciesSpec['responseCache']>, cs: ConditionSet): CacheRule[] {
+  const out: CacheRule[] = [];
+  for (const [i, rule] of spec.entries()) {
+    const compiled = compilePath(rule.path, true);
+    if (!compiled.ok) {
+      cs.notAccepted(Reason.Invalid, compiled.message, { field: `spec.policies.responseCache[${i}].path` });
+      continue;
+    }
+    out.push({
+      match: compiled.match,
+      ttlSeconds: rule.ttlSeconds,
+      queryParameters: [...(rule.queryParameters ?? [])],
+      headers: [...(rule.headers ?? [])],
+      perApplication: rule.perApplication,
+    });
   }
   return out;
 }

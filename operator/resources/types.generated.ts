@@ -260,6 +260,17 @@ export type APISpec = {
       /** The JWT's aud; default the API's namespace/name. */
       audience?: string;
     };
+    /** GET and HEAD answers kept in each gateway's memory, per operation path (first match wins); Cache-Control from the upstream is respected and the cache status is sent as Cache-Status. */
+    responseCache?: Array<{
+      path: string;
+      ttlSeconds: number;
+      /** Query parameters in the key; others are ignored. */
+      queryParameters?: Array<string>;
+      /** Request headers in the key. */
+      headers?: Array<string>;
+      /** Each application gets its own entries (needed to keep answers marked private). */
+      perApplication: boolean;
+    }>;
     /** CIDR blocks (IPv4 and IPv6); deny wins, and a non-empty allow list refuses every other address. The client is the peer, or what a trusted proxy (--trusted-proxy) says in X-Forwarded-For. */
     ipAccess?: {
       allow?: Array<string>;
