@@ -1,4 +1,4 @@
-import type { ApiPolicies, BackendAuth, BackendJwt, CacheRule, JsonLimits, NamedLimit } from '../snapshot/types.ts';
+import type { ApiPolicies, BackendAuth, BackendJwt, CacheRule, JsonLimits, NamedLimit, OperationPolicies } from '../snapshot/types.ts';
 import { compileHeaderRules, type CompiledHeaderRules } from './header-rules.ts';
 import { compileIpAccess, type CompiledIpAccess } from './ip-access.ts';
 import { compileRewrites, type CompiledRewrite } from './path-rewrite.ts';
@@ -41,5 +41,22 @@ export function compileApiPolicies(apiId: string, policies: ApiPolicies, backend
   if (policies.responseCache?.length) out.responseCache = policies.responseCache;
   if (errors.length) throw new Error(errors.join('; '));
   out.mediates = !!(out.requestHeaders || out.responseHeaders || out.rewrite || out.query || out.backendAuth || out.backendJwt);
+  return out;
+}
+
+/** A product operation's mediation, parsed once per snapshot. */
+export interface OperationPolicyRuntime {
+  requestHeaders?: CompiledHeaderRules;
+  responseHeaders?: CompiledHeaderRules;
+  query?: CompiledQueryRules;
+}
+
+export function compileOperationPolicies(where: string, policies: OperationPolicies): OperationPolicyRuntime {
+  const errors: string[] = [];
+  const out: OperationPolicyRuntime = {};
+  if (policies.requestHeaders) out.requestHeaders = compileHeaderRules(policies.requestHeaders, errors, `${where}.requestHeaders`);
+  if (policies.responseHeaders) out.responseHeaders = compileHeaderRules(policies.responseHeaders, errors, `${where}.responseHeaders`);
+  if (policies.query) out.query = compileQueryRules(policies.query, errors, `${where}.query`);
+  if (errors.length) throw new Error(errors.join('; '));
   return out;
 }

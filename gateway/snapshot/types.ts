@@ -271,6 +271,13 @@ export interface CacheRule {
   perApplication: boolean;
 }
 
+/** Mediation for one product's traffic on one of its operations, applied after the API's. */
+export interface OperationPolicies {
+  requestHeaders?: HeaderRules;
+  responseHeaders?: HeaderRules;
+  query?: QueryRules;
+}
+
 export interface ApiPolicies {
   ipAccess?: IpAccess;
   maxBodyBytes?: number;
@@ -326,6 +333,7 @@ export interface ProductOperation {
   methods: string[];
   /** Overrides the subscription's quota and is counted for this operation alone. */
   quota?: Quota;
+  policies?: OperationPolicies;
 }
 
 export interface Application {

@@ -25,6 +25,54 @@ export type APIProductSpec = {
     paths: Array<string>;
     /** Methods allowed; none means all. */
     methods?: Array<"GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | "TRACE">;
+    /** Mediation for this product's traffic on this operation, after the API's own (gateway/POLICIES.md): request and response header rules and query rules, with the same variables. */
+    policies?: {
+      requestHeaders?: {
+        remove?: Array<string>;
+        rename?: Array<{
+          /** A header name, lower-case. */
+          from: string;
+          /** A header name, lower-case. */
+          to: string;
+        }>;
+        set?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+        add?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+      };
+      responseHeaders?: {
+        remove?: Array<string>;
+        rename?: Array<{
+          /** A header name, lower-case. */
+          from: string;
+          /** A header name, lower-case. */
+          to: string;
+        }>;
+        set?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+        add?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+      };
+      query?: {
+        remove?: Array<string>;
+        set?: Array<{
+          name: string;
+          value: string;
+        }>;
+      };
+    };
     /** Requests allowed per application in each calendar-aligned window (a month quota resets on the 1st). */
     quota?: {
       limit: number;
