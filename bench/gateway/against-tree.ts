@@ -36,7 +36,7 @@ function freePort(): Promise<number> {
 async function startNode(script: string, argv: string[]): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [script, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
+    createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return { child, port: (JSON.parse(line) as { port: number }).port };
