@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { startExampleBackend } from '../../dev/example-backend.ts';
 import { runDev } from '../../dev/run-dev.ts';
@@ -16,6 +17,11 @@ export function registerDevCommand(program: Command): void {
     .option('--environment <name>', 'the environment this gateway serves (e.g. test, prod)')
     .option('-n, --namespace <name>', 'namespace of objects that name none', 'default')
     .addOption(maxFileBytesOption())
+    .option('--usage-database <url>', 'usage ledger: pglite:DIR (default: pglite:<state-dir>/usage) or postgres://...')
+    .option('--no-usage', 'record no usage')
+    .option('--portal-port <port>', 'developer portal port', (v) => Number(v), 8090)
+    .option('--no-portal', 'do not start the developer portal')
+    .option('--portal-dir <dir>', 'where the portal writes new Applications and Subscriptions (default: portal/ in the first watched directory)')
     .option('--with-example-backend [port]', 'also start the example backend the examples point at (port 8081)');
   for (const option of policyOptions()) command.addOption(option);
   command.action(async (paths: string[], opts: Record<string, string | number | boolean | undefined> & PolicyCommandOptions) => {
@@ -35,6 +41,8 @@ export function registerDevCommand(program: Command): void {
       ...(opts.environment ? { environment: String(opts.environment) } : {}),
       gatewayPolicies: policyGatewayOptions(opts),
       print: (line) => console.log(line),
+      ...(opts.usage === false ? {} : { usageDatabase: opts.usageDatabase ? String(opts.usageDatabase) : `pglite:${join(String(opts.stateDir), 'usage')}` }),
+      ...(opts.portal === false ? {} : { portal: { port: Number(opts.portalPort), ...(opts.portalDir ? { dir: String(opts.portalDir) } : {}) } }),
     });
     const stop = async () => {
       await dev.close();

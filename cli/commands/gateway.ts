@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -29,12 +30,19 @@ interface GatewayCommandOptions extends PolicyCommandOptions {
   shutdownDelay: number;
   drainTimeout: number;
   logLevel: string;
+  usageDatabase?: string;
+  usageFlushInterval: number;
 }
 
 function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('not a positive integer');
   return n;
+}
+
+function postgresUrl(value: string): string {
+  if (!/^postgres(ql)?:\/\/./.test(value)) throw new InvalidArgumentError('give a postgres:// URL (pglite: is for one process: tollgate dev)');
+  return value;
 }
 
 function integer(value: string): number {
@@ -79,7 +87,13 @@ export function registerGatewayCommand(program: Command): Command {
       new Option('--shutdown-delay <ms>', 'on SIGTERM, keep serving this long with readiness failing (let endpoints update)').default(0).argParser(integer),
     )
     .addOption(new Option('--drain-timeout <ms>', 'on SIGTERM, longest wait for requests in flight').default(30_000).argParser(integer))
-    .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('TOLLGATE_LOG_LEVEL'));
+    .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('TOLLGATE_LOG_LEVEL'))
+    .addOption(
+      new Option('--usage-database <url>', 'usage store (postgres://...; in a cluster from a Secret) this replica writes its per-minute usage to')
+        .env('TOLLGATE_USAGE_DATABASE')
+        .argParser(postgresUrl),
+    )
+    .addOption(new Option('--usage-flush-interval <ms>', 'how often usage is written to the usage store').default(10_000).argParser(positiveInteger));
   for (const option of policyOptions()) command.addOption(option);
   return command.action(async (options: GatewayCommandOptions) => {
     if (!options.snapshot && !options.operator && !options.stateDir) {
@@ -124,6 +138,7 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
     maxHeaderBytes: options.maxHeaderBytes,
     shutdownDelayMs: options.shutdownDelay,
     drainTimeoutMs: options.drainTimeout,
+    ...(options.usageDatabase ? { usage: await usageOptions(options) } : {}),
     ...policyGatewayOptions(options),
   });
   logger.info(
@@ -157,4 +172,14 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** The usage ledger's writer; pg is loaded only when a usage store is given, and connects on first write. */
+async function usageOptions(options: GatewayCommandOptions): Promise<NonNullable<Parameters<typeof createGateway>[0]['usage']>> {
+  const url = options.usageDatabase!;
+  const { connectPostgres } = await import('../../gateway/usage/sql-client.ts');
+  const { sqlUsageWriter } = await import('../../gateway/usage/usage-writer.ts');
+  // This process's rows are its own: a restarted replica of the same name adds to, never overwrites, the last one's.
+  const incarnation = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  return { writer: sqlUsageWriter(await connectPostgres(url), options.replica, incarnation), flushIntervalMs: options.usageFlushInterval };
 }

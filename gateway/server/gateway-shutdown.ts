@@ -5,6 +5,7 @@ import type { Forwarder } from '../proxy/forwarder.ts';
 import type { RuntimeCaches } from '../runtime/runtime-snapshot.ts';
 import { type Connections, sleep } from './connections.ts';
 import type { ServingState } from './serving-state.ts';
+import type { UsageRecorder } from '../usage/usage-recorder.ts';
 import type { PolicyServices } from '../policies/policy-services.ts';
 import type { TlsListener } from './tls-listener.ts';
 import type { SnapshotPersister } from './snapshot-persistence.ts';
@@ -19,6 +20,7 @@ export interface GatewayParts {
   admin: AdminServer;
   caches: RuntimeCaches;
   persister: SnapshotPersister | undefined;
+  usage: UsageRecorder | undefined;
   /** The HTTPS listener, when there is one, and what the policies hold (watchers). */
   tls?: TlsListener | undefined;
   policies?: PolicyServices;
@@ -42,6 +44,8 @@ export async function shutDownGateway(parts: GatewayParts, timing: ShutdownTimin
   const stopped = Promise.all(servers.map((s) => new Promise<void>((resolve) => net.Server.prototype.close.call(s, () => resolve()))));
   await connections.drain(timing.drainTimeoutMs ?? 30_000);
   await stopped;
+  // Every request has finished: the usage of all of them, the minute under way included, goes to the store.
+  if (parts.usage && !(await parts.usage.close())) logger.error('usage store did not take the last usage before the drain timeout; it is lost');
   parts.forwarder.close();
   await parts.admin.close();
   await parts.caches.clients.destroy();

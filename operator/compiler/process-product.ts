@@ -39,7 +39,8 @@ function compileOperations(r: ProductResource, apis: Map<string, ApiOutcome>, cs
     lifecycles.push(api.resource.spec.lifecycle);
     if (!api.api) {
       const why = api.conditions.isAccepted ? `its lifecycle is ${api.resource.spec.lifecycle}` : 'it is not accepted';
-      cs.unresolved(Reason.RefNotAccepted, `API ${apiId} is not routed: ${why}`, { field: `spec.operations[${i}].api`, ref: { kind: 'API', id: apiId } });
+      const reason = api.conditions.isAccepted ? Reason.RefNotPublished : Reason.RefNotAccepted;
+      cs.unresolved(reason, `API ${apiId} is not routed: ${why}`, { field: `spec.operations[${i}].api`, ref: { kind: 'API', id: apiId } });
       continue;
     }
     // paths.slice(): exact length, as the snapshot keeps it (a pushed-to array keeps room for 17).

@@ -109,6 +109,20 @@ export type APIProductSpec = {
       per: "second" | "minute";
       burst: number;
     };
+    /** What the plan costs (Apigee rate plans): a monthly fee with calls included, then volume bands priced per 1,000 billable calls. Read by `tollgate usage invoice`; the gateway ignores it. */
+    pricing?: {
+      /** ISO 4217 code, e.g. EUR. */
+      currency: string;
+      /** Charged per calendar month, prorated by the days the plan was in force. */
+      monthlyFee?: number;
+      /** Billable calls per month the fee covers, prorated like the fee. */
+      includedCalls?: number;
+      /** Price per 1,000 billable calls beyond the included ones, by volume; each band up to `upTo` calls beyond the included (the last without `upTo` has no end). Without bands, calls beyond the included cost nothing. */
+      bands?: Array<{
+        upTo?: number;
+        pricePer1000: number;
+      }>;
+    };
   }>;
   /** The plan of subscriptions that name none; the first plan when unset. */
   defaultPlan?: string;
