@@ -23,6 +23,7 @@ export function forwardStep(ctx: RequestContext): void {
     responseHeaders: ctx.responseHeaders,
     ownsCors: routed.cors !== undefined,
     maxBodyBytes: ctx.services.maxBodyBytes,
+    observer: ctx.responseObserver,
   };
   const forwarder = ctx.services.forwarder;
   const res = ctx.res;

@@ -10,6 +10,7 @@ import { routeStep } from './route-step.ts';
 import type { Step } from './run-steps.ts';
 import { STEP_TIMING, timedSteps } from './step-timing.ts';
 import { tokenEndpointStep } from './token-endpoint-step.ts';
+import { tokenLimitStep } from './token-limit-step.ts';
 import { transformStep } from './transform-step.ts';
 
 /**
@@ -29,6 +30,7 @@ const STEPS: readonly Step[] = Object.freeze([
   authoriseStep,
   limitStep,
   transformStep,
+  tokenLimitStep,
   forwardStep,
 ]);
 

@@ -31,6 +31,15 @@ export interface ForwardPlan {
   /** The API has a CORS policy: the gateway's `Access-Control-*` answer replaces the upstream's, so a refused origin learns nothing. */
   ownsCors: boolean;
   maxBodyBytes: number;
+  /** Watches the response go by (an LLM API's token usage); it never changes or holds up a byte. */
+  observer?: ResponseObserver | undefined;
+}
+
+/** Told of the upstream's response as the client gets it: `end` once, `complete` false when it was cut. */
+export interface ResponseObserver {
+  start(status: number, headers: IncomingHttpHeaders): void;
+  data(chunk: Buffer): void;
+  end(complete: boolean): void;
 }
 
 export interface ForwarderEvents {
@@ -234,7 +243,10 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     timers.disarm(this);
     this.#settled = true;
     // The client went away before its response was complete: stop the upstream work.
-    if (!this.#res.writableFinished) this.#controller?.abort(new Error('client closed'));
+    if (!this.#res.writableFinished) {
+      if (this.#responseStarted) this.#plan.observer?.end(false);
+      this.#controller?.abort(new Error('client closed'));
+    }
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -285,11 +297,13 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     else res.writeHead(statusCode, out);
     this.#responseStarted = true;
     exchange.status = statusCode;
+    plan.observer?.start(statusCode, headers);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.#refresh();
     if (this.#settled) return;
+    this.#plan.observer?.data(chunk);
     if (!this.#res.write(chunk)) {
       controller.pause();
       this.#res.once('drain', () => controller.resume());
@@ -298,6 +312,7 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
 
   onResponseEnd(): void {
     timers.disarm(this);
+    if (this.#responseStarted) this.#plan.observer?.end(true);
     if (!this.#settled) this.#res.end();
   }
 
@@ -311,6 +326,7 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     if (this.#responseStarted) {
       // Bytes have gone to the client already: the only honest signal left is a cut connection.
       this.#exchange.aborted = true;
+      plan.observer?.end(false);
       forwarder.events.upstreamError(this.#timedOut ? 'timeout' : 'reset');
       res.destroy();
       return;

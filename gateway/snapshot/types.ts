@@ -61,6 +61,22 @@ export interface Api {
   operations?: ApiOperation[];
   auth: ApiAuth;
   cors?: Cors;
+  llm?: Llm;
+}
+
+/** The API is a large-language-model provider: its responses' usage fields (JSON or server-sent events) are counted against token quotas. */
+export interface Llm {
+  /** Request and response shapes: OpenAI's chat/completions/responses or Anthropic's messages. */
+  provider: 'openai' | 'anthropic';
+}
+
+/** A quota counted in LLM tokens rather than requests; a window of one minute is a tokens-per-minute rate limit. */
+export interface TokenQuota {
+  /** Which tokens count: the prompt's, the completion's, or both. */
+  tokens: 'prompt' | 'completion' | 'total';
+  limit: number;
+  interval: number;
+  timeUnit: TimeUnit;
 }
 
 export interface Upstream {
@@ -204,6 +220,8 @@ export interface Subscription {
   /** Effective limits from the plan or the product; absent means unlimited. */
   quota?: Quota;
   rateLimit?: RateLimit;
+  /** Token quotas from the plan or the product, counted on its LLM APIs; absent means none. */
+  tokenQuotas?: TokenQuota[];
 }
 
 export interface InactiveSubscription {
