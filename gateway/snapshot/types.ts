@@ -62,6 +62,8 @@ export interface Api {
   auth: ApiAuth;
   cors?: Cors;
   llm?: Llm;
+  /** The upstream is an MCP server (Streamable HTTP) at the base path; its tools are exposed through products' allow lists. */
+  mcpUpstream?: boolean;
 }
 
 /** The API is a large-language-model provider: its responses' usage fields (JSON or server-sent events) are counted against token quotas. */
@@ -173,6 +175,31 @@ export interface Product {
   operations: ProductOperation[];
   /** What to do when the shared quota store cannot be reached. */
   quotaFailureMode: 'open' | 'closed';
+  mcp?: ProductMcp;
+}
+
+/** The product's operations as Model Context Protocol tools, served at `/mcp/<namespace>/<name>` and, with the caller's other MCP products, at `/mcp`. */
+export interface ProductMcp {
+  /** Sorted by name; names are unique within the product. */
+  tools: McpTool[];
+}
+
+/** One tool: the HTTP request a call of it becomes (method and path template on the API), or, on an API of type mcp, the upstream MCP server's tool it passes on. */
+export interface McpTool {
+  name: string;
+  description: string;
+  api: string;
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Relative to the API's base path, `{name}` for a path parameter taken from the arguments of the same name; `''` for an MCP upstream. */
+  path: string;
+  /** `destructiveHint`: true for methods other than GET and HEAD unless the product says otherwise. */
+  destructive: boolean;
+  /** A bearer token must carry this scope to see or call the tool; an API key never can. */
+  scope?: string;
+  /** The tool's name at an MCP upstream (an API of type mcp). */
+  upstreamTool?: string;
+  /** JSON Schema of the arguments; absent for an MCP upstream's tool, whose own schema is passed on. */
+  inputSchema?: Record<string, unknown>;
 }
 
 export interface ProductOperation {

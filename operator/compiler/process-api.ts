@@ -87,6 +87,11 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
   // A copy of exact length (a pushed-to array keeps room for 17), as the snapshot keeps it.
   if (operations) api.operations = operations.slice();
   if (cors) api.cors = cors;
+  if (s.type === 'llm' && s.llm) api.llm = { provider: s.llm.provider };
+  else if (s.type === 'llm' || s.llm)
+    cs.notAccepted(Reason.Invalid, 'an API of type llm needs llm.provider, and only an API of type llm has one', { field: 'spec.llm' });
+  if (s.type === 'mcp') api.mcpUpstream = true;
+  if (!cs.isAccepted) return undefined;
   return api;
 }
 

@@ -1,4 +1,5 @@
-import type { PathMatch, Product, ProductOperation, Quota, RateLimit } from '../../gateway/snapshot/types.ts';
+import type { PathMatch, Product, ProductOperation, Quota, RateLimit, TokenQuota } from '../../gateway/snapshot/types.ts';
+import { compileMcpTools } from './mcp-tools.ts';
 import { namespacedId, objectId } from '../resources/object-key.ts';
 import type { ProductResource } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
@@ -14,15 +15,28 @@ export interface ProductOutcome {
   apiLifecycles: string[];
   activeSubscriptions: number;
   /** Effective limits per plan name ('' without plans), computed once and shared by every subscription. */
-  limits: Map<string, { quota?: Quota; rateLimit?: RateLimit }>;
+  limits: Map<string, Limits>;
 }
 
-type LimitSpec = { quota?: { limit: number; interval: number; timeUnit: Quota['timeUnit'] }; rateLimit?: RateLimit };
+export interface Limits {
+  quota?: Quota;
+  rateLimit?: RateLimit;
+  tokenQuotas?: TokenQuota[];
+}
 
-export function limitsOf(spec: LimitSpec): { quota?: Quota; rateLimit?: RateLimit } {
+type LimitSpec = {
+  quota?: { limit: number; interval: number; timeUnit: Quota['timeUnit'] };
+  rateLimit?: RateLimit;
+  tokenQuotas?: Array<{ tokens: TokenQuota['tokens']; limit: number; interval: number; timeUnit: Quota['timeUnit'] }>;
+};
+
+export function limitsOf(spec: LimitSpec): Limits {
   return {
     ...(spec.quota ? { quota: { limit: spec.quota.limit, interval: spec.quota.interval, timeUnit: spec.quota.timeUnit } } : {}),
     ...(spec.rateLimit ? { rateLimit: { requests: spec.rateLimit.requests, per: spec.rateLimit.per, burst: spec.rateLimit.burst } } : {}),
+    ...(spec.tokenQuotas?.length
+      ? { tokenQuotas: spec.tokenQuotas.map((t) => ({ tokens: t.tokens, limit: t.limit, interval: t.interval, timeUnit: t.timeUnit })) }
+      : {}),
   };
 }
 
@@ -66,13 +80,15 @@ export function processProducts(resources: ProductResource[], apis: Map<string, 
     const apiLifecycles: string[] = [];
     const operations = compileOperations(r, apis, conditions, apiLifecycles);
     const own = limitsOf(r.spec);
-    const limits = new Map<string, { quota?: Quota; rateLimit?: RateLimit }>([['', own]]);
+    const limits = new Map<string, Limits>([['', own]]);
     for (const plan of r.spec.plans ?? []) {
       const p = limitsOf(plan);
       const quota = p.quota ?? own.quota;
       const rateLimit = p.rateLimit ?? own.rateLimit;
-      limits.set(plan.name, { ...(quota ? { quota } : {}), ...(rateLimit ? { rateLimit } : {}) });
+      const tokenQuotas = p.tokenQuotas ?? own.tokenQuotas;
+      limits.set(plan.name, { ...(quota ? { quota } : {}), ...(rateLimit ? { rateLimit } : {}), ...(tokenQuotas ? { tokenQuotas } : {}) });
     }
+    const mcp = r.spec.mcp?.enabled ? compileMcpTools(r, operations, apis, conditions) : undefined;
     const outcome: ProductOutcome = { resource: r, conditions, apiLifecycles, activeSubscriptions: 0, limits };
     if (conditions.isAccepted) {
       outcome.product = {
@@ -88,6 +104,7 @@ export function processProducts(resources: ProductResource[], apis: Map<string, 
         operations: operations.slice(),
         quotaFailureMode: r.spec.quotaFailureMode,
       };
+      if (mcp) outcome.product.mcp = mcp;
     }
     outcomes.set(objectId(r), outcome);
   }

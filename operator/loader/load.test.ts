@@ -356,10 +356,10 @@ describe('loadPaths: examples', () => {
     const { resources, diagnostics } = loadPaths([examples]);
     expect(errors(diagnostics)).toEqual([]);
     expect(notes(diagnostics).map((d) => d.code)).toEqual(['IgnoredKind', 'IgnoredKind', 'IgnoredKind']);
-    expect(names(resources.apis).sort()).toEqual(['platform/hello-world', 'platform/maps', 'platform/weatherapi']);
+    expect(names(resources.apis).sort()).toEqual(['platform/hello-world', 'platform/maps', 'platform/weather', 'platform/weatherapi']);
     expect(names(resources.products)).toContain('platform/weather-free');
-    expect(names(resources.applications).sort()).toEqual(['greetings/greetings', 'weather-team/weatherapp']);
-    expect(resources.subscriptions).toHaveLength(3);
+    expect(names(resources.applications).sort()).toEqual(['greetings/greetings', 'weather-team/forecast-agent', 'weather-team/weatherapp']);
+    expect(resources.subscriptions).toHaveLength(4);
   });
 });
 
