@@ -5,6 +5,7 @@ import { corsStep } from './cors-step.ts';
 import { forwardStep } from './forward-step.ts';
 import { lifecycleStep } from './lifecycle-step.ts';
 import { limitStep } from './limit-step.ts';
+import { mcpStep } from './mcp-step.ts';
 import { operationStep } from './operation-step.ts';
 import { routeStep } from './route-step.ts';
 import type { Step } from './run-steps.ts';
@@ -22,6 +23,7 @@ import { transformStep } from './transform-step.ts';
 const STEPS: readonly Step[] = Object.freeze([
   tokenEndpointStep,
   canonicaliseStep,
+  mcpStep,
   routeStep,
   corsStep,
   lifecycleStep,

@@ -1,0 +1,129 @@
+// The Bar of issue 19, with the official MCP SDK's client against `tollgate dev`
+// serving examples/weather-mcp: an agent is an application with a key, a
+// subscription, a quota and an audit trail.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDev, type DevServer } from '../../dev/run-dev.ts';
+import { startUpstream, type Upstream } from '../gateway/fixtures.ts';
+import { devOptions } from '../support/dev-options.ts';
+import { waitFor } from '../support/wait.ts';
+
+const example = new URL('../../examples/weather-mcp/weather-mcp.yaml', import.meta.url).pathname;
+
+/** examples/weather-mcp, its upstream moved to the test's, a daily quota of 3 tool calls, and a second agent on the alerts product. */
+function estate(upstream: string): string {
+  return (
+    readFileSync(example, 'utf8')
+      .replaceAll('http://127.0.0.1:8081', upstream)
+      .replace('quota: { limit: 100, timeUnit: day }', 'quota: { limit: 3, timeUnit: day }') +
+    `---
+apiVersion: tollgate.dev/v1alpha1
+kind: Application
+metadata: { name: alert-agent, namespace: weather-team }
+spec:
+  owner: { email: alerts@example.com }
+  credentials: [{ name: default }]
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: Subscription
+metadata: { name: alert-agent-weather-alerts, namespace: weather-team }
+spec:
+  application: alert-agent
+  product: { name: weather-alerts, namespace: platform }
+`
+  );
+}
+
+let dir: string;
+let dev: DevServer;
+let upstream: Upstream;
+const logged: any[] = [];
+
+beforeAll(async () => {
+  upstream = await startUpstream((req, res, seen) => {
+    const city = decodeURIComponent((req.url ?? '').split('/').pop() ?? '');
+    const body = JSON.stringify(req.url?.startsWith('/current/') ? { city, temperatureC: 14, app: seen.headers['x-tollgate-application'] } : { url: req.url });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+  });
+  dir = mkdtempSync(join(tmpdir(), 'tollgate-mcp-'));
+  cpSync(example, join(dir, 'config', 'weather-mcp.yaml'));
+  writeFileSync(join(dir, 'config', 'weather-mcp.yaml'), estate(upstream.url));
+  const sink = new Writable({
+    write(chunk: Buffer, _e, done) {
+      for (const line of chunk.toString().split('\n')) if (line) logged.push(JSON.parse(line));
+      done();
+    },
+  });
+  dev = await runDev(devOptions(dir, { logger: pino({ level: 'info' }, sink) }));
+});
+
+afterAll(async () => {
+  await dev?.close();
+  await upstream?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const key = (app: string) => dev.credentials.reveal(`weather-team/${app}`, 'default')!.consumerKey;
+
+async function connect(app: string, path = '/mcp'): Promise<Client> {
+  const client = new Client({ name: 'bar-test', version: '1' });
+  const url = new URL(`http://127.0.0.1:${dev.gateway.proxyPort}${path}`);
+  await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { apikey: key(app) } } }));
+  return client;
+}
+
+const requests = () => logged.filter((l) => l.msg === 'request');
+
+describe('MCP tools from API products, with the official SDK client', () => {
+  it('lists only the subscribed operations, calls them through every step, refuses the rest, counts and logs each call', async () => {
+    const agent = await connect('forecast-agent');
+    const { tools } = await agent.listTools();
+    expect(tools.map((t) => t.name)).toEqual(['current_weather', 'forecast']);
+    expect(tools[0]).toMatchObject({
+      description: 'The weather in a city right now.',
+      inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      annotations: { readOnlyHint: true, destructiveHint: false },
+    });
+
+    const answer = await agent.callTool({ name: 'current_weather', arguments: { city: 'Oslo' } });
+    expect(answer.isError).toBe(false);
+    expect(JSON.parse((answer.content as Array<{ text: string }>)[0]!.text)).toEqual({ city: 'Oslo', temperatureC: 14, app: 'weather-team/forecast-agent' });
+    expect(upstream.seen.at(-1)).toMatchObject({ method: 'GET', url: '/current/Oslo' });
+    // The key went upstream as little as from any client: never.
+    expect(JSON.stringify(upstream.seen.at(-1)!.headers)).not.toContain(key('forecast-agent'));
+
+    // raise_alert is in another product, which this agent does not subscribe to.
+    const seen = upstream.seen.length;
+    await expect(agent.callTool({ name: 'raise_alert', arguments: { body: { city: 'Oslo' } } })).rejects.toThrow(McpError);
+    await expect(agent.callTool({ name: 'raise_alert', arguments: {} })).rejects.toThrow(/Unknown tool: raise_alert/);
+    expect(upstream.seen.length).toBe(seen);
+
+    // The daily quota is 3 calls: two more pass, the fourth is refused by the quota step.
+    await agent.callTool({ name: 'forecast', arguments: { city: 'Bergen' } });
+    await agent.callTool({ name: 'current_weather', arguments: { city: 'Tromsø' } });
+    const over = await agent.callTool({ name: 'current_weather', arguments: { city: 'Oslo' } });
+    expect(over.isError).toBe(true);
+    expect((over.content as Array<{ text: string }>)[0]!.text).toMatch(/^HTTP 429: .*quota-exceeded/);
+    expect(upstream.seen.length).toBe(seen + 2);
+    await agent.close();
+
+    // The access log: each tool call is a request of its own, naming the tool, the application and the product.
+    await waitFor('the tool calls in the access log', () => requests().filter((l) => l.tool && l.api === 'platform/weather' && l.status === 429).length === 1);
+    const calls = requests().filter((l) => l.api === 'platform/weather');
+    expect(calls.map((l) => [l.tool, l.status, l.path])).toEqual([
+      ['current_weather', 200, '/weather/v1/current/Oslo'],
+      ['forecast', 200, '/weather/v1/forecast/Bergen'],
+      ['current_weather', 200, '/weather/v1/current/Troms%C3%B8'],
+      ['current_weather', 429, '/weather/v1/current/Oslo'],
+    ]);
+    for (const l of calls) expect(l).toMatchObject({ application: 'weather-team/forecast-agent', product: 'platform/weather-agents' });
+    expect(requests().filter((l) => l.api === 'tollgate/mcp' && l.tool === 'raise_alert')).toHaveLength(0);
+  });
+});
