@@ -127,3 +127,75 @@ describe('MCP tools from API products, with the official SDK client', () => {
     expect(requests().filter((l) => l.api === 'tollgate/mcp' && l.tool === 'raise_alert')).toHaveLength(0);
   });
 });
+
+async function token(app: string, scope: string): Promise<string> {
+  const { consumerKey, consumerSecret } = dev.credentials.reveal(`weather-team/${app}`, 'default')!;
+  const res = await fetch(`http://127.0.0.1:${dev.gateway.proxyPort}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${consumerKey}:${consumerSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+async function connectWithToken(bearer: string, path: string): Promise<Client> {
+  const client = new Client({ name: 'bar-test', version: '1' });
+  const url = new URL(`http://127.0.0.1:${dev.gateway.proxyPort}${path}`);
+  await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: `Bearer ${bearer}` } } }));
+  return client;
+}
+
+describe('write-capable tools and OAuth2', () => {
+  it('points a caller without credentials at the protected-resource metadata, which names the token service', async () => {
+    const base = `http://127.0.0.1:${dev.gateway.proxyPort}`;
+    const refused = await fetch(`${base}/mcp/platform/weather-alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    });
+    expect(refused.status).toBe(401);
+    const challenge = refused.headers.get('www-authenticate')!;
+    const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)![1]!;
+    expect(metadataUrl).toBe(`${base}/.well-known/oauth-protected-resource/mcp/platform/weather-alerts`);
+    const metadata = (await (await fetch(metadataUrl)).json()) as Record<string, unknown>;
+    const issuer = dev.last()!.snapshot.tokens!.issuer;
+    expect(metadata).toMatchObject({ resource: `${base}/mcp/platform/weather-alerts`, authorization_servers: [issuer], bearer_methods_supported: ['header'] });
+    expect(metadata['scopes_supported']).toEqual(['alerts:write', 'weather:read']);
+  });
+
+  it('shows a destructive tool only to a token with the write scope, and its call is the POST a client would send', async () => {
+    // With an API key (no scopes) the write tool is hidden, the read tools are not.
+    const byKey = await connect('alert-agent', '/mcp/platform/weather-alerts');
+    expect((await byKey.listTools()).tools.map((t) => t.name)).toEqual(['get_current_by_city', 'get_forecast_by_city']);
+    await byKey.close();
+
+    const reader = await connectWithToken(await token('alert-agent', 'weather:read'), '/mcp/platform/weather-alerts');
+    expect((await reader.listTools()).tools.map((t) => t.name)).not.toContain('raise_alert');
+    await reader.close();
+
+    const writer = await connectWithToken(await token('alert-agent', 'weather:read alerts:write'), '/mcp/platform/weather-alerts');
+    const alert = (await writer.listTools()).tools.find((t) => t.name === 'raise_alert');
+    expect(alert?.annotations).toMatchObject({ destructiveHint: true, readOnlyHint: false });
+    const done = await writer.callTool({ name: 'raise_alert', arguments: { body: { city: 'Oslo', level: 'red' } } });
+    expect(done.isError).toBe(false);
+    const sent = upstream.seen.at(-1)!;
+    expect(sent).toMatchObject({ method: 'POST', url: '/alerts', body: '{"city":"Oslo","level":"red"}' });
+    expect(sent.headers['content-type']).toBe('application/json');
+    expect(sent.headers.authorization).toBeUndefined();
+    await writer.close();
+  });
+
+  it('refuses a product endpoint to an application that does not subscribe to it', async () => {
+    const refused = await fetch(`http://127.0.0.1:${dev.gateway.proxyPort}/mcp/platform/weather-alerts`, {
+      method: 'POST',
+      headers: { apikey: key('forecast-agent'), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe('not-subscribed');
+  });
+});
