@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { request } from 'undici';
 import type { Identity } from '../auth/authenticate.ts';
 import type { ToolTarget } from './mcp-runtime.ts';
+import { mcpUpstreams } from './upstream-mcp.ts';
 
 /**
  * Marks the gateway's own tool-call requests, so that their access-log line can name
@@ -48,12 +49,19 @@ export async function callTool(
   // As long as the API allows its upstream, and a little more for the gateway's own steps.
   const timeoutMs = target.api.api.upstream.timeoutMs + 5000;
   const { tool } = target;
-  const path = target.basePath + fillPath(tool.path, args) + queryOf(args['query']);
+  const path = tool.upstreamTool !== undefined ? target.basePath : target.basePath + fillPath(tool.path, args) + queryOf(args['query']);
   const headers: Record<string, string> = { [TOOL_HEADER]: `${SECRET} ${tool.name}`, accept: 'application/json, */*' };
   headers['host'] = target.host ?? req.headers.host ?? 'localhost';
   copyCredential(req, identity, target, headers, keyHeaders);
   let body: string | undefined;
-  if (tool.upstreamTool === undefined && args['body'] !== undefined && tool.method !== 'GET' && tool.method !== 'HEAD') {
+  if (tool.upstreamTool !== undefined) {
+    // An MCP server's tool: the JSON-RPC call, in the session the gateway holds with it.
+    body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool.upstreamTool, arguments: args } });
+    Object.assign(headers, await mcpUpstreams.sessionHeaders(target.api.api), {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    });
+  } else if (args['body'] !== undefined && tool.method !== 'GET' && tool.method !== 'HEAD') {
     body = JSON.stringify(args['body']);
     headers['content-type'] = 'application/json';
   }

@@ -48,6 +48,8 @@ function endpointProduct(path: string, mcp: McpRuntime): string | undefined | nu
 }
 
 async function serve(ctx: RequestContext, mcp: McpRuntime, only: string | undefined, resource: string): Promise<void> {
+  // Stateless: no session to delete, and no server-sent messages to wait for on a GET stream.
+  if (ctx.req.method !== 'POST') throw new GatewayError('method-not-allowed', 'an MCP endpoint takes POST', { headers: { allow: 'POST' } });
   ctx.now = ctx.services.now();
   let identity: Identity;
   try {

@@ -6,6 +6,7 @@ import { forwardStep } from './forward-step.ts';
 import { lifecycleStep } from './lifecycle-step.ts';
 import { limitStep } from './limit-step.ts';
 import { mcpStep } from './mcp-step.ts';
+import { mcpUpstreamGuardStep } from './mcp-upstream-guard-step.ts';
 import { operationStep } from './operation-step.ts';
 import { routeStep } from './route-step.ts';
 import type { Step } from './run-steps.ts';
@@ -25,6 +26,7 @@ const STEPS: readonly Step[] = Object.freeze([
   canonicaliseStep,
   mcpStep,
   routeStep,
+  mcpUpstreamGuardStep,
   corsStep,
   lifecycleStep,
   operationStep,
