@@ -4,6 +4,7 @@ import { registerCredentialsCommand } from './commands/credentials.ts';
 import { registerDevCommand } from './commands/dev.ts';
 import { registerOperatorCommand } from './commands/operator.ts';
 import { registerPlanCommand } from './commands/plan.ts';
+import { registerUsageCommand } from './commands/usage.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 
 const program = new Command()
@@ -17,5 +18,6 @@ registerDevCommand(program);
 registerGatewayCommand(program);
 registerOperatorCommand(program);
 registerCredentialsCommand(program);
+registerUsageCommand(program);
 
 await program.parseAsync(process.argv);

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createLimitStore } from '../gateway/limits/create-limit-store.ts';
 import { createGateway, type Gateway } from '../gateway/server/create-gateway.ts';
+import { deferredWriter, sqlUsageWriter, type UsageWriter } from '../gateway/usage/usage-writer.ts';
 import type { CompileResult } from '../operator/compiler/compile.ts';
+import { OpenApiStage } from '../operator/openapi/openapi-stage.ts';
 import { DirectorySource } from '../operator/sources/directory-source.ts';
 import { DEFAULT_POLICY, type RotationPolicy } from '../operator/tokens/signing-key-policy.ts';
 import { DevCredentialStore } from './dev-credential-store.ts';
@@ -34,6 +36,10 @@ export interface DevOptions {
   rotationCheckMs?: number;
   /** When to recompile for the clock alone (credential expiries); default 1 s to 60 s. */
   refreshBounds?: RefreshBounds;
+  /** The usage ledger (`pglite:DIR` or `postgres://...`), migrated at start; absent: no usage recorded. */
+  usageDatabase?: string;
+  /** How often usage is written; default 10 s. */
+  usageFlushIntervalMs?: number;
 }
 
 export interface DevServer {
@@ -71,6 +77,9 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     limitStore,
     logger,
     clock: () => clock().getTime(),
+    ...(o.usageDatabase
+      ? { usage: { writer: devUsageWriter(o.usageDatabase), ...(o.usageFlushIntervalMs ? { flushIntervalMs: o.usageFlushIntervalMs } : {}) } }
+      : {}),
   });
   const loopback = o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
   const proxyUrl = `http://${loopback}:${gateway.proxyPort}`;
@@ -101,8 +110,16 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   rotationTimer.unref();
 
   const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
-  reconcile.apply(source.load());
-  await source.watch((update) => reconcile.apply(update));
+  // Each API's OpenAPI document is read and resolved (asynchronously) before the synchronous reconcile; updates stay in order.
+  const documents = new OpenApiStage({ files: true, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
+  reconcile.apply(await documents.attach(source.load()));
+  let inOrder = Promise.resolve();
+  await source.watch((update) => {
+    inOrder = inOrder
+      .then(() => documents.attach(update))
+      .then((u) => reconcile.apply(u))
+      .catch((err: unknown) => o.print(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
+  });
   o.print(`gateway on ${proxyUrl}, admin on http://${loopback}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
   // Ready means serving; status.yaml (a second's writing at 60,000 objects) follows, before runDev returns.
   statuses.release();
@@ -121,4 +138,16 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       await limitStore.close();
     },
   };
+}
+
+/** The dev gateway's usage writer: the store opens (and is migrated) while the gateway already serves. */
+function devUsageWriter(url: string): UsageWriter {
+  const opening = (async () => {
+    const { openUsageDatabase } = await import('../usage/open-database.ts');
+    const { migrate } = await import('../usage/migrations.ts');
+    const db = await openUsageDatabase(url);
+    await migrate(db);
+    return sqlUsageWriter(db, 'dev', String(Date.now()));
+  })();
+  return deferredWriter(opening);
 }

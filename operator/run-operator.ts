@@ -103,7 +103,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   });
   const elector = new LeaseElector(kc, electorOptions(o, identity, logger, publisher.port, leadership, leaderKnown));
   const isLeader = () => elector.isLeader();
-  metrics.trackLeader(isLeader);
+  metrics.trackLeader(isLeader, () => publisher.currentVersion());
   const forwarder = startReportForwarding({ identity, ...token, logger, metrics, elector, publisher, received, leaderKnown });
   const onKeys = { isLeader, clock, logger, onChange: () => changed.fire(true) };
   const signingKeys = o.tokens ? new SigningKeyLoop(core, o.leaseNamespace, o.tokens, onKeys) : undefined;

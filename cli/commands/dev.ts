@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { startExampleBackend } from '../../dev/example-backend.ts';
 import { runDev } from '../../dev/run-dev.ts';
@@ -15,6 +16,8 @@ export function registerDevCommand(program: Command): void {
     .option('--environment <name>', 'the environment this gateway serves (e.g. test, prod)')
     .option('-n, --namespace <name>', 'namespace of objects that name none', 'default')
     .addOption(maxFileBytesOption())
+    .option('--usage-database <url>', 'usage ledger: pglite:DIR (default: pglite:<state-dir>/usage) or postgres://...')
+    .option('--no-usage', 'record no usage')
     .option('--with-example-backend [port]', 'also start the example backend the examples point at (port 8081)')
     .action(async (paths: string[], opts: Record<string, string | number | boolean | undefined>) => {
       if (opts.withExampleBackend !== undefined) {
@@ -32,6 +35,7 @@ export function registerDevCommand(program: Command): void {
         maxFileBytes: Number(opts.maxFileBytes),
         ...(opts.environment ? { environment: String(opts.environment) } : {}),
         print: (line) => console.log(line),
+        ...(opts.usage === false ? {} : { usageDatabase: opts.usageDatabase ? String(opts.usageDatabase) : `pglite:${join(String(opts.stateDir), 'usage')}` }),
       });
       const stop = async () => {
         await dev.close();

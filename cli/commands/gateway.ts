@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -28,6 +29,8 @@ interface GatewayCommandOptions {
   shutdownDelay: number;
   drainTimeout: number;
   logLevel: string;
+  usageDatabase?: string;
+  usageFlushInterval: number;
 }
 
 function positiveInteger(value: string): number {
@@ -79,6 +82,12 @@ export function registerGatewayCommand(program: Command): Command {
     )
     .addOption(new Option('--drain-timeout <ms>', 'on SIGTERM, longest wait for requests in flight').default(30_000).argParser(integer))
     .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('TOLLGATE_LOG_LEVEL'))
+    .addOption(
+      new Option('--usage-database <url>', 'usage store (postgres://...; in a cluster from a Secret) this replica writes its per-minute usage to').env(
+        'TOLLGATE_USAGE_DATABASE',
+      ),
+    )
+    .addOption(new Option('--usage-flush-interval <ms>', 'how often usage is written to the usage store').default(10_000).argParser(positiveInteger))
     .action(async (options: GatewayCommandOptions) => {
       if (!options.snapshot && !options.operator && !options.stateDir) {
         throw new InvalidArgumentError('give --snapshot FILE or --operator URL (or at least --state-dir)');
@@ -122,6 +131,7 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
     maxHeaderBytes: options.maxHeaderBytes,
     shutdownDelayMs: options.shutdownDelay,
     drainTimeoutMs: options.drainTimeout,
+    ...(options.usageDatabase ? { usage: await usageOptions(options) } : {}),
   });
   logger.info({ proxyPort: gateway.proxyPort, adminPort: gateway.adminPort, version: gateway.currentVersion() ?? null }, 'gateway listening');
 
@@ -151,4 +161,15 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** The usage ledger's writer; pg is loaded only when a usage store is given, and connects on first write. */
+async function usageOptions(options: GatewayCommandOptions): Promise<NonNullable<Parameters<typeof createGateway>[0]['usage']>> {
+  const url = options.usageDatabase!;
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new InvalidArgumentError('--usage-database: give a postgres:// URL');
+  const { connectPostgres } = await import('../../gateway/usage/sql-client.ts');
+  const { sqlUsageWriter } = await import('../../gateway/usage/usage-writer.ts');
+  // This process's rows are its own: a restarted replica of the same name adds to, never overwrites, the last one's.
+  const incarnation = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  return { writer: sqlUsageWriter(await connectPostgres(url), options.replica, incarnation), flushIntervalMs: options.usageFlushInterval };
 }

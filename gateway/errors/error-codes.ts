@@ -42,6 +42,9 @@ export const ERRORS = {
   'upstream-timeout': { status: 504, title: 'The upstream did not answer in time' },
   'bad-request': { status: 400, title: 'The request is malformed' },
   'request-timeout': { status: 408, title: 'The request did not arrive in time' },
+  'request-invalid': { status: 400, title: "The request does not match the API's OpenAPI document" },
+  'not-acceptable': { status: 406, title: 'The mock has no response in a media type the request accepts' },
+  'mock-response-unknown': { status: 400, title: 'The Prefer header asks the mock for a response the document does not declare' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -12,6 +12,12 @@ export interface Exchange {
   plan?: string;
   application?: string;
   credential?: string;
+  /** The API operation matched, `METHOD /pattern`; absent when the API declares none. */
+  operation?: string;
+  /** For the usage ledger: the request body as declared by Content-Length (a chunked body counts 0)... */
+  bytesIn?: number;
+  /** ...and the bytes written to the client for the response, headers included. */
+  bytesOut?: number;
   status?: number;
   code?: ErrorCode;
   /** Why a request was refused, as detail for the log (never a secret). */

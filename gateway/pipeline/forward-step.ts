@@ -25,6 +25,7 @@ export function forwardStep(ctx: RequestContext): void {
     maxBodyBytes: ctx.services.maxBodyBytes,
     observer: ctx.responseObserver,
   };
+  if (ctx.body !== undefined) plan.body = ctx.body;
   const forwarder = ctx.services.forwarder;
   const res = ctx.res;
   if (res === undefined) forwarder.ws(req, ctx.socket!, ctx.head!, plan, ctx.exchange);

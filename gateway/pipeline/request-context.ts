@@ -60,6 +60,8 @@ export class RequestContext {
   dropHeader: string | undefined = undefined;
   dropAuthorization: string | undefined = undefined;
   upstreamHeaders: IncomingHttpHeaders | undefined = undefined;
+  /** The request body, when a step had to read it (validation): what goes upstream instead of the consumed stream. */
+  body: Buffer | undefined = undefined;
   /** The forwarding under way, told by the request's close listener when the client's side closes. */
   flight: ClientCloseListener | undefined = undefined;
   /** Watches the upstream's response (an LLM API's token usage). */

@@ -7,6 +7,7 @@ import { lifecycleStep } from './lifecycle-step.ts';
 import { limitStep } from './limit-step.ts';
 import { mcpStep } from './mcp-step.ts';
 import { mcpUpstreamGuardStep } from './mcp-upstream-guard-step.ts';
+import { mockStep } from './mock-step.ts';
 import { operationStep } from './operation-step.ts';
 import { routeStep } from './route-step.ts';
 import type { Step } from './run-steps.ts';
@@ -14,6 +15,7 @@ import { STEP_TIMING, timedSteps } from './step-timing.ts';
 import { tokenEndpointStep } from './token-endpoint-step.ts';
 import { tokenLimitStep } from './token-limit-step.ts';
 import { transformStep } from './transform-step.ts';
+import { validateRequestStep } from './validate-request-step.ts';
 
 /**
  * The request path, for plain requests and WebSocket upgrades alike; a new policy is
@@ -33,6 +35,8 @@ const STEPS: readonly Step[] = Object.freeze([
   authenticateStep,
   authoriseStep,
   limitStep,
+  validateRequestStep,
+  mockStep,
   transformStep,
   tokenLimitStep,
   forwardStep,

@@ -31,6 +31,8 @@ export interface ForwardPlan {
   /** The API has a CORS policy: the gateway's `Access-Control-*` answer replaces the upstream's, so a refused origin learns nothing. */
   ownsCors: boolean;
   maxBodyBytes: number;
+  /** The body already read by a step (validation), sent instead of the request's stream. */
+  body?: Buffer;
   /** Watches the response go by (an LLM API's token usage); it never changes or holds up a byte. */
   observer?: ResponseObserver | undefined;
 }
@@ -220,7 +222,7 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
         path: upstreamPath(target, plan),
         method: this.#req.method as Dispatcher.HttpMethod,
         headers: headers as Record<string, string | string[]>,
-        body: plan.hasBody ? this.#req : null,
+        body: plan.body ?? (plan.hasBody ? this.#req : null),
         headersTimeout: 0,
         bodyTimeout: 0,
         // Whether to send again is this class's decision, made per attempt.

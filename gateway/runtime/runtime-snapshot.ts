@@ -6,6 +6,7 @@ import { UpstreamClients, UpstreamPool } from '../proxy/upstream-pool.ts';
 import { RouteTable } from '../router/route-table.ts';
 import { compileCorsPolicy, type CorsPolicy } from '../cors/cors-policy.ts';
 import { lifecycleHeaders } from './lifecycle-headers.ts';
+import { OpenApiRuntime } from '../openapi/openapi-runtime.ts';
 import type { Api, InactiveSubscription, Route, Snapshot, Subscription } from '../snapshot/types.ts';
 
 export interface ApiRuntime {
@@ -15,6 +16,8 @@ export interface ApiRuntime {
   /** Headers every answer of a Deprecated or Retired API carries. */
   lifecycleHeaders: Record<string, string>;
   cors?: CorsPolicy;
+  /** The OpenAPI document's operations with their validators (compiled here, once) and mock responses. */
+  openapi?: OpenApiRuntime;
 }
 
 /** A path several APIs share, one per environment, at a gateway that serves no environment in particular. */
@@ -92,6 +95,7 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     }
     const runtime: ApiRuntime = { api, pool, auth, lifecycleHeaders: lifecycleHeaders(api) };
     if (api.cors) runtime.cors = compileCorsPolicy(api.cors);
+    if (api.openapi) runtime.openapi = new OpenApiRuntime(api.openapi);
     apis.set(api.id, runtime);
   }
 

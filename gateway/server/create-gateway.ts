@@ -13,6 +13,8 @@ import { STEP_TIMING, timedSinks } from '../pipeline/step-timing.ts';
 import { Forwarder } from '../proxy/forwarder.ts';
 import { UpstreamClients } from '../proxy/upstream-pool.ts';
 import type { RuntimeCaches } from '../runtime/runtime-snapshot.ts';
+import { UsageRecorder } from '../usage/usage-recorder.ts';
+import type { UsageWriter } from '../usage/usage-writer.ts';
 import { startAdminServer } from './admin-server.ts';
 import { applySnapshot, type ApplyResult, type SnapshotApplier } from './apply-snapshot.ts';
 import { Connections } from './connections.ts';
@@ -63,6 +65,8 @@ export interface GatewayOptions {
   signingKeys?: unknown;
   /** Failed client authentications at the token endpoint allowed per minute, per client id and per source address. */
   tokenFailures?: { perClient: number; perSource: number };
+  /** The usage ledger: where this replica's per-minute usage goes, how often (default 10 s), and how long close may take to write the rest (default 10 s). */
+  usage?: { writer: UsageWriter; flushIntervalMs?: number; drainTimeoutMs?: number; maxCells?: number };
 }
 
 export type { ApplyResult };
@@ -71,6 +75,8 @@ export interface Gateway {
   readonly proxyPort: number;
   readonly adminPort: number;
   readonly metrics: GatewayMetrics;
+  /** The usage ledger's recorder, when the gateway has a usage store. */
+  readonly usage: UsageRecorder | undefined;
   /** Validates, builds, then swaps in atomically; a refused snapshot leaves the current one serving. */
   applySnapshot(candidate: unknown, source?: string): ApplyResult;
   /** Swaps in a new signing key ring (a rotation); a refused ring leaves the current one signing. */
@@ -97,12 +103,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { tokens, setSigningKeys } = createTokenService(options, now, metrics, logger);
   const metricsOut = metricsSink(metrics);
   const accessLog = accessLogSink(logger.child({ log: 'access' }));
+  const usage = options.usage && startUsageRecorder(options, metrics, logger, now);
   const sinks: ExchangeSink[] = STEP_TIMING
-    ? timedSinks([
-        { name: 'metrics', sink: metricsOut },
-        { name: 'access-log', sink: accessLog },
-      ])
-    : [metricsOut, accessLog];
+    ? timedSinks([{ name: 'metrics', sink: metricsOut }, { name: 'access-log', sink: accessLog }, ...(usage ? [{ name: 'usage', sink: usage }] : [])])
+    : [metricsOut, accessLog, ...(usage ? [usage] : [])];
   const forwarder = new Forwarder(
     { ejected: () => metrics.ejected(), upstreamError: (kind) => metrics.upstreamError(kind), done: (exchange) => completeExchange(sinks, exchange) },
     now,
@@ -146,7 +150,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   let closing: Promise<void> | undefined;
-  const parts: GatewayParts = { state, logger, server, connections, forwarder, admin, caches, persister };
+  const parts: GatewayParts = { state, logger, server, connections, forwarder, admin, caches, persister, usage };
   const close = (): Promise<void> => (closing ??= shutDownGateway(parts, options));
 
   const proxyAddress = server.address() as net.AddressInfo;
@@ -154,10 +158,40 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     proxyPort: proxyAddress.port,
     adminPort: admin.port,
     metrics,
+    usage,
     applySnapshot: apply,
     setSigningKeys,
     currentVersion: () => state.runtime?.version,
     ready: () => state.ready(),
     close,
   };
+}
+
+function startUsageRecorder(options: GatewayOptions, metrics: GatewayMetrics, logger: Logger, now: () => number): UsageRecorder {
+  const usage = options.usage!;
+  let failing = false;
+  return new UsageRecorder({
+    writer: usage.writer,
+    environment: options.environment ?? '',
+    now,
+    ...(usage.flushIntervalMs !== undefined ? { flushIntervalMs: usage.flushIntervalMs } : {}),
+    ...(usage.drainTimeoutMs !== undefined ? { drainTimeoutMs: usage.drainTimeoutMs } : {}),
+    ...(usage.maxCells !== undefined ? { maxCells: usage.maxCells } : {}),
+    events: {
+      flushed: (result, seconds, _rows, requests) => {
+        metrics.usageFlushed(result, seconds, requests, now());
+        if (result === 'ok' && failing) logger.warn('usage store taking writes again');
+        failing = result === 'failed';
+      },
+      buffered: (cells) => metrics.usageBuffered(cells),
+      dropped: (requests) => {
+        metrics.usageDropped(requests);
+        logger.error({ requests }, 'usage dropped: the usage store stayed down past the buffer bound');
+      },
+      // Logged once per outage, not per retry.
+      error: (err) => {
+        if (!failing) logger.error({ err }, 'usage store write failed; kept in memory and retried at the next flush');
+      },
+    },
+  });
 }

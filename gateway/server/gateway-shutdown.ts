@@ -6,6 +6,7 @@ import type { Forwarder } from '../proxy/forwarder.ts';
 import type { RuntimeCaches } from '../runtime/runtime-snapshot.ts';
 import { type Connections, sleep } from './connections.ts';
 import type { ServingState } from './serving-state.ts';
+import type { UsageRecorder } from '../usage/usage-recorder.ts';
 import type { SnapshotPersister } from './snapshot-persistence.ts';
 
 /** What a running gateway holds that its graceful close must stop, in the order it stops them. */
@@ -18,6 +19,7 @@ export interface GatewayParts {
   admin: AdminServer;
   caches: RuntimeCaches;
   persister: SnapshotPersister | undefined;
+  usage: UsageRecorder | undefined;
 }
 
 export interface ShutdownTiming {
@@ -37,6 +39,8 @@ export async function shutDownGateway(parts: GatewayParts, timing: ShutdownTimin
   const stopped = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
   await connections.drain(timing.drainTimeoutMs ?? 30_000);
   await stopped;
+  // Every request has finished: the usage of all of them, the minute under way included, goes to the store.
+  if (parts.usage && !(await parts.usage.close())) logger.error('usage store did not take the last usage before the drain timeout; it is lost');
   parts.forwarder.close();
   await parts.admin.close();
   await parts.caches.clients.destroy();

@@ -29,6 +29,47 @@ export interface Snapshot {
   tokens?: TokenIssuer;
 }
 
+/** What the gateway needs of the API's OpenAPI document: the operations it describes, with what validation and the mock read. */
+export interface ApiOpenApi {
+  /** The gateway answers every operation itself from the document (a Prototyped API without an upstream). */
+  mock: boolean;
+  /** Sorted so that the first that matches is the most specific (literal segments before templated ones). */
+  operations: OpenApiOperation[];
+}
+
+export interface OpenApiOperation {
+  method: string;
+  match: PathMatch;
+  operationId?: string;
+  /** Which segment (after the base path) carries which path parameter. */
+  pathParams: Array<{ segment: number; name: string }>;
+  validateRequest: boolean;
+  parameters: OpenApiParameter[];
+  requestBody?: { required: boolean; content: Array<{ mediaType: string; schema?: Record<string, unknown> }> };
+  /** Declared responses, success codes first (then ascending; `default` last). */
+  responses: OpenApiResponse[];
+}
+
+export interface OpenApiParameter {
+  /** As declared; lower-case for headers. */
+  name: string;
+  in: 'path' | 'query' | 'header';
+  required: boolean;
+  schema?: Record<string, unknown>;
+}
+
+export interface OpenApiResponse {
+  /** `200`, `2XX` or `default`, as declared. */
+  status: string;
+  /** Declared response headers with the value the mock sends. */
+  headers: Array<{ name: string; value: string }>;
+  content: Array<{
+    mediaType: string;
+    /** Named examples (the first is the default): the document's own, or one generated from the schema. */
+    examples: Array<{ name: string; value: unknown }>;
+  }>;
+}
+
 export interface Route {
   /** Lower-case host name, or `*` for any host. */
   host: string;
@@ -57,6 +98,7 @@ export interface Api {
   /** Environments the API is deployed to; empty means every environment. */
   environments: string[];
   upstream: Upstream;
+  openapi?: ApiOpenApi;
   /** Declared operations; absent means every path and method. */
   operations?: ApiOperation[];
   auth: ApiAuth;
@@ -82,6 +124,7 @@ export interface TokenQuota {
 }
 
 export interface Upstream {
+  /** Empty only for a Prototyped API the gateway mocks from its OpenAPI document (`openapi.mock`). */
   urls: string[];
   connectTimeoutMs: number;
   timeoutMs: number;

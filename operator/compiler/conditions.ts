@@ -23,6 +23,8 @@ export const Reason = {
   RefNotFound: 'RefNotFound',
   RefNotAccepted: 'RefNotAccepted',
   PlanNotFound: 'PlanNotFound',
+  /** An operation in spec.operations that the API's OpenAPI document does not describe. */
+  NotInDocument: 'NotInDocument',
   /** Only in findings: a reference that cannot be checked where the compiler runs (a Secret, outside a cluster). */
   RefNotChecked: 'RefNotChecked',
   // Programmed
@@ -42,7 +44,7 @@ export interface Condition {
 
 /** An object (or Secret) a field names, as `namespace/name`. */
 export interface FindingRef {
-  kind: Kind | 'Secret';
+  kind: Kind | 'Secret' | 'ConfigMap';
   id: string;
 }
 
@@ -52,6 +54,14 @@ export interface FindingSubject {
   field?: string;
   /** The object the field names, for a reference that did not resolve (or could not be checked). */
   ref?: FindingRef;
+  /** Where the problem is when that is not in the object's own file: a line of its OpenAPI document. */
+  location?: FindingLocation;
+}
+
+export interface FindingLocation {
+  file: string;
+  line: number;
+  column: number;
 }
 
 /** One thing the compiler found about an object, for `tollgate validate` and logs. */
@@ -60,6 +70,7 @@ export interface Finding {
   reason: Reason;
   field?: string;
   ref?: FindingRef;
+  location?: FindingLocation;
   message: string;
 }
 
@@ -72,6 +83,7 @@ function finding(reason: Reason, message: string, about: FindingSubject | undefi
     reason,
     ...(about?.field !== undefined ? { field: about.field } : {}),
     ...(about?.ref ? { ref: about.ref } : {}),
+    ...(about?.location ? { location: about.location } : {}),
     message,
   };
 }

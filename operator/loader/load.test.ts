@@ -133,12 +133,21 @@ const errorRows: ErrorRow[] = [
   },
   {
     name: 'missing required field (points at the object that lacks it)',
-    doc: api('no-upstream', '  context: /n\n  version: v1\n'),
+    doc: api('no-version', `  context: /n\n${UPSTREAM}`),
     code: 'SchemaViolation',
+    at: 'spec:',
+    object: { kind: 'API', namespace: 'team', name: 'no-version' },
+    field: 'spec.version',
+    message: 'Required value',
+  },
+  {
+    name: 'CEL rule: no upstream, and not a Prototyped API mocked from its document',
+    doc: api('no-upstream', '  context: /n\n  version: v1\n'),
+    code: 'RuleViolation',
     at: 'spec:',
     object: { kind: 'API', namespace: 'team', name: 'no-upstream' },
     field: 'spec.upstream',
-    message: 'Required value',
+    message: 'an API needs an upstream, unless it is Prototyped and mocked from its OpenAPI document',
   },
   {
     name: 'missing required field in a list item (points at the item)',

@@ -60,6 +60,7 @@ export function loadDocument(doc: YamlDocument, options: LoadOptions = {}): Docu
   if (more > 0)
     diagnostics.push({ severity: 'error', code: 'SchemaViolation', message: `${more} more problem(s) in this object`, object: objectInfo, ...at([]) });
   if (object) object.source = at([]);
+  if (object?.kind === 'API' && object.spec.openAPI?.inline !== undefined) object.source!.openApiInlineLine = doc.locate(['spec', 'openAPI', 'inline']).line;
   return { object, key, diagnostics };
 }
 

@@ -92,6 +92,20 @@ export type APIProductSpec = {
       interval: number;
       timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
     }>;
+    /** What the plan costs (Apigee rate plans): a monthly fee with calls included, then volume bands priced per 1,000 billable calls. Read by `tollgate usage invoice`; the gateway ignores it. */
+    pricing?: {
+      /** ISO 4217 code, e.g. EUR. */
+      currency: string;
+      /** Charged per calendar month, prorated by the days the plan was in force. */
+      monthlyFee?: number;
+      /** Billable calls per month the fee covers, prorated like the fee. */
+      includedCalls?: number;
+      /** Price per 1,000 billable calls beyond the included ones, by volume; each band up to `upTo` calls beyond the included (the last without `upTo` has no end). Without bands, calls beyond the included cost nothing. */
+      bands?: Array<{
+        upTo?: number;
+        pricePer1000: number;
+      }>;
+    };
   }>;
   /** The plan of subscriptions that name none; the first plan when unset. */
   defaultPlan?: string;
@@ -130,7 +144,7 @@ export type APISpec = {
   deprecatedAt?: string;
   /** A page that explains the deprecation, sent as Link with rel="deprecation". */
   deprecationLink?: string;
-  upstream: {
+  upstream?: {
     urls: Array<string>;
     connectTimeout: string;
     timeout: string;
@@ -173,13 +187,22 @@ export type APISpec = {
   };
   /** Environments the API is deployed to (Apigee test/prod); none means every environment. */
   environments?: Array<string>;
-  /** Where the portal finds the API's OpenAPI document. */
+  /** The API's OpenAPI document (3.0, 3.1, or Swagger 2.0): inline, in a ConfigMap, or (tollgate dev and validate) in a file beside this one. It gives the operations when spec.operations is omitted, the mock of a Prototyped API without an upstream, request validation and the portal's documentation. */
   openAPI?: {
+    /** Where the published document is (a link for the portal; never fetched). */
     url?: string;
+    /** The document itself, as YAML or JSON text. */
+    inline?: string;
+    /** A path relative to the file this API is in; followed by tollgate dev and tollgate validate (a cluster has no files, use configMapRef). */
+    file?: string;
     configMapRef?: {
       name: string;
       key: string;
     };
+    /** Check path, query and header parameters and JSON bodies against the document before forwarding (400 listing each violation). An operation's x-tollgate-validate overrides it. */
+    validateRequests: boolean;
+    /** Check the mock's responses against the document (for prototypes and tests); off by default. */
+    validateResponses: boolean;
   };
   cors?: {
     allowOrigins: Array<string>;

@@ -6,7 +6,7 @@ import { importsOf, root, sourceFiles, testNeeds } from './source-imports.ts';
 // The layering the design promises, checked on every import in the tree:
 // the gateway owns its contracts and imports no control-plane code, and
 // nothing that ships imports test support, benchmarks or the examples.
-const TOP = ['gateway', 'operator', 'dev', 'cli', 'portal', 'http'];
+const TOP = ['gateway', 'operator', 'dev', 'cli', 'portal', 'http', 'usage'];
 
 interface Rule {
   name: string;
