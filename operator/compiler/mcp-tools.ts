@@ -1,5 +1,8 @@
 import { matchesPath, methodAllowed } from '../../gateway/router/path-match.ts';
-import type { Api, McpTool, ProductMcp, ProductOperation } from '../../gateway/snapshot/types.ts';
+import type { Api, McpTool, OpenApiOperation, OpenApiParameter, ProductMcp, ProductOperation } from '../../gateway/snapshot/types.ts';
+import { documentOperations } from '../openapi/document-operations.ts';
+import type { OpenApiDocument } from '../openapi/openapi-load.ts';
+import { requestBody, requestParameters } from '../openapi/request-schemas.ts';
 import { namespacedId } from '../resources/object-key.ts';
 import type { ProductResource } from '../resources/types.ts';
 import type { ConditionSet } from './conditions.ts';
@@ -19,15 +22,20 @@ export interface ToolOperation {
   params: string[];
   /** The template's segments with each parameter as `*`, to ask the product's operations whether they cover it. */
   segments: string[];
+  /** From the OpenAPI document: the default name, description and argument schema. */
+  operationId?: string;
+  summary?: string;
+  inputSchema?: Record<string, unknown>;
 }
 
 /**
- * The one adapter between an API's declared operations and tools: today the API's
- * `operations` (path templates and methods, path parameters only); the OpenAPI
- * document's operations and schemas (issue 14) plug in here. Templates ending in `/**`
- * or `/*` name no single request, and make no tool.
+ * The one adapter between an API's operations and tools: the OpenAPI document's
+ * operations (issue 14) with their parameter and body schemas when the API has one,
+ * else the API's declared `operations` (path templates and methods, path parameters
+ * only). Templates ending in `/**` or `/*` name no single request, and make no tool.
  */
 export function toolOperations(api: ApiOutcome): ToolOperation[] {
+  if (api.document) return openApiToolOperations(api.document);
   const out: ToolOperation[] = [];
   for (const op of api.resource.spec.operations ?? []) {
     if (op.path.endsWith('/**') || op.path.endsWith('/*') || op.path === '/') continue;
@@ -41,6 +49,67 @@ export function toolOperations(api: ApiOutcome): ToolOperation[] {
   return out;
 }
 
+/** The document's operations, with the JSON Schemas the compiler makes of their parameters and JSON body (as request validation uses), and their summaries. */
+function openApiToolOperations(document: OpenApiDocument): ToolOperation[] {
+  const openapi30 = typeof document['openapi'] === 'string' && document['openapi'].startsWith('3.0');
+  const out: ToolOperation[] = [];
+  for (const op of documentOperations(document).operations) {
+    if (!TOOL_METHODS.has(op.method)) continue;
+    const summary = str(op.operation['summary']) ?? str(op.operation['description']);
+    const body = requestBody(op.operation, openapi30);
+    const schema = openApiInputSchema(op.pathParams, requestParameters(op.operation, op.pathItem, openapi30), body);
+    const tool: ToolOperation = {
+      method: op.method as Method,
+      path: op.path,
+      params: op.pathParams.map((p) => p.name),
+      segments: op.match.segments,
+      inputSchema: schema,
+    };
+    if (op.operationId !== undefined) tool.operationId = op.operationId;
+    if (summary !== undefined) tool.summary = summary;
+    out.push(tool);
+  }
+  return out;
+}
+
+/** Path parameters as arguments of their own, query parameters under `query`, the JSON request body under `body`; headers are not arguments. */
+function openApiInputSchema(
+  pathParams: ReadonlyArray<{ name: string }>,
+  parameters: readonly OpenApiParameter[],
+  requestBody: OpenApiOperation['requestBody'] | undefined,
+): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  const query: Record<string, unknown> = {};
+  const queryRequired: string[] = [];
+  for (const p of parameters) {
+    if (p.in === 'path') {
+      properties[p.name] = p.schema ?? { type: 'string' };
+      required.push(p.name);
+    } else if (p.in === 'query') {
+      query[p.name] = p.schema ?? { type: 'string' };
+      if (p.required) queryRequired.push(p.name);
+    }
+  }
+  for (const { name } of pathParams) {
+    if (name in properties) continue;
+    properties[name] = { type: 'string' };
+    required.push(name);
+  }
+  if (Object.keys(query).length) {
+    properties['query'] = { type: 'object', properties: query, required: queryRequired, additionalProperties: false };
+    if (queryRequired.length) required.push('query');
+  }
+  const json = requestBody?.content.find((c) => c.mediaType === 'application/json' || c.mediaType.endsWith('+json'));
+  if (json) {
+    properties['body'] = json.schema ?? {};
+    if (requestBody!.required) required.push('body');
+  }
+  return { type: 'object', properties, required, additionalProperties: false };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
 /** Arguments: each path parameter, `query` (string values) and, for methods with a body, `body` (any JSON). */
 export function toolInputSchema(op: ToolOperation): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
@@ -50,7 +119,9 @@ export function toolInputSchema(op: ToolOperation): Record<string, unknown> {
   return { type: 'object', properties, required: [...op.params], additionalProperties: false };
 }
 
+/** The document's operationId, else the method and path: `get_current_by_city`. */
 function defaultName(op: ToolOperation): string {
+  if (op.operationId !== undefined && /^[A-Za-z0-9_.-]{1,64}$/.test(op.operationId)) return op.operationId;
   const words = op.path
     .slice(1)
     .split('/')
@@ -116,12 +187,12 @@ export function compileMcpTools(r: ProductResource, operations: readonly Product
 function toolOf(api: Api, op: ToolOperation, spec: ToolSpec | undefined, writeScope: string | undefined): McpTool {
   const tool: McpTool = {
     name: spec?.name ?? defaultName(op),
-    description: spec?.description ?? `${op.method} ${api.displayName} ${op.path}`,
+    description: spec?.description ?? op.summary ?? `${op.method} ${api.displayName} ${op.path}`,
     api: api.id,
     method: op.method,
     path: op.path,
     destructive: spec?.destructive ?? !READ_ONLY.has(op.method),
-    inputSchema: toolInputSchema(op),
+    inputSchema: op.inputSchema ?? toolInputSchema(op),
   };
   if (writeScope && !READ_ONLY.has(op.method)) tool.scope = writeScope;
   return tool;
