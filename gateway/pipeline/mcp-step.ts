@@ -33,8 +33,8 @@ export function mcpStep(ctx: RequestContext): void | Promise<void> {
   const only = endpointProduct(resource, mcp);
   if (only === null) return;
   ctx.answered = true;
+  // No product on the endpoint's own exchange: the tool call it makes is the product's billable request, counted once.
   ctx.exchange.api = 'tollgate/mcp';
-  if (only !== undefined) ctx.exchange.product = only;
   if (metadata) return protectedResourceMetadata(ctx, mcp, resource);
   return serve(ctx, mcp, only, resource);
 }

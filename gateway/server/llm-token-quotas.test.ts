@@ -9,6 +9,7 @@ import { waitFor } from '../../test/support/wait.ts';
 import { createLimitStore } from '../limits/create-limit-store.ts';
 import type { LimitStore } from '../limits/types.ts';
 import type { Snapshot } from '../snapshot/types.ts';
+import type { UsageRow } from '../usage/usage-cell.ts';
 import type { Gateway } from './create-gateway.ts';
 
 // The Bar: a streamed LLM response's token usage, as the provider reports it in the
@@ -58,6 +59,14 @@ describe.each(['memory', 'redis'] as const)('token quotas of an LLM API (%s stor
   let provider: FakeProvider;
   let gw: Gateway;
   const log = capture();
+  /** The usage ledger's rows as the gateway writes them (cumulative per minute and key: the last write of a key is its total). */
+  const ledger = new Map<string, UsageRow>();
+  const writer = {
+    write: async (rows: readonly UsageRow[]) => {
+      for (const row of rows) ledger.set(`${row.windowStart} ${row.application} ${row.model} ${row.statusClass}`, row);
+    },
+    close: async () => {},
+  };
 
   beforeAll(async () => {
     provider = await startFakeProvider();
@@ -67,7 +76,12 @@ describe.each(['memory', 'redis'] as const)('token quotas of an LLM API (%s stor
     }
     store = createLimitStore(redis ? { redisUrl: redis.url } : {});
     if ('ready' in store) await (store as { ready(ms: number): Promise<boolean> }).ready(5000);
-    gw = await startGateway(llmSnapshot(provider, 'openai'), { limitStore: store, clock: () => NOW, logger: log.logger });
+    gw = await startGateway(llmSnapshot(provider, 'openai'), {
+      limitStore: store,
+      clock: () => NOW,
+      logger: log.logger,
+      usage: { writer, flushIntervalMs: 50 },
+    });
   });
   afterAll(async () => {
     await gw?.close();
@@ -115,6 +129,17 @@ describe.each(['memory', 'redis'] as const)('token quotas of an LLM API (%s stor
     expect(logged[0]).toMatchObject({ status: 200, model: 'gpt-fake', tokens: { prompt: 11, completion: 7, total: 18 } });
     expect(logged[2]).toMatchObject({ tokens: { prompt: 10, completion: 3, total: 13 } });
     expect(logged[4]).toMatchObject({ status: 429, code: 'token-quota-exceeded', limited: 'tokenQuota' });
+
+    // The usage ledger: tokens per application and model.
+    await waitFor('the ledger to hold the four answers', () => [...ledger.values()].some((r) => r.model === 'gpt-fake' && r.requests === 4));
+    const row = [...ledger.values()].find((r) => r.model === 'gpt-fake')!;
+    expect(row).toMatchObject({
+      application: 'team-b/app',
+      product: 'team-a/gold',
+      requests: 4,
+      promptTokens: 11 + 11 + 10 + 10,
+      completionTokens: 7 + 7 + 3 + 3,
+    });
   });
 
   it('counts an Anthropic-shaped stream (input in message_start, output in the last message_delta)', async () => {

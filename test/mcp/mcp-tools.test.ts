@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDev, type DevServer } from '../../dev/run-dev.ts';
 import { startUpstream, type Upstream } from '../gateway/fixtures.ts';
+import { openUsageDatabase } from '../../usage/open-database.ts';
 import { devOptions } from '../support/dev-options.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -61,7 +62,7 @@ beforeAll(async () => {
       done();
     },
   });
-  dev = await runDev(devOptions(dir, { logger: pino({ level: 'info' }, sink) }));
+  dev = await runDev(devOptions(dir, { logger: pino({ level: 'info' }, sink), usageDatabase: `pglite:${join(dir, 'usage')}`, usageFlushIntervalMs: 200 }));
 });
 
 afterAll(async () => {
@@ -69,6 +70,20 @@ afterAll(async () => {
   await upstream?.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The usage ledger's tool calls (dev closed first: PGlite is one process's at a time). */
+async function ledgerTools(): Promise<Array<{ application: string; tool: string; requests: number; billable: number; refused: number }>> {
+  await dev.close();
+  const db = await openUsageDatabase(`pglite:${join(dir, 'usage')}`);
+  try {
+    const { rows } = await db.query(
+      "SELECT application, tool, sum(requests)::int AS requests, sum(billable)::int AS billable, sum(refused)::int AS refused FROM usage_minute WHERE tool <> '' AND api = 'platform/weather' GROUP BY application, tool ORDER BY application, tool",
+    );
+    return rows as Array<{ application: string; tool: string; requests: number; billable: number; refused: number }>;
+  } finally {
+    await db.close();
+  }
+}
 
 const key = (app: string) => dev.credentials.reveal(`weather-team/${app}`, 'default')!.consumerKey;
 
@@ -197,5 +212,15 @@ describe('write-capable tools and OAuth2', () => {
     });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { code: string }).code).toBe('not-subscribed');
+  });
+});
+
+describe('the usage ledger', () => {
+  it('records each tool call under its tool, per application (the call through the API, not the MCP request that made it)', { timeout: 60_000 }, async () => {
+    expect(await ledgerTools()).toEqual([
+      { application: 'weather-team/alert-agent', tool: 'raise_alert', requests: 1, billable: 1, refused: 0 },
+      { application: 'weather-team/forecast-agent', tool: 'current_weather', requests: 3, billable: 2, refused: 1 },
+      { application: 'weather-team/forecast-agent', tool: 'forecast', requests: 1, billable: 1, refused: 0 },
+    ]);
   });
 });
