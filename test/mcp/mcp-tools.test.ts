@@ -215,6 +215,45 @@ describe('write-capable tools and OAuth2', () => {
   });
 });
 
+describe('bad input to an MCP endpoint', () => {
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(`http://127.0.0.1:${dev.gateway.proxyPort}/mcp`, {
+      method: 'POST',
+      headers: { apikey: key('forecast-agent'), 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      body,
+    });
+
+  it.each([
+    ['not JSON', '{"jsonrpc":'],
+    ['not JSON-RPC', '[1, 2, 3]'],
+    ['an unknown method', '{"jsonrpc":"2.0","id":1,"method":"tools/destroy"}'],
+  ])('answers %s with a JSON-RPC error, not a crash', async (_name, body) => {
+    const res = await post(body);
+    expect(res.status).toBeLessThan(500);
+    const answer = (await res.json()) as { error?: { code: number } } | Array<{ error?: { code: number } }>;
+    expect((Array.isArray(answer) ? answer[0] : answer)?.error?.code).toBeLessThan(0);
+  });
+
+  it('refuses GET (no server-sent stream in stateless mode) with 405', async () => {
+    const res = await fetch(`http://127.0.0.1:${dev.gateway.proxyPort}/mcp`, { headers: { apikey: key('forecast-agent'), accept: 'text/event-stream' } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+  });
+
+  it('turns a missing or ambiguous path parameter into an error result, and never a request elsewhere', async () => {
+    const client = await connect('forecast-agent');
+    await expect(client.callTool({ name: 'forecast', arguments: {} })).rejects.toThrow(/argument city \(a path parameter\) is required/);
+    await expect(client.callTool({ name: 'forecast', arguments: { city: '..' } })).rejects.toThrow(/may not be empty, \. or \.\./);
+    const seen = upstream.seen.length;
+    // An encoded slash is ambiguous: the gateway's canonicaliser refuses it as it would any client's.
+    const slashed = await client.callTool({ name: 'forecast', arguments: { city: 'a/../../admin' } });
+    expect(slashed.isError).toBe(true);
+    expect((slashed.content as Array<{ text: string }>)[0]!.text).toMatch(/^HTTP 400/);
+    expect(upstream.seen.length).toBe(seen);
+    await client.close();
+  });
+});
+
 describe('the usage ledger', () => {
   it('records each tool call under its tool, per application (the call through the API, not the MCP request that made it)', { timeout: 60_000 }, async () => {
     expect(await ledgerTools()).toEqual([
