@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Identity } from '../auth/authenticate.ts';
 import type { Exchange } from '../http/exchange.ts';
+import { PROTOCOL_VERSIONS, RpcError, RpcFailure, serveJsonRpc } from './json-rpc.ts';
 import type { ToolTarget } from './mcp-runtime.ts';
 import { callTool, ToolArgumentError, type ToolAnswer } from './tool-request.ts';
 import { mcpUpstreams } from './upstream-mcp.ts';
@@ -20,42 +19,54 @@ export interface McpCall {
 const NO_ARGUMENTS = { type: 'object', properties: {} } as const;
 
 /**
- * One MCP request, served by the official SDK's server over its Streamable HTTP
- * transport in stateless mode (no session: each POST carries its own credential and
- * is authorised on its own, so any gateway replica can answer it). The server is made
- * per request, with exactly the tools this caller may call.
+ * One MCP request, stateless (no session: each POST carries its own credential and is
+ * authorised on its own, so any gateway replica can answer it), with exactly the tools
+ * this caller may call. The JSON-RPC surface is written here rather than served by the
+ * SDK's server and transport, which must be made per request when stateless and took
+ * twice the CPU and latency for the same tools/list (bench/mcp/transport.ts measures both).
  */
 export async function serveMcp(call: McpCall): Promise<void> {
-  const server = new Server({ name: 'tollgate', version: '1' }, { capabilities: { tools: { listChanged: false } } });
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await listTools(call.tools) }));
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
-    const target = call.tools.find((t) => t.tool.name === request.params.name);
-    // Unknown and not subscribed look the same: the caller learns nothing of tools it may not call.
-    if (!target) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
-    call.exchange.tool = target.tool.name;
-    const args = request.params.arguments ?? {};
-    let answer: ToolAnswer;
-    try {
-      answer = await callTool(call.req, call.identity, target, args, call.keyHeaders);
-      // An MCP upstream that forgot the gateway's session answers 404: once more, in a new one.
-      if (answer.status === 404 && target.tool.upstreamTool !== undefined) {
-        mcpUpstreams.forget(target.api.api);
-        answer = await callTool(call.req, call.identity, target, args, call.keyHeaders);
+  await serveJsonRpc(call.req, call.res, async (method, params) => {
+    switch (method) {
+      case 'initialize': {
+        const asked = params['protocolVersion'];
+        const protocolVersion = typeof asked === 'string' && PROTOCOL_VERSIONS.includes(asked) ? asked : PROTOCOL_VERSIONS[0];
+        return { protocolVersion, capabilities: { tools: { listChanged: false } }, serverInfo: { name: 'tollgate', version: '1' } };
       }
-    } catch (err) {
-      if (err instanceof ToolArgumentError) throw new McpError(ErrorCode.InvalidParams, err.message);
-      return { content: [{ type: 'text', text: `the gateway could not call ${target.tool.name}: ${(err as Error).message}` }], isError: true };
+      case 'ping':
+        return {};
+      case 'tools/list':
+        return { tools: await listTools(call.tools) };
+      case 'tools/call':
+        return callOne(call, params);
+      default:
+        throw new RpcFailure(RpcError.MethodNotFound, `Method not found: ${method}`);
     }
-    return target.tool.upstreamTool !== undefined ? upstreamResult(answer) : result(answer);
   });
-  // No sessionIdGenerator: stateless.
-  const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
-  call.res.once('close', () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  await transport.handleRequest(call.req, call.res);
+}
+
+async function callOne(call: McpCall, params: Record<string, unknown>): Promise<CallToolResult> {
+  const name = params['name'];
+  const args = params['arguments'] ?? {};
+  if (typeof name !== 'string') throw new RpcFailure(RpcError.InvalidParams, 'name must be a string');
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new RpcFailure(RpcError.InvalidParams, 'arguments must be an object');
+  const target = call.tools.find((t) => t.tool.name === name);
+  // Unknown and not subscribed look the same: the caller learns nothing of tools it may not call.
+  if (!target) throw new RpcFailure(RpcError.InvalidParams, `Unknown tool: ${name}`);
+  call.exchange.tool = target.tool.name;
+  let answer: ToolAnswer;
+  try {
+    answer = await callTool(call.req, call.identity, target, args as Record<string, unknown>, call.keyHeaders);
+    // An MCP upstream that forgot the gateway's session answers 404: once more, in a new one.
+    if (answer.status === 404 && target.tool.upstreamTool !== undefined) {
+      mcpUpstreams.forget(target.api.api);
+      answer = await callTool(call.req, call.identity, target, args as Record<string, unknown>, call.keyHeaders);
+    }
+  } catch (err) {
+    if (err instanceof ToolArgumentError) throw new RpcFailure(RpcError.InvalidParams, err.message);
+    return { content: [{ type: 'text', text: `the gateway could not call ${target.tool.name}: ${(err as Error).message}` }], isError: true };
+  }
+  return target.tool.upstreamTool !== undefined ? upstreamResult(answer) : result(answer);
 }
 
 /** The caller's tools; an MCP upstream's allowed ones with its own schema and description, left out while it cannot be asked. */
