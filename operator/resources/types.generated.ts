@@ -105,6 +105,11 @@ export type APIProductSpec = {
         upTo?: number;
         pricePer1000: number;
       }>;
+      /** Price per million LLM tokens the ledger records on the product's APIs of type llm, prompt and completion apart, on top of the calls. */
+      tokens?: {
+        promptPer1M?: number;
+        completionPer1M?: number;
+      };
     };
   }>;
   /** The plan of subscriptions that name none; the first plan when unset. */
