@@ -247,3 +247,39 @@ export async function computeInvoice(db: SqlClient, month: string, catalog: Cata
       }),
   };
 }
+
+/** Stores a month's invoice lines (replacing that month's), for the business dashboard's revenue panels. */
+export async function saveInvoice(db: SqlClient, invoice: Invoice): Promise<void> {
+  await db.query('BEGIN');
+  try {
+    await db.query('DELETE FROM usage_invoice_line WHERE month = $1', [invoice.month]);
+    for (const { owner, lines } of invoice.owners) {
+      for (const l of lines) {
+        await db.query(
+          `INSERT INTO usage_invoice_line (month, owner, application, product, plan, currency, days, days_in_month, billable_calls, included_calls, charged_calls, fee_cents, usage_cents, total_cents)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+          [
+            invoice.month,
+            owner,
+            l.application,
+            l.product,
+            l.plan,
+            l.currency,
+            l.days,
+            l.daysInMonth,
+            l.billableCalls,
+            l.includedCalls,
+            l.chargedCalls,
+            l.feeCents,
+            l.usageCents,
+            l.totalCents,
+          ],
+        );
+      }
+    }
+    await db.query('COMMIT');
+  } catch (err) {
+    await db.query('ROLLBACK');
+    throw err;
+  }
+}

@@ -34,6 +34,18 @@ CREATE TABLE usage_day (
   },
   {
     version: 2,
+    name: 'saved invoice lines',
+    sql: `
+CREATE TABLE usage_invoice_line (
+  month text NOT NULL, owner text NOT NULL, application text NOT NULL, product text NOT NULL, plan text NOT NULL,
+  currency text NOT NULL, days integer NOT NULL, days_in_month integer NOT NULL,
+  billable_calls bigint NOT NULL, included_calls bigint NOT NULL, charged_calls bigint NOT NULL,
+  fee_cents bigint NOT NULL, usage_cents bigint NOT NULL, total_cents bigint NOT NULL,
+  PRIMARY KEY (month, application, product, plan)
+);`,
+  },
+  {
+    version: 3,
     name: 'MCP tool, LLM model and tokens (issue 19)',
     sql: ['usage_minute', 'usage_hour', 'usage_day']
       .map(

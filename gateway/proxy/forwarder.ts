@@ -31,6 +31,8 @@ export interface ForwardPlan {
   /** The API has a CORS policy: the gateway's `Access-Control-*` answer replaces the upstream's, so a refused origin learns nothing. */
   ownsCors: boolean;
   maxBodyBytes: number;
+  /** The API's response header rules (gateway/policies), applied to the upstream's headers before the gateway's own. */
+  rewriteResponse?: ((headers: OutgoingHttpHeaders) => void) | undefined;
   /** The body already read by a step (validation), sent instead of the request's stream. */
   body?: Buffer;
   /** Watches the response go by (an LLM API's token usage); it never changes or holds up a byte. */
@@ -290,6 +292,8 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
       if (HOP_BY_HOP_RESPONSE.has(name) || (plan.ownsCors && name.startsWith('access-control-'))) continue;
       out[name] = headers[name];
     }
+    // The API's response header rules see the upstream's headers only: the gateway's own are set after.
+    plan.rewriteResponse?.(out);
     for (const name in plan.responseHeaders) out[name] = name === 'vary' ? mergeVary(out.vary, plan.responseHeaders[name]!) : plan.responseHeaders[name];
     out['x-request-id'] = exchange.id;
     out.connection = this.#forwarder.draining() || !res.shouldKeepAlive ? 'close' : 'keep-alive';

@@ -103,6 +103,8 @@ export interface Api {
   operations?: ApiOperation[];
   auth: ApiAuth;
   cors?: Cors;
+  /** Mediation for all of this API's traffic (gateway/POLICIES.md); absent: none, and no step costs anything. */
+  policies?: ApiPolicies;
   llm?: Llm;
   /** The upstream is an MCP server (Streamable HTTP) at the base path; its tools are exposed through products' allow lists. */
   mcpUpstream?: boolean;
@@ -167,6 +169,8 @@ export interface ApiAuth {
   /** Accept access tokens from the built-in token service. */
   oauth2: boolean;
   issuers: JwtIssuer[];
+  /** Accept an Application's client certificate (mutual TLS on the HTTPS listener) as its credential: `optional` instead of a key or token, `required` as well as one (both must name the same application). */
+  clientCertificate?: 'optional' | 'required';
 }
 
 export interface JwtIssuer {
@@ -185,6 +189,105 @@ export interface Cors {
   exposeHeaders: string[];
   allowCredentials: boolean;
   maxAgeSeconds: number;
+}
+
+/** Matches by `fingerprint` (SHA-256 of the DER, any issuer: the handshake proves the key) or by `subject` (only a certificate the gateway's client CA verified). */
+export interface ClientCertificate {
+  name: string;
+  fingerprint?: string;
+  /** The subject as Node prints it (`CN=app\nO=team`), compared exactly. */
+  subject?: string;
+}
+
+export interface NameValue {
+  name: string;
+  /** A template: `${application}`, `${product}`, `${plan}`, `${api}`, `${clientIp}`, `${requestId}`, `${claim.NAME}`, `$${` for a literal `${`. */
+  value: string;
+}
+
+/** Applied in this order: remove, rename, set (replace), add (append). Names lower-case. */
+export interface HeaderRules {
+  remove: string[];
+  rename: Array<{ from: string; to: string }>;
+  set: NameValue[];
+  add: NameValue[];
+}
+
+/** The first rule whose `match` covers the path (relative to the base path) gives the upstream path, relative to the upstream URL. */
+export interface PathRewrite {
+  match: PathMatch;
+  /** Per segment of `match`: the parameter name it captures, or empty. */
+  params: string[];
+  /** `/v2/items/{id}`; `{**}` is what followed the matched segments (with its leading `/`). */
+  to: string;
+}
+
+export interface QueryRules {
+  remove: string[];
+  set: Array<{ name: string; value: string }>;
+}
+
+/** A Secret the gateway reads from its secrets directory (`<dir>/<namespace>/<name>/<key>`): the snapshot only names it. */
+export interface SecretRef {
+  namespace: string;
+  name: string;
+}
+
+/** How the gateway authenticates to the upstream. `basic`: keys `username`, `password`. `header`: key `value` sent as `header`. `oauth2`: keys `clientId`, `clientSecret`, a client-credentials token from `tokenUrl`, cached. `clientCertificate`: keys `tls.crt`, `tls.key`. */
+export interface BackendAuth {
+  kind: 'basic' | 'header' | 'oauth2' | 'clientCertificate';
+  secret: SecretRef;
+  header?: string;
+  tokenUrl?: string;
+  scopes?: string[];
+}
+
+/** CIDR lists (IPv4 and IPv6). Deny wins; a non-empty allow list refuses everything else. */
+export interface IpAccess {
+  allow: string[];
+  deny: string[];
+}
+
+export interface LimitKey {
+  kind: 'clientIp' | 'header' | 'claim';
+  name?: string;
+}
+
+/** A limit counted across every consumer of the API (no `key`), or per value of `key`; requests without that value are not counted. */
+export interface NamedLimit {
+  /** Names the limit in the RateLimit headers. */
+  name: string;
+  key?: LimitKey;
+  quota?: Quota;
+  rateLimit?: RateLimit;
+}
+
+/** JSON threat protection for request bodies whose Content-Type is JSON; lengths in bytes as sent. */
+export interface JsonLimits {
+  maxDepth: number;
+  maxObjectKeys: number;
+  maxStringLength: number;
+  maxArrayLength: number;
+}
+
+/** A short-lived JWT for the upstream (WSO2 backend JWT), signed with the token service's current key; verify it with the gateway's /.well-known/jwks.json. */
+export interface BackendJwt {
+  header: string;
+  ttlSeconds: number;
+  audience: string;
+}
+
+export interface ApiPolicies {
+  ipAccess?: IpAccess;
+  maxBodyBytes?: number;
+  jsonLimits?: JsonLimits;
+  limits?: NamedLimit[];
+  requestHeaders?: HeaderRules;
+  responseHeaders?: HeaderRules;
+  rewrite?: PathRewrite[];
+  query?: QueryRules;
+  backendAuth?: BackendAuth;
+  backendJwt?: BackendJwt;
 }
 
 export type TimeUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
@@ -262,6 +365,11 @@ export interface Application {
   suspended?: 'Application' | 'Owner';
   credentials: Credential[];
   externalClients: ExternalClient[];
+  /** Client certificates that identify this application over mutual TLS (public facts only). */
+  clientCertificates?: ClientCertificate[];
+  /** Application tier: one quota across every product the application uses. */
+  quota?: Quota;
+  ipAccess?: IpAccess;
 }
 
 export interface Credential {

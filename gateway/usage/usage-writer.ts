@@ -80,18 +80,24 @@ export function sqlUsageWriter(client: SqlClient, replica: string, incarnation: 
 }
 
 /**
- * A writer whose store is still opening (PGlite takes a second or two): the gateway
- * serves at once, and a flush before the store is ready waits for it, or fails and is
- * retried like any other failed write if it never opens.
+ * A writer that opens its store on the first write (PGlite takes a second or two of CPU):
+ * the gateway starts and serves without waiting, and a store that fails to open fails
+ * that write, which is retried like any other (the next write tries to open it again).
  */
-export function deferredWriter(ready: Promise<UsageWriter>): UsageWriter {
-  // Not a crash when it fails: each flush reports the failure.
-  ready.catch(() => {});
+export function lazyWriter(open: () => Promise<UsageWriter>): UsageWriter {
+  let opening: Promise<UsageWriter> | undefined;
+  const writer = () => {
+    opening ??= open().catch((err: unknown) => {
+      opening = undefined;
+      throw err;
+    });
+    return opening;
+  };
   return {
-    write: async (rows) => (await ready).write(rows),
+    write: async (rows) => (await writer()).write(rows),
     close: async () => {
-      const writer = await ready.catch(() => undefined);
-      await writer?.close();
+      const opened = await opening?.catch(() => undefined);
+      await opened?.close();
     },
   };
 }

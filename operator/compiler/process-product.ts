@@ -1,4 +1,4 @@
-import type { PathMatch, Product, ProductOperation, Quota, RateLimit, TokenQuota } from '../../gateway/snapshot/types.ts';
+import type { PathMatch, Product, ProductOperation } from '../../gateway/snapshot/types.ts';
 import { compileMcpTools } from './mcp-tools.ts';
 import { namespacedId, objectId } from '../resources/object-key.ts';
 import type { ProductResource } from '../resources/types.ts';
@@ -6,6 +6,7 @@ import { ConditionSet, Reason } from './conditions.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
 import { compilePath } from './paths.ts';
 import type { ApiOutcome } from './process-api.ts';
+import { limitsOf, type Limits } from './limits-of.ts';
 
 export interface ProductOutcome {
   resource: ProductResource;
@@ -18,27 +19,8 @@ export interface ProductOutcome {
   limits: Map<string, Limits>;
 }
 
-export interface Limits {
-  quota?: Quota;
-  rateLimit?: RateLimit;
-  tokenQuotas?: TokenQuota[];
-}
-
-type LimitSpec = {
-  quota?: { limit: number; interval: number; timeUnit: Quota['timeUnit'] };
-  rateLimit?: RateLimit;
-  tokenQuotas?: Array<{ tokens: TokenQuota['tokens']; limit: number; interval: number; timeUnit: Quota['timeUnit'] }>;
-};
-
-export function limitsOf(spec: LimitSpec): Limits {
-  return {
-    ...(spec.quota ? { quota: { limit: spec.quota.limit, interval: spec.quota.interval, timeUnit: spec.quota.timeUnit } } : {}),
-    ...(spec.rateLimit ? { rateLimit: { requests: spec.rateLimit.requests, per: spec.rateLimit.per, burst: spec.rateLimit.burst } } : {}),
-    ...(spec.tokenQuotas?.length
-      ? { tokenQuotas: spec.tokenQuotas.map((t) => ({ tokens: t.tokens, limit: t.limit, interval: t.interval, timeUnit: t.timeUnit })) }
-      : {}),
-  };
-}
+export { limitsOf };
+export type { Limits };
 
 function compileOperations(r: ProductResource, apis: Map<string, ApiOutcome>, cs: ConditionSet, lifecycles: string[]): ProductOperation[] {
   const operations: ProductOperation[] = [];
@@ -58,7 +40,8 @@ function compileOperations(r: ProductResource, apis: Map<string, ApiOutcome>, cs
     lifecycles.push(api.resource.spec.lifecycle);
     if (!api.api) {
       const why = api.conditions.isAccepted ? `its lifecycle is ${api.resource.spec.lifecycle}` : 'it is not accepted';
-      cs.unresolved(Reason.RefNotAccepted, `API ${apiId} is not routed: ${why}`, { field: `spec.operations[${i}].api`, ref: { kind: 'API', id: apiId } });
+      const reason = api.conditions.isAccepted ? Reason.RefNotPublished : Reason.RefNotAccepted;
+      cs.unresolved(reason, `API ${apiId} is not routed: ${why}`, { field: `spec.operations[${i}].api`, ref: { kind: 'API', id: apiId } });
       continue;
     }
     // paths.slice(): exact length, as the snapshot keeps it (a pushed-to array keeps room for 17).

@@ -16,9 +16,17 @@ function statusOrder(s: string): number {
   return n >= 200 && n < 300 ? n - 1000 : n;
 }
 
+/** A circular reference the resolver left as `$ref` (perhaps to another file): an empty schema, so the sample stops there. */
+function cutRefs(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(cutRefs);
+  if (!isObject(schema)) return schema;
+  if (typeof schema.$ref === 'string') return {};
+  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, cutRefs(v)]));
+}
+
 function generated(schema: unknown, document: OpenApiDocument, mediaType: string): unknown {
   try {
-    const value = sample(schema as never, { skipWriteOnly: true, quiet: true, maxSampleDepth: MAX_SAMPLE_DEPTH }, document);
+    const value = sample(cutRefs(schema) as never, { skipWriteOnly: true, quiet: true, maxSampleDepth: MAX_SAMPLE_DEPTH }, document);
     return /^text\//i.test(mediaType) && typeof value !== 'string' ? JSON.stringify(value) : value;
   } catch {
     // A schema the sampler cannot follow: the response is sent without a body rather than refused.

@@ -1,0 +1,15 @@
+// The API reference and try-out console: Swagger UI, served by the portal itself.
+/* global SwaggerUIBundle, MutationObserver */
+const node = document.getElementById('reference');
+if (node && typeof SwaggerUIBundle === 'function') {
+  // Swagger UI renders its own <main> elements; inside the portal's main they become labelled regions,
+  // so the page keeps one main landmark.
+  const demote = () => {
+    for (const main of node.querySelectorAll('main:not([role])')) {
+      main.setAttribute('role', 'region');
+      main.setAttribute('aria-label', main.getAttribute('aria-label') || 'Operations');
+    }
+  };
+  new MutationObserver(demote).observe(node, { childList: true, subtree: true });
+  SwaggerUIBundle({ url: node.dataset.spec, domNode: node, deepLinking: false, tryItOutEnabled: true, persistAuthorization: false, validatorUrl: null });
+}
