@@ -22,6 +22,7 @@ export function forwardStep(ctx: RequestContext): void {
     retryable: IDEMPOTENT.has(req.method ?? 'GET') && !hasBody,
     responseHeaders: ctx.responseHeaders,
     ownsCors: routed.cors !== undefined,
+    observer: ctx.responseObserver,
     maxBodyBytes: routed.policies?.maxBodyBytes === undefined ? ctx.services.maxBodyBytes : Math.min(routed.policies.maxBodyBytes, ctx.services.maxBodyBytes),
     rewriteResponse: ctx.rewriteResponse,
     tap: ctx.responseTap,

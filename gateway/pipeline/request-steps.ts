@@ -7,6 +7,8 @@ import { forwardStep } from './forward-step.ts';
 import { lifecycleStep } from './lifecycle-step.ts';
 import { jsonThreatStep } from './json-threat-step.ts';
 import { limitStep } from './limit-step.ts';
+import { mcpStep } from './mcp-step.ts';
+import { mcpUpstreamGuardStep } from './mcp-upstream-guard-step.ts';
 import { mediationStep } from './mediation-step.ts';
 import { mockStep } from './mock-step.ts';
 import { operationStep } from './operation-step.ts';
@@ -16,6 +18,7 @@ import { routeStep } from './route-step.ts';
 import type { Step } from './run-steps.ts';
 import { STEP_TIMING, timedSteps } from './step-timing.ts';
 import { tokenEndpointStep } from './token-endpoint-step.ts';
+import { tokenLimitStep } from './token-limit-step.ts';
 import { transformStep } from './transform-step.ts';
 import { validateRequestStep } from './validate-request-step.ts';
 
@@ -29,7 +32,9 @@ import { validateRequestStep } from './validate-request-step.ts';
 const STEPS: readonly Step[] = Object.freeze([
   tokenEndpointStep,
   canonicaliseStep,
+  mcpStep,
   routeStep,
+  mcpUpstreamGuardStep,
   corsStep,
   lifecycleStep,
   accessStep,
@@ -43,6 +48,7 @@ const STEPS: readonly Step[] = Object.freeze([
   mockStep,
   responseCacheStep,
   transformStep,
+  tokenLimitStep,
   mediationStep,
   forwardStep,
 ]);

@@ -38,6 +38,15 @@ export interface ForwardPlan {
   tap?: ResponseTap | undefined;
   /** The body already read by a step (validation), sent instead of the request's stream. */
   body?: Buffer;
+  /** Watches the response go by (an LLM API's token usage); it never changes or holds up a byte. */
+  observer?: ResponseObserver | undefined;
+}
+
+/** Told of the upstream's response as the client gets it: `end` once, `complete` false when it was cut. */
+export interface ResponseObserver {
+  start(status: number, headers: IncomingHttpHeaders): void;
+  data(chunk: Buffer): void;
+  end(complete: boolean): void;
 }
 
 export interface ForwarderEvents {
@@ -241,7 +250,10 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     timers.disarm(this);
     this.#settled = true;
     // The client went away before its response was complete: stop the upstream work.
-    if (!this.#res.writableFinished) this.#controller?.abort(new Error('client closed'));
+    if (!this.#res.writableFinished) {
+      if (this.#responseStarted) this.#plan.observer?.end(false);
+      this.#controller?.abort(new Error('client closed'));
+    }
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -295,12 +307,14 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     else res.writeHead(statusCode, out);
     this.#responseStarted = true;
     exchange.status = statusCode;
+    plan.observer?.start(statusCode, headers);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.#refresh();
     if (this.#settled) return;
     this.#plan.tap?.data(chunk);
+    this.#plan.observer?.data(chunk);
     if (!this.#res.write(chunk)) {
       controller.pause();
       this.#res.once('drain', () => controller.resume());
@@ -310,6 +324,7 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
   onResponseEnd(): void {
     timers.disarm(this);
     if (!this.#settled) this.#plan.tap?.end();
+    if (this.#responseStarted) this.#plan.observer?.end(true);
     if (!this.#settled) this.#res.end();
   }
 
@@ -323,6 +338,7 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     if (this.#responseStarted) {
       // Bytes have gone to the client already: the only honest signal left is a cut connection.
       this.#exchange.aborted = true;
+      plan.observer?.end(false);
       forwarder.events.upstreamError(this.#timedOut ? 'timeout' : 'reset');
       res.destroy();
       return;

@@ -41,6 +41,8 @@ export interface RuntimeSnapshot {
   snapshot: Snapshot;
   version: string;
   routes: RouteTable<RouteTarget>;
+  /** The APIs deployed to this gateway's environment, by id (MCP tools find their API here). */
+  apis: Map<string, ApiRuntime>;
   /** Only the products deployed to this gateway's environment, so request-time code never checks environments. */
   products: Map<string, ProductRuntime>;
   credentials: CredentialIndex;
@@ -138,6 +140,7 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     snapshot,
     version: snapshot.version,
     routes: new RouteTable(snapshot.routes, (route) => targets.get(route)),
+    apis,
     products,
     credentials: new CredentialIndex(snapshot.applications),
     subscriptionsByApplication,

@@ -2,6 +2,8 @@ import net from 'node:net';
 import { pino, type Logger } from 'pino';
 import { RemoteKeySets } from '../auth/jwt-verifier.ts';
 import { completeExchange, type ExchangeSink } from '../http/exchange.ts';
+import { tokenStoreBeside } from '../limits/create-limit-store.ts';
+import type { TokenLimitStore } from '../limits/token-limits.ts';
 import type { LimitStore } from '../limits/types.ts';
 import { accessLogSink } from '../log/access-log.ts';
 import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
@@ -38,6 +40,8 @@ export interface GatewayOptions {
   /** Wait this long before writing an applied snapshot to `stateDir`, coalescing what comes meanwhile; default 0. */
   persistDelayMs?: number;
   limitStore: LimitStore;
+  /** LLM APIs' token quotas; default: beside `limitStore` (its Redis, or memory). */
+  tokenLimitStore?: TokenLimitStore;
   logger?: Logger;
   /** Epoch milliseconds; credentials' expiry and limit windows are judged by it. */
   clock?: () => number;
@@ -137,6 +141,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     onLimitStoreFailure: (product, mode) => metrics.limitStoreFailed(product, mode),
     tokens,
     forwarder,
+    tokenLimits: options.tokenLimitStore ?? tokenStoreBeside(options.limitStore),
     policies,
   };
   await services.policies.secrets.watch();

@@ -1,11 +1,12 @@
-import type { PathMatch, Product, ProductOperation, Quota, RateLimit } from '../../gateway/snapshot/types.ts';
+import type { PathMatch, Product, ProductOperation } from '../../gateway/snapshot/types.ts';
+import { compileMcpTools } from './mcp-tools.ts';
 import { namespacedId, objectId } from '../resources/object-key.ts';
 import type { ProductResource } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
 import { compilePath } from './paths.ts';
 import type { ApiOutcome } from './process-api.ts';
-import { limitsOf } from './limits-of.ts';
+import { limitsOf, type Limits } from './limits-of.ts';
 import { compileOperationPolicies } from './process-api-policies.ts';
 
 export interface ProductOutcome {
@@ -16,10 +17,11 @@ export interface ProductOutcome {
   apiLifecycles: string[];
   activeSubscriptions: number;
   /** Effective limits per plan name ('' without plans), computed once and shared by every subscription. */
-  limits: Map<string, { quota?: Quota; rateLimit?: RateLimit }>;
+  limits: Map<string, Limits>;
 }
 
 export { limitsOf };
+export type { Limits };
 
 function compileOperations(r: ProductResource, apis: Map<string, ApiOutcome>, cs: ConditionSet, lifecycles: string[]): ProductOperation[] {
   const operations: ProductOperation[] = [];
@@ -64,13 +66,15 @@ export function processProducts(resources: ProductResource[], apis: Map<string, 
     const apiLifecycles: string[] = [];
     const operations = compileOperations(r, apis, conditions, apiLifecycles);
     const own = limitsOf(r.spec);
-    const limits = new Map<string, { quota?: Quota; rateLimit?: RateLimit }>([['', own]]);
+    const limits = new Map<string, Limits>([['', own]]);
     for (const plan of r.spec.plans ?? []) {
       const p = limitsOf(plan);
       const quota = p.quota ?? own.quota;
       const rateLimit = p.rateLimit ?? own.rateLimit;
-      limits.set(plan.name, { ...(quota ? { quota } : {}), ...(rateLimit ? { rateLimit } : {}) });
+      const tokenQuotas = p.tokenQuotas ?? own.tokenQuotas;
+      limits.set(plan.name, { ...(quota ? { quota } : {}), ...(rateLimit ? { rateLimit } : {}), ...(tokenQuotas ? { tokenQuotas } : {}) });
     }
+    const mcp = r.spec.mcp?.enabled ? compileMcpTools(r, operations, apis, conditions) : undefined;
     const outcome: ProductOutcome = { resource: r, conditions, apiLifecycles, activeSubscriptions: 0, limits };
     if (conditions.isAccepted) {
       outcome.product = {
@@ -86,6 +90,7 @@ export function processProducts(resources: ProductResource[], apis: Map<string, 
         operations: operations.slice(),
         quotaFailureMode: r.spec.quotaFailureMode,
       };
+      if (mcp) outcome.product.mcp = mcp;
     }
     outcomes.set(objectId(r), outcome);
   }

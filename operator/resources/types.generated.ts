@@ -92,6 +92,30 @@ export type APIProductSpec = {
     per: "second" | "minute";
     burst: number;
   };
+  /** Quotas counted in LLM tokens on the product's APIs of type llm, per application; a window of one minute is a tokens-per-minute rate limit. A plan's list replaces the product's. */
+  tokenQuotas?: Array<{
+    tokens: "prompt" | "completion" | "total";
+    limit: number;
+    interval: number;
+    timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
+  }>;
+  /** Serve the product's operations as Model Context Protocol tools (Streamable HTTP) at /mcp/<namespace>/<name>, and with every other MCP product the caller subscribes to at /mcp. */
+  mcp?: {
+    enabled: boolean;
+    /** A scope a bearer token must carry to see and call the tools that are not GET or HEAD; API keys, which carry no scopes, then see only the others. */
+    writeScope?: string;
+    /** Per operation (api, method, path as the API declares it): the tool's name and description, enabled: false to leave it out, destructive to override the default (true for methods other than GET and HEAD). For an API of type mcp: the upstream tools (tool) the product allows; no entry, no tool. */
+    tools?: Array<{
+      api: string;
+      method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+      path?: string;
+      tool?: string;
+      name?: string;
+      description?: string;
+      enabled: boolean;
+      destructive?: boolean;
+    }>;
+  };
   /** Named quota and rate-limit sets (WSO2 business plans such as Gold and Bronze); a subscription picks one. */
   plans?: Array<{
     name: string;
@@ -109,6 +133,13 @@ export type APIProductSpec = {
       per: "second" | "minute";
       burst: number;
     };
+    /** Quotas counted in LLM tokens on the product's APIs of type llm, per application; a window of one minute is a tokens-per-minute rate limit. A plan's list replaces the product's. */
+    tokenQuotas?: Array<{
+      tokens: "prompt" | "completion" | "total";
+      limit: number;
+      interval: number;
+      timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
+    }>;
     /** What the plan costs (Apigee rate plans): a monthly fee with calls included, then volume bands priced per 1,000 billable calls. Read by `tollgate usage invoice`; the gateway ignores it. */
     pricing?: {
       /** ISO 4217 code, e.g. EUR. */
@@ -122,6 +153,11 @@ export type APIProductSpec = {
         upTo?: number;
         pricePer1000: number;
       }>;
+      /** Price per million LLM tokens the ledger records on the product's APIs of type llm, prompt and completion apart, on top of the calls. */
+      tokens?: {
+        promptPer1M?: number;
+        completionPer1M?: number;
+      };
     };
   }>;
   /** The plan of subscriptions that name none; the first plan when unset. */
@@ -230,6 +266,12 @@ export type APISpec = {
     exposeHeaders: Array<string>;
     allowCredentials: boolean;
     maxAge: string;
+  };
+  /** http (unset): a REST API. llm: a large-language-model provider (see llm), whose products can count tokens. mcp: the upstream is an MCP server (Streamable HTTP) whose tools products expose through their allow lists. */
+  type?: "http" | "llm" | "mcp";
+  /** The provider profile of an API of type llm: the request and response shapes whose usage fields (JSON or server-sent events) are counted. */
+  llm?: {
+    provider: "openai" | "anthropic";
   };
   /** Mediation for all of this API's traffic: header rules, path rewrites, query rules, backend credentials, IP rules, body size and API-wide limits (gateway/POLICIES.md). */
   policies?: {

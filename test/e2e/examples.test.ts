@@ -53,7 +53,7 @@ describe('kubectl apply -R -f examples/', () => {
     // upstreams are patched there, as an operator of the cluster would.
     const upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
     const apis = (await tollgateObjects(env.cp, 'platform')).filter((o) => o.kind === 'API');
-    expect(apis.map((a) => a.metadata.name).sort()).toEqual(['hello-world', 'inventory', 'maps', 'weatherapi']);
+    expect(apis.map((a) => a.metadata.name).sort()).toEqual(['hello-world', 'inventory', 'maps', 'weather', 'weatherapi']);
     for (const api of apis) {
       await env.cp.kubectlOk([
         'patch',
@@ -105,7 +105,7 @@ describe('kubectl apply -R -f examples/', () => {
     console.log(
       `examples: ${objects.length} objects Accepted and Programmed ${Math.round(performance.now() - t0)} ms after the apply (${Math.round(ms)} ms after the approval)`,
     );
-    expect(objects.length).toBe(18);
+    expect(objects.length).toBe(23);
     for (const o of objects) expect(conditionOf(o, 'Programmed')!.message).toMatch(/applied by 1\/1 gateway replicas/);
 
     const greetingsKey = await consumerKey(env.cp, 'greetings', 'greetings.default');
