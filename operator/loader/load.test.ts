@@ -429,7 +429,7 @@ describe('loadPaths: examples', () => {
     ]);
     expect(names(resources.products)).toContain('platform/weather-free');
     expect(names(resources.applications).sort()).toEqual(['greetings/greetings', 'weather-team/forecast-agent', 'weather-team/weatherapp']);
-    expect(resources.subscriptions).toHaveLength(4);
+    expect(resources.subscriptions).toHaveLength(5);
   });
 });
 
