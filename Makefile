@@ -52,12 +52,17 @@ bench: deps
 	node bench/compile/run.ts
 	node bench/revocation/run.ts
 	node bench/dev-start/run.ts
+	node bench/portal/run.ts
+	node bench/mcp/transport.ts
+	node bench/mcp/run.ts
 
 # The gateway (harness and shipped process) beside bare http-proxy-3, bare undici and
 # nginx, 3 interleaved rounds, then its per-step breakdown
-# (needs wrk and nginx: apt-get install -y wrk nginx-light).
+# (needs wrk and nginx: apt-get install -y wrk nginx-light); then what OpenAPI request
+# validation costs for a small JSON body (off, on, mocked).
 bench-gateway: deps
 	node bench/gateway/run.ts --repeat 3
+	node bench/gateway/validation.ts --repeat 3
 
 # kubectl apply -> first 200 and kubectl delete -> first 403, through a real API
 # server, operator and gateway, over 20 tries (target: p95 <= 1 s for both).

@@ -3,8 +3,11 @@ import { Command } from 'commander';
 import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerCredentialsCommand } from './commands/credentials.ts';
 import { registerDevCommand } from './commands/dev.ts';
+import { registerImportCommand } from './commands/import.ts';
 import { registerOperatorCommand } from './commands/operator.ts';
 import { registerPlanCommand } from './commands/plan.ts';
+import { registerPortalCommand } from './commands/portal.ts';
+import { registerUsageCommand } from './commands/usage.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 
 const program = new Command()
@@ -16,8 +19,11 @@ const program = new Command()
 registerValidateCommand(program);
 registerPlanCommand(program);
 registerDevCommand(program);
+registerImportCommand(program);
 registerGatewayCommand(program);
 registerOperatorCommand(program);
+registerPortalCommand(program);
 registerCredentialsCommand(program);
+registerUsageCommand(program);
 
 await program.parseAsync(process.argv);

@@ -5,6 +5,8 @@ import { pino, type Logger } from 'pino';
 import { startAdminServer } from '../gateway/admin/admin-server.ts';
 import type { CompileResult } from './compiler/compile.ts';
 import { LeaseElector, type LeaderInfo, type LeaseElectorOptions } from './leader/lease-elector.ts';
+import { configMapReader } from './openapi/config-map-reader.ts';
+import { OpenApiStage } from './openapi/openapi-stage.ts';
 import { ClusterReconcile } from './pipeline/cluster-reconcile.ts';
 import { GatewayWait } from './pipeline/gateway-wait.ts';
 import { HoldOff } from './pipeline/hold-off.ts';
@@ -96,21 +98,17 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   const leaderKnown = new Signal<LeaderInfo | undefined>();
 
   const source = clusterSource(kc, logger, metrics, changed);
-  const publisher = await createSnapshotPublisher({
-    port: o.publisherPort,
-    host: o.host ?? '0.0.0.0',
-    ...token,
-    onReport: (r) => reported.fire(r),
-    onReceived: (r) => received.fire(r),
-  });
+  const reconcileRef: { current?: ClusterReconcile } = {};
+  const publisher = await startPublisher(o, token, { reported, received, reconcileRef });
   const elector = new LeaseElector(kc, electorOptions(o, identity, logger, publisher.port, leadership, leaderKnown));
   const isLeader = () => elector.isLeader();
-  metrics.trackLeader(isLeader);
+  metrics.trackLeader(isLeader, () => publisher.currentVersion());
   const forwarder = startReportForwarding({ identity, ...token, logger, metrics, elector, publisher, received, leaderKnown });
   const onKeys = { isLeader, clock, logger, onChange: () => changed.fire(true) };
   const signingKeys = o.tokens ? new SigningKeyLoop(core, o.leaseNamespace, o.tokens, onKeys) : undefined;
   const stages = reconcileStages(o, { kc, core, source, publisher, identity, isLeader, staleMs, clock, metrics, logger, signingKeys });
   const { events, wait, statuses, reconcile } = stages;
+  reconcileRef.current = reconcile;
   const failed = (e: unknown) => logger.error({ err: String((e as Error).stack ?? e) }, 'reconcile failed');
   const reconciles = new HoldOff(() => reconcile.run(), o.holdOffMs ?? 100, failed);
   // A gateway's report changes Programmed alone: the last statuses again, not a reconcile.
@@ -158,6 +156,22 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
       await admin.close();
     },
   };
+}
+
+function startPublisher(
+  o: OperatorOptions,
+  token: { token?: Token },
+  s: { reported: Signal<GatewayReport>; received: Signal<GatewayReport>; reconcileRef: { current?: ClusterReconcile } },
+): Promise<SnapshotPublisher> {
+  return createSnapshotPublisher({
+    port: o.publisherPort,
+    host: o.host ?? '0.0.0.0',
+    ...token,
+    onReport: (r) => s.reported.fire(r),
+    onReceived: (r) => s.received.fire(r),
+    // The developer portal's view of the latest compile; the reconcile that makes it is created after the publisher.
+    portalView: () => s.reconcileRef.current?.portalView(o.tokens?.issuer ?? ''),
+  });
 }
 
 function kubeConfig(file: string | undefined): KubeConfig {
@@ -214,6 +228,7 @@ function reconcileStages(o: OperatorOptions, d: StageDeps) {
   const reconcile = new ClusterReconcile({
     source: d.source,
     core: d.core,
+    documents: new OpenApiStage({ files: false, configMaps: configMapReader(d.core) }),
     isLeader: d.isLeader,
     delivery: publisherDelivery(d.publisher, d.logger),
     tokens: () => d.signingKeys?.issuer(),

@@ -35,7 +35,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connectPostgres } from '../../gateway/usage/sql-client.ts';
 import { startRedisServer } from '../../test/redis/redis-server.ts';
+import { startPostgresServer } from '../../test/support/postgres-server.ts';
+import { migrate } from '../../usage/migrations.ts';
 import { benchSnapshot } from './bench-snapshot.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -321,7 +324,7 @@ interface ShippedRun extends Server {
  * `tollgate gateway` as users run it: the snapshot from a file, the JSON log on
  * stdout redirected to a file. Ready once the bench path answers 200.
  */
-async function startShipped(name: string, redisUrl: string | undefined, env: Record<string, string> = {}): Promise<ShippedRun> {
+async function startShipped(name: string, redisUrl: string | undefined, env: Record<string, string> = {}, extra: string[] = []): Promise<ShippedRun> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-shipped-'));
   const snapshotFile = path.join(dir, 'snapshot.json');
   const logFile = path.join(dir, 'gateway.log');
@@ -330,6 +333,7 @@ async function startShipped(name: string, redisUrl: string | undefined, env: Rec
   const logFd = openSync(logFile, 'a');
   const argv = ['gateway', '--snapshot', snapshotFile, '--proxy-port', String(port), '--admin-port', '0', '--host', '127.0.0.1'];
   if (redisUrl) argv.push('--redis', redisUrl);
+  argv.push(...extra);
   const nodeOptions = CPU_PROF ? `--cpu-prof --cpu-prof-dir=${CPU_PROF} --cpu-prof-name=${name}-${++profileRound}.cpuprofile` : '';
   const child = spawn(TOLLGATE, argv, {
     stdio: ['ignore', logFd, 'pipe'],
@@ -359,15 +363,25 @@ async function startShipped(name: string, redisUrl: string | undefined, env: Rec
   };
 }
 
+// The usage ledger's store, for the shipped gateway with the usage sink on (flushing every 10 s, the default).
+const usageStore = await startPostgresServer();
+cleanup.push(() => usageStore.close());
+const migrator = await connectPostgres(usageStore.url);
+await migrate(migrator);
+await migrator.close();
+
 const allTargets: Target[] = [
   { name: 'direct backend', start: async () => ({ port: backend.port, pids: () => [backend.child.pid!], stop: async () => {} }) },
   { name: 'bare http-proxy-3', start: nodeTarget('bare', 'bare-proxy.ts', []) },
   { name: 'bare undici', start: nodeTarget('undici', 'bare-undici.ts', []) },
   { name: 'nginx proxy_pass', start: () => startNginx(backend.port) },
   { name: 'gateway, memory store', start: nodeTarget('memory', 'gateway-target.ts', [KEY]) },
+  // Issue 18: two header rules, a path rewrite, an IP allow list and backend basic auth on the same API.
+  { name: 'gateway, memory, policies', start: nodeTarget('policies', 'gateway-target.ts', [KEY, '--policies']) },
   { name: 'gateway, Redis store', usesRedis: true, start: nodeTarget('redis', 'gateway-target.ts', [KEY, redis.url]) },
   { name: 'tollgate gateway, memory', start: () => startShipped('shipped-memory', undefined) },
   { name: 'tollgate gateway, Redis', usesRedis: true, start: () => startShipped('shipped-redis', redis.url) },
+  { name: 'tollgate gateway, memory, usage', start: () => startShipped('shipped-usage', undefined, {}, ['--usage-database', usageStore.url]) },
 ];
 const targets = allTargets.filter((t) => t.name === 'bare http-proxy-3' || !ONLY || ONLY.some((o) => t.name.toLowerCase().includes(o.toLowerCase())));
 
@@ -399,12 +413,13 @@ for (let round = 0; round < REPEAT; round++) {
 /** µs per request of each step and sink, for the shipped gateway on each store. */
 const breakdown: Record<string, Record<string, string>> = {};
 if (STEPS) {
-  for (const [store, url] of [
-    ['memory', undefined],
-    ['Redis', redis.url],
+  for (const [store, url, extra] of [
+    ['memory', undefined, []],
+    ['Redis', redis.url, []],
+    ['memory, usage', undefined, ['--usage-database', usageStore.url]],
   ] as const) {
     if (ONLY && !ONLY.some((o) => store.toLowerCase().includes(o.toLowerCase()))) continue;
-    const server = await startShipped(`steps-${store}`, url, { TOLLGATE_STEP_TIMING: '1' });
+    const server = await startShipped(`steps-${store}`, url, { TOLLGATE_STEP_TIMING: '1' }, [...extra]);
     wrk(server.port, 2, CONNECTIONS);
     const p = measure(server, DURATION, CONNECTIONS);
     await server.stop();
@@ -491,6 +506,16 @@ if (targets.some((t) => t.name === 'gateway, memory store') && targets.some((t) 
       `half-load p99 <= 2 x bare: memory ${halfRatio('gateway, memory store')}, Redis ${halfRatio('gateway, Redis store')}`,
   );
 }
+if (peak.has('gateway, memory, policies') && peak.has('gateway, memory store')) {
+  // Issue 18: what the representative policy set costs per request, against the same gateway without it, round by round.
+  const mine = peak.get('gateway, memory, policies')!;
+  const base = peak.get('gateway, memory store')!;
+  const extraUs = median(mine.map((r, i) => r.cpuUs - base[i]!.cpuUs));
+  console.log(
+    `policies (2 header rules, a path rewrite, an IP allow list, backend basic auth): +${fmt(extraUs, 1)} CPU µs/request, ` +
+      `${ratio('gateway, memory, policies')} x bare req/s against ${ratio('gateway, memory store')} without`,
+  );
+}
 if (targets.some((t) => t.name === 'bare undici')) {
   // The same comparison against the forwarding core the gateway is built on: what its own work costs.
   const vsCore = (name: string) =>
@@ -514,6 +539,11 @@ if (targets.some((t) => t.name === 'bare undici')) {
     if (!peak.has(name)) continue;
     console.log(`${name}: CPU/request ${cpuVsCore(name)} x bare undici's (bar <= ${bar}); half-load p99 ${halfRatio(name)} x bare's (bar <= 2)`);
   }
+}
+if (peak.has('tollgate gateway, memory') && peak.has('tollgate gateway, memory, usage')) {
+  // Issue 16's bar: the usage sink (per-minute aggregation plus its flushes to PostgreSQL) adds at most 10% CPU per request.
+  const usageCost = pairedRatio(peak, 'tollgate gateway, memory, usage', (r) => r.cpuUs, 'tollgate gateway, memory');
+  console.log(`usage sink: CPU/request with it ${fmt(usageCost, 3)} x without (bar <= 1.10)`);
 }
 if (Object.keys(breakdown).length) {
   console.log(

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { pino } from 'pino';
@@ -7,8 +8,9 @@ import { logDestination } from '../../gateway/log/log-destination.ts';
 import { createGateway } from '../../gateway/server/create-gateway.ts';
 import { startFileSource, startSigningKeysFile, startTokenFile, type SnapshotSource, type TokenFile } from '../../gateway/sources/file-source.ts';
 import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
+import { policyGatewayOptions, policyOptions, type PolicyCommandOptions } from './policy-options.ts';
 
-interface GatewayCommandOptions {
+interface GatewayCommandOptions extends PolicyCommandOptions {
   proxyPort: number;
   adminPort: number;
   host: string;
@@ -27,12 +29,19 @@ interface GatewayCommandOptions {
   shutdownDelay: number;
   drainTimeout: number;
   logLevel: string;
+  usageDatabase?: string;
+  usageFlushInterval: number;
 }
 
 function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('not a positive integer');
   return n;
+}
+
+function postgresUrl(value: string): string {
+  if (!/^postgres(ql)?:\/\/./.test(value)) throw new InvalidArgumentError('give a postgres:// URL (pglite: is for one process: tollgate dev)');
+  return value;
 }
 
 function integer(value: string): number {
@@ -43,7 +52,7 @@ function integer(value: string): number {
 
 /** Adds `tollgate gateway`: the data plane, fed by a snapshot file or the operator. */
 export function registerGatewayCommand(program: Command): Command {
-  return program
+  const command = program
     .command('gateway')
     .description('serve APIs from a snapshot: route, authenticate, authorise, limit and proxy')
     .addOption(new Option('--proxy-port <port>', 'port for API traffic').default(8080).argParser(integer))
@@ -78,12 +87,19 @@ export function registerGatewayCommand(program: Command): Command {
     )
     .addOption(new Option('--drain-timeout <ms>', 'on SIGTERM, longest wait for requests in flight').default(30_000).argParser(integer))
     .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('TOLLGATE_LOG_LEVEL'))
-    .action(async (options: GatewayCommandOptions) => {
-      if (!options.snapshot && !options.operator && !options.stateDir) {
-        throw new InvalidArgumentError('give --snapshot FILE or --operator URL (or at least --state-dir)');
-      }
-      await runGateway(options);
-    });
+    .addOption(
+      new Option('--usage-database <url>', 'usage store (postgres://...; in a cluster from a Secret) this replica writes its per-minute usage to')
+        .env('TOLLGATE_USAGE_DATABASE')
+        .argParser(postgresUrl),
+    )
+    .addOption(new Option('--usage-flush-interval <ms>', 'how often usage is written to the usage store').default(10_000).argParser(positiveInteger));
+  for (const option of policyOptions()) command.addOption(option);
+  return command.action(async (options: GatewayCommandOptions) => {
+    if (!options.snapshot && !options.operator && !options.stateDir) {
+      throw new InvalidArgumentError('give --snapshot FILE or --operator URL (or at least --state-dir)');
+    }
+    await runGateway(options);
+  });
 }
 
 async function runGateway(options: GatewayCommandOptions): Promise<void> {
@@ -121,8 +137,13 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
     maxHeaderBytes: options.maxHeaderBytes,
     shutdownDelayMs: options.shutdownDelay,
     drainTimeoutMs: options.drainTimeout,
+    ...(options.usageDatabase ? { usage: await usageOptions(options) } : {}),
+    ...policyGatewayOptions(options),
   });
-  logger.info({ proxyPort: gateway.proxyPort, adminPort: gateway.adminPort, version: gateway.currentVersion() ?? null }, 'gateway listening');
+  logger.info(
+    { proxyPort: gateway.proxyPort, adminPort: gateway.adminPort, tlsPort: gateway.tlsPort ?? null, version: gateway.currentVersion() ?? null },
+    'gateway listening',
+  );
 
   const signingKeys = options.signingKeys ? await startSigningKeysFile(gateway, options.signingKeys, logger) : undefined;
   let source: SnapshotSource | undefined;
@@ -154,4 +175,14 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** The usage ledger's writer; pg is loaded only when a usage store is given, and connects on first write. */
+async function usageOptions(options: GatewayCommandOptions): Promise<NonNullable<Parameters<typeof createGateway>[0]['usage']>> {
+  const url = options.usageDatabase!;
+  const { connectPostgres } = await import('../../gateway/usage/sql-client.ts');
+  const { sqlUsageWriter } = await import('../../gateway/usage/usage-writer.ts');
+  // This process's rows are its own: a restarted replica of the same name adds to, never overwrites, the last one's.
+  const incarnation = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  return { writer: sqlUsageWriter(await connectPostgres(url), options.replica, incarnation), flushIntervalMs: options.usageFlushInterval };
 }

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { compile } from '../../operator/compiler/compile.ts';
 import { formatDiagnostic } from '../../operator/loader/diagnostic.ts';
 import { loadPaths } from '../../operator/loader/load.ts';
+import { OpenApiStage } from '../../operator/openapi/openapi-stage.ts';
 import { buildPlan } from '../../operator/plan/build-plan.ts';
 import { renderPlan } from '../../operator/plan/render-plan.ts';
 import { maxFileBytesOption } from './max-file-bytes-option.ts';
@@ -14,8 +15,9 @@ export function registerPlanCommand(program: Command): void {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-n, --namespace <name>', 'namespace of objects that name none', 'default')
     .addOption(maxFileBytesOption())
-    .action((paths: string[], opts: { output: string; namespace: string; maxFileBytes: number }) => {
+    .action(async (paths: string[], opts: { output: string; namespace: string; maxFileBytes: number }) => {
       const loaded = loadPaths(paths, { defaultNamespace: opts.namespace, maxFileBytes: opts.maxFileBytes });
+      loaded.resources.openApi = await new OpenApiStage({ files: true, maxFileBytes: opts.maxFileBytes }).documents(loaded.resources.apis);
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
       // The plan is shown for what loads; objects that did not are named on stderr.
       for (const d of errors) process.stderr.write(formatDiagnostic(d) + '\n');

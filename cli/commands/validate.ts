@@ -12,8 +12,8 @@ export function registerValidateCommand(program: Command): void {
     .option('-n, --namespace <name>', 'namespace of objects that name none', 'default')
     .option('--quiet', 'print errors and warnings only, not notes')
     .addOption(maxFileBytesOption())
-    .action((paths: string[], opts: { output: string; namespace: string; quiet?: boolean; maxFileBytes: number }) => {
-      const report = validatePaths(paths, { defaultNamespace: opts.namespace, maxFileBytes: opts.maxFileBytes });
+    .action(async (paths: string[], opts: { output: string; namespace: string; quiet?: boolean; maxFileBytes: number }) => {
+      const report = await validatePaths(paths, { defaultNamespace: opts.namespace, maxFileBytes: opts.maxFileBytes });
       const shown = opts.quiet ? report.diagnostics.filter((d) => d.severity !== 'note') : report.diagnostics;
       if (opts.output === 'json') {
         process.stdout.write(

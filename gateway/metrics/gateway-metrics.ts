@@ -1,10 +1,18 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ApiLatencySummary } from './api-latency-summary.ts';
+import { collectProcessMetrics } from './process-metrics.ts';
 import { RequestHistogram } from './request-histogram.ts';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx', '6xx', '7xx', '8xx', '9xx'];
 
 /**
+ * Cardinality: no application or credential label anywhere (those are the usage ledger's).
+ * Latency percentiles are per product (a histogram of 14 buckets), and per API there is
+ * only a mean (a summary's `_sum` and `_count`): at 10,000 APIs that is 20,000 series
+ * where two per-API histograms made 340,000. Series of APIs and products a new snapshot
+ * no longer has are dropped when it is applied.
+ *
  * Every metric the gateway exports, on its own registry (two gateways in one process
  * must not share counters). The per-request metrics stay off prom-client's hot path
  * (it hashes the label object on every call): request counts are kept here and handed
@@ -30,16 +38,22 @@ export class GatewayMetrics {
   });
   readonly #duration = new RequestHistogram({
     name: 'tollgate_request_duration_seconds',
-    help: 'Time from request to the end of the response, at the gateway.',
-    labelName: 'api',
+    help: 'Time from request to the end of the response, at the gateway, by product.',
+    labelName: 'product',
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   readonly #upstreamDuration = new RequestHistogram({
     name: 'tollgate_upstream_duration_seconds',
-    help: 'Time from sending to the upstream to its response headers.',
-    labelName: 'api',
+    help: 'Time from sending to the upstream to its response headers, by product.',
+    labelName: 'product',
     buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly #apiDuration = new ApiLatencySummary({
+    name: 'tollgate_api_request_duration_seconds',
+    help: 'Time from request to the end of the response, by API (sum and count: the mean; percentiles are per product).',
+    labelName: 'api',
     registers: [this.registry],
   });
   readonly #authFailures = new Counter({
@@ -106,8 +120,43 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly #usageFlushes = new Counter({
+    name: 'tollgate_usage_flushes_total',
+    help: 'Writes of usage rows to the usage store, by result (a failed one is retried at the next flush).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly #usageFlushSeconds = new Histogram({
+    name: 'tollgate_usage_flush_duration_seconds',
+    help: 'How long a write of usage rows to the usage store took.',
+    buckets: [0.005, 0.025, 0.1, 0.5, 2.5, 10],
+    registers: [this.registry],
+  });
+  readonly #usageRequests = new Counter({
+    name: 'tollgate_usage_flushed_requests_total',
+    help: 'Requests the usage store has confirmed from this replica.',
+    registers: [this.registry],
+  });
+  readonly #usageBuffered = new Gauge({
+    name: 'tollgate_usage_buffered_cells',
+    help: 'Usage rows (minute x key) held in memory: being counted, or waiting for the store.',
+    registers: [this.registry],
+  });
+  readonly #usageDropped = new Counter({
+    name: 'tollgate_usage_dropped_requests_total',
+    help: 'Requests whose usage was dropped unwritten because the store stayed down past the buffer bound.',
+    registers: [this.registry],
+  });
+  readonly #usageLastFlush = new Gauge({
+    name: 'tollgate_usage_last_flush_timestamp_seconds',
+    help: 'When the usage store last took a write from this replica.',
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) collectProcessMetrics(this.registry);
+    // Zero from the start, so that rates and alerts have a series before the first failure.
+    for (const result of ['ok', 'failed']) this.#usageFlushes.labels(result).inc(0);
   }
 
   request(api: string, product: string, status: number, seconds: number, upstreamSeconds: number | undefined): void {
@@ -116,8 +165,41 @@ export class GatewayMetrics {
     let count = this.#requestCounts.get(key);
     if (!count) this.#requestCounts.set(key, (count = { child: this.#requests.labels(api, product, statusClass), pending: 0 }));
     count.pending += 1;
-    this.#duration.observe(this.#duration.series(api), seconds);
-    if (upstreamSeconds !== undefined) this.#upstreamDuration.observe(this.#upstreamDuration.series(api), upstreamSeconds);
+    this.#duration.observe(this.#duration.series(product), seconds);
+    this.#apiDuration.observe(api, seconds);
+    if (upstreamSeconds !== undefined) this.#upstreamDuration.observe(this.#upstreamDuration.series(product), upstreamSeconds);
+  }
+
+  /** A new snapshot: series of APIs and products it no longer has go (the token service and unmatched requests stay). */
+  retain(apis: ReadonlySet<string>, products: ReadonlySet<string>): void {
+    const keepApi = (api: string) => api === '' || api.startsWith('tollgate/') || apis.has(api);
+    const keepProduct = (product: string) => product === '' || products.has(product);
+    for (const key of [...this.#requestCounts.keys()]) {
+      const [api = '', product = '', statusClass = ''] = key.split('\n');
+      if (keepApi(api) && keepProduct(product)) continue;
+      this.#requestCounts.delete(key);
+      this.#requests.remove(api, product, statusClass);
+    }
+    this.#apiDuration.retain(keepApi);
+    this.#duration.retain(keepProduct);
+    this.#upstreamDuration.retain(keepProduct);
+  }
+
+  usageFlushed(result: 'ok' | 'failed', seconds: number, requests: number, atMs: number): void {
+    this.#usageFlushes.labels(result).inc();
+    this.#usageFlushSeconds.observe(seconds);
+    if (result === 'ok') {
+      this.#usageRequests.inc(requests);
+      this.#usageLastFlush.set(atMs / 1000);
+    }
+  }
+
+  usageBuffered(cells: number): void {
+    this.#usageBuffered.set(cells);
+  }
+
+  usageDropped(requests: number): void {
+    this.#usageDropped.inc(requests);
   }
 
   authFailure(reason: string): void {

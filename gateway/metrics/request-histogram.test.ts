@@ -57,10 +57,34 @@ describe('GatewayMetrics request counts', () => {
     expect(text).toContain('tollgate_requests_total{api="ns/a",product="",status_class="none"} 1');
     metrics.request('ns/a', 'ns/gold', 204, 0.002, 0.001);
     expect(await metrics.registry.getSingleMetricAsString('tollgate_requests_total')).toContain('status_class="2xx"} 6');
+    // Percentiles per product, a mean per API: no per-API histogram.
     const duration = await metrics.registry.getSingleMetricAsString('tollgate_request_duration_seconds');
-    expect(duration).toContain('tollgate_request_duration_seconds_count{api="ns/a"} 8');
-    expect(duration).toContain('tollgate_request_duration_seconds_bucket{le="0.0025",api="ns/a"} 7');
+    expect(duration).toContain('tollgate_request_duration_seconds_count{product="ns/gold"} 7');
+    expect(duration).toContain('tollgate_request_duration_seconds_bucket{le="0.0025",product="ns/gold"} 6');
+    expect(duration).toContain('tollgate_request_duration_seconds_count{product=""} 1');
+    const perApi = await metrics.registry.getSingleMetricAsString('tollgate_api_request_duration_seconds');
+    expect(perApi).toContain('# TYPE tollgate_api_request_duration_seconds summary');
+    expect(perApi).toContain('tollgate_api_request_duration_seconds_count{api="ns/a"} 8');
+    expect(perApi).not.toContain('bucket');
     const upstream = await metrics.registry.getSingleMetricAsString('tollgate_upstream_duration_seconds');
-    expect(upstream).toContain('tollgate_upstream_duration_seconds_count{api="ns/a"} 6');
+    expect(upstream).toContain('tollgate_upstream_duration_seconds_count{product="ns/gold"} 6');
+  });
+});
+
+describe('GatewayMetrics series of deleted APIs and products', () => {
+  it('are dropped when a snapshot without them is applied; the rest keep counting', async () => {
+    const metrics = new GatewayMetrics({ processMetrics: false });
+    metrics.request('ns/a', 'ns/gold', 200, 0.002, 0.001);
+    metrics.request('ns/b', 'ns/silver', 200, 0.002, 0.001);
+    metrics.request('tollgate/token-service', '', 200, 0.002, undefined);
+    metrics.retain(new Set(['ns/a']), new Set(['ns/gold']));
+    metrics.request('ns/a', 'ns/gold', 200, 0.002, 0.001);
+    const text = await metrics.registry.metrics();
+    expect(text).not.toContain('ns/b');
+    expect(text).not.toContain('ns/silver');
+    expect(text).toContain('tollgate_requests_total{api="ns/a",product="ns/gold",status_class="2xx"} 2');
+    expect(text).toContain('tollgate_api_request_duration_seconds_count{api="ns/a"} 2');
+    expect(text).toContain('tollgate_api_request_duration_seconds_count{api="tollgate/token-service"} 1');
+    expect(text).toContain('tollgate_request_duration_seconds_count{product="ns/gold"} 2');
   });
 });

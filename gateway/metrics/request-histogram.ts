@@ -67,6 +67,11 @@ export class RequestHistogram {
     this.#series = new Map();
   }
 
+  /** Drops the series of label values not kept (a product deleted from the snapshot); a kept series object stays valid. */
+  retain(keep: (labelValue: string) => boolean): void {
+    for (const key of [...this.#series.keys()]) if (!keep(key)) this.#series.delete(key);
+  }
+
   /** What prom-client's Histogram.getForPromString returns: bucket labels apart from the series' own. */
   async getForPromString(): Promise<{ name: string; help: string; type: string; values: Value[]; aggregator: string }> {
     const values: Value[] = [];

@@ -10,7 +10,10 @@ export function operationStep(ctx: RequestContext): void {
   const method = ctx.req.method ?? 'GET';
   const onPath = operations.filter((op) => matchesPath(op.match, segments, from));
   if (!onPath.length) throw new GatewayError('operation-not-found');
-  if (!onPath.some((op) => methodAllowed(op.methods, method))) {
+  const matched = onPath.find((op) => methodAllowed(op.methods, method));
+  if (!matched) {
     throw new GatewayError('method-not-allowed', undefined, { headers: { allow: allowHeader(onPath.map((op) => op.methods)) } });
   }
+  // The usage ledger's operation: the declared pattern the request matched, with its method.
+  ctx.exchange.operation = `${method} ${matched.match.pattern}`;
 }

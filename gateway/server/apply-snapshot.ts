@@ -43,6 +43,7 @@ export function applySnapshot(applier: SnapshotApplier, candidate: unknown, sour
   state.runtime = next;
   caches.clients.retain(caches.pools.values());
   metrics.snapshotApplied(snapshot.version, applier.now());
+  metrics.retain(new Set(snapshot.apis.map((api) => api.id)), new Set(snapshot.products.map((product) => product.id)));
   logger.info({ source, version: snapshot.version, apis: snapshot.apis.length }, 'snapshot applied');
   applier.persister?.save(snapshot);
   return { ok: true, version: snapshot.version, changed: true };

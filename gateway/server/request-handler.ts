@@ -38,6 +38,7 @@ export class RequestHandler {
   onRequest(req: IncomingMessage, res: ServerResponse): void {
     const exchange: Exchange = { id: randomUUID(), startedAt: performance.now(), method: req.method ?? '' };
     const socket = req.socket;
+    const written = socket.bytesWritten;
     this.#connections.requestStarted(socket, res, exchange);
     const runtime = this.#state.runtime;
     const ctx = runtime && new RequestContext(req, res, undefined, undefined, runtime, this.#services, exchange);
@@ -48,6 +49,9 @@ export class RequestHandler {
       if (!res.headersSent) exchange.status = CLIENT_CLOSED_REQUEST;
       else exchange.status ??= res.statusCode;
       if (!res.writableFinished) exchange.aborted = true;
+      exchange.bytesIn = Number(req.headers['content-length']) || 0;
+      // What went to the client for this response, headers included (exact unless requests are pipelined).
+      exchange.bytesOut = socket.bytesWritten - written;
       this.#finish(exchange);
       ctx?.flight?.clientClosed();
     });

@@ -54,6 +54,10 @@ export function validateSnapshot(candidate: unknown): SnapshotCheck {
   // One id space for both lists: a subscription is active or not, never both.
   ids('subscriptions', [...snapshot.subscriptions, ...snapshot.inactiveSubscriptions]);
 
+  snapshot.apis.forEach((a, i) => {
+    if (!a.upstream.urls.length && !a.openapi?.mock) errors.push(`/apis/${i}/upstream/urls is empty, and the API is not mocked (openapi.mock)`);
+  });
+
   const environmentsOf = new Map(snapshot.apis.map((a) => [a.id, a.environments]));
   // Per (host, base path): the environments already routed there; '*' when an API with none (every environment) is.
   const routed = new Map<string, Map<string, string>>();

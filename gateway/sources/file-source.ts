@@ -107,7 +107,10 @@ async function watchFile(file: string, what: string, logger: Logger, onText: (te
   await load();
   // The directory, not the file: a mounted Secret or ConfigMap changes by swapping
   // the `..data` symlink beside it, which no event on the file itself reports.
-  const watcher = watch(path.dirname(absolute), { ignoreInitial: true, atomic: true, depth: 0 });
+  // Everything else in the directory (a log file written beside the snapshot, say) is
+  // not looked at: each of its writes would cost a stat and a reload.
+  const dir = path.dirname(absolute);
+  const watcher = watch(dir, { ignoreInitial: true, atomic: true, depth: 0, ignored: (p) => !concerns(dir, path.basename(absolute), p) });
   watcher.on('all', schedule);
   watcher.on('error', (err) => logger.error({ err, file: absolute }, `watching the ${what} file failed`));
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
@@ -118,4 +121,11 @@ async function watchFile(file: string, what: string, logger: Logger, onText: (te
       await reading;
     },
   };
+}
+
+/** The watched directory itself, the file, and the symlinks a Kubernetes volume swaps (`..data` and its temporary). */
+function concerns(dir: string, name: string, changed: string): boolean {
+  if (changed === dir) return true;
+  const base = path.basename(changed);
+  return base === name || base.startsWith('..data');
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,50 @@ describe('the snapshot file source', () => {
     expect((await send(gw.proxyPort, '/hello/1.0.0/x', { headers: { 'x-api-key': TEST_KEY } })).status).toBe(200);
     const metrics = await gw.metrics.registry.getSingleMetricAsString('tollgate_snapshot_reloads_total');
     expect(metrics).toContain('result="refused"} 2');
+  });
+});
+
+describe('the snapshot file source and the files beside it', () => {
+  const reloads = async (gw: Gateway): Promise<number> => {
+    const text = await gw.metrics.registry.getSingleMetricAsString('tollgate_snapshot_reloads_total');
+    return [...text.matchAll(/^tollgate_snapshot_reloads_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  };
+
+  it('does not read the snapshot again when another file in its directory changes', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'snapshot.json');
+    writeFileSync(file, JSON.stringify(v1()));
+    const gw = await gateway();
+    const source = await startFileSource(gw, file, silentLogger);
+    cleanups.push(() => source.close());
+    const before = await reloads(gw);
+    for (let i = 0; i < 20; i++) {
+      appendFileSync(path.join(dir, 'gateway.log'), `line ${i}\n`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await reloads(gw)).toBe(before);
+    writeAtomically(file, JSON.stringify(v2()));
+    await waitFor('the gateway to apply v2', () => gw.currentVersion() === v2().version);
+  });
+
+  it('follows a Kubernetes volume update, which swaps the ..data symlink', async () => {
+    const dir = tempDir();
+    const version = (n: number, snapshot: object): void => {
+      mkdirSync(path.join(dir, `..v${n}`));
+      writeFileSync(path.join(dir, `..v${n}`, 'snapshot.json'), JSON.stringify(snapshot));
+    };
+    version(1, v1());
+    symlinkSync(`..v1`, path.join(dir, '..data'));
+    symlinkSync('..data/snapshot.json', path.join(dir, 'snapshot.json'));
+    const gw = await gateway();
+    const source = await startFileSource(gw, path.join(dir, 'snapshot.json'), silentLogger);
+    cleanups.push(() => source.close());
+    expect(gw.currentVersion()).toBe(v1().version);
+    version(2, v2());
+    symlinkSync(`..v2`, path.join(dir, '..data_tmp'));
+    renameSync(path.join(dir, '..data_tmp'), path.join(dir, '..data'));
+    await waitFor('the gateway to apply v2', () => gw.currentVersion() === v2().version);
   });
 });
 

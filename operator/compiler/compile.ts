@@ -5,6 +5,8 @@ import type { AnyResource, Resources } from '../resources/types.ts';
 import type { ConditionSet, Finding } from './conditions.ts';
 import type { ObjectStatus } from './object-status.ts';
 import { compareStrings } from './order.ts';
+import { apiDocs } from './api-docs.ts';
+import type { ApiDocs } from '../openapi/docs-bundle.ts';
 import { apiStatus, processApis } from './process-api.ts';
 import { applicationStatus, processApplications, type SecretSource } from './process-application.ts';
 import { processProducts, productStatus } from './process-product.ts';
@@ -32,6 +34,8 @@ export interface CompileResult {
   statuses: ObjectStatus[];
   /** What the conditions say, one entry per problem, for `tollgate validate` and logs. */
   findings: ObjectFinding[];
+  /** One docs bundle per routed API version with an OpenAPI document, for the developer portal; sorted by namespace, name. */
+  docs: ApiDocs[];
 }
 
 export interface ObjectFinding extends Finding {
@@ -47,7 +51,7 @@ const byId = <T extends { id: string }>(items: T[]): T[] => items.sort((a, b) =>
  * and everything else still compiles.
  */
 export function compile(resources: Resources, options: CompileOptions): CompileResult {
-  const apis = processApis(resources.apis);
+  const apis = processApis(resources.apis, resources.openApi);
   const products = processProducts(resources.products, apis.outcomes);
   const applications = processApplications(resources.applications, resources.credentials, options.now, options.secrets ?? 'cluster', options.secretsForbidden);
   const subscriptions = processSubscriptions(resources.subscriptions, applications, products);
@@ -79,7 +83,7 @@ export function compile(resources: Resources, options: CompileOptions): CompileR
   products.forEach(addFindings);
   applications.forEach(addFindings);
   subscriptions.forEach(addFindings);
-  return { snapshot, statuses, findings };
+  return { snapshot, statuses, findings, docs: apiDocs(apis.outcomes) };
 }
 
 /**

@@ -27,6 +27,8 @@ export const Reason = {
   PlanNotFound: 'PlanNotFound',
   /** The operator may not read or create Secrets in the namespace (it has not opted in): no keys there. */
   SecretsForbidden: 'SecretsForbidden',
+  /** An operation in spec.operations that the API's OpenAPI document does not describe. */
+  NotInDocument: 'NotInDocument',
   /** Only in findings: a reference that cannot be checked where the compiler runs (a Secret, outside a cluster). */
   RefNotChecked: 'RefNotChecked',
   // Programmed
@@ -46,7 +48,7 @@ export interface Condition {
 
 /** An object (or Secret) a field names, as `namespace/name`. */
 export interface FindingRef {
-  kind: Kind | 'Secret';
+  kind: Kind | 'Secret' | 'ConfigMap';
   id: string;
 }
 
@@ -56,6 +58,14 @@ export interface FindingSubject {
   field?: string;
   /** The object the field names, for a reference that did not resolve (or could not be checked). */
   ref?: FindingRef;
+  /** Where the problem is when that is not in the object's own file: a line of its OpenAPI document. */
+  location?: FindingLocation;
+}
+
+export interface FindingLocation {
+  file: string;
+  line: number;
+  column: number;
 }
 
 /** One thing the compiler found about an object, for `tollgate validate` and logs. */
@@ -64,6 +74,7 @@ export interface Finding {
   reason: Reason;
   field?: string;
   ref?: FindingRef;
+  location?: FindingLocation;
   message: string;
 }
 
@@ -76,6 +87,7 @@ function finding(reason: Reason, message: string, about: FindingSubject | undefi
     reason,
     ...(about?.field !== undefined ? { field: about.field } : {}),
     ...(about?.ref ? { ref: about.ref } : {}),
+    ...(about?.location ? { location: about.location } : {}),
     message,
   };
 }

@@ -9,6 +9,7 @@ import { parse, stringify } from 'yaml';
 import { validateSnapshot } from '../../gateway/snapshot/validate.ts';
 import { loadPaths } from '../loader/load.ts';
 import type { CredentialView } from '../resources/types.ts';
+import { OpenApiStage } from '../openapi/openapi-stage.ts';
 import { compile } from './compile.ts';
 
 const root = new URL('./testdata/', import.meta.url).pathname;
@@ -17,8 +18,12 @@ const cases = readdirSync(root)
   .filter((d) => existsSync(join(root, d, 'input.yaml')))
   .sort();
 
-function compileCase(dir: string) {
+// Each API's OpenAPI document (a file beside input.yaml, or inline) is read as `tollgate validate` reads it.
+const documents = new OpenApiStage({ files: true });
+
+async function compileCase(dir: string) {
   const loaded = loadPaths([join(dir, 'input.yaml')]);
+  loaded.resources.openApi = await documents.documents(loaded.resources.apis);
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new Error(`input.yaml must load cleanly: ${JSON.stringify(errors)}`);
   const credentialsFile = join(dir, 'credentials.yaml');
@@ -33,9 +38,9 @@ describe('compiler golden files', () => {
     expect(cases.length).toBeGreaterThanOrEqual(30);
   });
 
-  it.each(cases)('%s', (name) => {
+  it.each(cases)('%s', async (name) => {
     const dir = join(root, name);
-    const result = compileCase(dir);
+    const result = await compileCase(dir);
     const check = validateSnapshot(result.snapshot);
     expect(check.ok ? [] : check.errors).toEqual([]);
 
@@ -50,9 +55,16 @@ describe('compiler golden files', () => {
     }
     expect(snapshotText).toBe(readFileSync(snapshotFile, 'utf8'));
     expect(statusesText).toBe(readFileSync(statusesFile, 'utf8'));
+    // The developer portal's docs bundles, for the cases that have an OpenAPI document.
+    const docsFile = join(dir, 'docs.golden.json');
+    if (result.docs.length || existsSync(docsFile)) {
+      const docsText = JSON.stringify(result.docs, null, 2) + '\n';
+      if (update) writeFileSync(docsFile, docsText);
+      expect(docsText).toBe(readFileSync(docsFile, 'utf8'));
+    }
   });
 
-  it('is deterministic: input order does not change the output', () => {
+  it('is deterministic: input order does not change the output', async () => {
     // A seeded shuffle (mulberry32), several orders per case, plus the reverse.
     let seed = 42;
     const random = () => {
@@ -69,12 +81,13 @@ describe('compiler golden files', () => {
     };
     for (const name of cases) {
       const dir = join(root, name);
-      const a = compileCase(dir);
+      const a = await compileCase(dir);
       for (let round = 0; round < 6; round++) {
         const loaded = loadPaths([join(dir, 'input.yaml')]);
         const credentialsFile = join(dir, 'credentials.yaml');
         if (existsSync(credentialsFile)) loaded.resources.credentials = parse(readFileSync(credentialsFile, 'utf8')) as CredentialView[];
-        for (const list of Object.values(loaded.resources) as unknown[][]) {
+        loaded.resources.openApi = await documents.documents(loaded.resources.apis);
+        for (const list of Object.values(loaded.resources).filter((v): v is unknown[] => Array.isArray(v))) {
           if (round === 0) list.reverse();
           else shuffle(list);
         }

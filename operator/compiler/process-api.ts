@@ -1,10 +1,13 @@
-import type { Api, ApiOperation, Route } from '../../gateway/snapshot/types.ts';
+import type { Api, ApiOperation, Route, Upstream } from '../../gateway/snapshot/types.ts';
+import { compileOpenApi } from '../openapi/compile-openapi.ts';
+import type { OpenApiDocument, OpenApiLoad } from '../openapi/openapi-load.ts';
 import { objectId, type ApiResource } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
 import { parseDuration } from './durations.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
 import { compareStrings, precedence, sortByAge } from './order.ts';
 import { compilePath, samePathMatch } from './paths.ts';
+import { compileApiPolicies } from './process-api-policies.ts';
 
 export interface ApiOutcome {
   resource: ApiResource;
@@ -12,21 +15,30 @@ export interface ApiOutcome {
   api?: Api;
   conditions: ConditionSet;
   routes: Route[];
+  /** The API's OpenAPI document, valid and resolved, for the docs bundle. */
+  document?: OpenApiDocument;
 }
 
-function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
-  const s = r.spec;
-  const upstream: Api['upstream'] = {
-    urls: s.upstream.urls,
-    connectTimeoutMs: parseDuration(s.upstream.connectTimeout) ?? 5000,
-    timeoutMs: parseDuration(s.upstream.timeout) ?? 30000,
-    retries: s.upstream.retries,
+function compileUpstream(u: NonNullable<ApiResource['spec']['upstream']>): Upstream {
+  const upstream: Upstream = {
+    urls: u.urls,
+    connectTimeoutMs: parseDuration(u.connectTimeout) ?? 5000,
+    timeoutMs: parseDuration(u.timeout) ?? 30000,
+    retries: u.retries,
   };
-  if (s.upstream.tls) {
-    upstream.tls = { insecureSkipVerify: s.upstream.tls.insecureSkipVerify };
-    if (s.upstream.tls.serverName) upstream.tls.serverName = s.upstream.tls.serverName;
-    if (s.upstream.tls.caBundle) upstream.tls.caBundle = s.upstream.tls.caBundle;
+  if (u.tls) {
+    upstream.tls = { insecureSkipVerify: u.tls.insecureSkipVerify };
+    if (u.tls.serverName) upstream.tls.serverName = u.tls.serverName;
+    if (u.tls.caBundle) upstream.tls.caBundle = u.tls.caBundle;
   }
+  return upstream;
+}
+
+function compileApi(r: ApiResource, cs: ConditionSet, load: OpenApiLoad | undefined, outcome: ApiOutcome): Api | undefined {
+  const s = r.spec;
+  const upstream = s.upstream ? compileUpstream(s.upstream) : undefined;
+  if (!upstream && s.lifecycle !== 'Prototyped')
+    cs.notAccepted(Reason.Invalid, 'an API needs an upstream, unless it is Prototyped and mocked from its OpenAPI document', { field: 'spec.upstream' });
 
   let operations: ApiOperation[] | undefined;
   if (s.operations) {
@@ -45,7 +57,11 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
       operations.push({ match: compiled.match, methods: [...(op.methods ?? [])].sort() });
     }
   }
+  const fromDocument = compileOpenApi(r, load, operations, cs);
+  if (fromDocument.document) outcome.document = fromDocument.document;
+  if (fromDocument.derived) operations = fromDocument.derived;
   const cors = s.cors ? compileCors(s.cors, cs) : undefined;
+  const policies = s.policies ? compileApiPolicies(s.policies, objectId(r), s.upstream?.urls ?? [], cs) : undefined;
   if (!cs.isAccepted) return undefined;
 
   const lifecycle = s.lifecycle;
@@ -64,7 +80,8 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
     version: s.version,
     lifecycle,
     environments: [...(s.environments ?? [])].sort(),
-    upstream,
+    // A mocked API has no upstream; the gateway answers before it would need one.
+    upstream: upstream ?? { urls: [], connectTimeoutMs: 5000, timeoutMs: 30000, retries: 0 },
     auth: {
       required: !open && lifecycle !== 'Prototyped',
       ...(apiKey ? { apiKey } : {}),
@@ -76,6 +93,7 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
         algorithms: j.algorithms,
         clientIdClaim: j.clientIdClaim,
       })),
+      ...(!open && s.auth.clientCertificate ? { clientCertificate: s.auth.clientCertificate } : {}),
     },
   };
   if (s.sunset) api.sunset = s.sunset;
@@ -87,6 +105,13 @@ function compileApi(r: ApiResource, cs: ConditionSet): Api | undefined {
   // A copy of exact length (a pushed-to array keeps room for 17), as the snapshot keeps it.
   if (operations) api.operations = operations.slice();
   if (cors) api.cors = cors;
+  if (policies) api.policies = policies;
+  if (fromDocument.openapi) api.openapi = fromDocument.openapi;
+  if (s.type === 'llm' && s.llm) api.llm = { provider: s.llm.provider };
+  else if (s.type === 'llm' || s.llm)
+    cs.notAccepted(Reason.Invalid, 'an API of type llm needs llm.provider, and only an API of type llm has one', { field: 'spec.llm' });
+  if (s.type === 'mcp') api.mcpUpstream = true;
+  if (!cs.isAccepted) return undefined;
   return api;
 }
 
@@ -140,14 +165,14 @@ function sharedEnvironments(a: Api, b: Api): string[] {
  * upstream); where they overlap, the oldest wins (then namespace/name) and the
  * other is told.
  */
-export function processApis(resources: ApiResource[]): { outcomes: Map<string, ApiOutcome>; routes: Route[] } {
+export function processApis(resources: ApiResource[], documents?: ReadonlyMap<string, OpenApiLoad>): { outcomes: Map<string, ApiOutcome>; routes: Route[] } {
   const outcomes = new Map<string, ApiOutcome>();
   const owners = new Map<string, Array<{ outcome: ApiOutcome; api: Api }>>();
   for (const r of sortByAge(resources)) {
     const conditions = new ConditionSet(r.metadata.generation);
     const outcome: ApiOutcome = { resource: r, conditions, routes: [] };
     outcomes.set(objectId(r), outcome);
-    const api = compileApi(r, conditions);
+    const api = compileApi(r, conditions, documents?.get(objectId(r)), outcome);
     if (!api) {
       if (conditions.isAccepted) conditions.acceptedMessage('lifecycle Created: not routed until it is Prototyped or Published');
       continue;

@@ -2,6 +2,9 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { TokenIssuer } from '../../gateway/snapshot/types.ts';
 import type { CompileResult } from '../compiler/compile.ts';
+import { portalView, type PortalView } from '../portal-view/portal-view.ts';
+import type { Resources } from '../resources/types.ts';
+import type { OpenApiStage } from '../openapi/openapi-stage.ts';
 import type { KubernetesSource } from '../sources/kubernetes-source.ts';
 import type { ProgrammedTracker } from '../status/programmed.ts';
 import { compileAndDeliver, type Delivery } from './compile-and-deliver.ts';
@@ -25,6 +28,8 @@ export interface ClusterReconcileOptions {
   clock: () => Date;
   /** Asked when a kind shrinks: a CRD gone or being deleted (CrdGuard), which freezes the reconcile. */
   crdProblem?: () => Promise<string | undefined>;
+  /** Reads the APIs' OpenAPI documents (ConfigMaps, inline) before each compile. */
+  documents?: OpenApiStage;
 }
 
 /**
@@ -48,6 +53,17 @@ export class ClusterReconcile {
 
   last(): CompileResult | undefined {
     return this.latest;
+  }
+
+  private latestResources: Resources | undefined;
+  private viewOf: { result: CompileResult; view: PortalView } | undefined;
+
+  /** The portal view of the latest compile (what `tollgate portal` reads), computed when first asked for. */
+  portalView(gatewayOrigin: string): PortalView | undefined {
+    const result = this.latest;
+    if (!result || !this.latestResources) return undefined;
+    if (this.viewOf?.result !== result) this.viewOf = { result, view: portalView(this.latestResources, result, { gatewayOrigin }) };
+    return this.viewOf.view;
   }
 
   /** The next run recompiles even if nothing it reads changed: a resync, a watch back up, new signing keys. */
@@ -76,11 +92,13 @@ export class ClusterReconcile {
       metrics: o.metrics,
       emit: (e) => o.events.emit(e),
     });
+    if (o.documents) resources.openApi = await o.documents.documents(resources.apis);
     const tokens = o.tokens();
     const { result } = compileAndDeliver(resources, { now, secretsForbidden: forbidden, ...(tokens ? { tokens } : {}) }, o.delivery, () =>
       o.metrics.compiles.startTimer(),
     );
     this.latest = result;
+    this.latestResources = resources;
     o.tracker.record(result.snapshot.version, result.statuses);
     if (o.isLeader()) {
       o.events.observeStatuses(result.statuses, resources);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../gateway/metrics/process-metrics.ts';
 
 /** Every series the operator exports on its admin port's /metrics. */
 export class OperatorMetrics {
@@ -40,8 +41,29 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
-  /** Once the elector exists. */
-  trackLeader(isLeader: () => boolean): void {
+  /** Node's process and runtime metrics (CPU, memory, event loop, GC) beside the operator's own; off for tests that make many. */
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectProcessMetrics(this.registry);
+  }
+
+  /** The snapshot version this replica publishes, read at scrape time: gateways serving another one are behind. */
+  trackPublished(current: () => string | undefined): void {
+    new Gauge({
+      name: 'tollgate_operator_snapshot_info',
+      help: 'The snapshot version this replica publishes to gateways (value 1).',
+      labelNames: ['version'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const version = current();
+        if (version) this.labels(version).set(1);
+      },
+    });
+  }
+
+  /** Once the elector (and the publisher, whose version is shown too) exists. */
+  trackLeader(isLeader: () => boolean, published?: () => string | undefined): void {
+    if (published) this.trackPublished(published);
     // Read at scrape time: a replica paused past its renew deadline stops leading
     // before its next renewal says so (LeaseElector.isLeader).
     new Gauge({

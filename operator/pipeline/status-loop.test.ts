@@ -34,7 +34,7 @@ function loop(leading: { now: boolean }) {
     waitMs: 0,
     staleMs: 1_000,
     clock,
-    metrics: new OperatorMetrics(),
+    metrics: new OperatorMetrics({ processMetrics: false }),
     logger: pino({ level: 'silent' }),
   });
   return {

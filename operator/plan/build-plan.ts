@@ -46,9 +46,19 @@ export interface PlanApplication {
   subscriptions: PlanSubscription[];
 }
 
+/** An API's operations and where they came from: spec.operations, the OpenAPI document, or neither (every path). */
+export interface PlanApiOperations {
+  api: string;
+  source: 'spec' | 'document' | 'none';
+  /** The gateway answers from the document itself (a Prototyped API without an upstream). */
+  mock: boolean;
+  operations: Array<{ methods: string[]; path: string; operationId?: string; validated: boolean }>;
+}
+
 export interface Plan {
   snapshotVersion: string;
   routes: PlanRoute[];
+  operations: PlanApiOperations[];
   access: PlanApplication[];
 }
 
@@ -86,7 +96,7 @@ export function buildPlan(resources: Resources, result: CompileResult): Plan {
       lifecycle: api.lifecycle,
       environments: api.environments,
       auth: authSummary(api),
-      upstream: api.upstream.urls,
+      upstream: api.openapi?.mock ? ['(mock from its OpenAPI document)'] : api.upstream.urls,
     };
   });
 
@@ -142,5 +152,23 @@ export function buildPlan(resources: Resources, result: CompileResult): Plan {
       return { application: appId, ...(app?.suspended ? { suspended: app.suspended } : {}), credentials, subscriptions };
     })
     .sort((a, b) => compareStrings(a.application, b.application));
-  return { snapshotVersion: snapshot.version, routes, access };
+  return { snapshotVersion: snapshot.version, routes, operations: apiOperations(resources, snapshot), access };
+}
+
+/** Per routed API, its operations as the gateway serves them, and whether the OpenAPI document gave them. */
+function apiOperations(resources: Resources, snapshot: Snapshot): PlanApiOperations[] {
+  const declared = new Map(resources.apis.map((r) => [objectId(r), r.spec.operations !== undefined]));
+  return snapshot.apis.map((api) => {
+    const source = declared.get(api.id) ? 'spec' : api.operations ? 'document' : 'none';
+    const operations = api.openapi
+      ? api.openapi.operations.map((op) => ({
+          methods: [op.method],
+          path: op.match.pattern,
+          ...(op.operationId !== undefined ? { operationId: op.operationId } : {}),
+          validated: op.validateRequest,
+        }))
+      : (api.operations ?? []).map((op) => ({ methods: op.methods.length ? op.methods : ['*'], path: op.match.pattern, validated: false }));
+    operations.sort((a, b) => compareStrings(a.path, b.path) || compareStrings(a.methods.join(), b.methods.join()));
+    return { api: api.id, source, mock: api.openapi?.mock ?? false, operations };
+  });
 }

@@ -25,6 +25,16 @@ export function renderPlan(plan: Plan): string {
         ...plan.routes.map((r) => [r.host, r.basePath, r.api, r.lifecycle, r.environments.join(',') || '*', r.auth.join(', '), r.upstream.join(' ')]),
       ]).map((l) => `  ${l}`),
     );
+  out.push('', 'Operations');
+  if (!plan.operations.length) out.push('  (none)');
+  for (const a of plan.operations) {
+    const from = a.source === 'document' ? 'from the OpenAPI document' : a.source === 'spec' ? 'from spec.operations' : 'every path and method';
+    out.push(`  ${a.api} (${from}${a.mock ? '; mocked from the document' : ''})`);
+    if (a.operations.length)
+      out.push(
+        ...table(a.operations.map((op) => [op.methods.join(','), op.path, op.operationId ?? '', op.validated ? 'validated' : ''])).map((l) => `    ${l}`),
+      );
+  }
   out.push('', 'Access');
   if (!plan.access.length) out.push('  (no applications)');
   for (const app of plan.access) {

@@ -8,6 +8,7 @@ import type {
   SubscriptionSpec,
   SubscriptionStatus,
 } from './types.generated.ts';
+import type { OpenApiLoad } from '../openapi/openapi-load.ts';
 
 export type { APIProductSpec, APISpec, ApplicationSpec, SubscriptionSpec };
 
@@ -32,6 +33,8 @@ export interface SourceLocation {
   file: string;
   line: number;
   column: number;
+  /** The line of an API's `spec.openAPI.inline` field, so that problems in the document point into this file. */
+  openApiInlineLine?: number;
 }
 
 export interface Resource<K extends Kind, Spec, Status> {
@@ -73,6 +76,12 @@ export interface Resources {
   applications: ApplicationResource[];
   subscriptions: SubscriptionResource[];
   credentials: CredentialView[];
+  /**
+   * Each API's OpenAPI document by API id (`namespace/name`), read, validated and
+   * resolved at the edge (files, ConfigMaps) before the compiler runs; absent where
+   * no edge read them.
+   */
+  openApi?: Map<string, OpenApiLoad>;
 }
 
 export function emptyResources(): Resources {

@@ -47,11 +47,11 @@ describe('validatePaths references', () => {
       field: 'spec.product',
       message: 'APIProduct team-a/gone not found',
     },
-  ])('$name', ({ docs, field, message }) => {
+  ])('$name', async ({ docs, field, message }) => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-validate-paths-'));
     dirs.push(dir);
     writeFileSync(join(dir, 'all.yaml'), docs.join('---\n'));
-    const refs = validatePaths([dir], { now: new Date('2025-01-01T00:00:00Z') }).diagnostics.filter((d) => d.code === 'RefNotFound');
+    const refs = (await validatePaths([dir], { now: new Date('2025-01-01T00:00:00Z') })).diagnostics.filter((d) => d.code === 'RefNotFound');
     expect(refs).toEqual([expect.objectContaining({ severity: 'error', field, message })]);
   });
 });

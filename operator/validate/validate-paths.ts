@@ -3,6 +3,7 @@ import { Reason } from '../compiler/conditions.ts';
 import type { Diagnostic } from '../loader/diagnostic.ts';
 import { parseFieldPath } from '../loader/diagnostic.ts';
 import { loadPaths, type LoadOptions } from '../loader/load.ts';
+import { OpenApiStage } from '../openapi/openapi-stage.ts';
 import { objectRef } from '../resources/object-key.ts';
 
 export interface ValidationReport {
@@ -19,14 +20,23 @@ const SEVERITY_ORDER = { error: 0, warning: 1, note: 2 } as const;
  * at the file, line and field it is about. Deliberate states (pending approval,
  * revoked) and Secret references, which only a cluster can resolve, are notes, not errors.
  */
-export function validatePaths(paths: string[], options: LoadOptions & { now?: Date } = {}): ValidationReport {
+export async function validatePaths(paths: string[], options: LoadOptions & { now?: Date } = {}): Promise<ValidationReport> {
   const loaded = loadPaths(paths, options);
+  // Each API's OpenAPI document (inline or a file beside it) is read, validated and resolved before the compiler runs.
+  loaded.resources.openApi = await new OpenApiStage({ files: true, ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}) }).documents(
+    loaded.resources.apis,
+  );
   // Secrets are never in a repository: a reference to one is noted, not refused.
   const { findings } = compile(loaded.resources, { now: options.now ?? new Date(), secrets: 'absent' });
   const semantic: Diagnostic[] = findings.map((f) => {
     const o = f.object;
     const doc = loaded.documents.get(objectRef(o));
-    const where = doc ? { file: doc.file, ...doc.locate(f.field ? parseFieldPath(f.field) : []) } : (o.source ?? {});
+    // A problem inside an OpenAPI document is placed at the document's own file and line.
+    const where = f.location
+      ? { file: f.location.file, line: f.location.line, column: f.location.column }
+      : doc
+        ? { file: doc.file, ...doc.locate(f.field ? parseFieldPath(f.field) : []) }
+        : (o.source ?? {});
     // In a cluster an invalid object would not exist; in a directory it does, and "not found" would mislead.
     const ref = f.reason === Reason.RefNotFound ? f.ref : undefined;
     const message = ref && loaded.invalid.has(`${ref.kind}/${ref.id}`) ? `${ref.kind} ${ref.id} is defined but invalid (see its errors)` : f.message;

@@ -26,7 +26,7 @@ node_version="${TOLLGATE_NODE_VERSION:-24.21.0}"
 suite=bookworm
 # What the image holds besides node_modules: the same list as the Dockerfile's
 # COPY lines (scripts/image/image.test.ts checks the two agree).
-files=(package.json package-lock.json cli gateway operator dev crds)
+files=(package.json package-lock.json cli gateway operator dev portal usage crds)
 
 print_tag=0
 [ "${1:-}" = --print-tag ] && print_tag=1

@@ -30,13 +30,15 @@ export function importsOf(file: string, text: string): string[] {
   return found;
 }
 
-/** What a test needs beyond Node: a Redis server, or the Go-built control plane. */
-export type Need = 'redis' | 'cluster';
+/** What a test needs beyond Node: a Redis server, the Go-built control plane, a PostgreSQL server or Prometheus. */
+export type Need = 'redis' | 'cluster' | 'postgres' | 'prometheus';
 
 const NEEDS: Array<[Need, RegExp]> = [
   // The control plane's certificates come from openssl, not from Go.
   ['cluster', /^test\/(e2e\/|control-plane\/(?!certs\.ts$))/],
   ['redis', /^test\/redis\/(redis-server|redis-cluster|gateway-replica)\.ts$/],
+  ['postgres', /^test\/support\/postgres-server\.ts$/],
+  ['prometheus', /^test\/support\/prometheus-server\.ts$/],
 ];
 
 /**
