@@ -30,9 +30,11 @@ format: deps
 
 deps: node_modules/.package-lock.json
 
+# A node_modules that is a symlink (a worktree sharing another checkout's) is never
+# reinstalled through: npm ci would empty the other checkout's node_modules.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	@touch $@
+	@if [ -L node_modules ]; then echo "deps: node_modules is a symlink to $$(readlink node_modules); not running npm ci through it (rm node_modules, then make deps)" >&2; \
+	else npm ci --no-audit --no-fund --loglevel=error && touch $@; fi
 
 # A real kube-apiserver and etcd built from Go modules, cached by version.
 control-plane:
