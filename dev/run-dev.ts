@@ -5,7 +5,7 @@ import { createLimitStore } from '../gateway/limits/create-limit-store.ts';
 import { createGateway, type Gateway, type GatewayOptions } from '../gateway/server/create-gateway.ts';
 import { deferredWriter, sqlUsageWriter, type UsageWriter } from '../gateway/usage/usage-writer.ts';
 import type { CompileResult } from '../operator/compiler/compile.ts';
-import { OpenApiStage } from '../operator/openapi/openapi-stage.ts';
+import { DocumentUpdates } from './document-updates.ts';
 import { DirectorySource } from '../operator/sources/directory-source.ts';
 import { DEFAULT_POLICY, type RotationPolicy } from '../operator/tokens/signing-key-policy.ts';
 import { DevCredentialStore } from './dev-credential-store.ts';
@@ -113,15 +113,14 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
 
   const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
   // Each API's OpenAPI document is read and resolved (asynchronously) before the synchronous reconcile; updates stay in order.
-  const documents = new OpenApiStage({ files: true, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
-  reconcile.apply(await documents.attach(source.load()));
-  let inOrder = Promise.resolve();
-  await source.watch((update) => {
-    inOrder = inOrder
-      .then(() => documents.attach(update))
-      .then((u) => reconcile.apply(u))
-      .catch((err: unknown) => o.print(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
+  const documents = new DocumentUpdates({
+    paths: o.paths,
+    ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}),
+    apply: (u) => reconcile.apply(u),
+    print: o.print,
   });
+  await documents.first(source.load());
+  await source.watch(documents.update);
   o.print(`gateway on ${proxyUrl}, admin on http://${loopback}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
   // Ready means serving; status.yaml (a second's writing at 60,000 objects) follows, before runDev returns.
   statuses.release();
@@ -136,6 +135,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       reconcile.close();
       clearInterval(rotationTimer);
       await source.close();
+      await documents.close();
       await gateway.close();
       await limitStore.close();
     },
