@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ApplyResult } from '../gateway/server/create-gateway.ts';
 import type { SigningKeyRing } from '../gateway/tokens/signing-keys.ts';
 import type { CompileResult } from '../operator/compiler/compile.ts';
+import { portalView, type PortalView } from '../operator/portal-view/portal-view.ts';
 import { formatDiagnostic } from '../operator/loader/diagnostic.ts';
 import { compileAndDeliver, type Delivery } from '../operator/pipeline/compile-and-deliver.ts';
 import type { SourceUpdate } from '../operator/sources/directory-source.ts';
@@ -45,6 +46,16 @@ export class DevReconcile {
 
   last(): CompileResult | undefined {
     return this.latest;
+  }
+
+  private viewOf: { result: CompileResult; view: PortalView } | undefined;
+
+  /** The portal view of the latest compile, computed when first asked for. */
+  portalView(gatewayOrigin: string): PortalView {
+    const result = this.latest;
+    if (!result || !this.lastUpdate) return { products: [], apis: [], applications: [], subscriptions: [] };
+    if (this.viewOf?.result !== result) this.viewOf = { result, view: portalView(this.lastUpdate.resources, result, { gatewayOrigin }) };
+    return this.viewOf.view;
   }
 
   /** `refresh`: the same inputs again because time passed; it prints only what changed. */

@@ -88,6 +88,20 @@ describe('tollgate dev', () => {
     expect((await fetch(`${base}/weatherapikey/v1/forecastrss`, { headers: { apikey: 'tg_wrong' } })).status).toBe(401);
   });
 
+  it('serves examples/policies as documented: rewritten path, header rules, backend basic auth from secrets/', async () => {
+    const res = await fetch(`${base}/inventory/v1/items/42`, { headers: { apikey: key('greetings/greetings'), 'x-debug': '1' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('server')).toBeNull();
+    expect(await res.json()).toEqual({
+      method: 'GET',
+      path: '/v2/items/42/stock',
+      application: 'greetings/greetings',
+      product: 'platform/inventory',
+      caller: 'greetings/greetings via platform/inventory',
+      backendUser: 'inventory-gateway',
+    });
+  });
+
   it('applies an edit within 1 s without a restart, and keeps serving through a broken edit', async () => {
     const file = join(dir, 'config', 'hello-world', 'product.yaml');
     const original = readFileSync(file, 'utf8');

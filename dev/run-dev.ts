@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createLimitStore } from '../gateway/limits/create-limit-store.ts';
-import { createGateway, type Gateway } from '../gateway/server/create-gateway.ts';
+import { createGateway, type Gateway, type GatewayOptions } from '../gateway/server/create-gateway.ts';
 import { lazyWriter, sqlUsageWriter, type UsageWriter } from '../gateway/usage/usage-writer.ts';
 import type { CompileResult } from '../operator/compiler/compile.ts';
 import { OpenApiStage } from '../operator/openapi/openapi-stage.ts';
@@ -15,6 +15,9 @@ import { DevStatuses } from './dev-statuses.ts';
 import { FirstSeenTimes } from './first-seen.ts';
 import { inProcessDelivery } from './in-process-delivery.ts';
 import type { RefreshBounds } from './next-refresh.ts';
+import { startDevPortal } from './dev-portal.ts';
+import type { Portal, PortalOptions } from '../portal/server/create-portal.ts';
+import type { LimitStore } from '../gateway/limits/types.ts';
 
 export interface DevOptions {
   paths: string[];
@@ -36,10 +39,14 @@ export interface DevOptions {
   rotationCheckMs?: number;
   /** When to recompile for the clock alone (credential expiries); default 1 s to 60 s. */
   refreshBounds?: RefreshBounds;
+  /** The developer portal on its own port (0: any free one); none when unset. */
+  portal?: { port: number; dir?: string; oidc?: PortalOptions['oidc'] };
   /** The usage ledger (`pglite:DIR` or `postgres://...`), migrated at start; absent: no usage recorded. */
   usageDatabase?: string;
   /** How often usage is written; default 10 s. */
   usageFlushIntervalMs?: number;
+  /** Policy and TLS options for the gateway: secrets directory, trusted proxies, HTTPS listener. */
+  gatewayPolicies?: Pick<GatewayOptions, 'secretsDir' | 'trustedProxies' | 'tls'>;
 }
 
 export interface DevServer {
@@ -48,6 +55,9 @@ export interface DevServer {
   signingKeys: DevSigningKeys;
   /** Runs the signing key policy now (a rotation with `force`), recompiling if the ring changed. */
   rotateSigningKeys(options?: { force?: boolean }): void;
+  /** The developer portal, when it runs. */
+  portal: Portal | undefined;
+  limitStore: LimitStore;
   /** The latest compile, for tests and the status file. */
   last(): CompileResult | undefined;
   close(): Promise<void>;
@@ -66,21 +76,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   const credentials = new DevCredentialStore(o.stateDir, { now: clock });
   const signingKeys = new DevSigningKeys(o.stateDir, { ...DEFAULT_POLICY, ...o.tokenPolicy });
   const limitStore = createLimitStore({});
-  const gateway = await createGateway({
-    proxyPort: o.proxyPort,
-    adminPort: o.adminPort,
-    host: o.host,
-    stateDir: join(o.stateDir, 'gateway'),
-    // Every start recompiles, so the saved copy is only for serving while that happens: written after the start.
-    persistDelayMs: 1_000,
-    ...(o.environment ? { environment: o.environment } : {}),
-    limitStore,
-    logger,
-    clock: () => clock().getTime(),
-    ...(o.usageDatabase
-      ? { usage: { writer: devUsageWriter(o.usageDatabase), ...(o.usageFlushIntervalMs ? { flushIntervalMs: o.usageFlushIntervalMs } : {}) } }
-      : {}),
-  });
+  const gateway = await startDevGateway(o, limitStore, logger, clock);
   const loopback = o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
   const proxyUrl = `http://${loopback}:${gateway.proxyPort}`;
   let ring = signingKeys.at(clock()).ring;
@@ -109,6 +105,57 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   const rotationTimer = setInterval(rotateSigningKeys, o.rotationCheckMs ?? 60_000);
   rotationTimer.unref();
 
+  const source = await watchDirectories(o, reconcile);
+  o.print(`gateway on ${proxyUrl}, admin on http://${loopback}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
+  const portal = o.portal && (await startDevPortal(o, { reconcile, credentials, limitStore, proxyUrl, clock, host: loopback }));
+  // Ready means serving; status.yaml (a second's writing at 60,000 objects) follows, before runDev returns.
+  statuses.release();
+
+  return {
+    gateway,
+    credentials,
+    signingKeys,
+    rotateSigningKeys,
+    portal,
+    limitStore,
+    last: () => reconcile.last(),
+    close: async () => {
+      await portal?.close();
+      reconcile.close();
+      clearInterval(rotationTimer);
+      await source.close();
+      await gateway.close();
+      await limitStore.close();
+    },
+  };
+}
+
+/** The gateway of `tollgate dev`: the memory limit store, usage and policies as the options say. */
+function startDevGateway(o: DevOptions, limitStore: LimitStore, logger: Logger, clock: () => Date): Promise<Gateway> {
+  return createGateway({
+    proxyPort: o.proxyPort,
+    adminPort: o.adminPort,
+    host: o.host,
+    stateDir: join(o.stateDir, 'gateway'),
+    // Every start recompiles, so the saved copy is only for serving while that happens: written after the start.
+    persistDelayMs: 1_000,
+    ...(o.environment ? { environment: o.environment } : {}),
+    limitStore,
+    logger,
+    clock: () => clock().getTime(),
+    ...devUsage(o),
+    ...o.gatewayPolicies,
+    ...devSecretsDir(o),
+  });
+}
+
+function devUsage(o: DevOptions): Pick<GatewayOptions, 'usage'> {
+  if (!o.usageDatabase) return {};
+  return { usage: { writer: devUsageWriter(o.usageDatabase), ...(o.usageFlushIntervalMs ? { flushIntervalMs: o.usageFlushIntervalMs } : {}) } };
+}
+
+/** The directory source, loaded once and then watched; each update reaches the reconcile in order. */
+async function watchDirectories(o: DevOptions, reconcile: DevReconcile): Promise<DirectorySource> {
   const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
   // Each API's OpenAPI document is read and resolved (asynchronously) before the synchronous reconcile; updates stay in order.
   const documents = new OpenApiStage({ files: true, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
@@ -120,24 +167,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       .then((u) => reconcile.apply(u))
       .catch((err: unknown) => o.print(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
   });
-  o.print(`gateway on ${proxyUrl}, admin on http://${loopback}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
-  // Ready means serving; status.yaml (a second's writing at 60,000 objects) follows, before runDev returns.
-  statuses.release();
-
-  return {
-    gateway,
-    credentials,
-    signingKeys,
-    rotateSigningKeys,
-    last: () => reconcile.last(),
-    close: async () => {
-      reconcile.close();
-      clearInterval(rotationTimer);
-      await source.close();
-      await gateway.close();
-      await limitStore.close();
-    },
-  };
+  return source;
 }
 
 /** The dev gateway's usage writer: the store opens (and is migrated) after the start, never holding it up. */
@@ -157,4 +187,13 @@ function devUsageWriter(url: string): UsageWriter {
   // A few seconds after the start (the gateway serves by then), so that Ctrl-C soon after need not wait for PGlite.
   setTimeout(() => writer.prepare(), 3_000).unref();
   return writer;
+}
+
+/** Policies' Secrets come from `secrets/` in the first directory watched, unless `--secrets-dir` says otherwise (gateway/POLICIES.md). */
+function devSecretsDir(o: DevOptions): { secretsDir?: string } {
+  if (o.gatewayPolicies?.secretsDir !== undefined) return {};
+  const first = o.paths[0];
+  if (first === undefined || !existsSync(first) || !statSync(first).isDirectory()) return {};
+  const beside = join(first, 'secrets');
+  return existsSync(beside) ? { secretsDir: beside } : {};
 }

@@ -4,6 +4,8 @@ import { pino, type Logger } from 'pino';
 import { startAdminServer } from '../gateway/admin/admin-server.ts';
 import type { CompileResult } from './compiler/compile.ts';
 import { LeaseElector, type LeaderInfo, type LeaseElectorOptions } from './leader/lease-elector.ts';
+import { configMapReader } from './openapi/config-map-reader.ts';
+import { OpenApiStage } from './openapi/openapi-stage.ts';
 import { ClusterReconcile } from './pipeline/cluster-reconcile.ts';
 import { GatewayWait } from './pipeline/gateway-wait.ts';
 import { HoldOff } from './pipeline/hold-off.ts';
@@ -15,6 +17,7 @@ import { Signal } from './pipeline/signal.ts';
 import { SigningKeyLoop, type TokenServiceOptions } from './pipeline/signing-key-loop.ts';
 import { StatusLoop } from './pipeline/status-loop.ts';
 import { createSnapshotPublisher, type GatewayReport, type SnapshotPublisher } from './publish/snapshot-publisher.ts';
+import { CrdGuard } from './sources/crd-guard.ts';
 import { KubernetesSource } from './sources/kubernetes-source.ts';
 import { ProgrammedTracker } from './status/programmed.ts';
 import { StatusWriter } from './status/status-writer.ts';
@@ -94,13 +97,8 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   const leaderKnown = new Signal<LeaderInfo | undefined>();
 
   const source = clusterSource(kc, logger, metrics, changed);
-  const publisher = await createSnapshotPublisher({
-    port: o.publisherPort,
-    host: o.host ?? '0.0.0.0',
-    ...token,
-    onReport: (r) => reported.fire(r),
-    onReceived: (r) => received.fire(r),
-  });
+  const reconcileRef: { current?: ClusterReconcile } = {};
+  const publisher = await startPublisher(o, token, { reported, received, reconcileRef });
   const elector = new LeaseElector(kc, electorOptions(o, identity, logger, publisher.port, leadership, leaderKnown));
   const isLeader = () => elector.isLeader();
   metrics.trackLeader(isLeader, () => publisher.currentVersion());
@@ -109,6 +107,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   const signingKeys = o.tokens ? new SigningKeyLoop(core, o.leaseNamespace, o.tokens, onKeys) : undefined;
   const stages = reconcileStages(o, { kc, core, source, publisher, identity, isLeader, staleMs, clock, metrics, logger, signingKeys });
   const { events, wait, statuses, reconcile } = stages;
+  reconcileRef.current = reconcile;
   const failed = (e: unknown) => logger.error({ err: String((e as Error).stack ?? e) }, 'reconcile failed');
   const reconciles = new HoldOff(() => reconcile.run(), o.holdOffMs ?? 100, failed);
   // A gateway's report changes Programmed alone: the last statuses again, not a reconcile.
@@ -158,6 +157,22 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   };
 }
 
+function startPublisher(
+  o: OperatorOptions,
+  token: { token?: string },
+  s: { reported: Signal<GatewayReport>; received: Signal<GatewayReport>; reconcileRef: { current?: ClusterReconcile } },
+): Promise<SnapshotPublisher> {
+  return createSnapshotPublisher({
+    port: o.publisherPort,
+    host: o.host ?? '0.0.0.0',
+    ...token,
+    onReport: (r) => s.reported.fire(r),
+    onReceived: (r) => s.received.fire(r),
+    // The developer portal's view of the latest compile; the reconcile that makes it is created after the publisher.
+    portalView: () => s.reconcileRef.current?.portalView(o.tokens?.issuer ?? ''),
+  });
+}
+
 function kubeConfig(file: string | undefined): KubeConfig {
   const kc = new KubeConfig();
   if (file) kc.loadFromFile(file);
@@ -193,6 +208,7 @@ interface StageDeps {
 /** Compile-and-deliver and the status loop it feeds, with what they share. */
 function reconcileStages(o: OperatorOptions, d: StageDeps) {
   const tracker = new ProgrammedTracker();
+  const crds = new CrdGuard(d.kc, d.logger);
   const events = new ObjectEvents(d.kc, { enabled: o.events !== false, identity: d.identity, isLeader: d.isLeader, logger: d.logger, metrics: d.metrics });
   const wait = new GatewayWait(() => d.publisher.reports(), d.clock, d.staleMs);
   const statuses = new StatusLoop({
@@ -211,6 +227,7 @@ function reconcileStages(o: OperatorOptions, d: StageDeps) {
   const reconcile = new ClusterReconcile({
     source: d.source,
     core: d.core,
+    documents: new OpenApiStage({ files: false, configMaps: configMapReader(d.core) }),
     isLeader: d.isLeader,
     delivery: publisherDelivery(d.publisher, d.logger),
     tokens: () => d.signingKeys?.issuer(),
@@ -220,6 +237,7 @@ function reconcileStages(o: OperatorOptions, d: StageDeps) {
     metrics: d.metrics,
     logger: d.logger,
     clock: d.clock,
+    crdProblem: () => crds.problem(),
   });
   return { events, wait, statuses, reconcile };
 }

@@ -9,8 +9,9 @@ import { logDestination } from '../../gateway/log/log-destination.ts';
 import { createGateway } from '../../gateway/server/create-gateway.ts';
 import { startFileSource, startSigningKeysFile, type SnapshotSource } from '../../gateway/sources/file-source.ts';
 import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
+import { policyGatewayOptions, policyOptions, type PolicyCommandOptions } from './policy-options.ts';
 
-interface GatewayCommandOptions {
+interface GatewayCommandOptions extends PolicyCommandOptions {
   proxyPort: number;
   adminPort: number;
   host: string;
@@ -52,7 +53,7 @@ function integer(value: string): number {
 
 /** Adds `tollgate gateway`: the data plane, fed by a snapshot file or the operator. */
 export function registerGatewayCommand(program: Command): Command {
-  return program
+  const command = program
     .command('gateway')
     .description('serve APIs from a snapshot: route, authenticate, authorise, limit and proxy')
     .addOption(new Option('--proxy-port <port>', 'port for API traffic').default(8080).argParser(integer))
@@ -92,13 +93,14 @@ export function registerGatewayCommand(program: Command): Command {
         .env('TOLLGATE_USAGE_DATABASE')
         .argParser(postgresUrl),
     )
-    .addOption(new Option('--usage-flush-interval <ms>', 'how often usage is written to the usage store').default(10_000).argParser(positiveInteger))
-    .action(async (options: GatewayCommandOptions) => {
-      if (!options.snapshot && !options.operator && !options.stateDir) {
-        throw new InvalidArgumentError('give --snapshot FILE or --operator URL (or at least --state-dir)');
-      }
-      await runGateway(options);
-    });
+    .addOption(new Option('--usage-flush-interval <ms>', 'how often usage is written to the usage store').default(10_000).argParser(positiveInteger));
+  for (const option of policyOptions()) command.addOption(option);
+  return command.action(async (options: GatewayCommandOptions) => {
+    if (!options.snapshot && !options.operator && !options.stateDir) {
+      throw new InvalidArgumentError('give --snapshot FILE or --operator URL (or at least --state-dir)');
+    }
+    await runGateway(options);
+  });
 }
 
 async function runGateway(options: GatewayCommandOptions): Promise<void> {
@@ -137,8 +139,12 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
     shutdownDelayMs: options.shutdownDelay,
     drainTimeoutMs: options.drainTimeout,
     ...(options.usageDatabase ? { usage: await usageOptions(options) } : {}),
+    ...policyGatewayOptions(options),
   });
-  logger.info({ proxyPort: gateway.proxyPort, adminPort: gateway.adminPort, version: gateway.currentVersion() ?? null }, 'gateway listening');
+  logger.info(
+    { proxyPort: gateway.proxyPort, adminPort: gateway.adminPort, tlsPort: gateway.tlsPort ?? null, version: gateway.currentVersion() ?? null },
+    'gateway listening',
+  );
 
   const signingKeys = options.signingKeys ? await startSigningKeysFile(gateway, options.signingKeys, logger) : undefined;
   let source: SnapshotSource | undefined;

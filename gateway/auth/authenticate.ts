@@ -10,10 +10,14 @@ export interface Identity {
   application: Application;
   /** The credential's name (never the key), for built-in tokens and keys. */
   credential?: string;
-  kind: 'apiKey' | 'jwt';
+  kind: 'apiKey' | 'jwt' | 'certificate';
   /** Scopes a bearer token carries; undefined for API keys, which have no scopes. */
   scopes?: string[];
   issuer?: string;
+  /** The bearer token's claims, for `${claim.NAME}` in policies and limits keyed by a claim. */
+  claims?: Readonly<Record<string, unknown>>;
+  /** The client certificate's name in the Application, when it identified the caller. */
+  certificate?: string;
 }
 
 export interface AuthConfig {
@@ -84,7 +88,7 @@ async function authenticateBearer(bearer: string, config: AuthConfig, index: Cre
     if (!application) throw new GatewayError('credentials-invalid', 'no application is registered for this client');
     requireLive(application, undefined, now);
   }
-  const identity: Identity = { application, kind: 'jwt', scopes: token.scopes, issuer: token.issuer };
+  const identity: Identity = { application, kind: 'jwt', scopes: token.scopes, issuer: token.issuer, claims: token.payload };
   if (credential !== undefined) identity.credential = credential;
   return { identity, strip: { authorization: true }, query };
 }

@@ -28,6 +28,18 @@ describe('MemoryLimitStore', () => {
     expect(s.size).toBe(1);
   });
 
+  it('reports the use of a quota in the current window without counting, and a fresh window as unused', async () => {
+    const s = new MemoryLimitStore();
+    const quota = { limit: 10, interval: 1, timeUnit: 'hour' as const };
+    const at = Date.parse('2026-03-15T10:20:00Z');
+    for (let i = 0; i < 3; i++) await s.check({ application: 'ns/a', product: 'ns/p', failureMode: 'open', quota }, at);
+    const usage = { application: 'ns/a', product: 'ns/p', quota };
+    expect(s.usage(usage, at)).toEqual({ used: 3, limit: 10, windowStart: Date.parse('2026-03-15T10:00:00Z'), windowEnd: Date.parse('2026-03-15T11:00:00Z') });
+    expect(s.usage(usage, at).used).toBe(3);
+    expect(s.usage({ ...usage, application: 'ns/b' }, at).used).toBe(0);
+    expect(s.usage(usage, Date.parse('2026-03-15T11:00:00Z')).used).toBe(0);
+  });
+
   it('follows the configured time zone for calendar windows', async () => {
     const s = new MemoryLimitStore({ timeZone: 'Europe/Berlin' });
     const req = { application: 'ns/a', product: 'ns/p', failureMode: 'open' as const, quota: { limit: 1, interval: 1, timeUnit: 'day' as const } };

@@ -2,7 +2,7 @@ import { decide, unlimited, type Outcome } from './decision.ts';
 import { gcra, gcraParams } from './gcra.ts';
 import { limitKeys } from './keys.ts';
 import { parseTimeZone, type TimeZone } from './time-zone.ts';
-import type { LimitDecision, LimitRequest, LimitStore } from './types.ts';
+import type { LimitDecision, LimitRequest, LimitStore, QuotaUsage, QuotaUsageRequest } from './types.ts';
 import { quotaWindow } from './windows.ts';
 
 export interface MemoryLimitStoreOptions {
@@ -25,6 +25,8 @@ interface Counter {
  */
 export class MemoryLimitStore implements LimitStore {
   readonly #zone: TimeZone;
+  /** As configured, for the token quotas that share this store's calendar. */
+  readonly timeZone: string | undefined;
   readonly #sweepIntervalMs: number;
   readonly #counters = new Map<string, Counter>();
   readonly #tats = new Map<string, number>();
@@ -33,6 +35,7 @@ export class MemoryLimitStore implements LimitStore {
 
   constructor(options: MemoryLimitStoreOptions = {}) {
     this.#zone = parseTimeZone(options.timeZone);
+    this.timeZone = options.timeZone;
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
   }
 
@@ -73,6 +76,13 @@ export class MemoryLimitStore implements LimitStore {
       if (spike) this.#tats.set(keys.spike, spike.tat);
     }
     return decide(outcome);
+  }
+
+  usage(request: QuotaUsageRequest, now: number): QuotaUsage {
+    const window = quotaWindow(request.quota, now, this.#zone);
+    const counter = this.#counters.get(limitKeys('', { ...request, failureMode: 'open' }, window).quota);
+    const used = counter && counter.expiresAt > now ? counter.count : 0;
+    return { used, limit: request.quota.limit, windowStart: window.start, windowEnd: window.end };
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,16 @@ export interface LimitRequest {
   failureMode: 'open' | 'closed';
 }
 
+export type QuotaUsageRequest = Pick<LimitRequest, 'application' | 'product' | 'operation'> & { quota: Quota };
+
+export interface QuotaUsage {
+  used: number;
+  limit: number;
+  /** The window's bounds, epoch milliseconds (end exclusive). */
+  windowStart: number;
+  windowEnd: number;
+}
+
 export interface LimitDecision {
   allowed: boolean;
   /** Why it was refused, or `storeUnavailable` with `allowed` true when it failed open. */
@@ -25,6 +35,8 @@ export interface LimitStore {
   check(request: LimitRequest, now: number): Promise<LimitDecision>;
   /** The same decision without a promise, for stores that never wait (memory). */
   checkSync?(request: LimitRequest, now: number): LimitDecision;
+  /** What a quota has used in the window `now` falls in, counting nothing (for the portal's usage page). */
+  usage?(request: QuotaUsageRequest, now: number): QuotaUsage;
   close(): Promise<void>;
 }
 

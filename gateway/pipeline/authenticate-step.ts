@@ -1,4 +1,5 @@
 import { authenticate, type AuthOutcome } from '../auth/authenticate.ts';
+import { withCertificate } from './certificate-auth.ts';
 import type { RequestContext } from './request-context.ts';
 
 /** Who is calling, when the API requires to know; an API key is checked without a promise. */
@@ -6,7 +7,11 @@ export function authenticateStep(ctx: RequestContext): void | Promise<void> {
   ctx.now = ctx.services.now();
   const routed = ctx.api!;
   if (!routed.api.auth.required) return;
-  const outcome = authenticate(ctx.req, routed.auth, ctx.runtime.credentials, ctx.query, ctx.now);
+  const certificates = routed.api.auth.clientCertificate;
+  const outcome =
+    certificates === undefined
+      ? authenticate(ctx.req, routed.auth, ctx.runtime.credentials, ctx.query, ctx.now)
+      : withCertificate(ctx, certificates, () => authenticate(ctx.req, routed.auth, ctx.runtime.credentials, ctx.query, ctx.now));
   if (outcome instanceof Promise) return authenticated(ctx, outcome);
   identify(ctx, outcome);
 }

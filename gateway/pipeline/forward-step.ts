@@ -12,7 +12,7 @@ export function forwardStep(ctx: RequestContext): void {
   const hasBody = declaredLength !== undefined ? declaredLength !== '0' : req.headers['transfer-encoding'] !== undefined;
   const plan: ForwardPlan = {
     pool: routed.pool,
-    relativePath: ctx.path.slice(ctx.basePath.length),
+    relativePath: ctx.upstreamPath ?? ctx.path.slice(ctx.basePath.length),
     query: ctx.query,
     headers: ctx.upstreamHeaders!,
     connectTimeoutMs: upstream.connectTimeoutMs,
@@ -22,7 +22,10 @@ export function forwardStep(ctx: RequestContext): void {
     retryable: IDEMPOTENT.has(req.method ?? 'GET') && !hasBody,
     responseHeaders: ctx.responseHeaders,
     ownsCors: routed.cors !== undefined,
-    maxBodyBytes: ctx.services.maxBodyBytes,
+    observer: ctx.responseObserver,
+    maxBodyBytes: routed.policies?.maxBodyBytes === undefined ? ctx.services.maxBodyBytes : Math.min(routed.policies.maxBodyBytes, ctx.services.maxBodyBytes),
+    rewriteResponse: ctx.rewriteResponse,
+    tap: ctx.responseTap,
   };
   if (ctx.body !== undefined) plan.body = ctx.body;
   const forwarder = ctx.services.forwarder;

@@ -1,6 +1,6 @@
 import https from 'node:https';
 import { Pool } from 'undici';
-import type { Upstream } from '../snapshot/types.ts';
+import type { UpstreamWithCertificate as Upstream } from '../policies/backend-certificate.ts';
 
 export interface UpstreamTarget {
   /** Origin only: the path is built by the gateway and sent verbatim. */
@@ -103,7 +103,7 @@ export class UpstreamClients {
   }
 
   get(origin: URL, upstream: Upstream): Pool {
-    const key = `${origin.href} ${upstream.connectTimeoutMs} ${upstream.tls ? JSON.stringify(upstream.tls) : ''}`;
+    const key = `${origin.href} ${upstream.connectTimeoutMs} ${upstream.tls ? JSON.stringify(upstream.tls) : ''} ${upstream.clientCertificate?.digest ?? ''}`;
     let pool = this.#pools.get(key);
     if (pool) return pool;
     pool = new Pool(origin.origin, {
@@ -123,7 +123,7 @@ export class UpstreamClients {
    */
   wsAgent(origin: URL, upstream: Upstream): https.Agent | false {
     if (origin.protocol !== 'https:') return false;
-    const key = JSON.stringify(upstream.tls ?? {});
+    const key = JSON.stringify(upstream.tls ?? {}) + (upstream.clientCertificate?.digest ?? '');
     let agent = this.#wsAgents.get(key);
     if (!agent) this.#wsAgents.set(key, (agent = new https.Agent({ keepAlive: false, ...tlsOptions(upstream) })));
     return agent;
@@ -164,11 +164,13 @@ export class UpstreamClients {
   }
 }
 
-function tlsOptions(upstream: Upstream): { rejectUnauthorized: boolean; ca?: string; servername?: string } {
+function tlsOptions(upstream: Upstream): { rejectUnauthorized: boolean; ca?: string; servername?: string; cert?: string; key?: string } {
   const tls = upstream.tls;
+  const pair = upstream.clientCertificate;
   return {
     rejectUnauthorized: !(tls?.insecureSkipVerify ?? false),
     ...(tls?.caBundle ? { ca: tls.caBundle } : {}),
     ...(tls?.serverName ? { servername: tls.serverName } : {}),
+    ...(pair ? { cert: pair.cert, key: pair.key } : {}),
   };
 }

@@ -6,8 +6,15 @@ import { UpstreamClients, UpstreamPool } from '../proxy/upstream-pool.ts';
 import { RouteTable } from '../router/route-table.ts';
 import { compileCorsPolicy, type CorsPolicy } from '../cors/cors-policy.ts';
 import { lifecycleHeaders } from './lifecycle-headers.ts';
-import { OpenApiRuntime } from '../openapi/openapi-runtime.ts';
+import { openApiRuntime, type OpenApiRuntime } from '../openapi/openapi-runtime.ts';
 import type { Api, InactiveSubscription, Route, Snapshot, Subscription } from '../snapshot/types.ts';
+import { compileApiPolicies, compileOperationPolicies, type ApiPolicyRuntime } from '../policies/api-policies.ts';
+import type { OperationEntry } from '../authorize/authorize.ts';
+import { applicationPolicies } from '../policies/application-policies.ts';
+import type { CompiledIpAccess } from '../policies/ip-access.ts';
+import type { CertificateIndex } from '../auth/client-certificate.ts';
+import { upstreamFor } from '../policies/backend-certificate.ts';
+import type { SecretStore } from '../policies/secret-store.ts';
 
 export interface ApiRuntime {
   api: Api;
@@ -16,6 +23,8 @@ export interface ApiRuntime {
   /** Headers every answer of a Deprecated or Retired API carries. */
   lifecycleHeaders: Record<string, string>;
   cors?: CorsPolicy;
+  /** The API's policies (gateway/POLICIES.md); absent when it declares none, so their steps cost nothing. */
+  policies?: ApiPolicyRuntime;
   /** The OpenAPI document's operations with their validators (compiled here, once) and mock responses. */
   openapi?: OpenApiRuntime;
 }
@@ -32,6 +41,8 @@ export interface RuntimeSnapshot {
   snapshot: Snapshot;
   version: string;
   routes: RouteTable<RouteTarget>;
+  /** The APIs deployed to this gateway's environment, by id (MCP tools find their API here). */
+  apis: Map<string, ApiRuntime>;
   /** Only the products deployed to this gateway's environment, so request-time code never checks environments. */
   products: Map<string, ProductRuntime>;
   credentials: CredentialIndex;
@@ -39,6 +50,10 @@ export interface RuntimeSnapshot {
   subscriptionsByApplication: Map<string, Subscription[]>;
   /** Kept apart from the active ones so that nothing that grants access can reach them. */
   inactiveSubscriptionsByApplication: Map<string, InactiveSubscription[]>;
+  /** Applications' IP rules, by application id; absent when none has any. */
+  applicationIpAccess: Map<string, CompiledIpAccess> | undefined;
+  /** Applications' client certificates; absent when none has any. */
+  certificates: CertificateIndex | undefined;
 }
 
 export interface RuntimeCaches {
@@ -46,6 +61,8 @@ export interface RuntimeCaches {
   keySets: RemoteKeySets;
   /** Pools by API and upstream, reused while they are unchanged so that ejection state survives a reload. */
   pools: Map<string, UpstreamPool>;
+  /** Where backend client certificates are read from when a snapshot is applied. */
+  secrets?: SecretStore;
 }
 
 /**
@@ -80,8 +97,9 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
   for (const api of snapshot.apis) {
     // An API not deployed to this gateway's environment is not routed here at all.
     if (!deployedTo(api.environments, environment)) continue;
-    const poolKey = `${api.id} ${JSON.stringify(api.upstream)}`;
-    const pool = caches.pools.get(poolKey) ?? new UpstreamPool(api.upstream, caches.clients);
+    const connect = upstreamFor(api.upstream, api.policies?.backendAuth, caches.secrets);
+    const poolKey = `${api.id} ${JSON.stringify(api.upstream)} ${connect.upstream.clientCertificate?.digest ?? ''}`;
+    const pool = caches.pools.get(poolKey) ?? new UpstreamPool(connect.upstream, caches.clients);
     pools.set(poolKey, pool);
     const verifiers = new Map<string, IssuerVerifier>();
     if (api.auth.oauth2 && builtIn) verifiers.set(builtIn.issuer, builtIn);
@@ -93,7 +111,8 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     }
     const runtime: ApiRuntime = { api, pool, auth, lifecycleHeaders: lifecycleHeaders(api) };
     if (api.cors) runtime.cors = compileCorsPolicy(api.cors);
-    if (api.openapi) runtime.openapi = new OpenApiRuntime(api.openapi);
+    if (api.policies) runtime.policies = compileApiPolicies(api.id, api.policies, connect.missing);
+    if (api.openapi) runtime.openapi = openApiRuntime(api.openapi);
     apis.set(api.id, runtime);
   }
 
@@ -105,7 +124,9 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     for (const operation of product.operations) {
       let list = operationsByApi.get(operation.api);
       if (!list) operationsByApi.set(operation.api, (list = []));
-      list.push({ operation, id: operationId(operation) });
+      const entry: OperationEntry = { operation, id: operationId(operation) };
+      if (operation.policies) entry.policies = compileOperationPolicies(`${product.id} ${entry.id}`, operation.policies);
+      list.push(entry);
     }
     products.set(product.id, { product, operationsByApi });
   }
@@ -114,14 +135,18 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
   const inactiveSubscriptionsByApplication = byApplication(snapshot.inactiveSubscriptions.filter((s) => products.has(s.product)));
 
   const targets = routeTargets(snapshot.routes, apis);
+  const { ipAccess: applicationIpAccess, certificates } = applicationPolicies(snapshot.applications);
   const runtime: RuntimeSnapshot = {
     snapshot,
     version: snapshot.version,
     routes: new RouteTable(snapshot.routes, (route) => targets.get(route)),
+    apis,
     products,
     credentials: new CredentialIndex(snapshot.applications),
     subscriptionsByApplication,
     inactiveSubscriptionsByApplication,
+    applicationIpAccess,
+    certificates,
   };
   // Only once nothing above has thrown: a snapshot refused half-way leaves the caches as they were.
   caches.pools.clear();

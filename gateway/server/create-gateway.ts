@@ -2,11 +2,14 @@ import net from 'node:net';
 import { pino, type Logger } from 'pino';
 import { RemoteKeySets } from '../auth/jwt-verifier.ts';
 import { completeExchange, type ExchangeSink } from '../http/exchange.ts';
+import { tokenStoreBeside } from '../limits/create-limit-store.ts';
+import type { TokenLimitStore } from '../limits/token-limits.ts';
 import type { LimitStore } from '../limits/types.ts';
 import { accessLogSink } from '../log/access-log.ts';
 import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { metricsSink } from '../metrics/metrics-sink.ts';
 import type { PipelineServices } from '../pipeline/request-context.ts';
+import { createPolicyServices } from '../policies/policy-services.ts';
 import { STEP_TIMING, timedSinks } from '../pipeline/step-timing.ts';
 import { Forwarder } from '../proxy/forwarder.ts';
 import { UpstreamClients } from '../proxy/upstream-pool.ts';
@@ -17,7 +20,8 @@ import { startAdminServer } from './admin-server.ts';
 import { applySnapshot, type ApplyResult, type SnapshotApplier } from './apply-snapshot.ts';
 import { Connections } from './connections.ts';
 import { shutDownGateway, type GatewayParts } from './gateway-shutdown.ts';
-import { listenProxy } from './proxy-server.ts';
+import { listenProxy, type ProxyServerOptions } from './proxy-server.ts';
+import { listenTls, type TlsListener, type TlsListenerOptions } from './tls-listener.ts';
 import { RequestHandler } from './request-handler.ts';
 import { ServingState } from './serving-state.ts';
 import { loadPersistedSnapshot, SnapshotPersister } from './snapshot-persistence.ts';
@@ -36,6 +40,8 @@ export interface GatewayOptions {
   /** Wait this long before writing an applied snapshot to `stateDir`, coalescing what comes meanwhile; default 0. */
   persistDelayMs?: number;
   limitStore: LimitStore;
+  /** LLM APIs' token quotas; default: beside `limitStore` (its Redis, or memory). */
+  tokenLimitStore?: TokenLimitStore;
   logger?: Logger;
   /** Epoch milliseconds; credentials' expiry and limit windows are judged by it. */
   clock?: () => number;
@@ -63,12 +69,24 @@ export interface GatewayOptions {
   tokenFailures?: { perClient: number; perSource: number };
   /** The usage ledger: where this replica's per-minute usage goes, how often (default 10 s), and how long close may take to write the rest (default 10 s). */
   usage?: { writer: UsageWriter; flushIntervalMs?: number; drainTimeoutMs?: number; maxCells?: number };
+  /** Where the Secrets policies name are mounted, `<dir>/<namespace>/<name>/<key>` (backend credentials); watched for rotations. */
+  secretsDir?: string;
+  /** An HTTPS proxy port beside the plain one: certificates from files (mounted Secrets), SNI, client certificates. */
+  tls?: TlsListenerOptions;
+  /** The response cache's memory bound; default 64 MiB. */
+  responseCacheBytes?: number;
+  /** Peers (CIDR) whose X-Forwarded-For names the client for IP rules and limits by IP; default none. */
+  trustedProxies?: string[];
 }
 
 export type { ApplyResult };
 
 export interface Gateway {
   readonly proxyPort: number;
+  /** The HTTPS proxy port, when `tls` is configured. */
+  readonly tlsPort: number | undefined;
+  /** Reads the TLS certificates again (they are also reloaded when their files change). */
+  reloadTls(): boolean;
   readonly adminPort: number;
   readonly metrics: GatewayMetrics;
   /** The usage ledger's recorder, when the gateway has a usage store. */
@@ -97,6 +115,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const applier: SnapshotApplier = { state, caches, metrics, logger, environment: options.environment, persister, now };
 
   const { tokens, setSigningKeys } = createTokenService(options, now, metrics, logger);
+  const policies = createPolicyServices(options, now, tokens, metrics.registry);
+  caches.secrets = policies.secrets;
   const metricsOut = metricsSink(metrics);
   const accessLog = accessLogSink(logger.child({ log: 'access' }));
   const usage = options.usage && startUsageRecorder(options, metrics, logger, now);
@@ -121,22 +141,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     onLimitStoreFailure: (product, mode) => metrics.limitStoreFailed(product, mode),
     tokens,
     forwarder,
+    tokenLimits: options.tokenLimitStore ?? tokenStoreBeside(options.limitStore),
+    policies,
   };
+  await services.policies.secrets.watch();
   const connections = new Connections();
   const handler = new RequestHandler(state, services, sinks, connections, logger);
   const host = options.host ?? '0.0.0.0';
-  const server = await listenProxy(
-    {
-      port: options.proxyPort,
-      host,
-      maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
-      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 65_000,
-      headersTimeoutMs: options.headersTimeoutMs ?? 20_000,
-      requestTimeoutMs: options.requestTimeoutMs ?? 300_000,
-    },
-    handler,
-    connections,
-  );
+  const { server, tls } = await listen(options, host, handler, connections, logger);
   const admin = await startAdminServer({
     port: options.adminPort,
     host,
@@ -145,12 +157,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   let closing: Promise<void> | undefined;
-  const parts: GatewayParts = { state, logger, server, connections, forwarder, admin, caches, persister, usage };
+  const parts: GatewayParts = { state, logger, server, connections, forwarder, admin, caches, persister, usage, tls, policies: services.policies };
   const close = (): Promise<void> => (closing ??= shutDownGateway(parts, options));
 
   const proxyAddress = server.address() as net.AddressInfo;
   return {
     proxyPort: proxyAddress.port,
+    tlsPort: tls ? (tls.server.address() as net.AddressInfo).port : undefined,
+    reloadTls: () => tls?.reload() ?? false,
     adminPort: admin.port,
     metrics,
     usage,
@@ -189,4 +203,25 @@ function startUsageRecorder(options: GatewayOptions, metrics: GatewayMetrics, lo
       },
     },
   });
+}
+
+/** The plain proxy port, and the HTTPS one when configured; both serve the same handler. */
+async function listen(
+  options: GatewayOptions,
+  host: string,
+  handler: RequestHandler,
+  connections: Connections,
+  logger: Logger,
+): Promise<{ server: net.Server; tls: TlsListener | undefined }> {
+  const base: ProxyServerOptions = {
+    port: options.proxyPort,
+    host,
+    maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 65_000,
+    headersTimeoutMs: options.headersTimeoutMs ?? 20_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 300_000,
+  };
+  const server = await listenProxy(base, handler, connections);
+  const tls = options.tls ? await listenTls(options.tls, base, handler, connections, logger) : undefined;
+  return { server, tls };
 }

@@ -1,11 +1,14 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { AdminServer } from '../admin/admin-server.ts';
+import { mcpUpstreams } from '../mcp/upstream-mcp.ts';
 import type { Forwarder } from '../proxy/forwarder.ts';
 import type { RuntimeCaches } from '../runtime/runtime-snapshot.ts';
 import { type Connections, sleep } from './connections.ts';
 import type { ServingState } from './serving-state.ts';
 import type { UsageRecorder } from '../usage/usage-recorder.ts';
+import type { PolicyServices } from '../policies/policy-services.ts';
+import type { TlsListener } from './tls-listener.ts';
 import type { SnapshotPersister } from './snapshot-persistence.ts';
 
 /** What a running gateway holds that its graceful close must stop, in the order it stops them. */
@@ -19,6 +22,9 @@ export interface GatewayParts {
   caches: RuntimeCaches;
   persister: SnapshotPersister | undefined;
   usage: UsageRecorder | undefined;
+  /** The HTTPS listener, when there is one, and what the policies hold (watchers). */
+  tls?: TlsListener | undefined;
+  policies?: PolicyServices;
 }
 
 export interface ShutdownTiming {
@@ -35,7 +41,8 @@ export async function shutDownGateway(parts: GatewayParts, timing: ShutdownTimin
   logger.info({ delayMs: timing.shutdownDelayMs ?? 0 }, 'draining');
   if (timing.shutdownDelayMs) await sleep(timing.shutdownDelayMs);
   // Stop accepting, but let each connection finish as Connections.drain says.
-  const stopped = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
+  const servers: net.Server[] = parts.tls ? [server, parts.tls.server] : [server];
+  const stopped = Promise.all(servers.map((s) => new Promise<void>((resolve) => net.Server.prototype.close.call(s, () => resolve()))));
   await connections.drain(timing.drainTimeoutMs ?? 30_000);
   await stopped;
   // Every request has finished: the usage of all of them, the minute under way included, goes to the store.
@@ -43,6 +50,10 @@ export async function shutDownGateway(parts: GatewayParts, timing: ShutdownTimin
   parts.forwarder.close();
   await parts.admin.close();
   await parts.caches.clients.destroy();
+  // Sessions with MCP upstreams are made again on demand: closing them costs another gateway in this process nothing.
+  await mcpUpstreams.close();
   await parts.persister?.flush();
+  await parts.tls?.close();
+  await parts.policies?.secrets.close();
   logger.info('closed');
 }

@@ -103,6 +103,26 @@ export interface Api {
   operations?: ApiOperation[];
   auth: ApiAuth;
   cors?: Cors;
+  /** Mediation for all of this API's traffic (gateway/POLICIES.md); absent: none, and no step costs anything. */
+  policies?: ApiPolicies;
+  llm?: Llm;
+  /** The upstream is an MCP server (Streamable HTTP) at the base path; its tools are exposed through products' allow lists. */
+  mcpUpstream?: boolean;
+}
+
+/** The API is a large-language-model provider: its responses' usage fields (JSON or server-sent events) are counted against token quotas. */
+export interface Llm {
+  /** Request and response shapes: OpenAI's chat/completions/responses or Anthropic's messages. */
+  provider: 'openai' | 'anthropic';
+}
+
+/** A quota counted in LLM tokens rather than requests; a window of one minute is a tokens-per-minute rate limit. */
+export interface TokenQuota {
+  /** Which tokens count: the prompt's, the completion's, or both. */
+  tokens: 'prompt' | 'completion' | 'total';
+  limit: number;
+  interval: number;
+  timeUnit: TimeUnit;
 }
 
 export interface Upstream {
@@ -149,6 +169,8 @@ export interface ApiAuth {
   /** Accept access tokens from the built-in token service. */
   oauth2: boolean;
   issuers: JwtIssuer[];
+  /** Accept an Application's client certificate (mutual TLS on the HTTPS listener) as its credential: `optional` instead of a key or token, `required` as well as one (both must name the same application). */
+  clientCertificate?: 'optional' | 'required';
 }
 
 export interface JwtIssuer {
@@ -167,6 +189,126 @@ export interface Cors {
   exposeHeaders: string[];
   allowCredentials: boolean;
   maxAgeSeconds: number;
+}
+
+/** Matches by `fingerprint` (SHA-256 of the DER, any issuer: the handshake proves the key) or by `subject` (only a certificate the gateway's client CA verified). */
+export interface ClientCertificate {
+  name: string;
+  fingerprint?: string;
+  /** The subject as Node prints it (`CN=app\nO=team`), compared exactly. */
+  subject?: string;
+}
+
+export interface NameValue {
+  name: string;
+  /** A template: `${application}`, `${product}`, `${plan}`, `${api}`, `${clientIp}`, `${requestId}`, `${claim.NAME}`, `$${` for a literal `${`. */
+  value: string;
+}
+
+/** Applied in this order: remove, rename, set (replace), add (append). Names lower-case. */
+export interface HeaderRules {
+  remove: string[];
+  rename: Array<{ from: string; to: string }>;
+  set: NameValue[];
+  add: NameValue[];
+}
+
+/** The first rule whose `match` covers the path (relative to the base path) gives the upstream path, relative to the upstream URL. */
+export interface PathRewrite {
+  match: PathMatch;
+  /** Per segment of `match`: the parameter name it captures, or empty. */
+  params: string[];
+  /** `/v2/items/{id}`; `{**}` is what followed the matched segments (with its leading `/`). */
+  to: string;
+}
+
+export interface QueryRules {
+  remove: string[];
+  set: Array<{ name: string; value: string }>;
+}
+
+/** A Secret the gateway reads from its secrets directory (`<dir>/<namespace>/<name>/<key>`): the snapshot only names it. */
+export interface SecretRef {
+  namespace: string;
+  name: string;
+}
+
+/** How the gateway authenticates to the upstream. `basic`: keys `username`, `password`. `header`: key `value` sent as `header`. `oauth2`: keys `clientId`, `clientSecret`, a client-credentials token from `tokenUrl`, cached. `clientCertificate`: keys `tls.crt`, `tls.key`. */
+export interface BackendAuth {
+  kind: 'basic' | 'header' | 'oauth2' | 'clientCertificate';
+  secret: SecretRef;
+  header?: string;
+  tokenUrl?: string;
+  scopes?: string[];
+}
+
+/** CIDR lists (IPv4 and IPv6). Deny wins; a non-empty allow list refuses everything else. */
+export interface IpAccess {
+  allow: string[];
+  deny: string[];
+}
+
+export interface LimitKey {
+  kind: 'clientIp' | 'header' | 'claim';
+  name?: string;
+}
+
+/** A limit counted across every consumer of the API (no `key`), or per value of `key`; requests without that value are not counted. */
+export interface NamedLimit {
+  /** Names the limit in the RateLimit headers. */
+  name: string;
+  key?: LimitKey;
+  quota?: Quota;
+  rateLimit?: RateLimit;
+}
+
+/** JSON threat protection for request bodies whose Content-Type is JSON; lengths in bytes as sent. */
+export interface JsonLimits {
+  maxDepth: number;
+  maxObjectKeys: number;
+  maxStringLength: number;
+  maxArrayLength: number;
+}
+
+/** A short-lived JWT for the upstream (WSO2 backend JWT), signed with the token service's current key; verify it with the gateway's /.well-known/jwks.json. */
+export interface BackendJwt {
+  header: string;
+  ttlSeconds: number;
+  audience: string;
+}
+
+export interface CacheRule {
+  match: PathMatch;
+  /** Longest an answer is kept; a shorter max-age or s-maxage from the upstream wins. */
+  ttlSeconds: number;
+  /** Query parameters that are part of the key; others are ignored (and still forwarded on a miss). */
+  queryParameters: string[];
+  /** Request headers (lower-case) that are part of the key. */
+  headers: string[];
+  /** Each application has its own entries; without it, answers marked private are not kept. */
+  perApplication: boolean;
+}
+
+/** Mediation for one product's traffic on one of its operations, applied after the API's. */
+export interface OperationPolicies {
+  requestHeaders?: HeaderRules;
+  responseHeaders?: HeaderRules;
+  query?: QueryRules;
+}
+
+export interface ApiPolicies {
+  ipAccess?: IpAccess;
+  maxBodyBytes?: number;
+  jsonLimits?: JsonLimits;
+  limits?: NamedLimit[];
+  requestHeaders?: HeaderRules;
+  responseHeaders?: HeaderRules;
+  rewrite?: PathRewrite[];
+  query?: QueryRules;
+  backendAuth?: BackendAuth;
+  backendJwt?: BackendJwt;
+  /** GET and HEAD answers kept in the gateway's memory; the first rule whose path matches applies. */
+  responseCache?: CacheRule[];
 }
 
 export type TimeUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
@@ -200,6 +342,31 @@ export interface Product {
   operations: ProductOperation[];
   /** What to do when the shared quota store cannot be reached. */
   quotaFailureMode: 'open' | 'closed';
+  mcp?: ProductMcp;
+}
+
+/** The product's operations as Model Context Protocol tools, served at `/mcp/<namespace>/<name>` and, with the caller's other MCP products, at `/mcp`. */
+export interface ProductMcp {
+  /** Sorted by name; names are unique within the product. */
+  tools: McpTool[];
+}
+
+/** One tool: the HTTP request a call of it becomes (method and path template on the API), or, on an API of type mcp, the upstream MCP server's tool it passes on. */
+export interface McpTool {
+  name: string;
+  description: string;
+  api: string;
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Relative to the API's base path, `{name}` for a path parameter taken from the arguments of the same name; `''` for an MCP upstream. */
+  path: string;
+  /** `destructiveHint`: true for methods other than GET and HEAD unless the product says otherwise. */
+  destructive: boolean;
+  /** A bearer token must carry this scope to see or call the tool; an API key never can. */
+  scope?: string;
+  /** The tool's name at an MCP upstream (an API of type mcp). */
+  upstreamTool?: string;
+  /** JSON Schema of the arguments; absent for an MCP upstream's tool, whose own schema is passed on. */
+  inputSchema?: Record<string, unknown>;
 }
 
 export interface ProductOperation {
@@ -209,6 +376,7 @@ export interface ProductOperation {
   methods: string[];
   /** Overrides the subscription's quota and is counted for this operation alone. */
   quota?: Quota;
+  policies?: OperationPolicies;
 }
 
 export interface Application {
@@ -219,6 +387,11 @@ export interface Application {
   suspended?: 'Application' | 'Owner';
   credentials: Credential[];
   externalClients: ExternalClient[];
+  /** Client certificates that identify this application over mutual TLS (public facts only). */
+  clientCertificates?: ClientCertificate[];
+  /** Application tier: one quota across every product the application uses. */
+  quota?: Quota;
+  ipAccess?: IpAccess;
 }
 
 export interface Credential {
@@ -247,6 +420,8 @@ export interface Subscription {
   /** Effective limits from the plan or the product; absent means unlimited. */
   quota?: Quota;
   rateLimit?: RateLimit;
+  /** Token quotas from the plan or the product, counted on its LLM APIs; absent means none. */
+  tokenQuotas?: TokenQuota[];
 }
 
 export interface InactiveSubscription {

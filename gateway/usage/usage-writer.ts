@@ -7,8 +7,18 @@ export interface UsageWriter {
 }
 
 /** The columns of usage_minute that identify a row (the rest are totals). */
-export const KEY_COLUMNS = ['application', 'credential', 'product', 'plan', 'api', 'operation', 'environment', 'status_class'] as const;
-export const TOTAL_COLUMNS = ['requests', 'billable', 'refused', 'bytes_in', 'bytes_out', 'latency_ms_sum', ...LATENCY_COLUMNS] as const;
+export const KEY_COLUMNS = ['application', 'credential', 'product', 'plan', 'api', 'operation', 'environment', 'status_class', 'tool', 'model'] as const;
+export const TOTAL_COLUMNS = [
+  'requests',
+  'billable',
+  'refused',
+  'bytes_in',
+  'bytes_out',
+  'latency_ms_sum',
+  ...LATENCY_COLUMNS,
+  'prompt_tokens',
+  'completion_tokens',
+] as const;
 const COLUMNS = ['replica', 'incarnation', 'window_start', ...KEY_COLUMNS, ...TOTAL_COLUMNS];
 /** Rows per statement: 500 x 26 parameters stays far below PostgreSQL's 65,535. */
 const BATCH = 500;
@@ -32,6 +42,8 @@ function values(row: UsageRow, replica: string, incarnation: string): unknown[] 
     row.operation,
     row.environment,
     row.statusClass,
+    row.tool,
+    row.model,
     row.requests,
     row.billable,
     row.refused,
@@ -39,6 +51,8 @@ function values(row: UsageRow, replica: string, incarnation: string): unknown[] 
     row.bytesOut,
     row.latencyMsSum,
     ...row.latency,
+    row.promptTokens,
+    row.completionTokens,
   ];
 }
 

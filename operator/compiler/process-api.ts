@@ -7,6 +7,7 @@ import { parseDuration } from './durations.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
 import { compareStrings, precedence, sortByAge } from './order.ts';
 import { compilePath, samePathMatch } from './paths.ts';
+import { compileApiPolicies } from './process-api-policies.ts';
 
 export interface ApiOutcome {
   resource: ApiResource;
@@ -60,6 +61,7 @@ function compileApi(r: ApiResource, cs: ConditionSet, load: OpenApiLoad | undefi
   if (fromDocument.document) outcome.document = fromDocument.document;
   if (fromDocument.derived) operations = fromDocument.derived;
   const cors = s.cors ? compileCors(s.cors, cs) : undefined;
+  const policies = s.policies ? compileApiPolicies(s.policies, objectId(r), s.upstream?.urls ?? [], cs) : undefined;
   if (!cs.isAccepted) return undefined;
 
   const lifecycle = s.lifecycle;
@@ -91,6 +93,7 @@ function compileApi(r: ApiResource, cs: ConditionSet, load: OpenApiLoad | undefi
         algorithms: j.algorithms,
         clientIdClaim: j.clientIdClaim,
       })),
+      ...(!open && s.auth.clientCertificate ? { clientCertificate: s.auth.clientCertificate } : {}),
     },
   };
   if (s.sunset) api.sunset = s.sunset;
@@ -102,7 +105,13 @@ function compileApi(r: ApiResource, cs: ConditionSet, load: OpenApiLoad | undefi
   // A copy of exact length (a pushed-to array keeps room for 17), as the snapshot keeps it.
   if (operations) api.operations = operations.slice();
   if (cors) api.cors = cors;
+  if (policies) api.policies = policies;
   if (fromDocument.openapi) api.openapi = fromDocument.openapi;
+  if (s.type === 'llm' && s.llm) api.llm = { provider: s.llm.provider };
+  else if (s.type === 'llm' || s.llm)
+    cs.notAccepted(Reason.Invalid, 'an API of type llm needs llm.provider, and only an API of type llm has one', { field: 'spec.llm' });
+  if (s.type === 'mcp') api.mcpUpstream = true;
+  if (!cs.isAccepted) return undefined;
   return api;
 }
 

@@ -5,6 +5,7 @@ import { ConditionSet, Reason } from './conditions.ts';
 import { parseDuration } from './durations.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
 import { precedence, sortByAge } from './order.ts';
+import { applicationPolicies } from './process-application-policies.ts';
 
 /** Where the Secrets of bring-your-own keys were looked up (see CompileOptions.secrets). */
 export type SecretSource = 'cluster' | 'dev' | 'absent';
@@ -168,6 +169,7 @@ export function processApplications(
   const externalOwners = new Map<string, ApplicationResource>();
   const outcomes = new Map<string, ApplicationOutcome>();
   const suspendedOwners = new Map<string, ApplicationResource[]>();
+  const certificateOwners = new Map<string, ApplicationResource>();
   const ordered = sortByAge(resources);
   for (let i = 0; i < ordered.length; i++) {
     const r = ordered[i]!;
@@ -204,6 +206,7 @@ export function processApplications(
       credentials,
       externalClients,
     };
+    if (r.spec.clientCertificates || r.spec.quota || r.spec.ipAccess) applicationPolicies(r, application, conditions, certificateOwners);
     // Most estates suspend nobody: skip building the owner key then.
     const suspendedBy = suspendedOwners.size ? suspendedOwners.get(ownerKey(r)) : undefined;
     if (r.spec.suspended) {

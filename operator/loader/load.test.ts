@@ -303,6 +303,60 @@ spec:
     message: /wildcard origin/,
   },
   {
+    name: 'CEL rule: backend credentials of two kinds at once',
+    doc: api(
+      'two-creds',
+      `  context: /b\n  version: v1\n${UPSTREAM}  policies:\n    backendAuth:\n      basic: { secretRef: { name: a } }\n      header: { secretRef: { name: b } }\n`,
+    ),
+    code: 'RuleViolation',
+    at: 'backendAuth:',
+    object: { kind: 'API', namespace: 'team', name: 'two-creds' },
+    field: 'spec.policies.backendAuth',
+    message: 'set exactly one of basic, header, oauth2 and clientCertificate',
+  },
+  {
+    name: 'CEL rule: a header rule that sets a framing header',
+    doc: api(
+      'set-host',
+      `  context: /h\n  version: v1\n${UPSTREAM}  policies:\n    requestHeaders:\n      set:\n        - { name: host, value: evil.example }\n`,
+    ),
+    code: 'RuleViolation',
+    at: 'name: host',
+    object: { kind: 'API', namespace: 'team', name: 'set-host' },
+    field: 'spec.policies.requestHeaders.set[0].name',
+    message: /cannot be set/,
+  },
+  {
+    name: 'CEL rule: a policy limit with neither quota nor rateLimit',
+    doc: api('empty-limit', `  context: /l\n  version: v1\n${UPSTREAM}  policies:\n    limits:\n      - name: nothing\n        key: { clientIp: true }\n`),
+    code: 'RuleViolation',
+    at: 'name: nothing',
+    object: { kind: 'API', namespace: 'team', name: 'empty-limit' },
+    field: 'spec.policies.limits[0]',
+    message: 'a limit needs a quota, a rateLimit or both',
+  },
+  {
+    name: 'CEL rule: a client certificate given two ways',
+    doc: `apiVersion: tollgate.dev/v1alpha1
+kind: Application
+metadata:
+  name: two-ways
+  namespace: team
+spec:
+  owner:
+    email: dev@team.example
+  clientCertificates:
+    - name: laptop
+      subject: CN=laptop
+      fingerprint: "sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+`,
+    code: 'RuleViolation',
+    at: 'name: laptop',
+    object: { kind: 'Application', namespace: 'team', name: 'two-ways' },
+    field: 'spec.clientCertificates[0]',
+    message: 'set exactly one of fingerprint, subject and certificate',
+  },
+  {
     name: 'CEL rule: sunset on an API that is not Deprecated (Published by default)',
     doc: api('early-sunset', `  context: /s\n  version: v1\n  sunset: "2026-06-30T00:00:00Z"\n${UPSTREAM}`),
     code: 'RuleViolation',
@@ -364,11 +418,18 @@ describe('loadPaths: examples', () => {
   it('loads examples/ with no errors, only notes for the Namespace objects', () => {
     const { resources, diagnostics } = loadPaths([examples]);
     expect(errors(diagnostics)).toEqual([]);
-    expect(notes(diagnostics).map((d) => d.code)).toEqual(['IgnoredKind', 'IgnoredKind', 'IgnoredKind']);
-    expect(names(resources.apis).sort()).toEqual(['platform/hello-world', 'platform/maps', 'platform/weatherapi']);
+    expect(notes(diagnostics).map((d) => d.code)).toEqual(['IgnoredKind', 'IgnoredKind', 'IgnoredKind', 'IgnoredKind']);
+    expect(names(resources.apis).sort()).toEqual([
+      'platform/hello-world',
+      'platform/inventory',
+      'platform/maps',
+      'platform/weather',
+      'platform/weatherapi',
+      'prototypes/bookshop',
+    ]);
     expect(names(resources.products)).toContain('platform/weather-free');
-    expect(names(resources.applications).sort()).toEqual(['greetings/greetings', 'weather-team/weatherapp']);
-    expect(resources.subscriptions).toHaveLength(3);
+    expect(names(resources.applications).sort()).toEqual(['greetings/greetings', 'weather-team/forecast-agent', 'weather-team/weatherapp']);
+    expect(resources.subscriptions).toHaveLength(4);
   });
 });
 

@@ -33,6 +33,8 @@ export interface SnapshotPublisherOptions {
    * replica forwarding what it receives cannot send reports round in a loop.
    */
   onReceived?: (report: GatewayReport) => void;
+  /** What `GET /v1/portal-view` answers (the developer portal reads it); none: 503 until there is one. */
+  portalView?: () => unknown;
 }
 
 export interface SnapshotPublisher {
@@ -48,7 +50,7 @@ export interface SnapshotPublisher {
 export async function createSnapshotPublisher(options: SnapshotPublisherOptions): Promise<SnapshotPublisher> {
   const book = new ReportBook(options);
   const polls = new LongPollWaiters(options.maxWaitSeconds ?? 60);
-  const server = http.createServer(publisherRoutes(bearerAuthoriser(options.token), book, polls));
+  const server = http.createServer(publisherRoutes(bearerAuthoriser(options.token), book, polls, options.portalView));
   // Long polls outlive Node's default request timeout bookkeeping only if it is off.
   server.requestTimeout = 0;
   server.listen(options.port, options.host ?? '0.0.0.0');
@@ -71,13 +73,22 @@ export async function createSnapshotPublisher(options: SnapshotPublisherOptions)
   };
 }
 
-function publisherRoutes(authorised: (req: IncomingMessage) => boolean, book: ReportBook, polls: LongPollWaiters): http.RequestListener {
+function publisherRoutes(
+  authorised: (req: IncomingMessage) => boolean,
+  book: ReportBook,
+  polls: LongPollWaiters,
+  portalView?: () => unknown,
+): http.RequestListener {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://publisher.invalid');
     if (!authorised(req)) return sendJson(res, 401, { error: 'a valid bearer token is required' }, { 'www-authenticate': 'Bearer realm="tollgate-publisher"' });
     if (url.pathname === '/v1/snapshot' && req.method === 'GET') return handleSnapshotPoll(req, res, url, book, polls);
     if (url.pathname === '/v1/reports' && req.method === 'POST') return handleReportPost(req, res, book);
     if (url.pathname === '/v1/reports' && req.method === 'GET') return sendJson(res, 200, { version: polls.currentVersion() ?? null, reports: book.list() });
+    if (url.pathname === '/v1/portal-view' && req.method === 'GET') {
+      const view = portalView?.();
+      return view === undefined ? sendJson(res, 503, { error: 'no portal view yet' }, { 'retry-after': '1' }) : sendJson(res, 200, view);
+    }
     return sendJson(res, 404, { error: 'not found' });
   };
 }

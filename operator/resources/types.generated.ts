@@ -25,6 +25,54 @@ export type APIProductSpec = {
     paths: Array<string>;
     /** Methods allowed; none means all. */
     methods?: Array<"GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | "TRACE">;
+    /** Mediation for this product's traffic on this operation, after the API's own (gateway/POLICIES.md): request and response header rules and query rules, with the same variables. */
+    policies?: {
+      requestHeaders?: {
+        remove?: Array<string>;
+        rename?: Array<{
+          /** A header name, lower-case. */
+          from: string;
+          /** A header name, lower-case. */
+          to: string;
+        }>;
+        set?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+        add?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+      };
+      responseHeaders?: {
+        remove?: Array<string>;
+        rename?: Array<{
+          /** A header name, lower-case. */
+          from: string;
+          /** A header name, lower-case. */
+          to: string;
+        }>;
+        set?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+        add?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+      };
+      query?: {
+        remove?: Array<string>;
+        set?: Array<{
+          name: string;
+          value: string;
+        }>;
+      };
+    };
     /** Requests allowed per application in each calendar-aligned window (a month quota resets on the 1st). */
     quota?: {
       limit: number;
@@ -44,6 +92,30 @@ export type APIProductSpec = {
     per: "second" | "minute";
     burst: number;
   };
+  /** Quotas counted in LLM tokens on the product's APIs of type llm, per application; a window of one minute is a tokens-per-minute rate limit. A plan's list replaces the product's. */
+  tokenQuotas?: Array<{
+    tokens: "prompt" | "completion" | "total";
+    limit: number;
+    interval: number;
+    timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
+  }>;
+  /** Serve the product's operations as Model Context Protocol tools (Streamable HTTP) at /mcp/<namespace>/<name>, and with every other MCP product the caller subscribes to at /mcp. */
+  mcp?: {
+    enabled: boolean;
+    /** A scope a bearer token must carry to see and call the tools that are not GET or HEAD; API keys, which carry no scopes, then see only the others. */
+    writeScope?: string;
+    /** Per operation (api, method, path as the API declares it): the tool's name and description, enabled: false to leave it out, destructive to override the default (true for methods other than GET and HEAD). For an API of type mcp: the upstream tools (tool) the product allows; no entry, no tool. */
+    tools?: Array<{
+      api: string;
+      method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+      path?: string;
+      tool?: string;
+      name?: string;
+      description?: string;
+      enabled: boolean;
+      destructive?: boolean;
+    }>;
+  };
   /** Named quota and rate-limit sets (WSO2 business plans such as Gold and Bronze); a subscription picks one. */
   plans?: Array<{
     name: string;
@@ -61,6 +133,13 @@ export type APIProductSpec = {
       per: "second" | "minute";
       burst: number;
     };
+    /** Quotas counted in LLM tokens on the product's APIs of type llm, per application; a window of one minute is a tokens-per-minute rate limit. A plan's list replaces the product's. */
+    tokenQuotas?: Array<{
+      tokens: "prompt" | "completion" | "total";
+      limit: number;
+      interval: number;
+      timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
+    }>;
     /** What the plan costs (Apigee rate plans): a monthly fee with calls included, then volume bands priced per 1,000 billable calls. Read by `tollgate usage invoice`; the gateway ignores it. */
     pricing?: {
       /** ISO 4217 code, e.g. EUR. */
@@ -74,6 +153,11 @@ export type APIProductSpec = {
         upTo?: number;
         pricePer1000: number;
       }>;
+      /** Price per million LLM tokens the ledger records on the product's APIs of type llm, prompt and completion apart, on top of the calls. */
+      tokens?: {
+        promptPer1M?: number;
+        completionPer1M?: number;
+      };
     };
   }>;
   /** The plan of subscriptions that name none; the first plan when unset. */
@@ -145,6 +229,8 @@ export type APISpec = {
       /** Accept access tokens from the built-in token service. */
       enabled: boolean;
     };
+    /** Accept an Application's client certificate (mutual TLS on the gateway's HTTPS port): optional (instead of a key or token) or required (as well as one; both must name the same application). */
+    clientCertificate?: "optional" | "required";
     /** External issuers whose JWTs the API accepts (WSO2 third-party key managers). */
     jwt?: Array<{
       issuer: string;
@@ -180,6 +266,149 @@ export type APISpec = {
     exposeHeaders: Array<string>;
     allowCredentials: boolean;
     maxAge: string;
+  };
+  /** http (unset): a REST API. llm: a large-language-model provider (see llm), whose products can count tokens. mcp: the upstream is an MCP server (Streamable HTTP) whose tools products expose through their allow lists. */
+  type?: "http" | "llm" | "mcp";
+  /** The provider profile of an API of type llm: the request and response shapes whose usage fields (JSON or server-sent events) are counted. */
+  llm?: {
+    provider: "openai" | "anthropic";
+  };
+  /** Mediation for all of this API's traffic: header rules, path rewrites, query rules, backend credentials, IP rules, body size and API-wide limits (gateway/POLICIES.md). */
+  policies?: {
+    /** Applied in this order: remove, rename, set (replace), add (append). Values may use ${application}, ${product}, ${plan}, ${api}, ${clientIp}, ${requestId}, ${claim.NAME}. */
+    requestHeaders?: {
+      remove?: Array<string>;
+      rename?: Array<{
+        /** A header name, lower-case. */
+        from: string;
+        /** A header name, lower-case. */
+        to: string;
+      }>;
+      set?: Array<{
+        /** A header name, lower-case. */
+        name: string;
+        value: string;
+      }>;
+      add?: Array<{
+        /** A header name, lower-case. */
+        name: string;
+        value: string;
+      }>;
+    };
+    /** Applied in this order: remove, rename, set (replace), add (append). Values may use ${application}, ${product}, ${plan}, ${api}, ${clientIp}, ${requestId}, ${claim.NAME}. */
+    responseHeaders?: {
+      remove?: Array<string>;
+      rename?: Array<{
+        /** A header name, lower-case. */
+        from: string;
+        /** A header name, lower-case. */
+        to: string;
+      }>;
+      set?: Array<{
+        /** A header name, lower-case. */
+        name: string;
+        value: string;
+      }>;
+      add?: Array<{
+        /** A header name, lower-case. */
+        name: string;
+        value: string;
+      }>;
+    };
+    /** Path rewrites toward the upstream, first match wins: path is an operation path template ({id} captures one segment, /** the rest), to the upstream path relative to the upstream URL ({id}, {**}). */
+    rewrite?: Array<{
+      path: string;
+      to: string;
+    }>;
+    query?: {
+      remove?: Array<string>;
+      set?: Array<{
+        name: string;
+        value: string;
+      }>;
+    };
+    /** How the gateway authenticates to the upstream (WSO2 endpoint security), from a Secret in the API's namespace that gateways mount; never in the snapshot. */
+    backendAuth?: {
+      /** The Secret's username and password keys, sent as Authorization Basic. */
+      basic?: {
+        secretRef: {
+          name: string;
+        };
+      };
+      /** The Secret's value key, sent as this header. */
+      header?: {
+        name: string;
+        secretRef: {
+          name: string;
+        };
+      };
+      /** A client-credentials token from tokenUrl with the Secret's clientId and clientSecret keys, cached until shortly before it expires. */
+      oauth2?: {
+        tokenUrl: string;
+        scopes?: Array<string>;
+        secretRef: {
+          name: string;
+        };
+      };
+      /** The Secret's tls.crt and tls.key, presented to an https upstream. */
+      clientCertificate?: {
+        secretRef: {
+          name: string;
+        };
+      };
+    };
+    /** A short-lived JWT for the upstream (WSO2 backend JWT) with the application, product, plan, API and the caller's token claims, signed by the gateway's token service key; backends verify it with /.well-known/jwks.json. Needs the token service. */
+    backendJwt?: {
+      header: string;
+      ttlSeconds: number;
+      /** The JWT's aud; default the API's namespace/name. */
+      audience?: string;
+    };
+    /** GET and HEAD answers kept in each gateway's memory, per operation path (first match wins); Cache-Control from the upstream is respected and the cache status is sent as Cache-Status. */
+    responseCache?: Array<{
+      path: string;
+      ttlSeconds: number;
+      /** Query parameters in the key; others are ignored. */
+      queryParameters?: Array<string>;
+      /** Request headers in the key. */
+      headers?: Array<string>;
+      /** Each application gets its own entries (needed to keep answers marked private). */
+      perApplication: boolean;
+    }>;
+    /** CIDR blocks (IPv4 and IPv6); deny wins, and a non-empty allow list refuses every other address. The client is the peer, or what a trusted proxy (--trusted-proxy) says in X-Forwarded-For. */
+    ipAccess?: {
+      allow?: Array<string>;
+      deny?: Array<string>;
+    };
+    /** Largest request body for this API (the gateway's own limit still applies). */
+    maxBodyBytes?: number;
+    /** JSON threat protection (Apigee JSONThreatProtection) for JSON request bodies: refused with 400 json-too-complex past any of these. Lengths in bytes as sent. */
+    jsonThreat?: {
+      maxDepth: number;
+      maxObjectKeys: number;
+      maxStringLength: number;
+      maxArrayLength: number;
+    };
+    /** Limits across every consumer of the API (backend protection), or per client IP, header or token claim; named in the RateLimit headers. */
+    limits?: Array<{
+      name: string;
+      /** Count per value of this; requests without it are not counted. None counts all traffic together. */
+      key?: {
+        clientIp?: boolean;
+        header?: string;
+        claim?: string;
+      };
+      quota?: {
+        limit: number;
+        interval: number;
+        timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
+      };
+      rateLimit?: {
+        requests: number;
+        per: "second" | "minute";
+        burst: number;
+      };
+    }>;
   };
 };
 export type APIStatus = {
@@ -229,6 +458,26 @@ export type ApplicationSpec = {
     expiresAt?: string;
     revoked: boolean;
   }>;
+  /** Client certificates that identify this application over mutual TLS: by fingerprint (SHA-256, any issuer), by subject (only when the gateway's client CA signed it), or the PEM certificate itself (its fingerprint is used). */
+  clientCertificates?: Array<{
+    name: string;
+    fingerprint?: string;
+    /** As Node prints it, one attribute per line (O=team-b, newline, CN=billing). */
+    subject?: string;
+    /** A PEM certificate (public). */
+    certificate?: string;
+  }>;
+  /** Application tier (WSO2): one quota across every product the application uses, beside each subscription's. */
+  quota?: {
+    limit: number;
+    interval: number;
+    timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
+  };
+  /** Where this application may call from: CIDR blocks (IPv4 and IPv6); deny wins, a non-empty allow list refuses every other address. */
+  ipAccess?: {
+    allow?: Array<string>;
+    deny?: Array<string>;
+  };
   /** Client IDs this application has at external issuers, so their JWTs map to it. */
   externalClients?: Array<{
     issuer: string;

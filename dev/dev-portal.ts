@@ -1,0 +1,53 @@
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { LimitStore } from '../gateway/limits/types.ts';
+import { createPortal, type Portal } from '../portal/server/create-portal.ts';
+import type { DevCredentialStore } from './dev-credential-store.ts';
+import type { DevReconcile } from './dev-reconcile.ts';
+import { DevPortalBackend } from './portal-backend.ts';
+import type { DevOptions } from './run-dev.ts';
+
+/** Where the portal writes new objects: `portal/` in the first watched directory, so the watcher picks them up. */
+export function defaultPortalDir(paths: string[]): string {
+  const first = paths[0] ?? '.';
+  let dir = first;
+  try {
+    if (!statSync(first).isDirectory()) dir = dirname(first);
+  } catch {
+    dir = dirname(first);
+  }
+  return join(dir, 'portal');
+}
+
+/** The portal of `tollgate dev`: local sign-in (no IdP), public products listed to anyone, writes as YAML files. */
+export async function startDevPortal(
+  o: DevOptions,
+  parts: { reconcile: DevReconcile; credentials: DevCredentialStore; limitStore: LimitStore; proxyUrl: string; clock: () => Date; host: string },
+): Promise<Portal> {
+  const dir = o.portal?.dir ?? defaultPortalDir(o.paths);
+  const backend = new DevPortalBackend({
+    paths: o.paths,
+    portalDir: dir,
+    defaultNamespace: o.defaultNamespace,
+    view: () => parts.reconcile.portalView(parts.proxyUrl),
+    credentials: parts.credentials,
+    limitStore: parts.limitStore,
+    clock: parts.clock,
+  });
+  const gatewayOrigins = [parts.proxyUrl, parts.proxyUrl.replace('127.0.0.1', 'localhost')];
+  const oidc = o.portal?.oidc;
+  const portal = await createPortal({
+    port: o.portal!.port,
+    host: o.host,
+    backend,
+    gatewayOrigins,
+    // With an IdP configured, its sign-in replaces the local one.
+    localSignIn: !oidc,
+    ...(oidc ? { oidc } : {}),
+    anonymous: true,
+    clock: parts.clock,
+    ...(o.logger ? { logger: o.logger } : {}),
+  });
+  o.print(`portal on ${portal.url} (${oidc ? `sign-in with ${oidc.issuer}` : 'local sign-in, no identity provider'}; writes YAML to ${dir})`);
+  return portal;
+}
