@@ -174,9 +174,9 @@ async function watchDirectories(o: DevOptions, reconcile: DevReconcile): Promise
   };
 }
 
-/** The dev gateway's usage writer: the store opens (and is migrated) at the first write, not while the gateway starts. */
+/** The dev gateway's usage writer: the store opens (and is migrated) after the start, never holding it up. */
 function devUsageWriter(url: string): UsageWriter {
-  return lazyWriter(async () => {
+  const writer = lazyWriter(async () => {
     const { openUsageDatabase } = await import('../usage/open-database.ts');
     const { migrate } = await import('../usage/migrations.ts');
     const db = await openUsageDatabase(url);
@@ -188,6 +188,9 @@ function devUsageWriter(url: string): UsageWriter {
     }
     return sqlUsageWriter(db, 'dev', String(Date.now()));
   });
+  // A few seconds after the start (the gateway serves by then), so that Ctrl-C soon after need not wait for PGlite.
+  setTimeout(() => writer.prepare(), 3_000).unref();
+  return writer;
 }
 
 /** Policies' Secrets come from `secrets/` in the first directory watched, unless `--secrets-dir` says otherwise (gateway/POLICIES.md). */
