@@ -73,6 +73,20 @@ describe('tollgate import openapi', () => {
     expect(api.spec.auth).toEqual({ apiKey: { header: 'X-Library-Key' } });
   });
 
+  it('converts a Swagger 2.0 document: upstream from host and basePath, an API key in the query', async () => {
+    const out = join(dir, 'swagger');
+    const r = await cli('import', 'openapi', join(testdata, 'inventory-swagger-2.0.yaml'), '-o', out);
+    expect(r.code).toBe(0);
+    const [api] = objects(join(out, 'legacy-inventory.yaml'));
+    expect(readFileSync(join(out, 'legacy-inventory.yaml'), 'utf8')).toContain('(Swagger 2.0, converted)');
+    expect(api!.spec).toMatchObject({ context: '/v1', version: '1.4', lifecycle: 'Published', upstream: { urls: ['https://inventory.example/v1'] } });
+    expect(api!.spec.auth).toEqual({ apiKey: { queryParameter: 'api_key' } });
+    const validated = await cli('validate', '--quiet', out);
+    expect(validated.stdout).toContain('0 error(s), 0 warning(s)');
+    const plan = JSON.parse((await cli('plan', '-o', 'json', out)).stdout) as { operations: Array<{ source: string; operations: Array<{ path: string }> }> };
+    expect(plan.operations[0]).toMatchObject({ source: 'document', operations: [{ methods: ['GET', 'POST'], path: '/items' }] });
+  });
+
   it('refuses an invalid document, naming its file and line', async () => {
     const r = await cli('import', 'openapi', 'operator/compiler/testdata/openapi-invalid-document/openapi.yaml');
     expect(r.code).toBe(1);

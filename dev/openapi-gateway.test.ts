@@ -157,9 +157,9 @@ describe('tollgate dev with OpenAPI documents', () => {
     expect(((await bad.json()) as { errors: unknown[] }).errors).toEqual([{ pointer: '/query/limit', message: 'must be integer' }]);
     const tooMany = await fetch(`${base}/orders/v1/orders?limit=51`);
     expect(((await tooMany.json()) as { errors: unknown[] }).errors).toEqual([{ pointer: '/query/limit', message: 'must be <= 50' }]);
-    const good = await fetch(`${base}/orders/v1/orders?limit=5`);
+    const good = await fetch(`${base}/orders/v1/orders?limit=5&__proto__=x`);
     expect(good.status).toBe(200);
-    expect(upstream.seen.at(-1)!.url).toBe('/orders?limit=5');
+    expect(upstream.seen.at(-1)!.url).toBe('/orders?limit=5&__proto__=x');
   });
 
   it('mocks a Prototyped API from its document, with no credentials and no upstream', async () => {

@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors/gateway-error.ts';
+import type { ApiPolicyRuntime } from '../policies/api-policies.ts';
 import type { BackendCredential } from '../policies/backend-auth.ts';
 import { applyHeaderRules } from '../policies/header-rules.ts';
 import { rewritePath } from '../policies/path-rewrite.ts';
@@ -13,27 +14,40 @@ import type { RequestContext } from './request-context.ts';
  * What the API's policies change on the way to the upstream, after the gateway has set
  * its own headers (transform-step.ts): request header rules, the path rewrite, query
  * rules, then the backend credential, which no rule can overwrite. Response header rules
- * are handed to the forwarder. Nothing to do for an API without such policies.
+ * are handed to the forwarder. The product operation's rules (the grant's) follow the API's.
+ * Nothing to do for an API and operation without such policies.
  */
 export function mediationStep(ctx: RequestContext): void | Promise<void> {
   const policies = ctx.api!.policies;
-  if (policies === undefined || !policies.mediates) return;
+  const operation = ctx.grant?.policies;
+  if ((policies === undefined || !policies.mediates) && operation === undefined) return;
   let vars: TemplateVariables | undefined;
   const variables = () => (vars ??= templateVariables(ctx));
   const headers = ctx.upstreamHeaders!;
-  if (policies.requestHeaders) applyHeaderRules(policies.requestHeaders, headers, variables());
-  if (policies.rewrite) {
+  if (policies?.requestHeaders) applyHeaderRules(policies.requestHeaders, headers, variables());
+  if (operation?.requestHeaders) applyHeaderRules(operation.requestHeaders, headers, variables());
+  if (policies?.rewrite) {
     const relative = ctx.path.slice(ctx.basePath.length);
     const encoded = relative === '' ? [] : relative.slice(1).split('/');
     const rewritten = rewritePath(policies.rewrite, encoded, ctx.segments.slice(ctx.from));
     if (rewritten !== undefined) ctx.upstreamPath = rewritten;
   }
-  if (policies.query) ctx.query = applyQueryRules(policies.query, ctx.query, variables());
-  const responseRules = policies.responseHeaders;
-  if (responseRules) {
+  if (policies?.query) ctx.query = applyQueryRules(policies.query, ctx.query, variables());
+  if (operation?.query) ctx.query = applyQueryRules(operation.query, ctx.query, variables());
+  const apiRules = policies?.responseHeaders;
+  const operationRules = operation?.responseHeaders;
+  if (apiRules || operationRules) {
     const responseVars = variables();
-    ctx.rewriteResponse = (out: OutgoingHttpHeaders) => applyHeaderRules(responseRules, out, responseVars);
+    ctx.rewriteResponse = (out: OutgoingHttpHeaders) => {
+      if (apiRules) applyHeaderRules(apiRules, out, responseVars);
+      if (operationRules) applyHeaderRules(operationRules, out, responseVars);
+    };
   }
+  if (policies !== undefined) return backend(ctx, policies);
+}
+
+/** The backend JWT and credential, last: no header rule can replace them. */
+function backend(ctx: RequestContext, policies: ApiPolicyRuntime): void | Promise<void> {
   const jwt = policies.backendJwt && signedIdentity(ctx, policies.backendJwt);
   if (!policies.backendAuth) return jwt instanceof Promise ? jwt : undefined;
   if (policies.backendCertificateMissing) throw new GatewayError('backend-credentials-unavailable');

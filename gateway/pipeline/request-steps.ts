@@ -13,6 +13,7 @@ import { mediationStep } from './mediation-step.ts';
 import { mockStep } from './mock-step.ts';
 import { operationStep } from './operation-step.ts';
 import { policyLimitStep } from './policy-limit-step.ts';
+import { responseCacheStep } from './response-cache-step.ts';
 import { routeStep } from './route-step.ts';
 import type { Step } from './run-steps.ts';
 import { STEP_TIMING, timedSteps } from './step-timing.ts';
@@ -45,6 +46,7 @@ const STEPS: readonly Step[] = Object.freeze([
   jsonThreatStep,
   validateRequestStep,
   mockStep,
+  responseCacheStep,
   transformStep,
   tokenLimitStep,
   mediationStep,

@@ -185,6 +185,45 @@ describe('response mediation and refusals', () => {
   });
 });
 
+describe("a product operation's policies", () => {
+  it("apply after the API's to that product's traffic, request and response", async () => {
+    const snapshot = basicSnapshot(upstream.url, (b) => {
+      b.apis[0]!.policies = {
+        requestHeaders: {
+          ...NONE,
+          set: [
+            { name: 'x-tier', value: 'api' },
+            { name: 'x-api-only', value: '1' },
+          ],
+        },
+      };
+      b.products[0]!.operations = [
+        {
+          api: 'team-a/hello',
+          paths: [{ pattern: '/gold/**', segments: ['gold'], rest: 'oneOrMore' }],
+          methods: [],
+          policies: {
+            requestHeaders: { ...NONE, set: [{ name: 'x-tier', value: '${product}' }] },
+            responseHeaders: { ...NONE, remove: ['x-internal'] },
+            query: { remove: [], set: [{ name: 'tier', value: 'gold' }] },
+          },
+        },
+        { api: 'team-a/hello', paths: [{ pattern: '/', segments: [], rest: 'any' }], methods: [] },
+      ];
+    });
+    expect(gw.applySnapshot(snapshot).ok).toBe(true);
+    const gold = await call('/hello/1.0.0/gold/x');
+    expect(upstream.seen[0]!.headers['x-tier']).toBe('team-a/gold');
+    expect(upstream.seen[0]!.headers['x-api-only']).toBe('1');
+    expect(upstream.seen[0]!.url).toBe('/gold/x?tier=gold');
+    expect(gold.headers['x-internal']).toBeUndefined();
+    const other = await call('/hello/1.0.0/other');
+    expect(upstream.seen[1]!.headers['x-tier']).toBe('api');
+    expect(upstream.seen[1]!.url).toBe('/other');
+    expect(other.headers['x-internal']).toBe('secret-build-42');
+  });
+});
+
 describe('backend OAuth2 client credentials', () => {
   let tokenServer: http.Server;
   let tokenUrl: string;

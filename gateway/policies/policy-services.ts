@@ -2,6 +2,8 @@ import type { BlockList } from 'node:net';
 import type { TokenService } from '../tokens/token-service.ts';
 import { BackendAuthenticator } from './backend-auth.ts';
 import { BackendJwtSigner } from './backend-jwt.ts';
+import { ResponseCache } from './response-cache.ts';
+import type { Registry } from 'prom-client';
 import { parseCidr } from './ip-access.ts';
 import { SecretStore } from './secret-store.ts';
 import { BlockList as Blocks } from 'node:net';
@@ -11,20 +13,23 @@ export interface PolicyServices {
   secrets: SecretStore;
   backendAuth: BackendAuthenticator;
   backendJwt: BackendJwtSigner;
+  cache: ResponseCache;
   /** Peers whose `X-Forwarded-For` is believed (gateway/policies/client-ip.ts); undefined: none. */
   trustedProxies: BlockList | undefined;
 }
 
 export function createPolicyServices(
-  options: { secretsDir?: string | undefined; trustedProxies?: readonly string[] | undefined },
+  options: { secretsDir?: string | undefined; trustedProxies?: readonly string[] | undefined; responseCacheBytes?: number | undefined },
   now: () => number,
   tokens: TokenService,
+  registry: Registry,
 ): PolicyServices {
   const secrets = new SecretStore(options.secretsDir);
   return {
     secrets,
     backendAuth: new BackendAuthenticator(secrets, now),
     backendJwt: new BackendJwtSigner(tokens),
+    cache: new ResponseCache({ maxBytes: options.responseCacheBytes ?? 64 * 1024 * 1024, registry }),
     trustedProxies: trustedProxies(options.trustedProxies ?? []),
   };
 }

@@ -7,6 +7,7 @@ import type { ErrorCode } from '../errors/error-codes.ts';
 import type { Exchange } from '../http/exchange.ts';
 import { sendProblem, sendSocketProblem } from '../http/respond.ts';
 import { CoarseTimers, type CoarseTimer } from './coarse-timers.ts';
+import type { ResponseTap } from '../policies/response-cache.ts';
 import type { UpstreamPool, UpstreamTarget } from './upstream-pool.ts';
 
 export interface ForwardPlan {
@@ -33,6 +34,8 @@ export interface ForwardPlan {
   maxBodyBytes: number;
   /** The API's response header rules (gateway/policies), applied to the upstream's headers before the gateway's own. */
   rewriteResponse?: ((headers: OutgoingHttpHeaders) => void) | undefined;
+  /** Sees the upstream's answer as it passes, for the response cache (gateway/policies/response-cache.ts). */
+  tap?: ResponseTap | undefined;
   /** The body already read by a step (validation), sent instead of the request's stream. */
   body?: Buffer;
   /** Watches the response go by (an LLM API's token usage); it never changes or holds up a byte. */
@@ -294,6 +297,7 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     }
     // The API's response header rules see the upstream's headers only: the gateway's own are set after.
     plan.rewriteResponse?.(out);
+    plan.tap?.start(statusCode, out);
     for (const name in plan.responseHeaders) out[name] = name === 'vary' ? mergeVary(out.vary, plan.responseHeaders[name]!) : plan.responseHeaders[name];
     out['x-request-id'] = exchange.id;
     out.connection = this.#forwarder.draining() || !res.shouldKeepAlive ? 'close' : 'keep-alive';
@@ -310,6 +314,7 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     this.#refresh();
     if (this.#settled) return;
     this.#plan.observer?.data(chunk);
+    this.#plan.tap?.data(chunk);
     if (!this.#res.write(chunk)) {
       controller.pause();
       this.#res.once('drain', () => controller.resume());
@@ -319,6 +324,7 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
   onResponseEnd(): void {
     timers.disarm(this);
     if (this.#responseStarted) this.#plan.observer?.end(true);
+    if (!this.#settled) this.#plan.tap?.end();
     if (!this.#settled) this.#res.end();
   }
 

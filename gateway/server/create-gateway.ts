@@ -73,6 +73,8 @@ export interface GatewayOptions {
   secretsDir?: string;
   /** An HTTPS proxy port beside the plain one: certificates from files (mounted Secrets), SNI, client certificates. */
   tls?: TlsListenerOptions;
+  /** The response cache's memory bound; default 64 MiB. */
+  responseCacheBytes?: number;
   /** Peers (CIDR) whose X-Forwarded-For names the client for IP rules and limits by IP; default none. */
   trustedProxies?: string[];
 }
@@ -113,7 +115,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const applier: SnapshotApplier = { state, caches, metrics, logger, environment: options.environment, persister, now };
 
   const { tokens, setSigningKeys } = createTokenService(options, now, metrics, logger);
-  const policies = createPolicyServices(options, now, tokens);
+  const policies = createPolicyServices(options, now, tokens, metrics.registry);
   caches.secrets = policies.secrets;
   const metricsOut = metricsSink(metrics);
   const accessLog = accessLogSink(logger.child({ log: 'access' }));

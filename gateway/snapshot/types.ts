@@ -277,6 +277,25 @@ export interface BackendJwt {
   audience: string;
 }
 
+export interface CacheRule {
+  match: PathMatch;
+  /** Longest an answer is kept; a shorter max-age or s-maxage from the upstream wins. */
+  ttlSeconds: number;
+  /** Query parameters that are part of the key; others are ignored (and still forwarded on a miss). */
+  queryParameters: string[];
+  /** Request headers (lower-case) that are part of the key. */
+  headers: string[];
+  /** Each application has its own entries; without it, answers marked private are not kept. */
+  perApplication: boolean;
+}
+
+/** Mediation for one product's traffic on one of its operations, applied after the API's. */
+export interface OperationPolicies {
+  requestHeaders?: HeaderRules;
+  responseHeaders?: HeaderRules;
+  query?: QueryRules;
+}
+
 export interface ApiPolicies {
   ipAccess?: IpAccess;
   maxBodyBytes?: number;
@@ -288,6 +307,8 @@ export interface ApiPolicies {
   query?: QueryRules;
   backendAuth?: BackendAuth;
   backendJwt?: BackendJwt;
+  /** GET and HEAD answers kept in the gateway's memory; the first rule whose path matches applies. */
+  responseCache?: CacheRule[];
 }
 
 export type TimeUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
@@ -355,6 +376,7 @@ export interface ProductOperation {
   methods: string[];
   /** Overrides the subscription's quota and is counted for this operation alone. */
   quota?: Quota;
+  policies?: OperationPolicies;
 }
 
 export interface Application {

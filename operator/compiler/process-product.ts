@@ -7,6 +7,7 @@ import { objectStatus, type ObjectStatus } from './object-status.ts';
 import { compilePath } from './paths.ts';
 import type { ApiOutcome } from './process-api.ts';
 import { limitsOf, type Limits } from './limits-of.ts';
+import { compileOperationPolicies } from './process-api-policies.ts';
 
 export interface ProductOutcome {
   resource: ProductResource;
@@ -47,6 +48,8 @@ function compileOperations(r: ProductResource, apis: Map<string, ApiOutcome>, cs
     // paths.slice(): exact length, as the snapshot keeps it (a pushed-to array keeps room for 17).
     const compiled: ProductOperation = { api: apiId, paths: paths.slice(), methods: [...(op.methods ?? [])].sort() };
     if (op.quota) compiled.quota = limitsOf(op).quota!;
+    const policies = op.policies && compileOperationPolicies(op.policies, `spec.operations[${i}].policies`, cs);
+    if (policies) compiled.policies = policies;
     operations.push(compiled);
   }
   return operations;

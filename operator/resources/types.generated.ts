@@ -25,6 +25,54 @@ export type APIProductSpec = {
     paths: Array<string>;
     /** Methods allowed; none means all. */
     methods?: Array<"GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | "TRACE">;
+    /** Mediation for this product's traffic on this operation, after the API's own (gateway/POLICIES.md): request and response header rules and query rules, with the same variables. */
+    policies?: {
+      requestHeaders?: {
+        remove?: Array<string>;
+        rename?: Array<{
+          /** A header name, lower-case. */
+          from: string;
+          /** A header name, lower-case. */
+          to: string;
+        }>;
+        set?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+        add?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+      };
+      responseHeaders?: {
+        remove?: Array<string>;
+        rename?: Array<{
+          /** A header name, lower-case. */
+          from: string;
+          /** A header name, lower-case. */
+          to: string;
+        }>;
+        set?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+        add?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+      };
+      query?: {
+        remove?: Array<string>;
+        set?: Array<{
+          name: string;
+          value: string;
+        }>;
+      };
+    };
     /** Requests allowed per application in each calendar-aligned window (a month quota resets on the 1st). */
     quota?: {
       limit: number;
@@ -316,6 +364,17 @@ export type APISpec = {
       /** The JWT's aud; default the API's namespace/name. */
       audience?: string;
     };
+    /** GET and HEAD answers kept in each gateway's memory, per operation path (first match wins); Cache-Control from the upstream is respected and the cache status is sent as Cache-Status. */
+    responseCache?: Array<{
+      path: string;
+      ttlSeconds: number;
+      /** Query parameters in the key; others are ignored. */
+      queryParameters?: Array<string>;
+      /** Request headers in the key. */
+      headers?: Array<string>;
+      /** Each application gets its own entries (needed to keep answers marked private). */
+      perApplication: boolean;
+    }>;
     /** CIDR blocks (IPv4 and IPv6); deny wins, and a non-empty allow list refuses every other address. The client is the peer, or what a trusted proxy (--trusted-proxy) says in X-Forwarded-For. */
     ipAccess?: {
       allow?: Array<string>;

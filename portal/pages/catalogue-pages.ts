@@ -20,7 +20,21 @@ function productCard(p: PortalProduct): Html {
   </li>`;
 }
 
-export function cataloguePage(frame: PageFrame, q: string, category: string, categories: string[], products: PortalProduct[]): Html {
+export const PAGE_SIZE = 48;
+
+/** Previous and next links that keep the search; plain links, so paging works without JavaScript. */
+function pager(q: string, category: string, page: number, total: number): Html {
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  if (pages === 1) return html``;
+  const href = (n: number) => `/?${new URLSearchParams({ ...(q ? { q } : {}), ...(category ? { category } : {}), page: String(n) }).toString()}`;
+  return html`<nav class="pager" aria-label="Pages">
+    ${page > 1 ? html`<a href="${href(page - 1)}" rel="prev">Previous</a>` : ''} <span>Page ${page} of ${pages}</span>
+    ${page < pages ? html`<a href="${href(page + 1)}" rel="next">Next</a>` : ''}
+  </nav>`;
+}
+
+export function cataloguePage(frame: PageFrame, q: string, category: string, categories: string[], products: PortalProduct[], page = 1): Html {
+  const shown = products.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
   const main = html`<form class="search" method="get" action="/" role="search">
       <label for="q">Search products</label>
       <input id="q" name="q" type="search" value="${q}" />
@@ -37,8 +51,9 @@ export function cataloguePage(frame: PageFrame, q: string, category: string, cat
     </form>
     <p aria-live="polite">${products.length} product${products.length === 1 ? '' : 's'}${q ? html` matching “${q}”` : ''}</p>
     <ul class="cards">
-      ${products.map(productCard)}
-    </ul>`;
+      ${shown.map(productCard)}
+    </ul>
+    ${pager(q, category, page, products.length)}`;
   return layout(frame, 'API catalogue', main);
 }
 
@@ -133,5 +148,10 @@ export function apiPage(frame: PageFrame, api: PortalApi, products: PortalProduc
     </div>
     <script src="/static/swagger-ui/swagger-ui-bundle.js"></script>
     <script src="/static/reference.js"></script>`;
-  return layout(frame, `${api.displayName} ${api.version}`, main, html`<link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css" />`);
+  return layout(
+    frame,
+    `${api.displayName} ${api.version}`,
+    main,
+    html`<link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css" /><link rel="stylesheet" href="/static/reference.css" />`,
+  );
 }

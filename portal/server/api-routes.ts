@@ -19,7 +19,10 @@ export function apiRoutes(): Route[] {
     route('GET', '/api/me', ({ ctx, session }) => ({ json: { user: ctx.user ?? null, csrfToken: session.csrf }, noStore: true })),
     route('GET', '/api/products', ({ ctx, url }) => {
       const { products, categories } = actions.catalogue(ctx, (url.searchParams.get('q') ?? '').slice(0, 200), url.searchParams.get('category') ?? '');
-      return { json: { products, categories } };
+      // Paged like the catalogue page: at most 500 at a time, `offset` to go on.
+      const limit = Math.min(Math.max(1, Math.floor(Number(url.searchParams.get('limit')) || 100)), 500);
+      const offset = Math.max(0, Math.floor(Number(url.searchParams.get('offset')) || 0));
+      return { json: { total: products.length, offset, limit, products: products.slice(offset, offset + limit), categories } };
     }),
     route('GET', '/api/products/:ns/:name', ({ ctx, params }) => ({ json: actions.product(ctx, params.ns!, params.name!) })),
     route('GET', '/api/apis/:ns/:name', ({ ctx, params }) => ({ json: actions.api(ctx, params.ns!, params.name!).api })),

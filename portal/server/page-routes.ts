@@ -22,7 +22,8 @@ export function pageRoutes(): Route[] {
       const q = (url.searchParams.get('q') ?? '').slice(0, 200);
       const category = (url.searchParams.get('category') ?? '').slice(0, 100);
       const { products, categories } = actions.catalogue(ctx, q, category);
-      return { html: cataloguePage(frame, q, category, categories, products) };
+      const page = Math.min(Math.max(1, Math.floor(Number(url.searchParams.get('page')) || 1)), 10_000);
+      return { html: cataloguePage(frame, q, category, categories, products, page) };
     }),
     route('GET', '/products/:ns/:name', ({ params, ctx, frame }) => {
       const p = actions.product(ctx, params.ns!, params.name!);

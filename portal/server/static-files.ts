@@ -11,6 +11,7 @@ export function staticFiles(): Map<string, { body: Buffer; type: string }> {
   const files: Array<[string, string, string]> = [
     ['/static/portal.css', join(own, 'portal.css'), 'text/css; charset=utf-8'],
     ['/static/reference.js', join(own, 'reference.js'), 'text/javascript; charset=utf-8'],
+    ['/static/reference.css', join(own, 'reference.css'), 'text/css; charset=utf-8'],
     ['/static/swagger-ui/swagger-ui-bundle.js', join(swagger, 'swagger-ui-bundle.js'), 'text/javascript; charset=utf-8'],
     ['/static/swagger-ui/swagger-ui.css', join(swagger, 'swagger-ui.css'), 'text/css; charset=utf-8'],
   ];

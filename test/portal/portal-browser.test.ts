@@ -12,6 +12,7 @@ let idp: TestIdp;
 let estate: PortalEstate;
 let browser: TestBrowser;
 const checked = new Map<string, string[]>();
+const POLL = { timeout: 20_000, interval: 100 };
 
 beforeAll(async () => {
   idp = await startTestIdp({
@@ -24,7 +25,8 @@ beforeAll(async () => {
     oidc: (portal) => idp.start(portal),
   });
   browser = await launchBrowser();
-  browser.page.setDefaultTimeout(10_000);
+  // Generous: the full `make test` runs this beside everything else on two cores.
+  browser.page.setDefaultTimeout(30_000);
 }, 120_000);
 
 afterAll(async () => {
@@ -56,19 +58,26 @@ describe('the developer portal in a browser', () => {
     const { page } = browser;
     await page.goto(estate.portalUrl);
     await check(page, '01-catalogue-anonymous');
+    // Keyboard: the first Tab lands on the skip link, and a search needs no mouse.
+    await page.keyboard.press('Tab');
+    expect(await page.locator(':focus').textContent()).toBe('Skip to content');
+    await page.getByLabel('Search products').focus();
+    await page.keyboard.type('partners');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.cards h2').allTextContents(), POLL).toEqual(['Echo for Partners']);
     await signIn(page, 'alice');
-    await expect.poll(() => page.locator('.who').textContent()).toContain('Alice');
+    await expect.poll(() => page.locator('.who').textContent(), POLL).toContain('Alice');
 
     await page.getByLabel('Search products').fill('echo basic');
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(() => page.locator('.cards h2').allTextContents()).toEqual(['Echo Basic']);
+    await expect.poll(() => page.locator('.cards h2').allTextContents(), POLL).toEqual(['Echo Basic']);
     await check(page, '02-search');
 
     await page.getByRole('link', { name: 'My applications' }).click();
     await page.getByLabel(/^Name/).fill('shop');
     await page.getByLabel('Display name').fill('Shop');
     await page.getByRole('button', { name: 'Show YAML' }).click();
-    await expect.poll(() => page.locator('pre.yaml').textContent()).toContain('kind: Application');
+    await expect.poll(() => page.locator('pre.yaml').textContent(), POLL).toContain('kind: Application');
     await check(page, '03-create-yaml');
     await page.goBack();
     await page.getByLabel(/^Name/).fill('shop');
@@ -82,7 +91,7 @@ describe('the developer portal in a browser', () => {
     await page.getByLabel('Plan').selectOption('Basic');
     await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
     await page.waitForURL(`${estate.portalUrl}/apps/team-a/shop`);
-    await expect.poll(() => page.locator('table').nth(1).textContent()).toContain('Active');
+    await expect.poll(() => page.locator('table').nth(1).textContent(), POLL).toContain('Active');
     // Shown once: the application page does not show the key again.
     expect(await page.locator('#consumer-key').count()).toBe(0);
     await check(page, '06-app-subscribed');
@@ -97,13 +106,12 @@ describe('the developer portal in a browser', () => {
     // The portal opens Swagger UI with try-out on (tryItOutEnabled), so the parameters are editable at once.
     await operation.locator('input[placeholder=id]').fill('42');
     await operation.locator('.btn.execute').click();
-    await expect.poll(() => page.locator('.live-responses-table tr.response .response-col_status').first().textContent(), { timeout: 10_000 }).toContain('200');
-    await expect.poll(() => page.locator('.live-responses-table tr.response .response-col_description').first().textContent()).toContain('/items/42');
-    // Swagger UI's own widget is excluded: its theme and markup have axe findings the portal does not control (see the closing note).
-    await check(page, '07-try-out', ['#reference']);
+    await expect.poll(() => page.locator('.live-responses-table tr.response .response-col_status').first().textContent(), POLL).toContain('200');
+    await expect.poll(() => page.locator('.live-responses-table tr.response .response-col_description').first().textContent(), POLL).toContain('/items/42');
+    await check(page, '07-try-out');
 
     await page.goto(`${estate.portalUrl}/apps/team-a/shop`);
-    await expect.poll(() => page.locator('.usage').first().textContent()).toBe('1 of 100');
+    await expect.poll(() => page.locator('.usage').first().textContent(), POLL).toBe('1 of 100');
     await check(page, '08-usage');
 
     await page
@@ -139,7 +147,7 @@ describe('the developer portal in a browser', () => {
     await page.goto(`${estate.portalUrl}/apps/team-a/shop`);
     await page.getByLabel('Product and plan').selectOption('platform/echo-partner|');
     await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
-    await expect.poll(() => page.locator('table').nth(1).textContent()).toContain('Pending approval');
+    await expect.poll(() => page.locator('table').nth(1).textContent(), POLL).toContain('Pending approval');
     await check(page, '11-pending');
     await page
       .getByRole('button', { name: /Rotate/ })
@@ -154,7 +162,7 @@ describe('the developer portal in a browser', () => {
     await check(page, '12-approvals');
     await page.getByLabel('Reason').fill('Partner contract signed');
     await page.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => page.locator('main').textContent()).toContain('No subscription waits for approval');
+    await expect.poll(() => page.locator('main').textContent(), POLL).toContain('No subscription waits for approval');
     await check(page, '13-approved');
     const passed = await eventually('the approved subscription at the gateway', async () => {
       const r = await callGateway('/echo/v1/orders', key, 'POST');
@@ -165,7 +173,9 @@ describe('the developer portal in a browser', () => {
 
   it('found no accessibility violation on any page and made no request beyond loopback from the portal', () => {
     expect([...checked.keys()].length).toBeGreaterThanOrEqual(13);
-    expect(Object.fromEntries([...checked].filter(([, v]) => v.length))).toEqual({});
+    // One finding is ours on purpose: Swagger UI renders a second <main>, which reference.js turns into a labelled
+    // region so the page keeps one main landmark; axe-core flags the role on a <main> element. Nothing else.
+    expect(Object.fromEntries([...checked].filter(([, v]) => v.length))).toEqual({ '07-try-out': ['aria-allowed-role: #operations'] });
     expect(browser.blocked.filter((u) => !u.includes('fonts.googleapis.com'))).toEqual([]);
   });
 });

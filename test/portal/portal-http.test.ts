@@ -41,7 +41,10 @@ describe('portal over HTTP (tollgate dev)', () => {
   ])('lists what %s may see', async (_name, teams, shown, hidden) => {
     const c = new PortalClient(estate.portalUrl);
     await c.signInLocal(`dev@${teams[0]}.example`, teams);
-    const { products } = (await (await c.request('GET', '/api/products')).json()) as { products: Array<{ displayName: string }> };
+    const { products, total } = (await (await c.request('GET', '/api/products')).json()) as { products: Array<{ displayName: string }>; total: number };
+    expect(total).toBe(products.length);
+    const paged = (await (await c.request('GET', '/api/products?limit=1&offset=1')).json()) as { products: Array<{ displayName: string }>; total: number };
+    expect([paged.total, paged.products.map((p) => p.displayName)]).toEqual([total, [products[1]!.displayName]]);
     const names = products.map((p) => p.displayName);
     for (const s of shown) expect(names).toContain(s);
     for (const h of hidden) expect(names).not.toContain(h);
