@@ -52,9 +52,9 @@ bench: deps
 	node bench/compile/run.ts
 	node bench/revocation/run.ts
 	node bench/dev-start/run.ts
+	node bench/portal/run.ts
 	node bench/mcp/transport.ts
 	node bench/mcp/run.ts
-	node bench/portal/run.ts
 
 # The gateway (harness and shipped process) beside bare http-proxy-3, bare undici and
 # nginx, 3 interleaved rounds, then its per-step breakdown

@@ -313,8 +313,8 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.#refresh();
     if (this.#settled) return;
-    this.#plan.observer?.data(chunk);
     this.#plan.tap?.data(chunk);
+    this.#plan.observer?.data(chunk);
     if (!this.#res.write(chunk)) {
       controller.pause();
       this.#res.once('drain', () => controller.resume());
@@ -323,8 +323,8 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
 
   onResponseEnd(): void {
     timers.disarm(this);
-    if (this.#responseStarted) this.#plan.observer?.end(true);
     if (!this.#settled) this.#plan.tap?.end();
+    if (this.#responseStarted) this.#plan.observer?.end(true);
     if (!this.#settled) this.#res.end();
   }
 
