@@ -1,31 +1,31 @@
 # syntax=docker/dockerfile:1
 #
-# The tollgate image: `tollgate operator` and `tollgate gateway` (config/deploy).
-# NOT BUILT YET: it was written on a machine without a Docker engine, so no build
-# of it has been run or tested. Build and try it before publishing:
+# The published tollgate image: `tollgate operator` and `tollgate gateway`
+# (config/deploy, charts/tollgate), FROM the official Node 24 image:
 #   docker build -t ghcr.io/tollgate-dev/tollgate:0.1.0 .
-#   docker run --rm ghcr.io/tollgate-dev/tollgate:0.1.0 --help
-# (What was checked without Docker: a directory holding exactly the paths copied
-# below plus `npm ci --omit=dev --ignore-scripts` runs bin/tollgate --help,
-# validate examples/ and a gateway with --state-dir on Node 24.)
+#   make image IMAGE_BASE=node          (the same with buildah)
+# Without a registry, `make image` (scripts/image/build.sh) builds the same
+# files on a base made from Debian packages and Node from the npm registry;
+# that is the image the tests run. scripts/image/image-files.test.ts checks the
+# two copy the same files.
 #
-# No compile step: bin/tollgate runs the TypeScript sources with Node's type
-# stripping, so the image holds the sources and the production dependencies.
+# No compile step: Node runs the TypeScript sources with type stripping, so the
+# image holds the sources and the production dependencies.
+ARG NODE_IMAGE=docker.io/library/node:24-slim
 
-FROM node:24-slim AS deps
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No dependency needs an install script (none has one in package-lock.json).
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
+  && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete \
+  && rm -rf node_modules/@types
 
-FROM node:24-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json ./
-# bin/tollgate finds Node with scripts/ensure-node.sh (this image's node is 24).
-COPY bin ./bin
-COPY scripts/ensure-node.sh ./scripts/ensure-node.sh
+COPY package.json package-lock.json ./
 COPY cli ./cli
 COPY gateway ./gateway
 COPY operator ./operator
@@ -36,5 +36,6 @@ COPY crds ./crds
 USER 1000:1000
 # Gateway proxy and admin, operator publisher and admin.
 EXPOSE 8080 9090 8081 9091
-ENTRYPOINT ["/app/bin/tollgate"]
+# node itself, no shell: the same entrypoint as the Debian-based build.
+ENTRYPOINT ["/usr/local/bin/node", "--experimental-strip-types", "--disable-warning=ExperimentalWarning", "/app/cli/main.ts"]
 CMD ["--help"]

@@ -4,12 +4,12 @@ SHELL := /bin/bash
 NODE := $(shell scripts/ensure-node.sh)
 export PATH := $(dir $(NODE)):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run test typecheck unit lint format deps control-plane golden bench bench-gateway bench-operator clean
+.PHONY: run test typecheck unit lint format deps control-plane image golden bench bench-gateway bench-operator clean
 
 run: deps
 	bin/tollgate dev examples/ --with-example-backend
 
-test: deps control-plane typecheck lint
+test: deps control-plane image typecheck lint
 	vitest run
 
 # Everything that needs neither Redis nor the Go-built control plane (vitest.config.ts draws the projects from imports).
@@ -38,6 +38,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 control-plane:
 	test/control-plane/build.sh
 
+# The image, with buildah and no registry: a base from Debian packages (mmdebstrap)
+# and Node from npm; IMAGE_BASE=node builds the Dockerfile FROM node:24 instead.
+# Rebuilt only when what goes into it changed (scripts/image/build.sh).
+image: deps
+	scripts/image/build.sh
+
 # Regenerate the compiler's golden files after an intended change; review the diff.
 golden: deps
 	UPDATE_GOLDEN=1 vitest run operator/compiler
@@ -47,12 +53,16 @@ bench: deps
 	node bench/revocation/run.ts
 	node bench/dev-start/run.ts
 	node bench/portal/run.ts
+	node bench/mcp/transport.ts
+	node bench/mcp/run.ts
 
 # The gateway (harness and shipped process) beside bare http-proxy-3, bare undici and
 # nginx, 3 interleaved rounds, then its per-step breakdown
-# (needs wrk and nginx: apt-get install -y wrk nginx-light).
+# (needs wrk and nginx: apt-get install -y wrk nginx-light); then what OpenAPI request
+# validation costs for a small JSON body (off, on, mocked).
 bench-gateway: deps
 	node bench/gateway/run.ts --repeat 3
+	node bench/gateway/validation.ts --repeat 3
 
 # kubectl apply -> first 200 and kubectl delete -> first 403, through a real API
 # server, operator and gateway, over 20 tries (target: p95 <= 1 s for both).

@@ -119,7 +119,26 @@ describe('tollgate plan', () => {
     ]);
     const pending = app.subscriptions.find((s: { product: string }) => s.product === 'platform/weather-partner');
     expect(pending.phase).toBe('PendingApproval');
-    expect(plan.routes.map((r: { basePath: string }) => r.basePath)).toEqual(['/hello', '/hello/1.0.0', '/inventory/v1', '/maps/v1', '/weatherapikey/v1']);
+    expect(plan.routes.map((r: { basePath: string }) => r.basePath)).toEqual([
+      '/bookshop/0.1',
+      '/hello',
+      '/hello/1.0.0',
+      '/inventory/v1',
+      '/maps/v1',
+      '/weatherapikey/v1',
+    ]);
+    // Which operations came from where: the bookshop's from its OpenAPI document, mocked.
+    expect(plan.operations.find((o: { api: string }) => o.api === 'prototypes/bookshop')).toEqual({
+      api: 'prototypes/bookshop',
+      source: 'document',
+      mock: true,
+      operations: [
+        { methods: ['GET'], path: '/books', operationId: 'listBooks', validated: true },
+        { methods: ['POST'], path: '/books', operationId: 'addBook', validated: true },
+        { methods: ['GET'], path: '/books/{bookId}', operationId: 'getBook', validated: true },
+      ],
+    });
+    expect(plan.operations.find((o: { api: string }) => o.api === 'platform/hello-world')).toMatchObject({ source: 'spec', mock: false });
   });
 
   it('renders a text table', async () => {

@@ -35,6 +35,8 @@ describe('tollgate dev usage', () => {
     for (let i = 0; i < 7; i++) statuses.push((await fetch(`http://127.0.0.1:${dev.gateway.proxyPort}/orders/v1/x`, { headers: { apikey: key } })).status);
     statuses.push((await fetch(`http://127.0.0.1:${dev.gateway.proxyPort}/orders/v1/x`, { headers: { apikey: 'wrong' } })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 401]);
+    // The store opens at the first write, after the gateway already serves.
+    expect(await dev.gateway.usage!.flush()).toBe(true);
     await expect(openUsageDatabase(store)).rejects.toThrow(/open in another process \(pid \d+, e\.g\. tollgate dev\)/);
     await dev.close();
 

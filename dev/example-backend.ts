@@ -9,6 +9,10 @@ export function startExampleBackend(port: number, host = '127.0.0.1'): Promise<h
     let body: unknown;
     if (path === '/' || path === '') body = { hello: 'world' };
     else if (path === '/forecastrss') body = { location: 'Sunnyvale, CA', forecast: [{ day: 'Mon', high: 21, low: 11, text: 'Sunny' }] };
+    // The weather API of examples/weather-mcp: what its MCP tools answer.
+    else if (path.startsWith('/current/')) body = { city: decodeURIComponent(path.slice('/current/'.length)), temperatureC: 14, text: 'Rain' };
+    else if (path.startsWith('/forecast/'))
+      body = { city: decodeURIComponent(path.slice('/forecast/'.length)), tomorrow: { high: 16, low: 9, text: 'Showers' } };
     else
       body = {
         method: req.method,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createLimitStore } from '../gateway/limits/create-limit-store.ts';
 import { createGateway, type Gateway, type GatewayOptions } from '../gateway/server/create-gateway.ts';
-import { deferredWriter, sqlUsageWriter, type UsageWriter } from '../gateway/usage/usage-writer.ts';
+import { lazyWriter, sqlUsageWriter, type UsageWriter } from '../gateway/usage/usage-writer.ts';
 import type { CompileResult } from '../operator/compiler/compile.ts';
 import { OpenApiStage } from '../operator/openapi/openapi-stage.ts';
 import { DirectorySource } from '../operator/sources/directory-source.ts';
@@ -75,23 +75,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   const credentials = new DevCredentialStore(o.stateDir, { now: clock });
   const signingKeys = new DevSigningKeys(o.stateDir, { ...DEFAULT_POLICY, ...o.tokenPolicy });
   const limitStore = createLimitStore({});
-  const gateway = await createGateway({
-    proxyPort: o.proxyPort,
-    adminPort: o.adminPort,
-    host: o.host,
-    stateDir: join(o.stateDir, 'gateway'),
-    // Every start recompiles, so the saved copy is only for serving while that happens: written after the start.
-    persistDelayMs: 1_000,
-    ...(o.environment ? { environment: o.environment } : {}),
-    limitStore,
-    logger,
-    clock: () => clock().getTime(),
-    ...(o.usageDatabase
-      ? { usage: { writer: devUsageWriter(o.usageDatabase), ...(o.usageFlushIntervalMs ? { flushIntervalMs: o.usageFlushIntervalMs } : {}) } }
-      : {}),
-    ...o.gatewayPolicies,
-    ...devSecretsDir(o),
-  });
+  const gateway = await startDevGateway(o, limitStore, logger, clock);
   const loopback = o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
   const proxyUrl = `http://${loopback}:${gateway.proxyPort}`;
   let ring = signingKeys.at(clock()).ring;
@@ -147,6 +131,30 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   };
 }
 
+/** The gateway of `tollgate dev`: the memory limit store, usage and policies as the options say. */
+function startDevGateway(o: DevOptions, limitStore: LimitStore, logger: Logger, clock: () => Date): Promise<Gateway> {
+  return createGateway({
+    proxyPort: o.proxyPort,
+    adminPort: o.adminPort,
+    host: o.host,
+    stateDir: join(o.stateDir, 'gateway'),
+    // Every start recompiles, so the saved copy is only for serving while that happens: written after the start.
+    persistDelayMs: 1_000,
+    ...(o.environment ? { environment: o.environment } : {}),
+    limitStore,
+    logger,
+    clock: () => clock().getTime(),
+    ...devUsage(o),
+    ...o.gatewayPolicies,
+    ...devSecretsDir(o),
+  });
+}
+
+function devUsage(o: DevOptions): Pick<GatewayOptions, 'usage'> {
+  if (!o.usageDatabase) return {};
+  return { usage: { writer: devUsageWriter(o.usageDatabase), ...(o.usageFlushIntervalMs ? { flushIntervalMs: o.usageFlushIntervalMs } : {}) } };
+}
+
 /** The directory source, loaded once and then watched; each update reaches the reconcile in order. */
 async function watchDirectories(o: DevOptions, reconcile: DevReconcile): Promise<DirectorySource> {
   const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
@@ -163,16 +171,20 @@ async function watchDirectories(o: DevOptions, reconcile: DevReconcile): Promise
   return source;
 }
 
-/** The dev gateway's usage writer: the store opens (and is migrated) while the gateway already serves. */
+/** The dev gateway's usage writer: the store opens (and is migrated) at the first write, not while the gateway starts. */
 function devUsageWriter(url: string): UsageWriter {
-  const opening = (async () => {
+  return lazyWriter(async () => {
     const { openUsageDatabase } = await import('../usage/open-database.ts');
     const { migrate } = await import('../usage/migrations.ts');
     const db = await openUsageDatabase(url);
-    await migrate(db);
+    try {
+      await migrate(db);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
     return sqlUsageWriter(db, 'dev', String(Date.now()));
-  })();
-  return deferredWriter(opening);
+  });
 }
 
 /** Policies' Secrets come from `secrets/` in the first directory watched, unless `--secrets-dir` says otherwise (gateway/POLICIES.md). */

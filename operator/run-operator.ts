@@ -4,6 +4,8 @@ import { pino, type Logger } from 'pino';
 import { startAdminServer } from '../gateway/admin/admin-server.ts';
 import type { CompileResult } from './compiler/compile.ts';
 import { LeaseElector, type LeaderInfo, type LeaseElectorOptions } from './leader/lease-elector.ts';
+import { configMapReader } from './openapi/config-map-reader.ts';
+import { OpenApiStage } from './openapi/openapi-stage.ts';
 import { ClusterReconcile } from './pipeline/cluster-reconcile.ts';
 import { GatewayWait } from './pipeline/gateway-wait.ts';
 import { HoldOff } from './pipeline/hold-off.ts';
@@ -15,6 +17,7 @@ import { Signal } from './pipeline/signal.ts';
 import { SigningKeyLoop, type TokenServiceOptions } from './pipeline/signing-key-loop.ts';
 import { StatusLoop } from './pipeline/status-loop.ts';
 import { createSnapshotPublisher, type GatewayReport, type SnapshotPublisher } from './publish/snapshot-publisher.ts';
+import { CrdGuard } from './sources/crd-guard.ts';
 import { KubernetesSource } from './sources/kubernetes-source.ts';
 import { ProgrammedTracker } from './status/programmed.ts';
 import { StatusWriter } from './status/status-writer.ts';
@@ -205,6 +208,7 @@ interface StageDeps {
 /** Compile-and-deliver and the status loop it feeds, with what they share. */
 function reconcileStages(o: OperatorOptions, d: StageDeps) {
   const tracker = new ProgrammedTracker();
+  const crds = new CrdGuard(d.kc, d.logger);
   const events = new ObjectEvents(d.kc, { enabled: o.events !== false, identity: d.identity, isLeader: d.isLeader, logger: d.logger, metrics: d.metrics });
   const wait = new GatewayWait(() => d.publisher.reports(), d.clock, d.staleMs);
   const statuses = new StatusLoop({
@@ -223,6 +227,7 @@ function reconcileStages(o: OperatorOptions, d: StageDeps) {
   const reconcile = new ClusterReconcile({
     source: d.source,
     core: d.core,
+    documents: new OpenApiStage({ files: false, configMaps: configMapReader(d.core) }),
     isLeader: d.isLeader,
     delivery: publisherDelivery(d.publisher, d.logger),
     tokens: () => d.signingKeys?.issuer(),
@@ -232,6 +237,7 @@ function reconcileStages(o: OperatorOptions, d: StageDeps) {
     metrics: d.metrics,
     logger: d.logger,
     clock: d.clock,
+    crdProblem: () => crds.problem(),
   });
   return { events, wait, statuses, reconcile };
 }

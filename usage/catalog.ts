@@ -10,6 +10,8 @@ export interface Pricing {
   monthlyFee?: number;
   includedCalls?: number;
   bands?: Band[];
+  /** Per million LLM tokens, on top of the calls. */
+  tokens?: { promptPer1M?: number; completionPer1M?: number };
 }
 
 /** What reports and invoices need to know beyond the ledger: who owns each application, what each plan costs. */

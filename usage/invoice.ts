@@ -17,6 +17,10 @@ export interface InvoiceLine {
   chargedCalls: number;
   usageCents: number;
   totalCents: number;
+  /** When the plan prices tokens: the LLM tokens the ledger holds for the line, and what they cost. */
+  promptTokens?: number;
+  completionTokens?: number;
+  tokenCents?: number;
   /** Why the line charges nothing, when it does not because of a missing price. */
   note?: string;
 }
@@ -95,6 +99,19 @@ export function usageCents(calls: number, pricing: Pricing): number {
   return Number(divRound(microsTimesCalls, 1000n * 10_000n));
 }
 
+/** The token charge, in cents: micro-units per million tokens x tokens / 1,000,000 = micro-units; / 10,000 = cents. */
+export function tokenCents(tokens: Tokens, pricing: NonNullable<Pricing['tokens']>): number {
+  const microsTimesTokens = BigInt(tokens.prompt) * micros(pricing.promptPer1M ?? 0) + BigInt(tokens.completion) * micros(pricing.completionPer1M ?? 0);
+  return Number(divRound(microsTimesTokens, 1_000_000n * 10_000n));
+}
+
+export interface Tokens {
+  prompt: number;
+  completion: number;
+}
+
+const NO_TOKENS: Tokens = { prompt: 0, completion: 0 };
+
 export function lineFor(
   application: string,
   product: string,
@@ -103,6 +120,7 @@ export function lineFor(
   daysInMonth: number,
   billableCalls: number,
   pricing: Pricing | undefined,
+  tokens: Tokens = NO_TOKENS,
 ): InvoiceLine {
   if (!pricing) {
     return {
@@ -125,7 +143,7 @@ export function lineFor(
   const includedCalls = Math.floor(((pricing.includedCalls ?? 0) * days) / daysInMonth);
   const chargedCalls = Math.max(0, billableCalls - includedCalls);
   const usage = usageCents(chargedCalls, pricing);
-  return {
+  const line: InvoiceLine = {
     application,
     product,
     plan,
@@ -139,6 +157,11 @@ export function lineFor(
     usageCents: usage,
     totalCents: feeCents + usage,
   };
+  if (pricing.tokens) {
+    const cents = tokenCents(tokens, pricing.tokens);
+    Object.assign(line, { promptTokens: tokens.prompt, completionTokens: tokens.completion, tokenCents: cents, totalCents: line.totalCents + cents });
+  }
+  return line;
 }
 
 interface DayRow {
@@ -148,17 +171,27 @@ interface DayRow {
   plan: string;
   billable: number;
   requests: number;
+  prompt: number;
+  completion: number;
 }
 
 async function dailyUsage(db: SqlClient, from: number, to: number): Promise<DayRow[]> {
   await rollUp(db, { from, to });
   const { rows } = await db.query<DayRow>(
-    `SELECT extract(day FROM window_start AT TIME ZONE 'UTC')::int AS day, application, product, plan, sum(billable)::bigint AS billable, sum(requests)::bigint AS requests
+    `SELECT extract(day FROM window_start AT TIME ZONE 'UTC')::int AS day, application, product, plan, sum(billable)::bigint AS billable, sum(requests)::bigint AS requests,
+       sum(prompt_tokens)::bigint AS prompt, sum(completion_tokens)::bigint AS completion
      FROM usage_day WHERE window_start >= $1 AND window_start < $2 AND application <> '' AND product <> ''
      GROUP BY 1, 2, 3, 4`,
     [new Date(from).toISOString(), new Date(to).toISOString()],
   );
-  return rows.map((r) => ({ ...r, day: Number(r.day), billable: Number(r.billable), requests: Number(r.requests) }));
+  return rows.map((r) => ({
+    ...r,
+    day: Number(r.day),
+    billable: Number(r.billable),
+    requests: Number(r.requests),
+    prompt: Number(r.prompt),
+    completion: Number(r.completion),
+  }));
 }
 
 /**
@@ -183,7 +216,10 @@ export async function computeInvoice(db: SqlClient, month: string, catalog: Cata
     const [application = '', product = ''] = key.split('\n');
     const daily = new Map<number, Map<string, { billable: number; requests: number }>>();
     const calls = new Map<string, number>();
+    const tokens = new Map<string, Tokens>();
     for (const r of subscriptionRows) {
+      const t = tokens.get(r.plan) ?? { prompt: 0, completion: 0 };
+      tokens.set(r.plan, { prompt: t.prompt + r.prompt, completion: t.completion + r.completion });
       const day = daily.get(r.day) ?? new Map<string, { billable: number; requests: number }>();
       const had = day.get(r.plan) ?? { billable: 0, requests: 0 };
       day.set(r.plan, { billable: had.billable + r.billable, requests: had.requests + r.requests });
@@ -194,7 +230,10 @@ export async function computeInvoice(db: SqlClient, month: string, catalog: Cata
     const owner = catalog.owners.get(application) ?? '';
     for (const plan of [...calls.keys()].sort()) {
       const pricing = catalog.products.get(product)?.plans.get(plan);
-      owners.set(owner, [...(owners.get(owner) ?? []), lineFor(application, product, plan, days.get(plan) ?? 0, period.days, calls.get(plan) ?? 0, pricing)]);
+      owners.set(owner, [
+        ...(owners.get(owner) ?? []),
+        lineFor(application, product, plan, days.get(plan) ?? 0, period.days, calls.get(plan) ?? 0, pricing, tokens.get(plan)),
+      ]);
     }
   }
   return {
@@ -207,4 +246,40 @@ export async function computeInvoice(db: SqlClient, month: string, catalog: Cata
         return { owner, totals, lines };
       }),
   };
+}
+
+/** Stores a month's invoice lines (replacing that month's), for the business dashboard's revenue panels. */
+export async function saveInvoice(db: SqlClient, invoice: Invoice): Promise<void> {
+  await db.query('BEGIN');
+  try {
+    await db.query('DELETE FROM usage_invoice_line WHERE month = $1', [invoice.month]);
+    for (const { owner, lines } of invoice.owners) {
+      for (const l of lines) {
+        await db.query(
+          `INSERT INTO usage_invoice_line (month, owner, application, product, plan, currency, days, days_in_month, billable_calls, included_calls, charged_calls, fee_cents, usage_cents, total_cents)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+          [
+            invoice.month,
+            owner,
+            l.application,
+            l.product,
+            l.plan,
+            l.currency,
+            l.days,
+            l.daysInMonth,
+            l.billableCalls,
+            l.includedCalls,
+            l.chargedCalls,
+            l.feeCents,
+            l.usageCents,
+            l.totalCents,
+          ],
+        );
+      }
+    }
+    await db.query('COMMIT');
+  } catch (err) {
+    await db.query('ROLLBACK');
+    throw err;
+  }
 }

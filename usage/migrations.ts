@@ -32,6 +32,31 @@ CREATE TABLE usage_day (
   PRIMARY KEY (window_start, ${KEY_NAMES})
 );`,
   },
+  {
+    version: 2,
+    name: 'saved invoice lines',
+    sql: `
+CREATE TABLE usage_invoice_line (
+  month text NOT NULL, owner text NOT NULL, application text NOT NULL, product text NOT NULL, plan text NOT NULL,
+  currency text NOT NULL, days integer NOT NULL, days_in_month integer NOT NULL,
+  billable_calls bigint NOT NULL, included_calls bigint NOT NULL, charged_calls bigint NOT NULL,
+  fee_cents bigint NOT NULL, usage_cents bigint NOT NULL, total_cents bigint NOT NULL,
+  PRIMARY KEY (month, application, product, plan)
+);`,
+  },
+  {
+    version: 3,
+    name: 'MCP tool, LLM model and tokens (issue 19)',
+    sql: ['usage_minute', 'usage_hour', 'usage_day']
+      .map(
+        (table) => `
+ALTER TABLE ${table} ADD COLUMN tool text NOT NULL DEFAULT '', ADD COLUMN model text NOT NULL DEFAULT '',
+  ADD COLUMN prompt_tokens bigint NOT NULL DEFAULT 0, ADD COLUMN completion_tokens bigint NOT NULL DEFAULT 0;
+ALTER TABLE ${table} DROP CONSTRAINT ${table}_pkey;
+ALTER TABLE ${table} ADD PRIMARY KEY (${table === 'usage_minute' ? 'replica, incarnation, ' : ''}window_start, ${KEY_NAMES}, tool, model)`,
+      )
+      .join(';'),
+  },
 ];
 
 /** Applies the migrations not yet applied; returns the versions it applied. Safe to run from several places at once. */

@@ -1,8 +1,8 @@
 import { LATENCY_COLUMNS } from '../gateway/usage/usage-cell.ts';
 import type { SqlClient } from '../gateway/usage/sql-client.ts';
 
-const KEYS = 'application, credential, product, plan, api, operation, environment, status_class';
-const SUMS = ['requests', 'billable', 'refused', 'bytes_in', 'bytes_out', 'latency_ms_sum', ...LATENCY_COLUMNS];
+const KEYS = 'application, credential, product, plan, api, operation, environment, status_class, tool, model';
+const SUMS = ['requests', 'billable', 'refused', 'bytes_in', 'bytes_out', 'latency_ms_sum', ...LATENCY_COLUMNS, 'prompt_tokens', 'completion_tokens'];
 const DAY_MS = 86_400_000;
 
 /**

@@ -32,7 +32,7 @@ describe.each([
   let db: SqlClient;
   beforeAll(async () => {
     db = await open();
-    expect(await migrate(db)).toEqual([1]);
+    expect(await migrate(db)).toEqual([1, 2, 3]);
   });
   afterAll(async () => db?.close());
 

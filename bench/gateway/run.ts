@@ -376,6 +376,8 @@ const allTargets: Target[] = [
   { name: 'bare undici', start: nodeTarget('undici', 'bare-undici.ts', []) },
   { name: 'nginx proxy_pass', start: () => startNginx(backend.port) },
   { name: 'gateway, memory store', start: nodeTarget('memory', 'gateway-target.ts', [KEY]) },
+  // Issue 18: two header rules, a path rewrite, an IP allow list and backend basic auth on the same API.
+  { name: 'gateway, memory, policies', start: nodeTarget('policies', 'gateway-target.ts', [KEY, '--policies']) },
   { name: 'gateway, Redis store', usesRedis: true, start: nodeTarget('redis', 'gateway-target.ts', [KEY, redis.url]) },
   { name: 'tollgate gateway, memory', start: () => startShipped('shipped-memory', undefined) },
   { name: 'tollgate gateway, Redis', usesRedis: true, start: () => startShipped('shipped-redis', redis.url) },
@@ -502,6 +504,16 @@ if (targets.some((t) => t.name === 'gateway, memory store') && targets.some((t) 
   console.log(
     `targets: memory >= 0.85 x bare: ${ratio('gateway, memory store')}; Redis >= 0.70 x bare: ${ratio('gateway, Redis store')}; ` +
       `half-load p99 <= 2 x bare: memory ${halfRatio('gateway, memory store')}, Redis ${halfRatio('gateway, Redis store')}`,
+  );
+}
+if (peak.has('gateway, memory, policies') && peak.has('gateway, memory store')) {
+  // Issue 18: what the representative policy set costs per request, against the same gateway without it, round by round.
+  const mine = peak.get('gateway, memory, policies')!;
+  const base = peak.get('gateway, memory store')!;
+  const extraUs = median(mine.map((r, i) => r.cpuUs - base[i]!.cpuUs));
+  console.log(
+    `policies (2 header rules, a path rewrite, an IP allow list, backend basic auth): +${fmt(extraUs, 1)} CPU µs/request, ` +
+      `${ratio('gateway, memory, policies')} x bare req/s against ${ratio('gateway, memory store')} without`,
   );
 }
 if (targets.some((t) => t.name === 'bare undici')) {

@@ -40,6 +40,11 @@ function positiveInteger(value: string): number {
   return n;
 }
 
+function postgresUrl(value: string): string {
+  if (!/^postgres(ql)?:\/\/./.test(value)) throw new InvalidArgumentError('give a postgres:// URL (pglite: is for one process: tollgate dev)');
+  return value;
+}
+
 function integer(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('not a non-negative integer');
@@ -84,9 +89,9 @@ export function registerGatewayCommand(program: Command): Command {
     .addOption(new Option('--drain-timeout <ms>', 'on SIGTERM, longest wait for requests in flight').default(30_000).argParser(integer))
     .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('TOLLGATE_LOG_LEVEL'))
     .addOption(
-      new Option('--usage-database <url>', 'usage store (postgres://...; in a cluster from a Secret) this replica writes its per-minute usage to').env(
-        'TOLLGATE_USAGE_DATABASE',
-      ),
+      new Option('--usage-database <url>', 'usage store (postgres://...; in a cluster from a Secret) this replica writes its per-minute usage to')
+        .env('TOLLGATE_USAGE_DATABASE')
+        .argParser(postgresUrl),
     )
     .addOption(new Option('--usage-flush-interval <ms>', 'how often usage is written to the usage store').default(10_000).argParser(positiveInteger));
   for (const option of policyOptions()) command.addOption(option);
@@ -172,7 +177,6 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
 /** The usage ledger's writer; pg is loaded only when a usage store is given, and connects on first write. */
 async function usageOptions(options: GatewayCommandOptions): Promise<NonNullable<Parameters<typeof createGateway>[0]['usage']>> {
   const url = options.usageDatabase!;
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new InvalidArgumentError('--usage-database: give a postgres:// URL');
   const { connectPostgres } = await import('../../gateway/usage/sql-client.ts');
   const { sqlUsageWriter } = await import('../../gateway/usage/usage-writer.ts');
   // This process's rows are its own: a restarted replica of the same name adds to, never overwrites, the last one's.

@@ -19,13 +19,22 @@ export function registerOperatorCommand(program: Command): void {
         "this replica's publisher as the other replicas reach it; the leader puts it on its Lease and followers forward gateway reports there (default: http://$POD_IP:<publisher-port> when POD_IP is set, else none)",
       ).argParser(httpUrl),
     )
-    .addOption(new Option('--hold-off <ms>', 'coalesce changes for this long before recompiling').default(100).argParser(Number))
-    .addOption(new Option('--lease-duration <ms>', 'leader-election Lease duration (failover takes about this long)').default(15_000).argParser(Number))
+    .addOption(new Option('--hold-off <ms>', 'coalesce changes for this long before recompiling').env('TOLLGATE_HOLD_OFF').default(100).argParser(Number))
+    .addOption(
+      new Option('--lease-duration <ms>', 'leader-election Lease duration (failover takes about this long)')
+        .env('TOLLGATE_LEASE_DURATION')
+        .default(15_000)
+        .argParser(Number),
+    )
     .addOption(new Option('--lease-retry <ms>', 'how often followers try for the Lease').default(2_000).argParser(Number))
-    .option('--no-events', 'do not write Kubernetes Events')
-    .option('--issuer <url>', 'turn the token service on: the issuer (and origin) of its access tokens, e.g. https://api.example.com')
-    .option('--audience <aud>', 'the audience of its access tokens', 'tollgate')
-    .addOption(new Option('--access-token-ttl <seconds>', 'lifetime of access tokens').default(3600).argParser(Number))
+    .addOption(new Option('--no-events', 'do not write Kubernetes Events').env('TOLLGATE_NO_EVENTS'))
+    .addOption(
+      new Option('--issuer <url>', 'turn the token service on: the issuer (and origin) of its access tokens, e.g. https://api.example.com').env(
+        'TOLLGATE_ISSUER',
+      ),
+    )
+    .addOption(new Option('--audience <aud>', 'the audience of its access tokens').env('TOLLGATE_AUDIENCE').default('tollgate'))
+    .addOption(new Option('--access-token-ttl <seconds>', 'lifetime of access tokens').env('TOLLGATE_ACCESS_TOKEN_TTL').default(3600).argParser(Number))
     .action(
       async (opts: {
         kubeconfig?: string;

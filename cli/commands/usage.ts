@@ -3,7 +3,7 @@ import type { SqlClient } from '../../gateway/usage/sql-client.ts';
 import { loadPaths } from '../../operator/loader/load.ts';
 import { catalogOf, emptyCatalog, type Catalog } from '../../usage/catalog.ts';
 import { formatRows, money, type Format } from '../../usage/format.ts';
-import { computeInvoice, monthPeriod } from '../../usage/invoice.ts';
+import { computeInvoice, monthPeriod, saveInvoice } from '../../usage/invoice.ts';
 import { migrate } from '../../usage/migrations.ts';
 import { openUsageDatabase } from '../../usage/open-database.ts';
 import { GROUPS, usageReport, type Group } from '../../usage/report.ts';
@@ -78,6 +78,31 @@ function catalogFrom(paths: string[] | undefined): Catalog {
   return catalogOf(loaded.resources);
 }
 
+/** A failure as one line for the user: the cause and a stable code, never a URL's password. */
+export function describeFailure(err: unknown): string {
+  const e = err as { code?: string; message?: string; address?: string; port?: number; errors?: unknown[] };
+  if (e.code === '42P01') return 'error [usage-store-empty]: the usage store has no usage tables yet: run `tollgate usage migrate` with the same --database';
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT' || e.code === 'ECONNRESET') {
+    const where = e.address ? ` at ${e.address}${e.port ? `:${e.port}` : ''}` : '';
+    return `error [usage-store-unreachable]: cannot reach the usage store${where} (${e.code})`;
+  }
+  if (err instanceof AggregateError && err.errors.length) return describeFailure(err.errors[0]);
+  const message = String(e.message ?? err).replace(/\/\/[^@/\s]*@/g, '//***@');
+  return `error [${typeof e.code === 'string' ? e.code : 'usage-failed'}]: ${message}`;
+}
+
+/** Runs a subcommand; a failure is a line on stderr and exit code 1, not a stack trace. */
+function guarded<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args) => {
+    try {
+      await action(...args);
+    } catch (err) {
+      process.stderr.write(`${err instanceof InvalidArgumentError ? `error: ${err.message}` : describeFailure(err)}\n`);
+      process.exitCode = 1;
+    }
+  };
+}
+
 async function withDatabase<T>(url: string, work: (db: SqlClient) => Promise<T>): Promise<T> {
   const db = await openUsageDatabase(url);
   try {
@@ -108,10 +133,14 @@ async function report(options: ReportOptions): Promise<void> {
   process.stdout.write(formatRows([...options.groupBy, 'requests', 'billable', 'refused', 'bytes_in', 'bytes_out', 'latency_ms'], flat, options.output));
 }
 
-async function invoice(options: CommonOptions & { month: string; resources?: string[] }): Promise<void> {
+async function invoice(options: CommonOptions & { month: string; resources?: string[]; save?: boolean }): Promise<void> {
   if (!monthPeriod(options.month)) throw new InvalidArgumentError(`--month ${JSON.stringify(options.month)}: give YYYY-MM`);
   const catalog = catalogFrom(options.resources);
-  const result = await withDatabase(options.database, (db) => computeInvoice(db, options.month, catalog));
+  const result = await withDatabase(options.database, async (db) => {
+    const computed = await computeInvoice(db, options.month, catalog);
+    if (options.save) await saveInvoice(db, computed);
+    return computed;
+  });
   if (options.output === 'json') {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return;
@@ -162,36 +191,41 @@ function addReportOptions(command: Command): Command {
 /** Adds `tollgate usage`: reports, invoices and the usage store's upkeep. */
 export function registerUsageCommand(program: Command): void {
   const usage = program.command('usage').description('usage reports and invoices from the usage store, and its upkeep');
-  addReportOptions(usage.command('report', { isDefault: true }).description('usage over a period, filtered and grouped (the default)')).action(report);
+  addReportOptions(usage.command('report', { isDefault: true }).description('usage over a period, filtered and grouped (the default)')).action(guarded(report));
   usage
     .command('invoice')
     .description("each owner's charges for a month, per application, product and plan")
     .requiredOption('--month <YYYY-MM>', 'the calendar month (UTC)')
     .option('--resources <paths...>', 'Tollgate YAML (files or directories) with the products’ plan pricing and the applications’ owners')
+    .option('--save', "also store the month's lines in the usage store (the business dashboard's revenue)")
     .addOption(databaseOption())
     .addOption(outputOption())
-    .action(invoice);
+    .action(guarded(invoice));
   usage
     .command('migrate')
     .description('create or upgrade the usage store’s tables')
     .addOption(databaseOption())
-    .action(async (options: { database: string }) => {
-      const applied = await withDatabase(options.database, migrate);
-      process.stdout.write(applied.length ? `applied migration(s) ${applied.join(', ')}\n` : 'usage store up to date\n');
-    });
+    .action(
+      guarded(async (options: { database: string }) => {
+        const applied = await withDatabase(options.database, migrate);
+        process.stdout.write(applied.length ? `applied migration(s) ${applied.join(', ')}\n` : 'usage store up to date\n');
+      }),
+    );
   usage
     .command('rollup')
     .description('roll minute rows up into hours and days, then delete what is past retention (run it hourly, e.g. as a CronJob)')
     .addOption(databaseOption())
     .option('--from <time>', 'start of the period to roll up; default two days ago')
     .option('--to <time>', 'end; default now')
-    .action(async (options: { database: string; from?: string; to?: string }) => {
-      const now = Date.now();
-      const period = { from: options.from ? instant(options.from, 'from') : now - 2 * 86_400_000, to: options.to ? instant(options.to, 'to') : now };
-      const deleted = await withDatabase(options.database, async (db) => {
-        await rollUp(db, period);
-        return applyRetention(db, now);
-      });
-      process.stdout.write(`rolled up; deleted past retention: ${deleted.minute} minute, ${deleted.hour} hour, ${deleted.day} day rows\n`);
-    });
+    .action(
+      guarded(async (options: { database: string; from?: string; to?: string }) => {
+        const now = Date.now();
+        const period = { from: options.from ? instant(options.from, 'from') : now - 2 * 86_400_000, to: options.to ? instant(options.to, 'to') : now };
+        const deleted = await withDatabase(options.database, async (db) => {
+          await rollUp(db, period);
+          return applyRetention(db, now);
+        });
+        process.stdout.write(`rolled up; deleted past retention: ${deleted.minute} minute, ${deleted.hour} hour, ${deleted.day} day rows\n`);
+      }),
+    );
 }

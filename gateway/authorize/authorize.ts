@@ -1,11 +1,19 @@
 import { GatewayError } from '../errors/gateway-error.ts';
+import type { OperationPolicyRuntime } from '../policies/api-policies.ts';
 import { matchesPath, methodAllowed } from '../router/path-match.ts';
 import type { InactiveSubscription, Product, ProductOperation, Subscription } from '../snapshot/types.ts';
+
+/** A product operation as a request meets it: its stable id, and its policies parsed once (gateway/POLICIES.md). */
+export interface OperationEntry {
+  operation: ProductOperation;
+  id: string;
+  policies?: OperationPolicyRuntime;
+}
 
 export interface ProductRuntime {
   product: Product;
   /** The product's operations for one API, in the product's order, with stable ids. */
-  operationsByApi: Map<string, Array<{ operation: ProductOperation; id: string }>>;
+  operationsByApi: Map<string, OperationEntry[]>;
 }
 
 export interface Grant {
@@ -13,6 +21,8 @@ export interface Grant {
   product: Product;
   /** Set when the operation that matched carries its own quota. */
   operation?: { operation: ProductOperation; id: string };
+  /** The matched operation's mediation, when it has any. */
+  policies?: OperationPolicyRuntime;
 }
 
 export interface AuthorizeInput {
@@ -71,6 +81,7 @@ export function authorize(input: AuthorizeInput): Grant {
     }
     const grant: Grant = { subscription, product };
     if (hit.operation.quota) grant.operation = hit;
+    if (hit.policies) grant.policies = hit.policies;
     return grant;
   }
   if (refusal === 'insufficient-scope')
@@ -90,10 +101,10 @@ export function authorize(input: AuthorizeInput): Grant {
   throw new GatewayError('not-subscribed');
 }
 
-const NONE: ReadonlyArray<{ operation: ProductOperation; id: string }> = [];
+const NONE: readonly OperationEntry[] = [];
 
 /** The product's operations on this API. */
-function operationsHere(runtime: ProductRuntime, input: AuthorizeInput): ReadonlyArray<{ operation: ProductOperation; id: string }> {
+function operationsHere(runtime: ProductRuntime, input: AuthorizeInput): readonly OperationEntry[] {
   return runtime.operationsByApi.get(input.api) ?? NONE;
 }
 

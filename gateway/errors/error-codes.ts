@@ -31,6 +31,7 @@ export const ERRORS = {
   'headers-too-large': { status: 431, title: 'The request headers are too large' },
   'quota-exceeded': { status: 429, title: 'The quota for this period is used up' },
   'rate-limited': { status: 429, title: 'Too many requests in a short time' },
+  'token-quota-exceeded': { status: 429, title: 'The token quota for this period is used up' },
   'internal-error': { status: 500, title: 'The gateway failed' },
   'bad-gateway': { status: 502, title: 'The upstream failed to answer' },
   'api-blocked': { status: 503, title: 'This API is blocked' },

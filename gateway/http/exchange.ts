@@ -25,10 +25,15 @@ export interface Exchange {
   upstreamMs?: number;
   upstream?: string;
   attempts?: number;
-  limited?: 'quota' | 'rateLimit' | 'storeUnavailable';
+  limited?: 'quota' | 'rateLimit' | 'tokenQuota' | 'storeUnavailable';
   /** The response was cut after it began (the upstream failed mid-body, or the client left). */
   aborted?: boolean;
   websocket?: boolean;
+  /** The MCP tool this request carries out (a `tools/call` of a product's MCP endpoint). */
+  tool?: string;
+  /** An LLM API's answer: the model that gave it and the tokens it used. */
+  model?: string;
+  tokens?: { prompt: number; completion: number; total: number; estimated?: boolean };
 }
 
 /** Where a finished exchange goes (metrics, the access log, later usage); a new one is one more sink in the list. */

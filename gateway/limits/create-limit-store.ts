@@ -1,5 +1,8 @@
 import { MemoryLimitStore } from './memory-store.ts';
 import { RedisLimitStore } from './redis-store.ts';
+import { MemoryTokenStore } from './memory-token-store.ts';
+import { RedisTokenStore } from './redis-token-store.ts';
+import type { TokenLimitStore } from './token-limits.ts';
 import type { LimitStore, StoreErrorHook, StoreIncidentHooks } from './types.ts';
 
 export interface CreateLimitStoreOptions extends StoreIncidentHooks {
@@ -25,4 +28,10 @@ export interface CreateLimitStoreOptions extends StoreIncidentHooks {
 export function createLimitStore(options: CreateLimitStoreOptions = {}): LimitStore {
   if (options.redisUrl) return new RedisLimitStore({ ...options, url: options.redisUrl });
   return new MemoryLimitStore({ timeZone: options.timeZone });
+}
+
+/** Token quotas on the same footing as the request quotas: the same Redis (connection, prefix, calendar), or memory. */
+export function tokenStoreBeside(limits: LimitStore): TokenLimitStore {
+  if (limits instanceof RedisLimitStore) return new RedisTokenStore(limits.client, { timeZone: limits.timeZone, keyPrefix: limits.keyPrefix });
+  return new MemoryTokenStore({ timeZone: limits instanceof MemoryLimitStore ? limits.timeZone : undefined });
 }

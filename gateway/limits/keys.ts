@@ -17,7 +17,7 @@ export interface LimitKeys {
 }
 
 /** Braces would move the hash tag, `|` and `:` would make two ids share a key. */
-function escapePart(part: string): string {
+export function escapePart(part: string): string {
   return part.replace(/[%{}|:]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

@@ -25,6 +25,8 @@ interface Counter {
  */
 export class MemoryLimitStore implements LimitStore {
   readonly #zone: TimeZone;
+  /** As configured, for the token quotas that share this store's calendar. */
+  readonly timeZone: string | undefined;
   readonly #sweepIntervalMs: number;
   readonly #counters = new Map<string, Counter>();
   readonly #tats = new Map<string, number>();
@@ -33,6 +35,7 @@ export class MemoryLimitStore implements LimitStore {
 
   constructor(options: MemoryLimitStoreOptions = {}) {
     this.#zone = parseTimeZone(options.timeZone);
+    this.timeZone = options.timeZone;
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
   }
 

@@ -79,7 +79,10 @@ interface Lane {
 export class RedisLimitStore implements LimitStore {
   readonly client: Redis | Cluster;
   readonly #zone: TimeZone;
+  /** As configured, for the token quotas that share this store's calendar. */
+  readonly timeZone: string | undefined;
   readonly #prefix: string;
+  readonly keyPrefix: string;
   readonly #redisClock: string;
   readonly #health: StoreHealth;
   readonly #onStoreError: StoreErrorHook | undefined;
@@ -90,7 +93,9 @@ export class RedisLimitStore implements LimitStore {
 
   constructor(options: RedisLimitStoreOptions) {
     this.#zone = parseTimeZone(options.timeZone);
+    this.timeZone = options.timeZone;
     this.#prefix = options.keyPrefix ?? 'tollgate:limits:';
+    this.keyPrefix = this.#prefix;
     this.#redisClock = options.spikeClock === 'caller' ? '0' : '1';
     this.#onStoreError = options.onStoreError;
     this.#incidents = new StoreIncidents(options);

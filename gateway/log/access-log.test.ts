@@ -43,6 +43,19 @@ const EXCHANGES: Array<{ name: string; exchange: Exchange }> = [
   },
   { name: 'not ready, no path', exchange: { id: 'r3', startedAt: 0, method: 'GET', status: 503, code: 'not-ready' } },
   { name: 'websocket cut', exchange: { id: 'r4', startedAt: 0, method: 'GET', path: '/ws/\u00e9\\\u0001', status: 101, websocket: true, aborted: true } },
+  {
+    name: 'an MCP tool call to an LLM API',
+    exchange: {
+      id: 'r6',
+      startedAt: 0,
+      method: 'POST',
+      path: '/llm/v1/chat',
+      status: 200,
+      tool: 'ask',
+      model: 'gpt-"x"',
+      tokens: { prompt: 3, completion: 4, total: 7 },
+    },
+  },
   { name: 'client left', exchange: { id: 'r5', startedAt: 0, method: '', status: 499, aborted: true, upstreamMs: Number.NaN } },
 ];
 

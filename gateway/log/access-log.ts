@@ -26,6 +26,9 @@ export function writeAccessLog(logger: Logger, exchange: Exchange, latencyMs: nu
       limited: exchange.limited,
       aborted: exchange.aborted,
       websocket: exchange.websocket,
+      tool: exchange.tool,
+      model: exchange.model,
+      tokens: exchange.tokens,
     },
     'request',
   );
@@ -104,6 +107,9 @@ function preformatted(logger: Logger): Preformatted | undefined {
       if (e.limited !== undefined) s += ',"limited":' + JSON.stringify(e.limited);
       if (e.aborted !== undefined) s += ',"aborted":' + e.aborted;
       if (e.websocket !== undefined) s += ',"websocket":' + e.websocket;
+      if (e.tool !== undefined) s += ',"tool":' + JSON.stringify(e.tool);
+      if (e.model !== undefined) s += ',"model":' + JSON.stringify(e.model);
+      if (e.tokens !== undefined) s += ',"tokens":' + JSON.stringify(e.tokens);
       return s + ',"msg":"request"' + end;
     },
   };

@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ApiLatencySummary } from './api-latency-summary.ts';
+import { collectProcessMetrics } from './process-metrics.ts';
 import { RequestHistogram } from './request-histogram.ts';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -153,7 +154,7 @@ export class GatewayMetrics {
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) collectProcessMetrics(this.registry);
     // Zero from the start, so that rates and alerts have a series before the first failure.
     for (const result of ['ok', 'failed']) this.#usageFlushes.labels(result).inc(0);
   }

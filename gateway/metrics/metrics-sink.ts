@@ -12,7 +12,7 @@ const AUTH_CODES = new Set<ErrorCode>([
   'not-subscribed',
   'insufficient-scope',
 ]);
-const LIMIT_CODES = new Set<ErrorCode>(['quota-exceeded', 'rate-limited', 'limits-unavailable']);
+const LIMIT_CODES = new Set<ErrorCode>(['quota-exceeded', 'rate-limited', 'token-quota-exceeded', 'limits-unavailable']);
 
 /** The per-request metrics as one of the gateway's exchange sinks. */
 export function metricsSink(metrics: GatewayMetrics): ExchangeSink {

@@ -26,7 +26,8 @@ function violations(errors: readonly ErrorObject[] | null | undefined, prefix: s
 
 /** Query parameters as the schema sees them: one value a string, a repeated one an array. */
 function queryValues(query: string | undefined): Record<string, string | string[]> {
-  const values: Record<string, string | string[]> = {};
+  // No prototype: a parameter named __proto__ is a parameter, not a way to change what the validator sees.
+  const values: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   if (!query) return values;
   for (const [name, value] of new URLSearchParams(query)) {
     const seen = values[name];
@@ -45,12 +46,12 @@ export function checkParameters(
 ): Violation[] {
   const check = runtime.params;
   if (!check) return [];
-  const path: Record<string, string> = {};
+  const path: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const p of runtime.op.pathParams) {
     const value = segments[from + p.segment];
     if (value !== undefined) path[p.name] = value;
   }
-  const header: Record<string, string | string[]> = {};
+  const header: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   for (const p of runtime.op.parameters) {
     const value = p.in === 'header' ? headers[p.name] : undefined;
     if (value !== undefined) header[p.name] = value;

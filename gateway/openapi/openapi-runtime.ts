@@ -35,11 +35,23 @@ function paramsSchema(op: OpenApiOperation): Record<string, unknown> {
   return { type: 'object', properties: places };
 }
 
+// Two ajv instances for the process (making one costs tens of milliseconds): parameters are
+// strings on the wire, so their values are coerced to the declared types; bodies are JSON and are not.
+const PARAMS = newAjv(true);
+const BODIES = newAjv(false);
+
+/** Compiled code, without ajv keeping the schema: a replaced snapshot's validators are then collectable. */
+function compileOnce(ajv: Ajv2020, schema: Record<string, unknown>): ValidateFunction {
+  const validate = ajv.compile(schema);
+  ajv.removeSchema(schema);
+  return validate;
+}
+
 /**
  * The gateway's view of an API's OpenAPI document: find the operation a request
  * is for (most specific first, as the compiler sorted them), and its validators.
- * ajv compiles every schema here, once per snapshot, never per request; a fresh
- * ajv per API keeps each snapshot's compiled code collectable when it is replaced.
+ * ajv compiles every schema here, when the snapshot is applied, never per request
+ * (and an unchanged document is not compiled again: see openApiRuntime).
  */
 export class OpenApiRuntime {
   readonly mock: boolean;
@@ -47,17 +59,11 @@ export class OpenApiRuntime {
 
   constructor(spec: ApiOpenApi) {
     this.mock = spec.mock;
-    let params: Ajv2020 | undefined;
-    let bodies: Ajv2020 | undefined;
     this.operations = spec.operations.map((op) => {
       if (!op.validateRequest) return { op };
-      params ??= newAjv(true);
-      const runtime: OperationRuntime = { op, params: params.compile(paramsSchema(op)) };
-      if (op.requestBody) {
-        bodies ??= newAjv(false);
-        const compiler = bodies;
-        runtime.bodies = new Map(op.requestBody.content.map((c) => [c.mediaType.toLowerCase(), c.schema ? compiler.compile(c.schema) : undefined]));
-      }
+      const runtime: OperationRuntime = { op, params: compileOnce(PARAMS, paramsSchema(op)) };
+      if (op.requestBody)
+        runtime.bodies = new Map(op.requestBody.content.map((c) => [c.mediaType.toLowerCase(), c.schema ? compileOnce(BODIES, c.schema) : undefined]));
       return runtime;
     });
   }
@@ -72,4 +78,23 @@ export class OpenApiRuntime {
     }
     return head;
   }
+}
+
+/** Compiled runtimes kept across snapshots: an API whose document did not change is not compiled again on a reload. */
+const MAX_KEPT = 1024;
+const kept = new Map<string, OpenApiRuntime>();
+
+/** The runtime for an API's OpenAPI part, compiled once per distinct content (ajv code is what costs). */
+export function openApiRuntime(spec: ApiOpenApi): OpenApiRuntime {
+  const key = JSON.stringify(spec);
+  let runtime = kept.get(key);
+  if (runtime) {
+    // Most recently used last, so the oldest is the one let go.
+    kept.delete(key);
+  } else {
+    runtime = new OpenApiRuntime(spec);
+    if (kept.size >= MAX_KEPT) kept.delete(kept.keys().next().value!);
+  }
+  kept.set(key, runtime);
+  return runtime;
 }

@@ -22,8 +22,10 @@ export function forwardStep(ctx: RequestContext): void {
     retryable: IDEMPOTENT.has(req.method ?? 'GET') && !hasBody,
     responseHeaders: ctx.responseHeaders,
     ownsCors: routed.cors !== undefined,
+    observer: ctx.responseObserver,
     maxBodyBytes: routed.policies?.maxBodyBytes === undefined ? ctx.services.maxBodyBytes : Math.min(routed.policies.maxBodyBytes, ctx.services.maxBodyBytes),
     rewriteResponse: ctx.rewriteResponse,
+    tap: ctx.responseTap,
   };
   if (ctx.body !== undefined) plan.body = ctx.body;
   const forwarder = ctx.services.forwarder;

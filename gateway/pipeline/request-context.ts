@@ -4,8 +4,10 @@ import type { Identity } from '../auth/authenticate.ts';
 import type { Grant } from '../authorize/authorize.ts';
 import type { Exchange } from '../http/exchange.ts';
 import type { LimitStore } from '../limits/types.ts';
+import type { TokenLimitStore } from '../limits/token-limits.ts';
 import type { PolicyServices } from '../policies/policy-services.ts';
-import type { ClientCloseListener, Forwarder } from '../proxy/forwarder.ts';
+import type { ResponseTap } from '../policies/response-cache.ts';
+import type { ClientCloseListener, Forwarder, ResponseObserver } from '../proxy/forwarder.ts';
 import type { ApiRuntime, RuntimeSnapshot } from '../runtime/runtime-snapshot.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 
@@ -17,6 +19,8 @@ export interface PipelineServices {
   onLimitStoreFailure(product: string, mode: 'open' | 'closed'): void;
   tokens: TokenService;
   forwarder: Forwarder;
+  /** Token quotas of LLM APIs; absent, an LLM API's token quotas are not enforced (tests without them). */
+  tokenLimits?: TokenLimitStore | undefined;
   /** Backend credentials and the trusted proxies, for the policy steps (gateway/POLICIES.md). */
   policies: PolicyServices;
 }
@@ -64,12 +68,16 @@ export class RequestContext {
   upstreamPath: string | undefined = undefined;
   /** The API's response header rules, applied by the forwarder to the upstream's answer. */
   rewriteResponse: ((headers: OutgoingHttpHeaders) => void) | undefined = undefined;
+  /** Keeps the upstream's answer in the response cache (response-cache-step.ts). */
+  responseTap: ResponseTap | undefined = undefined;
   /** The client's address as the policies see it (trusted proxies applied); read once, when a policy needs it. */
   clientIp: string | undefined = undefined;
   /** The request body, when a step had to read it (validation): what goes upstream instead of the consumed stream. */
   body: Buffer | undefined = undefined;
   /** The forwarding under way, told by the request's close listener when the client's side closes. */
   flight: ClientCloseListener | undefined = undefined;
+  /** Watches the upstream's response (an LLM API's token usage). */
+  responseObserver: ResponseObserver | undefined = undefined;
 
   constructor(
     req: IncomingMessage,

@@ -5,15 +5,20 @@ import { canonicaliseStep } from './canonicalise-step.ts';
 import { corsStep } from './cors-step.ts';
 import { forwardStep } from './forward-step.ts';
 import { lifecycleStep } from './lifecycle-step.ts';
+import { jsonThreatStep } from './json-threat-step.ts';
 import { limitStep } from './limit-step.ts';
+import { mcpStep } from './mcp-step.ts';
+import { mcpUpstreamGuardStep } from './mcp-upstream-guard-step.ts';
 import { mediationStep } from './mediation-step.ts';
 import { mockStep } from './mock-step.ts';
 import { operationStep } from './operation-step.ts';
 import { policyLimitStep } from './policy-limit-step.ts';
+import { responseCacheStep } from './response-cache-step.ts';
 import { routeStep } from './route-step.ts';
 import type { Step } from './run-steps.ts';
 import { STEP_TIMING, timedSteps } from './step-timing.ts';
 import { tokenEndpointStep } from './token-endpoint-step.ts';
+import { tokenLimitStep } from './token-limit-step.ts';
 import { transformStep } from './transform-step.ts';
 import { validateRequestStep } from './validate-request-step.ts';
 
@@ -27,7 +32,9 @@ import { validateRequestStep } from './validate-request-step.ts';
 const STEPS: readonly Step[] = Object.freeze([
   tokenEndpointStep,
   canonicaliseStep,
+  mcpStep,
   routeStep,
+  mcpUpstreamGuardStep,
   corsStep,
   lifecycleStep,
   accessStep,
@@ -36,9 +43,12 @@ const STEPS: readonly Step[] = Object.freeze([
   authoriseStep,
   limitStep,
   policyLimitStep,
+  jsonThreatStep,
   validateRequestStep,
   mockStep,
+  responseCacheStep,
   transformStep,
+  tokenLimitStep,
   mediationStep,
   forwardStep,
 ]);

@@ -26,7 +26,8 @@ export function validateRequestStep(ctx: RequestContext): void | Promise<void> {
 }
 
 async function withBody(ctx: RequestContext, runtime: OperationRuntime, found: Violation[]): Promise<void> {
-  const body = await readBody(ctx.req, ctx.services.maxBodyBytes);
+  // A policy step before may have read it already (json-threat-step.ts).
+  const body = ctx.body ?? (await readBody(ctx.req, ctx.services.maxBodyBytes));
   // The forwarder sends this buffer: the request's own stream has been read.
   ctx.body = body;
   finish(ctx, [...found, ...checkBody(runtime, ctx.req.headers['content-type'], body)]);

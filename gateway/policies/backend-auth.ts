@@ -31,6 +31,9 @@ export class BackendAuthenticator {
   readonly #tokens = new Map<string, CachedToken>();
   readonly #pending = new Map<string, Promise<CachedToken>>();
   readonly #failedUntil = new Map<string, number>();
+  /** Header values built from Secrets, until the store reads them again (a rotation). */
+  #built = new WeakMap<BackendAuth, BackendCredential>();
+  #builtGeneration = 0;
 
   constructor(secrets: SecretStore, now: () => number) {
     this.#secrets = secrets;
@@ -38,6 +41,19 @@ export class BackendAuthenticator {
   }
 
   credential(auth: BackendAuth): BackendCredential | Promise<BackendCredential> | undefined {
+    if (auth.kind === 'oauth2') return this.#oauth2(auth);
+    if (auth.kind === 'clientCertificate') return undefined;
+    if (this.#builtGeneration !== this.#secrets.generation) {
+      this.#built = new WeakMap();
+      this.#builtGeneration = this.#secrets.generation;
+    }
+    let built = this.#built.get(auth);
+    if (!built) this.#built.set(auth, (built = this.#fromSecret(auth)));
+    return built;
+  }
+
+  /** Kept per snapshot object (weakly): a new snapshot builds afresh, and the old one's values go with it. */
+  #fromSecret(auth: BackendAuth): BackendCredential {
     switch (auth.kind) {
       case 'basic': {
         const user = this.#secrets.text(auth.secret, 'username');
@@ -50,11 +66,8 @@ export class BackendAuthenticator {
         if (value === undefined || /[\r\n\0]/.test(value)) throw unavailable(auth, 'value');
         return { header: auth.header ?? 'authorization', value };
       }
-      case 'oauth2':
-        return this.#oauth2(auth);
-      case 'clientCertificate':
-        // Presented by the upstream connection itself (backend-certificate.ts), not a header.
-        return undefined;
+      default:
+        throw new Error(`backend ${auth.kind} credentials are not a header`);
     }
   }
 

@@ -148,6 +148,8 @@ describe('response mediation and refusals', () => {
     expect(res.headers['x-new']).toBe('v');
     expect(res.headers['x-old']).toBeUndefined();
     expect(res.headers['x-served-for']).toBe('team-b/app');
+    // Rules see the upstream's headers only: the gateway's own cannot be removed.
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('refuses with 503 and sends nothing upstream when the backend Secret is missing', async () => {
@@ -180,6 +182,45 @@ describe('response mediation and refusals', () => {
     const result = gw.applySnapshot(withPolicies({ requestHeaders: { ...NONE, set: [{ name: 'x-a', value: '${user}' }] } }));
     expect(result.ok).toBe(false);
     expect(!result.ok && result.errors.join()).toContain('unknown variable ${user}');
+  });
+});
+
+describe("a product operation's policies", () => {
+  it("apply after the API's to that product's traffic, request and response", async () => {
+    const snapshot = basicSnapshot(upstream.url, (b) => {
+      b.apis[0]!.policies = {
+        requestHeaders: {
+          ...NONE,
+          set: [
+            { name: 'x-tier', value: 'api' },
+            { name: 'x-api-only', value: '1' },
+          ],
+        },
+      };
+      b.products[0]!.operations = [
+        {
+          api: 'team-a/hello',
+          paths: [{ pattern: '/gold/**', segments: ['gold'], rest: 'oneOrMore' }],
+          methods: [],
+          policies: {
+            requestHeaders: { ...NONE, set: [{ name: 'x-tier', value: '${product}' }] },
+            responseHeaders: { ...NONE, remove: ['x-internal'] },
+            query: { remove: [], set: [{ name: 'tier', value: 'gold' }] },
+          },
+        },
+        { api: 'team-a/hello', paths: [{ pattern: '/', segments: [], rest: 'any' }], methods: [] },
+      ];
+    });
+    expect(gw.applySnapshot(snapshot).ok).toBe(true);
+    const gold = await call('/hello/1.0.0/gold/x');
+    expect(upstream.seen[0]!.headers['x-tier']).toBe('team-a/gold');
+    expect(upstream.seen[0]!.headers['x-api-only']).toBe('1');
+    expect(upstream.seen[0]!.url).toBe('/gold/x?tier=gold');
+    expect(gold.headers['x-internal']).toBeUndefined();
+    const other = await call('/hello/1.0.0/other');
+    expect(upstream.seen[1]!.headers['x-tier']).toBe('api');
+    expect(upstream.seen[1]!.url).toBe('/other');
+    expect(other.headers['x-internal']).toBe('secret-build-42');
   });
 });
 

@@ -1,5 +1,9 @@
 import type { BlockList } from 'node:net';
+import type { TokenService } from '../tokens/token-service.ts';
 import { BackendAuthenticator } from './backend-auth.ts';
+import { BackendJwtSigner } from './backend-jwt.ts';
+import { ResponseCache } from './response-cache.ts';
+import type { Registry } from 'prom-client';
 import { parseCidr } from './ip-access.ts';
 import { SecretStore } from './secret-store.ts';
 import { BlockList as Blocks } from 'node:net';
@@ -8,16 +12,26 @@ import { BlockList as Blocks } from 'node:net';
 export interface PolicyServices {
   secrets: SecretStore;
   backendAuth: BackendAuthenticator;
+  backendJwt: BackendJwtSigner;
+  cache: ResponseCache;
   /** Peers whose `X-Forwarded-For` is believed (gateway/policies/client-ip.ts); undefined: none. */
   trustedProxies: BlockList | undefined;
 }
 
 export function createPolicyServices(
-  options: { secretsDir?: string | undefined; trustedProxies?: readonly string[] | undefined },
+  options: { secretsDir?: string | undefined; trustedProxies?: readonly string[] | undefined; responseCacheBytes?: number | undefined },
   now: () => number,
+  tokens: TokenService,
+  registry: Registry,
 ): PolicyServices {
   const secrets = new SecretStore(options.secretsDir);
-  return { secrets, backendAuth: new BackendAuthenticator(secrets, now), trustedProxies: trustedProxies(options.trustedProxies ?? []) };
+  return {
+    secrets,
+    backendAuth: new BackendAuthenticator(secrets, now),
+    backendJwt: new BackendJwtSigner(tokens),
+    cache: new ResponseCache({ maxBytes: options.responseCacheBytes ?? 64 * 1024 * 1024, registry }),
+    trustedProxies: trustedProxies(options.trustedProxies ?? []),
+  };
 }
 
 /** Throws on a bad CIDR: it is the operator's start-up option, not user input in a snapshot. */

@@ -15,6 +15,8 @@ export class SecretStore {
   readonly #dir: string | undefined;
   readonly #cache = new Map<string, Buffer | null>();
   #watcher: FSWatcher | undefined;
+  /** Bumped whenever what was read is dropped, so that values derived from it can be dropped too. */
+  generation = 0;
 
   constructor(dir: string | undefined) {
     this.#dir = dir === undefined ? undefined : path.resolve(dir);
@@ -24,8 +26,8 @@ export class SecretStore {
   async watch(): Promise<void> {
     if (this.#dir === undefined || this.#watcher) return;
     const watcher = watch(this.#dir, { ignoreInitial: true, depth: 3 });
-    watcher.on('all', () => this.#cache.clear());
-    watcher.on('error', () => this.#cache.clear());
+    watcher.on('all', () => this.clear());
+    watcher.on('error', () => this.clear());
     this.#watcher = watcher;
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   }
@@ -49,6 +51,7 @@ export class SecretStore {
 
   clear(): void {
     this.#cache.clear();
+    this.generation++;
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import type { ErrorCode } from '../errors/error-codes.ts';
 import type { Exchange } from '../http/exchange.ts';
 import { sendProblem, sendSocketProblem } from '../http/respond.ts';
 import { CoarseTimers, type CoarseTimer } from './coarse-timers.ts';
+import type { ResponseTap } from '../policies/response-cache.ts';
 import type { UpstreamPool, UpstreamTarget } from './upstream-pool.ts';
 
 export interface ForwardPlan {
@@ -33,8 +34,19 @@ export interface ForwardPlan {
   maxBodyBytes: number;
   /** The API's response header rules (gateway/policies), applied to the upstream's headers before the gateway's own. */
   rewriteResponse?: ((headers: OutgoingHttpHeaders) => void) | undefined;
+  /** Sees the upstream's answer as it passes, for the response cache (gateway/policies/response-cache.ts). */
+  tap?: ResponseTap | undefined;
   /** The body already read by a step (validation), sent instead of the request's stream. */
   body?: Buffer;
+  /** Watches the response go by (an LLM API's token usage); it never changes or holds up a byte. */
+  observer?: ResponseObserver | undefined;
+}
+
+/** Told of the upstream's response as the client gets it: `end` once, `complete` false when it was cut. */
+export interface ResponseObserver {
+  start(status: number, headers: IncomingHttpHeaders): void;
+  data(chunk: Buffer): void;
+  end(complete: boolean): void;
 }
 
 export interface ForwarderEvents {
@@ -238,7 +250,10 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     timers.disarm(this);
     this.#settled = true;
     // The client went away before its response was complete: stop the upstream work.
-    if (!this.#res.writableFinished) this.#controller?.abort(new Error('client closed'));
+    if (!this.#res.writableFinished) {
+      if (this.#responseStarted) this.#plan.observer?.end(false);
+      this.#controller?.abort(new Error('client closed'));
+    }
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -280,8 +295,10 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
       if (HOP_BY_HOP_RESPONSE.has(name) || (plan.ownsCors && name.startsWith('access-control-'))) continue;
       out[name] = headers[name];
     }
-    for (const name in plan.responseHeaders) out[name] = name === 'vary' ? mergeVary(out.vary, plan.responseHeaders[name]!) : plan.responseHeaders[name];
+    // The API's response header rules see the upstream's headers only: the gateway's own are set after.
     plan.rewriteResponse?.(out);
+    plan.tap?.start(statusCode, out);
+    for (const name in plan.responseHeaders) out[name] = name === 'vary' ? mergeVary(out.vary, plan.responseHeaders[name]!) : plan.responseHeaders[name];
     out['x-request-id'] = exchange.id;
     out.connection = this.#forwarder.draining() || !res.shouldKeepAlive ? 'close' : 'keep-alive';
     // Headers Node refuses to send throw here; undici then ends the attempt with
@@ -290,11 +307,14 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     else res.writeHead(statusCode, out);
     this.#responseStarted = true;
     exchange.status = statusCode;
+    plan.observer?.start(statusCode, headers);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.#refresh();
     if (this.#settled) return;
+    this.#plan.tap?.data(chunk);
+    this.#plan.observer?.data(chunk);
     if (!this.#res.write(chunk)) {
       controller.pause();
       this.#res.once('drain', () => controller.resume());
@@ -303,6 +323,8 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
 
   onResponseEnd(): void {
     timers.disarm(this);
+    if (!this.#settled) this.#plan.tap?.end();
+    if (this.#responseStarted) this.#plan.observer?.end(true);
     if (!this.#settled) this.#res.end();
   }
 
@@ -316,6 +338,7 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     if (this.#responseStarted) {
       // Bytes have gone to the client already: the only honest signal left is a cut connection.
       this.#exchange.aborted = true;
+      plan.observer?.end(false);
       forwarder.events.upstreamError(this.#timedOut ? 'timeout' : 'reset');
       res.destroy();
       return;

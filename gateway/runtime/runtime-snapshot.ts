@@ -6,9 +6,10 @@ import { UpstreamClients, UpstreamPool } from '../proxy/upstream-pool.ts';
 import { RouteTable } from '../router/route-table.ts';
 import { compileCorsPolicy, type CorsPolicy } from '../cors/cors-policy.ts';
 import { lifecycleHeaders } from './lifecycle-headers.ts';
-import { OpenApiRuntime } from '../openapi/openapi-runtime.ts';
+import { openApiRuntime, type OpenApiRuntime } from '../openapi/openapi-runtime.ts';
 import type { Api, InactiveSubscription, Route, Snapshot, Subscription } from '../snapshot/types.ts';
-import { compileApiPolicies, type ApiPolicyRuntime } from '../policies/api-policies.ts';
+import { compileApiPolicies, compileOperationPolicies, type ApiPolicyRuntime } from '../policies/api-policies.ts';
+import type { OperationEntry } from '../authorize/authorize.ts';
 import { applicationPolicies } from '../policies/application-policies.ts';
 import type { CompiledIpAccess } from '../policies/ip-access.ts';
 import type { CertificateIndex } from '../auth/client-certificate.ts';
@@ -40,6 +41,8 @@ export interface RuntimeSnapshot {
   snapshot: Snapshot;
   version: string;
   routes: RouteTable<RouteTarget>;
+  /** The APIs deployed to this gateway's environment, by id (MCP tools find their API here). */
+  apis: Map<string, ApiRuntime>;
   /** Only the products deployed to this gateway's environment, so request-time code never checks environments. */
   products: Map<string, ProductRuntime>;
   credentials: CredentialIndex;
@@ -109,7 +112,7 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     const runtime: ApiRuntime = { api, pool, auth, lifecycleHeaders: lifecycleHeaders(api) };
     if (api.cors) runtime.cors = compileCorsPolicy(api.cors);
     if (api.policies) runtime.policies = compileApiPolicies(api.id, api.policies, connect.missing);
-    if (api.openapi) runtime.openapi = new OpenApiRuntime(api.openapi);
+    if (api.openapi) runtime.openapi = openApiRuntime(api.openapi);
     apis.set(api.id, runtime);
   }
 
@@ -121,7 +124,9 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     for (const operation of product.operations) {
       let list = operationsByApi.get(operation.api);
       if (!list) operationsByApi.set(operation.api, (list = []));
-      list.push({ operation, id: operationId(operation) });
+      const entry: OperationEntry = { operation, id: operationId(operation) };
+      if (operation.policies) entry.policies = compileOperationPolicies(`${product.id} ${entry.id}`, operation.policies);
+      list.push(entry);
     }
     products.set(product.id, { product, operationsByApi });
   }
@@ -135,6 +140,7 @@ export function buildRuntime(snapshot: Snapshot, caches: RuntimeCaches, environm
     snapshot,
     version: snapshot.version,
     routes: new RouteTable(snapshot.routes, (route) => targets.get(route)),
+    apis,
     products,
     credentials: new CredentialIndex(snapshot.applications),
     subscriptionsByApplication,

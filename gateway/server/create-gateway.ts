@@ -2,6 +2,8 @@ import net from 'node:net';
 import { pino, type Logger } from 'pino';
 import { RemoteKeySets } from '../auth/jwt-verifier.ts';
 import { completeExchange, type ExchangeSink } from '../http/exchange.ts';
+import { tokenStoreBeside } from '../limits/create-limit-store.ts';
+import type { TokenLimitStore } from '../limits/token-limits.ts';
 import type { LimitStore } from '../limits/types.ts';
 import { accessLogSink } from '../log/access-log.ts';
 import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
@@ -38,6 +40,8 @@ export interface GatewayOptions {
   /** Wait this long before writing an applied snapshot to `stateDir`, coalescing what comes meanwhile; default 0. */
   persistDelayMs?: number;
   limitStore: LimitStore;
+  /** LLM APIs' token quotas; default: beside `limitStore` (its Redis, or memory). */
+  tokenLimitStore?: TokenLimitStore;
   logger?: Logger;
   /** Epoch milliseconds; credentials' expiry and limit windows are judged by it. */
   clock?: () => number;
@@ -69,6 +73,8 @@ export interface GatewayOptions {
   secretsDir?: string;
   /** An HTTPS proxy port beside the plain one: certificates from files (mounted Secrets), SNI, client certificates. */
   tls?: TlsListenerOptions;
+  /** The response cache's memory bound; default 64 MiB. */
+  responseCacheBytes?: number;
   /** Peers (CIDR) whose X-Forwarded-For names the client for IP rules and limits by IP; default none. */
   trustedProxies?: string[];
 }
@@ -104,13 +110,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     keySets: new RemoteKeySets(),
     pools: new Map(),
   };
-  const policies = createPolicyServices(options, now);
-  caches.secrets = policies.secrets;
   const state = new ServingState();
   const persister = options.stateDir ? new SnapshotPersister(options.stateDir, logger, options.persistDelayMs ?? 0) : undefined;
   const applier: SnapshotApplier = { state, caches, metrics, logger, environment: options.environment, persister, now };
 
   const { tokens, setSigningKeys } = createTokenService(options, now, metrics, logger);
+  const policies = createPolicyServices(options, now, tokens, metrics.registry);
+  caches.secrets = policies.secrets;
   const metricsOut = metricsSink(metrics);
   const accessLog = accessLogSink(logger.child({ log: 'access' }));
   const usage = options.usage && startUsageRecorder(options, metrics, logger, now);
@@ -135,6 +141,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     onLimitStoreFailure: (product, mode) => metrics.limitStoreFailed(product, mode),
     tokens,
     forwarder,
+    tokenLimits: options.tokenLimitStore ?? tokenStoreBeside(options.limitStore),
     policies,
   };
   await services.policies.secrets.watch();

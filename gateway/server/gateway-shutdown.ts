@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { AdminServer } from '../admin/admin-server.ts';
+import { mcpUpstreams } from '../mcp/upstream-mcp.ts';
 import type { Forwarder } from '../proxy/forwarder.ts';
 import type { RuntimeCaches } from '../runtime/runtime-snapshot.ts';
 import { type Connections, sleep } from './connections.ts';
@@ -49,6 +50,8 @@ export async function shutDownGateway(parts: GatewayParts, timing: ShutdownTimin
   parts.forwarder.close();
   await parts.admin.close();
   await parts.caches.clients.destroy();
+  // Sessions with MCP upstreams are made again on demand: closing them costs another gateway in this process nothing.
+  await mcpUpstreams.close();
   await parts.persister?.flush();
   await parts.tls?.close();
   await parts.policies?.secrets.close();

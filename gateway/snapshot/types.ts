@@ -105,6 +105,24 @@ export interface Api {
   cors?: Cors;
   /** Mediation for all of this API's traffic (gateway/POLICIES.md); absent: none, and no step costs anything. */
   policies?: ApiPolicies;
+  llm?: Llm;
+  /** The upstream is an MCP server (Streamable HTTP) at the base path; its tools are exposed through products' allow lists. */
+  mcpUpstream?: boolean;
+}
+
+/** The API is a large-language-model provider: its responses' usage fields (JSON or server-sent events) are counted against token quotas. */
+export interface Llm {
+  /** Request and response shapes: OpenAI's chat/completions/responses or Anthropic's messages. */
+  provider: 'openai' | 'anthropic';
+}
+
+/** A quota counted in LLM tokens rather than requests; a window of one minute is a tokens-per-minute rate limit. */
+export interface TokenQuota {
+  /** Which tokens count: the prompt's, the completion's, or both. */
+  tokens: 'prompt' | 'completion' | 'total';
+  limit: number;
+  interval: number;
+  timeUnit: TimeUnit;
 }
 
 export interface Upstream {
@@ -244,15 +262,53 @@ export interface NamedLimit {
   rateLimit?: RateLimit;
 }
 
+/** JSON threat protection for request bodies whose Content-Type is JSON; lengths in bytes as sent. */
+export interface JsonLimits {
+  maxDepth: number;
+  maxObjectKeys: number;
+  maxStringLength: number;
+  maxArrayLength: number;
+}
+
+/** A short-lived JWT for the upstream (WSO2 backend JWT), signed with the token service's current key; verify it with the gateway's /.well-known/jwks.json. */
+export interface BackendJwt {
+  header: string;
+  ttlSeconds: number;
+  audience: string;
+}
+
+export interface CacheRule {
+  match: PathMatch;
+  /** Longest an answer is kept; a shorter max-age or s-maxage from the upstream wins. */
+  ttlSeconds: number;
+  /** Query parameters that are part of the key; others are ignored (and still forwarded on a miss). */
+  queryParameters: string[];
+  /** Request headers (lower-case) that are part of the key. */
+  headers: string[];
+  /** Each application has its own entries; without it, answers marked private are not kept. */
+  perApplication: boolean;
+}
+
+/** Mediation for one product's traffic on one of its operations, applied after the API's. */
+export interface OperationPolicies {
+  requestHeaders?: HeaderRules;
+  responseHeaders?: HeaderRules;
+  query?: QueryRules;
+}
+
 export interface ApiPolicies {
   ipAccess?: IpAccess;
   maxBodyBytes?: number;
+  jsonLimits?: JsonLimits;
   limits?: NamedLimit[];
   requestHeaders?: HeaderRules;
   responseHeaders?: HeaderRules;
   rewrite?: PathRewrite[];
   query?: QueryRules;
   backendAuth?: BackendAuth;
+  backendJwt?: BackendJwt;
+  /** GET and HEAD answers kept in the gateway's memory; the first rule whose path matches applies. */
+  responseCache?: CacheRule[];
 }
 
 export type TimeUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
@@ -286,6 +342,31 @@ export interface Product {
   operations: ProductOperation[];
   /** What to do when the shared quota store cannot be reached. */
   quotaFailureMode: 'open' | 'closed';
+  mcp?: ProductMcp;
+}
+
+/** The product's operations as Model Context Protocol tools, served at `/mcp/<namespace>/<name>` and, with the caller's other MCP products, at `/mcp`. */
+export interface ProductMcp {
+  /** Sorted by name; names are unique within the product. */
+  tools: McpTool[];
+}
+
+/** One tool: the HTTP request a call of it becomes (method and path template on the API), or, on an API of type mcp, the upstream MCP server's tool it passes on. */
+export interface McpTool {
+  name: string;
+  description: string;
+  api: string;
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Relative to the API's base path, `{name}` for a path parameter taken from the arguments of the same name; `''` for an MCP upstream. */
+  path: string;
+  /** `destructiveHint`: true for methods other than GET and HEAD unless the product says otherwise. */
+  destructive: boolean;
+  /** A bearer token must carry this scope to see or call the tool; an API key never can. */
+  scope?: string;
+  /** The tool's name at an MCP upstream (an API of type mcp). */
+  upstreamTool?: string;
+  /** JSON Schema of the arguments; absent for an MCP upstream's tool, whose own schema is passed on. */
+  inputSchema?: Record<string, unknown>;
 }
 
 export interface ProductOperation {
@@ -295,6 +376,7 @@ export interface ProductOperation {
   methods: string[];
   /** Overrides the subscription's quota and is counted for this operation alone. */
   quota?: Quota;
+  policies?: OperationPolicies;
 }
 
 export interface Application {
@@ -338,6 +420,8 @@ export interface Subscription {
   /** Effective limits from the plan or the product; absent means unlimited. */
   quota?: Quota;
   rateLimit?: RateLimit;
+  /** Token quotas from the plan or the product, counted on its LLM APIs; absent means none. */
+  tokenQuotas?: TokenQuota[];
 }
 
 export interface InactiveSubscription {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
 import type { CredentialEntry } from '../auth/credential-index.ts';
@@ -59,6 +59,16 @@ export class TokenService {
     if (!checked.ok) return checked;
     this.#ring = checked.ring;
     return { ok: true };
+  }
+
+  /**
+   * The key the gateway signs its JWTs for backends with (gateway/policies/backend-jwt.ts): the one
+   * that signs access tokens now, so backends verify both with the JWKS the service publishes.
+   */
+  currentSigningKey(runtime: RuntimeSnapshot, now: number): { kid: string; alg: string; key: KeyObject } | undefined {
+    const tokens = runtime.snapshot.tokens;
+    if (!tokens || !this.#ring) return undefined;
+    return signingKeyAt(this.#ring, this.#publishedKids(tokens), now);
   }
 
   /** Which of the service's endpoints a request is for, by its exact path; undefined for everything else. */

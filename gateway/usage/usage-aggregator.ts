@@ -49,7 +49,7 @@ export class UsageAggregator {
     if (window?.start !== start) window = this.#window(start);
     const status = exchange.status ?? 0;
     const statusClass = statusClassOf(status);
-    const key = `${exchange.application ?? ''}\n${exchange.credential ?? ''}\n${exchange.product ?? ''}\n${exchange.plan ?? ''}\n${exchange.api ?? ''}\n${exchange.operation ?? ''}\n${statusClass}`;
+    const key = `${exchange.application ?? ''}\n${exchange.credential ?? ''}\n${exchange.product ?? ''}\n${exchange.plan ?? ''}\n${exchange.api ?? ''}\n${exchange.operation ?? ''}\n${statusClass}\n${exchange.tool ?? ''}\n${exchange.model ?? ''}`;
     let cell = window.cells.get(key);
     if (!cell) {
       cell = this.#cell(exchange, statusClass);
@@ -64,6 +64,10 @@ export class UsageAggregator {
     cell.bytesOut += exchange.bytesOut ?? 0;
     cell.latencyMsSum += ms;
     cell.latency[latencyBucket(ms)]!++;
+    if (exchange.tokens !== undefined) {
+      cell.promptTokens += exchange.tokens.prompt;
+      cell.completionTokens += exchange.tokens.completion;
+    }
     cell.dirty = true;
     window.requests++;
   }
@@ -88,6 +92,8 @@ export class UsageAggregator {
       operation: exchange.operation ?? '',
       environment: this.#environment,
       statusClass,
+      tool: exchange.tool ?? '',
+      model: exchange.model ?? '',
       requests: 0,
       billable: 0,
       refused: 0,
@@ -95,6 +101,8 @@ export class UsageAggregator {
       bytesOut: 0,
       latencyMsSum: 0,
       latency: new Array<number>(LATENCY_COLUMNS.length).fill(0),
+      promptTokens: 0,
+      completionTokens: 0,
       dirty: false,
       written: 0,
     };
@@ -161,5 +169,5 @@ export class UsageAggregator {
 }
 
 function keyOf(row: UsageRow): string {
-  return `${row.application}\n${row.credential}\n${row.product}\n${row.plan}\n${row.api}\n${row.operation}\n${row.statusClass}`;
+  return `${row.application}\n${row.credential}\n${row.product}\n${row.plan}\n${row.api}\n${row.operation}\n${row.statusClass}\n${row.tool}\n${row.model}`;
 }

@@ -16,6 +16,10 @@ export interface UsageKey {
   operation: string;
   environment: string;
   statusClass: string;
+  /** The MCP tool a request carried out, '' for any other request. */
+  tool: string;
+  /** The model an LLM API's answer names, '' for any other request. */
+  model: string;
 }
 
 /** The running totals for one key in one minute; cumulative, so re-writing them is idempotent. */
@@ -29,6 +33,9 @@ export interface UsageCell extends UsageKey {
   bytesOut: number;
   latencyMsSum: number;
   latency: number[];
+  /** Tokens LLM answers reported using (or were estimated at). */
+  promptTokens: number;
+  completionTokens: number;
   /** Changed since it was last written. */
   dirty: boolean;
   /** Requests the store has confirmed. */
@@ -45,6 +52,8 @@ export interface UsageRow extends UsageKey {
   bytesOut: number;
   latencyMsSum: number;
   latency: number[];
+  promptTokens: number;
+  completionTokens: number;
 }
 
 export function statusClassOf(status: number): string {

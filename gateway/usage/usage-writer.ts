@@ -7,8 +7,18 @@ export interface UsageWriter {
 }
 
 /** The columns of usage_minute that identify a row (the rest are totals). */
-export const KEY_COLUMNS = ['application', 'credential', 'product', 'plan', 'api', 'operation', 'environment', 'status_class'] as const;
-export const TOTAL_COLUMNS = ['requests', 'billable', 'refused', 'bytes_in', 'bytes_out', 'latency_ms_sum', ...LATENCY_COLUMNS] as const;
+export const KEY_COLUMNS = ['application', 'credential', 'product', 'plan', 'api', 'operation', 'environment', 'status_class', 'tool', 'model'] as const;
+export const TOTAL_COLUMNS = [
+  'requests',
+  'billable',
+  'refused',
+  'bytes_in',
+  'bytes_out',
+  'latency_ms_sum',
+  ...LATENCY_COLUMNS,
+  'prompt_tokens',
+  'completion_tokens',
+] as const;
 const COLUMNS = ['replica', 'incarnation', 'window_start', ...KEY_COLUMNS, ...TOTAL_COLUMNS];
 /** Rows per statement: 500 x 26 parameters stays far below PostgreSQL's 65,535. */
 const BATCH = 500;
@@ -32,6 +42,8 @@ function values(row: UsageRow, replica: string, incarnation: string): unknown[] 
     row.operation,
     row.environment,
     row.statusClass,
+    row.tool,
+    row.model,
     row.requests,
     row.billable,
     row.refused,
@@ -39,6 +51,8 @@ function values(row: UsageRow, replica: string, incarnation: string): unknown[] 
     row.bytesOut,
     row.latencyMsSum,
     ...row.latency,
+    row.promptTokens,
+    row.completionTokens,
   ];
 }
 
@@ -66,18 +80,24 @@ export function sqlUsageWriter(client: SqlClient, replica: string, incarnation: 
 }
 
 /**
- * A writer whose store is still opening (PGlite takes a second or two): the gateway
- * serves at once, and a flush before the store is ready waits for it, or fails and is
- * retried like any other failed write if it never opens.
+ * A writer that opens its store on the first write (PGlite takes a second or two of CPU):
+ * the gateway starts and serves without waiting, and a store that fails to open fails
+ * that write, which is retried like any other (the next write tries to open it again).
  */
-export function deferredWriter(ready: Promise<UsageWriter>): UsageWriter {
-  // Not a crash when it fails: each flush reports the failure.
-  ready.catch(() => {});
+export function lazyWriter(open: () => Promise<UsageWriter>): UsageWriter {
+  let opening: Promise<UsageWriter> | undefined;
+  const writer = () => {
+    opening ??= open().catch((err: unknown) => {
+      opening = undefined;
+      throw err;
+    });
+    return opening;
+  };
   return {
-    write: async (rows) => (await ready).write(rows),
+    write: async (rows) => (await writer()).write(rows),
     close: async () => {
-      const writer = await ready.catch(() => undefined);
-      await writer?.close();
+      const opened = await opening?.catch(() => undefined);
+      await opened?.close();
     },
   };
 }

@@ -22,6 +22,8 @@ export const Reason = {
   ResolvedRefs: 'ResolvedRefs',
   RefNotFound: 'RefNotFound',
   RefNotAccepted: 'RefNotAccepted',
+  /** The referenced API is fine but deliberately not routed yet (lifecycle Created): a wait, not a fault (Argo CD: Suspended). */
+  RefNotPublished: 'RefNotPublished',
   PlanNotFound: 'PlanNotFound',
   /** An operation in spec.operations that the API's OpenAPI document does not describe. */
   NotInDocument: 'NotInDocument',
@@ -150,6 +152,8 @@ export class ConditionSet {
   unresolved(reason: Reason, message: string, about?: FindingSubject): void {
     this.add(finding(reason, message, about));
     this.refs ??= { reason, messages: [] };
+    // A fault outranks a deliberate wait: the reason must not read as "waiting" while something is also broken.
+    if (this.refs.reason === Reason.RefNotPublished) this.refs.reason = reason;
     this.refs.messages.push(said(message, about));
   }
 

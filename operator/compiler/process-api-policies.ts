@@ -1,4 +1,4 @@
-import type { ApiPolicies, BackendAuth, HeaderRules, NamedLimit, PathRewrite } from '../../gateway/snapshot/types.ts';
+import type { ApiPolicies, BackendAuth, CacheRule, HeaderRules, NamedLimit, OperationPolicies, PathRewrite, QueryRules } from '../../gateway/snapshot/types.ts';
 import { parseCidr } from '../../gateway/policies/ip-access.ts';
 import { compileRewrites } from '../../gateway/policies/path-rewrite.ts';
 import { parseTemplate } from '../../gateway/policies/templates.ts';
@@ -18,15 +18,13 @@ const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connec
  * out, templates and CIDR blocks checked here so that a mistake is a condition on the API,
  * not a snapshot the gateways refuse. Secrets are only named.
  */
-export function compileApiPolicies(spec: PoliciesSpec, namespace: string, upstreamUrls: readonly string[], cs: ConditionSet): ApiPolicies | undefined {
+export function compileApiPolicies(spec: PoliciesSpec, apiId: string, upstreamUrls: readonly string[], cs: ConditionSet): ApiPolicies | undefined {
+  const namespace = apiId.slice(0, apiId.indexOf('/'));
   const out: ApiPolicies = {};
   if (spec.requestHeaders) out.requestHeaders = headerRules(spec.requestHeaders, 'spec.policies.requestHeaders', cs);
   if (spec.responseHeaders) out.responseHeaders = headerRules(spec.responseHeaders, 'spec.policies.responseHeaders', cs);
   if (spec.rewrite?.length) out.rewrite = rewrites(spec.rewrite, cs);
-  if (spec.query) {
-    const set = (spec.query.set ?? []).map((q, i) => ({ name: q.name, value: checkedTemplate(q.value, `spec.policies.query.set[${i}].value`, cs) }));
-    out.query = { remove: [...(spec.query.remove ?? [])], set };
-  }
+  if (spec.query) out.query = queryRules(spec.query, 'spec.policies.query', cs);
   if (spec.backendAuth) {
     const auth = backendAuth(spec.backendAuth, namespace, cs);
     if (auth) out.backendAuth = auth;
@@ -37,10 +35,37 @@ export function compileApiPolicies(spec: PoliciesSpec, namespace: string, upstre
       cs.notAccepted(Reason.Invalid, 'a client certificate needs https:// upstreams', { field: 'spec.policies.backendAuth.clientCertificate' });
     }
   }
+  if (spec.backendJwt) {
+    const j = spec.backendJwt;
+    out.backendJwt = { header: j.header, ttlSeconds: j.ttlSeconds, audience: j.audience ?? apiId };
+  }
+  if (spec.responseCache?.length) out.responseCache = cacheRules(spec.responseCache, cs);
   if (spec.ipAccess) out.ipAccess = ipAccess(spec.ipAccess, 'spec.policies.ipAccess', cs);
   if (spec.maxBodyBytes !== undefined) out.maxBodyBytes = spec.maxBodyBytes;
+  if (spec.jsonThreat) {
+    const j = spec.jsonThreat;
+    out.jsonLimits = { maxDepth: j.maxDepth, maxObjectKeys: j.maxObjectKeys, maxStringLength: j.maxStringLength, maxArrayLength: j.maxArrayLength };
+  }
   if (spec.limits?.length) out.limits = spec.limits.map((l, i) => namedLimit(l, i, cs));
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** A product operation's mediation (header and query rules), checked as an API's are. */
+export function compileOperationPolicies(
+  spec: Pick<PoliciesSpec, 'requestHeaders' | 'responseHeaders' | 'query'>,
+  where: string,
+  cs: ConditionSet,
+): OperationPolicies | undefined {
+  const out: OperationPolicies = {};
+  if (spec.requestHeaders) out.requestHeaders = headerRules(spec.requestHeaders, `${where}.requestHeaders`, cs);
+  if (spec.responseHeaders) out.responseHeaders = headerRules(spec.responseHeaders, `${where}.responseHeaders`, cs);
+  if (spec.query) out.query = queryRules(spec.query, `${where}.query`, cs);
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function queryRules(spec: NonNullable<PoliciesSpec['query']>, where: string, cs: ConditionSet): QueryRules {
+  const set = (spec.set ?? []).map((q, i) => ({ name: q.name, value: checkedTemplate(q.value, `${where}.set[${i}].value`, cs) }));
+  return { remove: [...(spec.remove ?? [])], set };
 }
 
 function checkedTemplate(value: string, field: string, cs: ConditionSet): string {
@@ -90,6 +115,25 @@ function rewrites(spec: NonNullable<PoliciesSpec['rewrite']>, cs: ConditionSet):
     if (rewrite.to.includes('{**}') && compiled.match.rest === 'none') errors.push(`{**} is always empty: ${rule.path} does not end in /**`);
     for (const error of errors) cs.notAccepted(Reason.Invalid, error.replace(/^rewrite\[0\]\.to: /, ''), { field: `spec.policies.rewrite[${i}].to` });
     if (errors.length === 0) out.push(rewrite);
+  }
+  return out;
+}
+
+function cacheRules(spec: NonNullable<PoliciesSpec['responseCache']>, cs: ConditionSet): CacheRule[] {
+  const out: CacheRule[] = [];
+  for (const [i, rule] of spec.entries()) {
+    const compiled = compilePath(rule.path, true);
+    if (!compiled.ok) {
+      cs.notAccepted(Reason.Invalid, compiled.message, { field: `spec.policies.responseCache[${i}].path` });
+      continue;
+    }
+    out.push({
+      match: compiled.match,
+      ttlSeconds: rule.ttlSeconds,
+      queryParameters: [...(rule.queryParameters ?? [])],
+      headers: [...(rule.headers ?? [])],
+      perApplication: rule.perApplication,
+    });
   }
   return out;
 }

@@ -61,7 +61,7 @@ function compileApi(r: ApiResource, cs: ConditionSet, load: OpenApiLoad | undefi
   if (fromDocument.document) outcome.document = fromDocument.document;
   if (fromDocument.derived) operations = fromDocument.derived;
   const cors = s.cors ? compileCors(s.cors, cs) : undefined;
-  const policies = s.policies ? compileApiPolicies(s.policies, r.metadata.namespace, s.upstream?.urls ?? [], cs) : undefined;
+  const policies = s.policies ? compileApiPolicies(s.policies, objectId(r), s.upstream?.urls ?? [], cs) : undefined;
   if (!cs.isAccepted) return undefined;
 
   const lifecycle = s.lifecycle;
@@ -107,6 +107,11 @@ function compileApi(r: ApiResource, cs: ConditionSet, load: OpenApiLoad | undefi
   if (cors) api.cors = cors;
   if (policies) api.policies = policies;
   if (fromDocument.openapi) api.openapi = fromDocument.openapi;
+  if (s.type === 'llm' && s.llm) api.llm = { provider: s.llm.provider };
+  else if (s.type === 'llm' || s.llm)
+    cs.notAccepted(Reason.Invalid, 'an API of type llm needs llm.provider, and only an API of type llm has one', { field: 'spec.llm' });
+  if (s.type === 'mcp') api.mcpUpstream = true;
+  if (!cs.isAccepted) return undefined;
   return api;
 }
 

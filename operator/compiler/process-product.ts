@@ -1,11 +1,13 @@
-import type { PathMatch, Product, ProductOperation, Quota, RateLimit } from '../../gateway/snapshot/types.ts';
+import type { PathMatch, Product, ProductOperation } from '../../gateway/snapshot/types.ts';
+import { compileMcpTools } from './mcp-tools.ts';
 import { namespacedId, objectId } from '../resources/object-key.ts';
 import type { ProductResource } from '../resources/types.ts';
 import { ConditionSet, Reason } from './conditions.ts';
 import { objectStatus, type ObjectStatus } from './object-status.ts';
 import { compilePath } from './paths.ts';
 import type { ApiOutcome } from './process-api.ts';
-import { limitsOf } from './limits-of.ts';
+import { limitsOf, type Limits } from './limits-of.ts';
+import { compileOperationPolicies } from './process-api-policies.ts';
 
 export interface ProductOutcome {
   resource: ProductResource;
@@ -15,10 +17,11 @@ export interface ProductOutcome {
   apiLifecycles: string[];
   activeSubscriptions: number;
   /** Effective limits per plan name ('' without plans), computed once and shared by every subscription. */
-  limits: Map<string, { quota?: Quota; rateLimit?: RateLimit }>;
+  limits: Map<string, Limits>;
 }
 
 export { limitsOf };
+export type { Limits };
 
 function compileOperations(r: ProductResource, apis: Map<string, ApiOutcome>, cs: ConditionSet, lifecycles: string[]): ProductOperation[] {
   const operations: ProductOperation[] = [];
@@ -38,12 +41,15 @@ function compileOperations(r: ProductResource, apis: Map<string, ApiOutcome>, cs
     lifecycles.push(api.resource.spec.lifecycle);
     if (!api.api) {
       const why = api.conditions.isAccepted ? `its lifecycle is ${api.resource.spec.lifecycle}` : 'it is not accepted';
-      cs.unresolved(Reason.RefNotAccepted, `API ${apiId} is not routed: ${why}`, { field: `spec.operations[${i}].api`, ref: { kind: 'API', id: apiId } });
+      const reason = api.conditions.isAccepted ? Reason.RefNotPublished : Reason.RefNotAccepted;
+      cs.unresolved(reason, `API ${apiId} is not routed: ${why}`, { field: `spec.operations[${i}].api`, ref: { kind: 'API', id: apiId } });
       continue;
     }
     // paths.slice(): exact length, as the snapshot keeps it (a pushed-to array keeps room for 17).
     const compiled: ProductOperation = { api: apiId, paths: paths.slice(), methods: [...(op.methods ?? [])].sort() };
     if (op.quota) compiled.quota = limitsOf(op).quota!;
+    const policies = op.policies && compileOperationPolicies(op.policies, `spec.operations[${i}].policies`, cs);
+    if (policies) compiled.policies = policies;
     operations.push(compiled);
   }
   return operations;
@@ -60,13 +66,15 @@ export function processProducts(resources: ProductResource[], apis: Map<string, 
     const apiLifecycles: string[] = [];
     const operations = compileOperations(r, apis, conditions, apiLifecycles);
     const own = limitsOf(r.spec);
-    const limits = new Map<string, { quota?: Quota; rateLimit?: RateLimit }>([['', own]]);
+    const limits = new Map<string, Limits>([['', own]]);
     for (const plan of r.spec.plans ?? []) {
       const p = limitsOf(plan);
       const quota = p.quota ?? own.quota;
       const rateLimit = p.rateLimit ?? own.rateLimit;
-      limits.set(plan.name, { ...(quota ? { quota } : {}), ...(rateLimit ? { rateLimit } : {}) });
+      const tokenQuotas = p.tokenQuotas ?? own.tokenQuotas;
+      limits.set(plan.name, { ...(quota ? { quota } : {}), ...(rateLimit ? { rateLimit } : {}), ...(tokenQuotas ? { tokenQuotas } : {}) });
     }
+    const mcp = r.spec.mcp?.enabled ? compileMcpTools(r, operations, apis, conditions) : undefined;
     const outcome: ProductOutcome = { resource: r, conditions, apiLifecycles, activeSubscriptions: 0, limits };
     if (conditions.isAccepted) {
       outcome.product = {
@@ -82,6 +90,7 @@ export function processProducts(resources: ProductResource[], apis: Map<string, 
         operations: operations.slice(),
         quotaFailureMode: r.spec.quotaFailureMode,
       };
+      if (mcp) outcome.product.mcp = mcp;
     }
     outcomes.set(objectId(r), outcome);
   }

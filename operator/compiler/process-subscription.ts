@@ -152,8 +152,9 @@ function processOne(
     cs.acceptedMessage(`approved by ${r.spec.approval!.by} at ${r.spec.approval!.at}`);
   }
 
-  const { quota, rateLimit } = product.limits.get(plan.name ?? '')!;
+  const { quota, rateLimit, tokenQuotas } = product.limits.get(plan.name ?? '')!;
   outcome.subscription = snapshotSubscription(objectId(r), appId, productId, plan.name, quota, rateLimit);
+  if (tokenQuotas) outcome.subscription.tokenQuotas = tokenQuotas;
   product.activeSubscriptions++;
   return outcome;
 }

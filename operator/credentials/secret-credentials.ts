@@ -71,7 +71,12 @@ export function newCredentialSecret(app: ApplicationResource, credential: string
 
 export interface SecretPlan {
   create: Array<{ app: ApplicationResource; credential: string }>;
-  /** Generated Secrets whose credential left the spec. */
+  /**
+   * Generated Secrets whose credential left the spec of an Application that is
+   * still there. The Secrets of an Application that is gone are the garbage
+   * collector's (owner references): an Application missing from a watch (its
+   * CRD deleted, a relist gone wrong) must never cost its consumers their keys.
+   */
   remove: V1Secret[];
 }
 
@@ -89,8 +94,12 @@ export function planSecrets(applications: ApplicationResource[], secrets: V1Secr
       if (!existing.has(name) && !c.revoked) create.push({ app, credential: c.name });
     }
   }
+  const present = new Set(applications.map((a) => `${a.metadata.namespace}/${a.metadata.name}`));
   const remove = secrets.filter(
-    (s) => s.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'tollgate' && !wanted.has(`${s.metadata?.namespace}/${s.metadata?.name}`),
+    (s) =>
+      s.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'tollgate' &&
+      !wanted.has(`${s.metadata?.namespace}/${s.metadata?.name}`) &&
+      present.has(`${s.metadata?.namespace}/${s.metadata?.labels?.[APPLICATION_LABEL]}`),
   );
   return { create, remove };
 }

@@ -418,11 +418,18 @@ describe('loadPaths: examples', () => {
   it('loads examples/ with no errors, only notes for the Namespace objects', () => {
     const { resources, diagnostics } = loadPaths([examples]);
     expect(errors(diagnostics)).toEqual([]);
-    expect(notes(diagnostics).map((d) => d.code)).toEqual(['IgnoredKind', 'IgnoredKind', 'IgnoredKind']);
-    expect(names(resources.apis).sort()).toEqual(['platform/hello-world', 'platform/inventory', 'platform/maps', 'platform/weatherapi']);
+    expect(notes(diagnostics).map((d) => d.code)).toEqual(['IgnoredKind', 'IgnoredKind', 'IgnoredKind', 'IgnoredKind']);
+    expect(names(resources.apis).sort()).toEqual([
+      'platform/hello-world',
+      'platform/inventory',
+      'platform/maps',
+      'platform/weather',
+      'platform/weatherapi',
+      'prototypes/bookshop',
+    ]);
     expect(names(resources.products)).toContain('platform/weather-free');
-    expect(names(resources.applications).sort()).toEqual(['greetings/greetings', 'weather-team/weatherapp']);
-    expect(resources.subscriptions).toHaveLength(4);
+    expect(names(resources.applications).sort()).toEqual(['greetings/greetings', 'weather-team/forecast-agent', 'weather-team/weatherapp']);
+    expect(resources.subscriptions).toHaveLength(5);
   });
 });
 

@@ -36,6 +36,10 @@ export function loadDocument(doc: YamlDocument, options: LoadOptions = {}): Docu
   const apiVersion = String(obj.apiVersion ?? '');
   const kind = String(obj.kind ?? '');
   if (!apiVersion.startsWith(`${GROUP}/`) || apiVersion !== API_VERSION) {
+    if (!apiVersion && (typeof obj.openapi === 'string' || obj.swagger === '2.0')) {
+      const message = 'an OpenAPI document, not an object: an API reads it through spec.openAPI.file';
+      return { diagnostics: [{ severity: 'note', code: 'OpenAPIDocument', message, ...at([]) }] };
+    }
     const why = apiVersion.startsWith(`${GROUP}/`)
       ? `${apiVersion} is not the version this build reads (${API_VERSION})`
       : `${apiVersion || 'no apiVersion'}${kind ? ` ${kind}` : ''} is not a Tollgate kind`;

@@ -5,6 +5,7 @@ import { samePathMatch } from '../compiler/paths.ts';
 import type { ApiResource } from '../resources/types.ts';
 import { bySpecificity, documentOperations, type DocumentOperation } from './document-operations.ts';
 import { checkExamples } from './check-examples.ts';
+import { checkSchemasCompile } from './check-schemas.ts';
 import { mockResponses } from './mock-responses.ts';
 import type { OpenApiDocument, OpenApiLoad } from './openapi-load.ts';
 import { requestBody, requestParameters } from './request-schemas.ts';
@@ -40,10 +41,12 @@ function usableDocument(r: ApiResource, load: OpenApiLoad | undefined, cs: Condi
     return undefined;
   }
   for (const p of load.problems) {
-    cs.notAccepted(Reason.Invalid, `OpenAPI document ${p.file}:${p.line}: ${p.message}`, {
-      field: FIELD,
-      location: { file: p.file, line: p.line, column: p.column },
-    });
+    if (p.reference) cs.notAccepted(Reason.Invalid, p.message, { field: FIELD });
+    else
+      cs.notAccepted(Reason.Invalid, `OpenAPI document ${p.file}:${p.line}: ${p.message}`, {
+        field: FIELD,
+        location: { file: p.file, line: p.line, column: p.column },
+      });
   }
   return undefined;
 }
@@ -111,6 +114,7 @@ export function compileOpenApi(r: ApiResource, load: OpenApiLoad | undefined, de
   const validate = r.spec.openAPI?.validateRequests ?? false;
   const openapi30 = typeof document.openapi === 'string' && document.openapi.startsWith('3.0');
   const gatewayOps = bySpecificity(operations).map((op) => gatewayOperation(op, document, validate, mock, openapi30));
+  checkSchemasCompile(gatewayOps, cs);
   if (mock && r.spec.openAPI?.validateResponses) checkExamples(gatewayOps, operations, openapi30, cs);
   const outcome: OpenApiOutcome = { document };
   if (!r.spec.operations) outcome.derived = derivedOperations(operations);

@@ -36,3 +36,15 @@ export function jsonLinePointers(value: unknown): string[] {
   walk(value, '');
   return lines;
 }
+
+/** A pointer's segments as a path into `value`: indices as numbers where the node is a list, keys as strings elsewhere (`/200` of a map is the key "200"). */
+export function pointerPath(value: unknown, pointer: string): Array<string | number> {
+  const path: Array<string | number> = [];
+  let node: unknown = value;
+  for (const segment of pointerSegments(pointer).map(String)) {
+    const index = Array.isArray(node) ? Number(segment) : undefined;
+    path.push(index ?? segment);
+    node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[index ?? segment] : undefined;
+  }
+  return path;
+}

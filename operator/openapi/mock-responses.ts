@@ -5,20 +5,33 @@ import type { OpenApiDocument } from './openapi-load.ts';
 
 /** Media types the mock can make a body for from a schema; others answer only with the document's own examples. */
 const GENERATED = /^(application\/([a-z0-9.+-]*\+)?json|text\/plain)$/i;
+/** RFC 9110 token: what Node sends as a header name. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Visible ASCII, spaces and tabs: what any client reads back as it was meant (and no line break to split the response). */
+const HEADER_VALUE = /^[\x20-\x7e\t]*$/;
 /** Examples are for people, not load tests: a generated one is cut off this deep. */
 const MAX_SAMPLE_DEPTH = 5;
 
-/** Success codes first, then the rest ascending, `default` last: the mock answers with the first unless the client asks. */
+/** Success codes first, then the rest ascending (a class's range after its codes), `default` last: the mock answers with the first unless asked. */
 function statusOrder(s: string): number {
   if (s === 'default') return 1000;
-  const n = Number(s.replace(/X/gi, '0'));
+  // A range (`2XX`) after the exact codes of its class.
+  const n = /^[1-5]XX$/i.test(s) ? Number(s[0]) * 100 + 99.5 : Number(s);
   if (!Number.isFinite(n)) return 999;
   return n >= 200 && n < 300 ? n - 1000 : n;
 }
 
+/** A circular reference the resolver left as `$ref` (perhaps to another file): an empty schema, so the sample stops there. */
+function cutRefs(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(cutRefs);
+  if (!isObject(schema)) return schema;
+  if (typeof schema.$ref === 'string') return {};
+  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, cutRefs(v)]));
+}
+
 function generated(schema: unknown, document: OpenApiDocument, mediaType: string): unknown {
   try {
-    const value = sample(schema as never, { skipWriteOnly: true, quiet: true, maxSampleDepth: MAX_SAMPLE_DEPTH }, document);
+    const value = sample(cutRefs(schema) as never, { skipWriteOnly: true, quiet: true, maxSampleDepth: MAX_SAMPLE_DEPTH }, document);
     return /^text\//i.test(mediaType) && typeof value !== 'string' ? JSON.stringify(value) : value;
   } catch {
     // A schema the sampler cannot follow: the response is sent without a body rather than refused.
@@ -62,13 +75,15 @@ export function mockResponses(operation: Json, document: OpenApiDocument): OpenA
       const headers = isObject(response.headers)
         ? Object.entries(response.headers).flatMap(([name, h]) => {
             const value = isObject(h) ? headerValue(h, document) : undefined;
-            // Content-Type is the negotiated media type's; a value with a line break could split the response.
-            return value === undefined || name.toLowerCase() === 'content-type' || /[\r\n]/.test(value) ? [] : [{ name: name.toLowerCase(), value }];
+            // Content-Type is the negotiated media type's; a name or value Node would refuse to send is left out.
+            return value === undefined || name.toLowerCase() === 'content-type' || !HEADER_NAME.test(name) || !HEADER_VALUE.test(value)
+              ? []
+              : [{ name: name.toLowerCase(), value }];
           })
         : [];
       const content = isObject(response.content)
         ? Object.entries(response.content).flatMap(([mediaType, media]) =>
-            isObject(media) ? [{ mediaType, examples: examplesOf(media, mediaType, document) }] : [],
+            isObject(media) && HEADER_VALUE.test(mediaType) ? [{ mediaType, examples: examplesOf(media, mediaType, document) }] : [],
           )
         : [];
       return { status, headers, content };

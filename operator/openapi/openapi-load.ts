@@ -18,6 +18,8 @@ export interface OpenApiProblem {
   column: number;
   /** JSON pointer into the document, when the validator told where. */
   pointer?: string;
+  /** About the reference in spec.openAPI (a file or ConfigMap that cannot be read), not a place in a document. */
+  reference?: true;
 }
 
 /** A plain OpenAPI 3.x object: parsed, validated, converted from Swagger 2.0 when it was, `$ref`s resolved (circular ones kept as `$ref`). */

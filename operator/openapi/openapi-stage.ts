@@ -38,7 +38,7 @@ export class OpenApiStage {
     const read = await readDocumentSource(r, this.#options);
     if (!read) return undefined;
     if ('problem' in read) {
-      const problem = { message: read.problem, file: read.file, line: r.source?.line ?? 1, column: r.source?.column ?? 1 };
+      const problem = { message: read.problem, file: read.file, line: r.source?.line ?? 1, column: r.source?.column ?? 1, reference: true as const };
       return { ok: false, origin: read.origin, problems: [problem], ...(read.missing ? { missing: read.missing } : {}) };
     }
     return this.#resolve(read.source, read.origin);

@@ -1,7 +1,8 @@
 import { bundle, dereference, validate, type ParserOptions } from '@readme/openapi-parser';
 import { convertObj } from 'swagger2openapi';
 import { parseWithPositions, type YamlDocument } from '../loader/read-documents.ts';
-import { jsonLinePointers, pointerSegments } from './json-lines.ts';
+import { expandRefs } from './expand-refs.ts';
+import { jsonLinePointers, pointerPath } from './json-lines.ts';
 import type { OpenApiDocument, OpenApiLoad, OpenApiProblem, OpenApiSource } from './openapi-load.ts';
 
 /** Problems reported per document: the validator can find hundreds in a broken one. */
@@ -38,21 +39,15 @@ export async function resolveDocument(source: OpenApiSource, origin: string): Pr
     const checked = await validate(input() as never, options);
     if (!checked.valid) return { ok: false, origin, problems: await locateProblems(checked.errors, doc, source, input(), options) };
     const swagger = value.swagger === '2.0';
-    const document = swagger ? await fromSwagger(input(), options) : await dereference(input() as never, { ...options, dereference: { circular: 'ignore' } });
-    // A plain tree: the compiler may then read any part of it without meeting shared or circular objects.
-    const plain = JSON.parse(JSON.stringify(document)) as OpenApiDocument;
-    return { ok: true, origin, specVersion: String(swagger ? '2.0' : value.openapi), ...(swagger ? { convertedFrom: '2.0' } : {}), document: plain };
+    // Other files' parts brought in as internal references, then every reference expanded short of a cycle:
+    // a plain finite tree, which the compiler may read anywhere without meeting shared or circular objects.
+    const bundled = JSON.parse(JSON.stringify(await bundle(input() as never, options))) as OpenApiDocument;
+    const document = expandRefs(swagger ? (await convertObj(bundled, { patch: true, warnOnly: true, resolve: false })).openapi : bundled);
+    return { ok: true, origin, specVersion: String(swagger ? '2.0' : value.openapi), ...(swagger ? { convertedFrom: '2.0' } : {}), document };
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     return { ok: false, origin, problems: [{ message: `cannot resolve the document: ${message}`, ...at(1, 1) }] };
   }
-}
-
-/** Swagger 2.0: internal references only, then converted, then resolved as a 3.0 document. */
-async function fromSwagger(input: OpenApiDocument | string, options: ParserOptions): Promise<OpenApiDocument> {
-  const bundled = (await bundle(input as never, options)) as unknown as OpenApiDocument;
-  const { openapi } = await convertObj(bundled, { patch: true, warnOnly: true, resolve: false });
-  return dereference(openapi as never, { resolve: { external: false }, dereference: { circular: 'ignore' } });
 }
 
 /**
@@ -76,7 +71,7 @@ async function locateProblems(
   return errors.slice(0, MAX_PROBLEMS).map((e) => {
     const frame = /^>\s*(\d+)\s*\|/m.exec(e.message);
     const pointer = frame ? lines[Number(frame[1]) - 1] : undefined;
-    const where = pointer !== undefined ? doc.locate(pointerSegments(pointer)) : lineOfToken(e.message, source.text);
+    const where = pointer !== undefined ? doc.locate(pointerPath(doc.value, pointer)) : lineOfToken(e.message, source.text);
     const message = e.message.split('\n')[0]!.trim();
     return { message, file: source.file, line: where.line + source.lineOffset, column: where.column, ...(pointer !== undefined ? { pointer } : {}) };
   });

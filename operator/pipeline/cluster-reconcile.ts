@@ -4,6 +4,7 @@ import type { TokenIssuer } from '../../gateway/snapshot/types.ts';
 import type { CompileResult } from '../compiler/compile.ts';
 import { portalView, type PortalView } from '../portal-view/portal-view.ts';
 import type { Resources } from '../resources/types.ts';
+import type { OpenApiStage } from '../openapi/openapi-stage.ts';
 import type { KubernetesSource } from '../sources/kubernetes-source.ts';
 import type { ProgrammedTracker } from '../status/programmed.ts';
 import { compileAndDeliver, type Delivery } from './compile-and-deliver.ts';
@@ -25,6 +26,10 @@ export interface ClusterReconcileOptions {
   metrics: Pick<OperatorMetrics, 'compiles' | 'secretWrites'>;
   logger: Logger;
   clock: () => Date;
+  /** Asked when a kind shrinks: a CRD gone or being deleted (CrdGuard), which freezes the reconcile. */
+  crdProblem?: () => Promise<string | undefined>;
+  /** Reads the APIs' OpenAPI documents (ConfigMaps, inline) before each compile. */
+  documents?: OpenApiStage;
 }
 
 /**
@@ -36,6 +41,9 @@ export class ClusterReconcile {
   // What the last full reconcile saw (see inputsOf); forget() makes the next one full.
   private lastInputs: string | undefined;
   private latest: CompileResult | undefined;
+  // Objects per kind at the last reconcile that went through, and the CRD problem holding the next ones back.
+  private lastCounts: number[] = [];
+  private frozen: string | undefined;
 
   private readonly o: ClusterReconcileOptions;
 
@@ -74,6 +82,8 @@ export class ClusterReconcile {
     // compare again, not a recompile of everything many times a second in a burst.
     const inputs = inputsOf(resources, secrets, leading);
     if (inputs === this.lastInputs) return o.statuses.rewrite();
+    const counts = [resources.apis.length, resources.products.length, resources.applications.length, resources.subscriptions.length];
+    if (await this.held(counts)) return;
     o.events.observeObjects(resources);
     resources.credentials = await secretCredentials(resources, secrets, now, o.isLeader(), {
       core: o.core,
@@ -81,6 +91,7 @@ export class ClusterReconcile {
       metrics: o.metrics,
       emit: (e) => o.events.emit(e),
     });
+    if (o.documents) resources.openApi = await o.documents.documents(resources.apis);
     const tokens = o.tokens();
     const { result } = compileAndDeliver(resources, { now, ...(tokens ? { tokens } : {}) }, o.delivery, () => o.metrics.compiles.startTimer());
     this.latest = result;
@@ -92,5 +103,29 @@ export class ClusterReconcile {
     }
     // Only once all of it went through: a reconcile that threw is redone in full.
     this.lastInputs = inputs;
+    this.lastCounts = counts;
+  }
+
+  /** The CRD problem, while there is one: the last snapshot stays published and no Secret is touched. */
+  problem(): string | undefined {
+    return this.frozen;
+  }
+
+  private async held(counts: number[]): Promise<boolean> {
+    const shrank = counts.some((n, i) => n < (this.lastCounts[i] ?? 0));
+    if (!this.o.crdProblem || (!shrank && !this.frozen)) return false;
+    const problem = await this.o.crdProblem();
+    if (problem) {
+      if (problem !== this.frozen)
+        this.o.logger.error(
+          { problem },
+          'a Tollgate CRD is missing: keeping the last snapshot and every credential Secret until it is back (kubectl apply --server-side -f crds/)',
+        );
+      this.frozen = problem;
+      return true;
+    }
+    if (this.frozen) this.o.logger.info({ was: this.frozen }, 'Tollgate CRDs are back: reconciling again');
+    this.frozen = undefined;
+    return false;
   }
 }

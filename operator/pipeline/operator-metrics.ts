@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../gateway/metrics/process-metrics.ts';
 
 /** Every series the operator exports on its admin port's /metrics. */
 export class OperatorMetrics {
@@ -42,7 +43,7 @@ export class OperatorMetrics {
 
   /** Node's process and runtime metrics (CPU, memory, event loop, GC) beside the operator's own; off for tests that make many. */
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) collectProcessMetrics(this.registry);
   }
 
   /** The snapshot version this replica publishes, read at scrape time: gateways serving another one are behind. */

@@ -25,6 +25,54 @@ export type APIProductSpec = {
     paths: Array<string>;
     /** Methods allowed; none means all. */
     methods?: Array<"GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | "TRACE">;
+    /** Mediation for this product's traffic on this operation, after the API's own (gateway/POLICIES.md): request and response header rules and query rules, with the same variables. */
+    policies?: {
+      requestHeaders?: {
+        remove?: Array<string>;
+        rename?: Array<{
+          /** A header name, lower-case. */
+          from: string;
+          /** A header name, lower-case. */
+          to: string;
+        }>;
+        set?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+        add?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+      };
+      responseHeaders?: {
+        remove?: Array<string>;
+        rename?: Array<{
+          /** A header name, lower-case. */
+          from: string;
+          /** A header name, lower-case. */
+          to: string;
+        }>;
+        set?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+        add?: Array<{
+          /** A header name, lower-case. */
+          name: string;
+          value: string;
+        }>;
+      };
+      query?: {
+        remove?: Array<string>;
+        set?: Array<{
+          name: string;
+          value: string;
+        }>;
+      };
+    };
     /** Requests allowed per application in each calendar-aligned window (a month quota resets on the 1st). */
     quota?: {
       limit: number;
@@ -44,6 +92,30 @@ export type APIProductSpec = {
     per: "second" | "minute";
     burst: number;
   };
+  /** Quotas counted in LLM tokens on the product's APIs of type llm, per application; a window of one minute is a tokens-per-minute rate limit. A plan's list replaces the product's. */
+  tokenQuotas?: Array<{
+    tokens: "prompt" | "completion" | "total";
+    limit: number;
+    interval: number;
+    timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
+  }>;
+  /** Serve the product's operations as Model Context Protocol tools (Streamable HTTP) at /mcp/<namespace>/<name>, and with every other MCP product the caller subscribes to at /mcp. */
+  mcp?: {
+    enabled: boolean;
+    /** A scope a bearer token must carry to see and call the tools that are not GET or HEAD; API keys, which carry no scopes, then see only the others. */
+    writeScope?: string;
+    /** Per operation (api, method, path as the API declares it): the tool's name and description, enabled: false to leave it out, destructive to override the default (true for methods other than GET and HEAD). For an API of type mcp: the upstream tools (tool) the product allows; no entry, no tool. */
+    tools?: Array<{
+      api: string;
+      method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+      path?: string;
+      tool?: string;
+      name?: string;
+      description?: string;
+      enabled: boolean;
+      destructive?: boolean;
+    }>;
+  };
   /** Named quota and rate-limit sets (WSO2 business plans such as Gold and Bronze); a subscription picks one. */
   plans?: Array<{
     name: string;
@@ -61,6 +133,13 @@ export type APIProductSpec = {
       per: "second" | "minute";
       burst: number;
     };
+    /** Quotas counted in LLM tokens on the product's APIs of type llm, per application; a window of one minute is a tokens-per-minute rate limit. A plan's list replaces the product's. */
+    tokenQuotas?: Array<{
+      tokens: "prompt" | "completion" | "total";
+      limit: number;
+      interval: number;
+      timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
+    }>;
     /** What the plan costs (Apigee rate plans): a monthly fee with calls included, then volume bands priced per 1,000 billable calls. Read by `tollgate usage invoice`; the gateway ignores it. */
     pricing?: {
       /** ISO 4217 code, e.g. EUR. */
@@ -74,6 +153,11 @@ export type APIProductSpec = {
         upTo?: number;
         pricePer1000: number;
       }>;
+      /** Price per million LLM tokens the ledger records on the product's APIs of type llm, prompt and completion apart, on top of the calls. */
+      tokens?: {
+        promptPer1M?: number;
+        completionPer1M?: number;
+      };
     };
   }>;
   /** The plan of subscriptions that name none; the first plan when unset. */
@@ -183,6 +267,12 @@ export type APISpec = {
     allowCredentials: boolean;
     maxAge: string;
   };
+  /** http (unset): a REST API. llm: a large-language-model provider (see llm), whose products can count tokens. mcp: the upstream is an MCP server (Streamable HTTP) whose tools products expose through their allow lists. */
+  type?: "http" | "llm" | "mcp";
+  /** The provider profile of an API of type llm: the request and response shapes whose usage fields (JSON or server-sent events) are counted. */
+  llm?: {
+    provider: "openai" | "anthropic";
+  };
   /** Mediation for all of this API's traffic: header rules, path rewrites, query rules, backend credentials, IP rules, body size and API-wide limits (gateway/POLICIES.md). */
   policies?: {
     /** Applied in this order: remove, rename, set (replace), add (append). Values may use ${application}, ${product}, ${plan}, ${api}, ${clientIp}, ${requestId}, ${claim.NAME}. */
@@ -267,6 +357,24 @@ export type APISpec = {
         };
       };
     };
+    /** A short-lived JWT for the upstream (WSO2 backend JWT) with the application, product, plan, API and the caller's token claims, signed by the gateway's token service key; backends verify it with /.well-known/jwks.json. Needs the token service. */
+    backendJwt?: {
+      header: string;
+      ttlSeconds: number;
+      /** The JWT's aud; default the API's namespace/name. */
+      audience?: string;
+    };
+    /** GET and HEAD answers kept in each gateway's memory, per operation path (first match wins); Cache-Control from the upstream is respected and the cache status is sent as Cache-Status. */
+    responseCache?: Array<{
+      path: string;
+      ttlSeconds: number;
+      /** Query parameters in the key; others are ignored. */
+      queryParameters?: Array<string>;
+      /** Request headers in the key. */
+      headers?: Array<string>;
+      /** Each application gets its own entries (needed to keep answers marked private). */
+      perApplication: boolean;
+    }>;
     /** CIDR blocks (IPv4 and IPv6); deny wins, and a non-empty allow list refuses every other address. The client is the peer, or what a trusted proxy (--trusted-proxy) says in X-Forwarded-For. */
     ipAccess?: {
       allow?: Array<string>;
@@ -274,6 +382,13 @@ export type APISpec = {
     };
     /** Largest request body for this API (the gateway's own limit still applies). */
     maxBodyBytes?: number;
+    /** JSON threat protection (Apigee JSONThreatProtection) for JSON request bodies: refused with 400 json-too-complex past any of these. Lengths in bytes as sent. */
+    jsonThreat?: {
+      maxDepth: number;
+      maxObjectKeys: number;
+      maxStringLength: number;
+      maxArrayLength: number;
+    };
     /** Limits across every consumer of the API (backend protection), or per client IP, header or token claim; named in the RateLimit headers. */
     limits?: Array<{
       name: string;

@@ -41,3 +41,20 @@ export function findBinaries(env: NodeJS.ProcessEnv = process.env): Binaries {
   };
   return { dir, kubeApiserver: path('kube-apiserver'), etcd: path('etcd'), kubectl: path('kubectl') };
 }
+
+/** The tools build.sh also builds beside the control plane (never taken from KUBEBUILDER_ASSETS, which has none of them). */
+export type Tool = 'helm' | 'argocd-lua' | 'kube-controller-manager' | 'kube-scheduler';
+
+/** Throws, never skips, like findBinaries. */
+export function findTool(name: Tool, env: NodeJS.ProcessEnv = process.env): string {
+  const cache = env.TOLLGATE_CACHE_DIR || join(repoRoot, '.cache');
+  const p = join(cache, 'control-plane', pinnedKubernetesVersion(), name);
+  try {
+    accessSync(p, constants.X_OK);
+  } catch {
+    throw new Error(
+      `no executable ${name} at ${p}. Run \`make control-plane\` (test/control-plane/build.sh), which builds it from the Go modules in test/control-plane/go.`,
+    );
+  }
+  return p;
+}

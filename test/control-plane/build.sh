@@ -22,12 +22,15 @@ fi
 # them into a workspace with other versions.
 export GOWORK=off
 
+# envtest's binaries stand in for kube-apiserver, etcd and kubectl; the other
+# tools (controller-manager, scheduler, helm, argocd-lua) are built all the same.
+envtest=0
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
   for bin in kube-apiserver etcd kubectl; do
     [ -x "$KUBEBUILDER_ASSETS/$bin" ] || die "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS has no executable $bin"
   done
-  log "using envtest binaries from KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS; nothing built"
-  exit 0
+  log "using kube-apiserver, etcd and kubectl from KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
+  envtest=1
 fi
 
 # The pinned versions live in the committed go.mod files (see gen-go-mod.ts).
@@ -59,7 +62,9 @@ build() { # module-dir ldflags name=package...
   local stamp; stamp="$(stamp_of "$dir" "$ldflags")"
   local all_there=1 name
   for name in "${names[@]}"; do [ -x "$out/$name" ] || all_there=0; done
-  if [ "$all_there" = 1 ] && [ "$(cat "$out/.$dir.stamp" 2>/dev/null)" = "$stamp" ]; then
+  # One stamp per set of binaries, so adding a binary to a module rebuilds only that set.
+  local stamp_file; stamp_file="$out/.$dir.$(IFS=-; echo "${names[*]}").stamp"
+  if [ "$all_there" = 1 ] && [ "$(cat "$stamp_file" 2>/dev/null)" = "$stamp" ]; then
     log "reused ${names[*]} ($dir module) from $out"
     return
   fi
@@ -75,7 +80,7 @@ build() { # module-dir ldflags name=package...
   done
   for name in "${names[@]}"; do mv -f "$tmp/$name" "$out/$name"; done
   rm -rf "$tmp"
-  echo "$stamp" >"$out/.$dir.stamp"
+  echo "$stamp" >"$stamp_file"
   log "built ${names[*]} in $((SECONDS - start))s"
 }
 
@@ -91,11 +96,32 @@ for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
   k8s_ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$build_date -X $pkg.gitCommit="
 done
 
-build kubernetes "$k8s_ldflags" \
+[ "$envtest" = 1 ] || build kubernetes "$k8s_ldflags" \
   kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver kubectl=k8s.io/kubernetes/cmd/kubectl
+# Owner-reference garbage collection, Deployments, ReplicaSets, EndpointSlices and
+# scheduling: what a cluster needs beside the API server to run pods.
+build kubernetes "$k8s_ldflags" \
+  kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler
 # The etcd server's main package is the root of go.etcd.io/etcd/server/v3.
-build etcd "-s -w" etcd=go.etcd.io/etcd/server/v3
+[ "$envtest" = 1 ] || build etcd "-s -w" etcd=go.etcd.io/etcd/server/v3
 
+# Helm for the chart's tests (lint, template, install, upgrade), at the version go/helm pins.
+helm_version="$(required_version helm.sh/helm/v3 "$here/go/helm/go.mod")"
+[ -n "$helm_version" ] || die "cannot read the helm.sh/helm/v3 version from go/helm/go.mod"
+# As Helm's Makefile links it: the Kubernetes version `helm template` and `helm
+# lint` assume without a cluster is the minor of the client-go it is built with
+# (else 1.20, which fails the chart's kubeVersion).
+helm_k8s_minor="$(cd "$here/go/helm" && go list -m -f '{{.Version}}' k8s.io/client-go | cut -d. -f2)"
+helm_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$helm_version -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+  helm_ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$helm_k8s_minor"
+done
+build helm "$helm_ldflags" helm=helm.sh/helm/v3/cmd/helm
+# Argo CD's Lua interpreter, to run the chart's health checks as Argo CD does.
+build argocd-lua "-s -w" argocd-lua=.
+
+"$out/helm" version --short >&2
+[ "$envtest" = 1 ] && exit 0
 "$out/kube-apiserver" --version >&2
 "$out/etcd" --version >&2
 log "binaries ready in $out (kubernetes $k8s_version, etcd $etcd_version)"

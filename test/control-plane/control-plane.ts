@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findBinaries, repoRoot, type Binaries } from './binaries.ts';
+import { findBinaries, findTool, repoRoot, type Binaries } from './binaries.ts';
 import { makePki, type Pki } from './certs.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { installExitHooks, removeNow, removeOnExit, startChild, type Child } from './processes.ts';
@@ -42,6 +42,13 @@ export type StartOptions = {
   crdsDir?: string | null;
   /** Per-server readiness limit. */
   readyTimeoutMs?: number;
+  /**
+   * Also run kube-controller-manager (owner-reference garbage collection,
+   * Deployments, ReplicaSets, EndpointSlices, ...) and kube-scheduler, from the
+   * same Kubernetes module as the API server. No kubelet: pods are scheduled
+   * onto no node and stay Pending.
+   */
+  controllers?: boolean;
 };
 
 export const adminUser = 'tollgate-admin';
@@ -107,6 +114,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', '-f', crdsDir]);
     }
     const crdsEstablished = since();
+    if (options.controllers) children.push(...(await startControllers(dir, pki, kubeconfigPath, readyTimeoutMs)));
 
     let stopped = false;
     return {
@@ -165,6 +173,40 @@ function etcdArgs(dir: string, attempt: number, clientPort: number, peerPort: nu
 
 // envtest's kube-apiserver flags (controller-runtime pkg/internal/testing/controlplane),
 // with our own certificates instead of its generated ones.
+/** kube-controller-manager and kube-scheduler as the admin, serving /healthz with the API server's certificate. */
+async function startControllers(dir: string, pki: Pki, kubeconfig: string, readyTimeoutMs: number): Promise<Child[]> {
+  const [kcmPort, schedulerPort] = (await freePorts(2)) as [number, number];
+  const common = [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--tls-cert-file=${pki.servingCert}`,
+    `--tls-private-key-file=${pki.servingKey}`,
+    '--leader-elect=false',
+  ];
+  const kcm = startChild(
+    'kube-controller-manager',
+    findTool('kube-controller-manager'),
+    [...common, `--secure-port=${kcmPort}`, '--controllers=*', `--service-account-private-key-file=${pki.saKey}`, `--root-ca-file=${pki.caCert}`],
+    join(dir, 'kube-controller-manager.log'),
+    dir,
+  );
+  const scheduler = startChild(
+    'kube-scheduler',
+    findTool('kube-scheduler'),
+    [...common, `--secure-port=${schedulerPort}`],
+    join(dir, 'kube-scheduler.log'),
+    dir,
+  );
+  const tls = { ca: await readFile(pki.caCert) };
+  await Promise.all([
+    waitUntilReady(kcm, { url: `https://127.0.0.1:${kcmPort}/healthz`, tls }, readyTimeoutMs),
+    waitUntilReady(scheduler, { url: `https://127.0.0.1:${schedulerPort}/healthz`, tls }, readyTimeoutMs),
+  ]);
+  return [kcm, scheduler];
+}
+
 function apiserverArgs(dir: string, pki: Pki, etcdPort: number, port: number): string[] {
   return [
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,

@@ -61,6 +61,8 @@ go ${upstream.Go}
 ${godebug}
 tool (
 \tk8s.io/kubernetes/cmd/kube-apiserver
+\tk8s.io/kubernetes/cmd/kube-controller-manager
+\tk8s.io/kubernetes/cmd/kube-scheduler
 \tk8s.io/kubernetes/cmd/kubectl
 )
 

@@ -53,6 +53,9 @@ beforeAll(async () => {
   ({ yaml: rendered, objects } = await kustomize(env.cp, join(config, 'default')));
 }, 60_000);
 
+const configMaps = (): Record<string, Record<string, string>> =>
+  Object.fromEntries(objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, (o as Obj & { data: Record<string, string> }).data]));
+
 const find = <T extends Obj = Obj>(kind: string, name: string, namespace?: string): T => {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name && (namespace === undefined || x.metadata.namespace === namespace));
   if (!o) throw new Error(`no ${kind} ${namespace ? `${namespace}/` : ''}${name} in the render of config/default`);
@@ -67,7 +70,7 @@ const only = <T>(items: T[], what: string): T => {
 /** The container's command line as `bin/tollgate` (the image's entrypoint) parses it in the pod. */
 async function parsedArgs(d: Deployment, secrets: Record<string, string> = {}, mangle: (args: string[]) => string[] = (a) => a): Promise<ParsedCommandLine> {
   const c = only(d.spec.template.spec.containers, `${d.metadata.name}'s containers`);
-  const podEnv = containerEnv(c, { name: `${d.metadata.name}-5d8f7c9b4-x2x7q`, namespace: d.metadata.namespace!, ip: POD_IP }, secrets);
+  const podEnv = containerEnv(c, { name: `${d.metadata.name}-5d8f7c9b4-x2x7q`, namespace: d.metadata.namespace!, ip: POD_IP }, secrets, configMaps());
   const args = expandArgs(c.args ?? [], podEnv);
   for (const a of args) expect(a, `${d.metadata.name}: an unresolved $(VAR) in its args`).not.toMatch(/\$\(/);
   return parseCommandLine(mangle(args), podEnv);
@@ -172,6 +175,9 @@ describe('the Deployments against the CLI', () => {
       // (operator/run-operator.ts: the default --advertise-url).
       const known = [...optionEnvVars(parsed.command), ...(parsed.command === 'operator' ? ['POD_IP'] : [])];
       for (const v of c.env ?? []) expect(known, `${d.metadata.name}: env ${v.name} is read by tollgate ${parsed.command}`).toContain(v.name);
+      // And so is every key of the settings ConfigMap it takes its env from (a misspelt key would be silently ignored).
+      for (const from of c.envFrom ?? [])
+        for (const key of Object.keys(configMaps()[from.configMapRef!.name]!)) expect(known, `${d.metadata.name}: ConfigMap key ${key}`).toContain(key);
     }
   });
 

@@ -16,7 +16,7 @@ import { until } from '../support/wait.ts';
 const env = useControlPlane();
 const examples = join(repoRoot, 'examples');
 // The namespaces examples/namespaces.yaml creates.
-const namespaces = ['platform', 'greetings', 'weather-team'];
+const namespaces = ['platform', 'greetings', 'weather-team', 'prototypes'];
 let backend: Server;
 let operator: OperatorProcess;
 let gateway: GatewayProcess;
@@ -53,7 +53,7 @@ describe('kubectl apply -R -f examples/', () => {
     // upstreams are patched there, as an operator of the cluster would.
     const upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
     const apis = (await tollgateObjects(env.cp, 'platform')).filter((o) => o.kind === 'API');
-    expect(apis.map((a) => a.metadata.name).sort()).toEqual(['hello-world', 'inventory', 'maps', 'weatherapi']);
+    expect(apis.map((a) => a.metadata.name).sort()).toEqual(['hello-world', 'inventory', 'maps', 'weather', 'weatherapi']);
     for (const api of apis) {
       await env.cp.kubectlOk([
         'patch',
@@ -105,7 +105,7 @@ describe('kubectl apply -R -f examples/', () => {
     console.log(
       `examples: ${objects.length} objects Accepted and Programmed ${Math.round(performance.now() - t0)} ms after the apply (${Math.round(ms)} ms after the approval)`,
     );
-    expect(objects.length).toBe(17);
+    expect(objects.length).toBe(23);
     for (const o of objects) expect(conditionOf(o, 'Programmed')!.message).toMatch(/applied by 1\/1 gateway replicas/);
 
     const greetingsKey = await consumerKey(env.cp, 'greetings', 'greetings.default');
@@ -128,5 +128,9 @@ describe('kubectl apply -R -f examples/', () => {
     // greetings subscribed to HelloWorld only.
     expect((await call('/weatherapikey/v1/forecastrss', greetingsKey)).status).toBe(403);
     expect((await call('/hello/1.0.0', 'tg_not-a-real-key')).status).toBe(401);
+
+    // The Prototyped bookshop has no backend: the gateway answers from its inline OpenAPI document, with no key.
+    const books = await fetch(`http://127.0.0.1:${gateway.proxyPort}/bookshop/0.1/books`);
+    expect([books.status, books.headers.get('x-total-count'), ((await books.json()) as unknown[]).length]).toEqual([200, '2', 2]);
   }, 180_000);
 });

@@ -73,5 +73,18 @@ describe('import boundaries', () => {
     expect(of('test/e2e/operator.test.ts')).toEqual(['cluster']);
     expect(of('gateway/cors/cors.test.ts')).toEqual([]);
     expect(of('operator/compiler/golden.test.ts')).toEqual([]);
+    expect(of('test/usage/two-replicas.test.ts')).toEqual(['postgres']);
+    expect(of('test/monitoring/monitoring.test.ts')).toEqual(['postgres', 'prometheus']);
+  });
+
+  it('loads the usage store drivers (pg, PGlite) only on demand, never at a gateway or CLI start', () => {
+    const out: string[] = [];
+    for (const top of TOP) {
+      for (const file of sourceFiles(path.join(root, top))) {
+        if (file.endsWith('.test.ts')) continue;
+        if (/^\s*import\s[^;]*from\s+['"](pg|@electric-sql\/pglite)['"]/m.test(readFileSync(file, 'utf8'))) out.push(path.relative(root, file));
+      }
+    }
+    expect(out).toEqual([]);
   });
 });

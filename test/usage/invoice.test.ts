@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectPostgres, type SqlClient } from '../../gateway/usage/sql-client.ts';
@@ -110,6 +111,13 @@ const EXPECTED = {
   ],
 };
 
+/** Grafana's PostgreSQL macros as it expands them, over November 2026. */
+function grafanaMacros(sql: string): string {
+  return sql
+    .replace(/\$__timeFilter\((\w+)\)/g, "$1 BETWEEN '2026-11-01T00:00:00Z' AND '2026-12-01T00:00:00Z'")
+    .replace(/\$__timeGroupAlias\((\w+), 1d\)/g, 'floor(extract(epoch from $1)/86400)*86400 AS "time"');
+}
+
 describe('tollgate usage invoice', () => {
   it('matches the hand-computed invoice for a month with two plans and a plan change, and gives it again unchanged', async () => {
     const args = ['usage', 'invoice', '--month', '2026-11', '--resources', estate, '--database', pg.url, '-o', 'json'];
@@ -139,9 +147,43 @@ describe('tollgate usage invoice', () => {
     expect(JSON.parse(owner.stdout)).toEqual([{ requests: 20000, billable: 20000, refused: 0, bytes_in: 0, bytes_out: 0, latency_ms: 5 }]);
   });
 
+  it('saves the month (again: the same lines), and every query of the business dashboard reads the store', async () => {
+    const save = ['usage', 'invoice', '--month', '2026-11', '--resources', estate, '--database', pg.url, '--save', '-o', 'json'];
+    expect((await tollgate(save)).code).toBe(0);
+    expect((await tollgate(save)).code).toBe(0);
+    const saved = await db.query<{ owner: string; total: number }>(
+      'SELECT owner, sum(total_cents)::int AS total FROM usage_invoice_line GROUP BY owner ORDER BY owner',
+    );
+    expect(saved.rows).toEqual([
+      { owner: 'dev@example.com', total: 7847 },
+      { owner: 'ops@example.com', total: 9800 },
+    ]);
+    const dashboard = JSON.parse(readFileSync(new URL('../../config/monitoring/tollgate-business.dashboard.json', import.meta.url), 'utf8')) as {
+      panels: Array<{ title: string; targets: Array<{ rawSql: string }> }>;
+    };
+    const queries = dashboard.panels.flatMap((p) => p.targets.map((t) => ({ title: p.title, sql: grafanaMacros(t.rawSql) })));
+    expect(queries.length).toBe(6);
+    for (const q of queries) {
+      const { rows } = await db.query(q.sql);
+      expect(rows.length, q.title).toBeGreaterThan(0);
+    }
+  });
+
   it('refuses a malformed month with a clear error', async () => {
     const out = await tollgate(['usage', 'invoice', '--month', '2026-13', '--database', pg.url]);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain('--month "2026-13": give YYYY-MM');
+  });
+
+  it('says what is wrong with the store in one line, without the password', async () => {
+    const unreachable = await tollgate(['usage', '--database', 'postgres://tollgate:s3cret@127.0.0.1:1/tollgate']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toBe('error [usage-store-unreachable]: cannot reach the usage store at 127.0.0.1:1 (ECONNREFUSED)\n');
+    await db.query('CREATE DATABASE empty_ledger');
+    const empty = await tollgate(['usage', 'invoice', '--month', '2026-11', '--database', pg.url.replace(/\/tollgate$/, '/empty_ledger')]);
+    expect(empty.stderr).toBe('error [usage-store-empty]: the usage store has no usage tables yet: run `tollgate usage migrate` with the same --database\n');
+    const gateway = await tollgate(['gateway', '--snapshot', 'x.json', '--usage-database', 'pglite:/tmp/x']);
+    expect(gateway.code).not.toBe(0);
+    expect(gateway.stderr).toContain("option '--usage-database <url>' argument 'pglite:/tmp/x' is invalid. give a postgres:// URL");
   });
 });

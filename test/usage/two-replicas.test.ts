@@ -50,7 +50,7 @@ beforeAll(async () => {
   writeFileSync(snapshotFile, JSON.stringify(snapshot));
   const migrated = await tollgate(['usage', 'migrate', '--database', pg.url]);
   expect(migrated.stderr).toBe('');
-  expect(migrated.stdout).toContain('applied migration(s) 1');
+  expect(migrated.stdout).toContain('applied migration(s) 1, 2');
 });
 
 afterAll(async () => {

@@ -14,12 +14,16 @@ export function usageRow(windowStart: string, fields: Partial<UsageRow> & { requ
     operation: '',
     environment: '',
     statusClass: '2xx',
+    tool: '',
+    model: '',
     billable: fields.requests,
     refused: 0,
     bytesIn: 0,
     bytesOut: 0,
     latencyMsSum: fields.requests * 5,
     latency,
+    promptTokens: 0,
+    completionTokens: 0,
     ...fields,
   };
 }

@@ -25,6 +25,7 @@ export type Container = {
   command?: string[];
   args?: string[];
   env?: EnvVar[];
+  envFrom?: Array<{ configMapRef?: { name: string; optional?: boolean }; secretRef?: { name: string } }>;
   ports?: Array<{ name?: string; containerPort: number }>;
   volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
   readinessProbe?: { httpGet?: { path: string; port: string | number } };
@@ -65,15 +66,25 @@ export const idOf = (o: { kind: string; metadata: { name: string; namespace?: st
 
 /**
  * The values the kubelet gives a container's env: downward API fields from the
- * pod, Secret keys from `secrets` (`<name>/<key>`). Anything else is an error,
+ * pod, Secret keys from `secrets` (`<name>/<key>`), envFrom ConfigMaps from
+ * `configMaps` (name to data). Anything else is an error,
  * so a manifest cannot lean on a value this function invents.
  */
 export function containerEnv(
   container: Container,
   pod: { name: string; namespace: string; ip: string },
   secrets: Record<string, string> = {},
+  configMaps: Record<string, Record<string, string>> = {},
 ): Record<string, string> {
   const env: Record<string, string> = {};
+  // envFrom first: an explicit env entry of the same name wins, as in the kubelet.
+  for (const from of container.envFrom ?? []) {
+    const name = from.configMapRef?.name;
+    if (name === undefined) throw new Error(`${container.name}: envFrom other than a configMapRef`);
+    const data = configMaps[name];
+    if (!data) throw new Error(`${container.name}: envFrom ConfigMap ${name}, which the render does not have`);
+    Object.assign(env, data);
+  }
   for (const v of container.env ?? []) {
     if (v.value !== undefined) env[v.name] = v.value;
     else if (v.valueFrom?.fieldRef) {

