@@ -15,7 +15,6 @@ import { DevStatuses } from './dev-statuses.ts';
 import { FirstSeenTimes } from './first-seen.ts';
 import { inProcessDelivery } from './in-process-delivery.ts';
 import type { RefreshBounds } from './next-refresh.ts';
-import { startDevPortal } from './dev-portal.ts';
 import type { Portal, PortalOptions } from '../portal/server/create-portal.ts';
 import type { LimitStore } from '../gateway/limits/types.ts';
 
@@ -107,7 +106,9 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
 
   const source = await watchDirectories(o, reconcile);
   o.print(`gateway on ${proxyUrl}, admin on http://${loopback}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
-  const portal = o.portal && (await startDevPortal(o, { reconcile, credentials, limitStore, proxyUrl, clock, host: loopback }));
+  // Loaded only when it runs: the portal's modules (Markdown, sanitiser, OpenID client) are no cost to a dev without it.
+  const portal =
+    o.portal && (await (await import('./dev-portal.ts')).startDevPortal(o, { reconcile, credentials, limitStore, proxyUrl, clock, host: loopback }));
   // Ready means serving; status.yaml (a second's writing at 60,000 objects) follows, before runDev returns.
   statuses.release();
 
