@@ -30,6 +30,8 @@ COPY cli ./cli
 COPY gateway ./gateway
 COPY operator ./operator
 COPY dev ./dev
+COPY portal ./portal
+COPY usage ./usage
 # The CRD schemas are read at run time (validate, the loader).
 COPY crds ./crds
 # Numeric, so that Kubernetes' runAsNonRoot can verify it (the image's `node` user).

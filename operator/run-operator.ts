@@ -1,4 +1,5 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { Token } from '../gateway/sources/token.ts';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { startAdminServer } from '../gateway/admin/admin-server.ts';
@@ -29,8 +30,8 @@ export interface OperatorOptions {
   /** /metrics, /healthz, /readyz. */
   adminPort: number;
   host?: string;
-  /** Bearer token gateways present to the publisher. */
-  token?: string;
+  /** Bearer token gateways present to the publisher (a getter: read anew per request). */
+  token?: Token;
   leaseNamespace: string;
   leaseName?: string;
   identity?: string;
@@ -159,7 +160,7 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
 
 function startPublisher(
   o: OperatorOptions,
-  token: { token?: string },
+  token: { token?: Token },
   s: { reported: Signal<GatewayReport>; received: Signal<GatewayReport>; reconcileRef: { current?: ClusterReconcile } },
 ): Promise<SnapshotPublisher> {
   return createSnapshotPublisher({

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { pino } from 'pino';
@@ -7,7 +6,7 @@ import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
 import { DEFAULT_LIMIT_TIMEOUT_MS } from '../../gateway/limits/redis-store.ts';
 import { logDestination } from '../../gateway/log/log-destination.ts';
 import { createGateway } from '../../gateway/server/create-gateway.ts';
-import { startFileSource, startSigningKeysFile, type SnapshotSource } from '../../gateway/sources/file-source.ts';
+import { startFileSource, startSigningKeysFile, startTokenFile, type SnapshotSource, type TokenFile } from '../../gateway/sources/file-source.ts';
 import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
 import { policyGatewayOptions, policyOptions, type PolicyCommandOptions } from './policy-options.ts';
 
@@ -148,12 +147,15 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
 
   const signingKeys = options.signingKeys ? await startSigningKeysFile(gateway, options.signingKeys, logger) : undefined;
   let source: SnapshotSource | undefined;
+  let tokenFile: TokenFile | undefined;
   if (options.snapshot) source = await startFileSource(gateway, options.snapshot, logger);
   if (options.operator) {
-    const token = options.operatorTokenFile ? readFileSync(options.operatorTokenFile, 'utf8').trim() : undefined;
+    // Watched: a rotated Secret takes effect without a restart.
+    tokenFile = options.operatorTokenFile ? await startTokenFile(options.operatorTokenFile, logger) : undefined;
+    const file = tokenFile;
     source = startOperatorClient(gateway, {
       url: options.operator,
-      ...(token ? { token } : {}),
+      ...(file ? { token: () => file.current() } : {}),
       replica: options.replica,
       logger,
     });
@@ -165,6 +167,7 @@ async function runGateway(options: GatewayCommandOptions): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     await source?.close();
+    await tokenFile?.close();
     await signingKeys?.close();
     await gateway.close();
     await limitStore.close();

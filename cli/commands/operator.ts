@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { pino } from 'pino';
+import { startTokenFile } from '../../gateway/sources/file-source.ts';
 
 export function registerOperatorCommand(program: Command): void {
   program
@@ -35,51 +36,58 @@ export function registerOperatorCommand(program: Command): void {
     )
     .addOption(new Option('--audience <aud>', 'the audience of its access tokens').env('TOLLGATE_AUDIENCE').default('tollgate'))
     .addOption(new Option('--access-token-ttl <seconds>', 'lifetime of access tokens').env('TOLLGATE_ACCESS_TOKEN_TTL').default(3600).argParser(Number))
-    .action(
-      async (opts: {
-        kubeconfig?: string;
-        publisherPort: number;
-        adminPort: number;
-        host: string;
-        tokenFile?: string;
-        leaseNamespace: string;
-        identity: string;
-        holdOff: number;
-        issuer?: string;
-        audience: string;
-        accessTokenTtl: number;
-        leaseDuration: number;
-        leaseRetry: number;
-        events: boolean;
-        advertiseUrl?: string;
-      }) => {
-        // Loaded when run: the Kubernetes client costs every other command a third of a second to start.
-        const { runOperator } = await import('../../operator/run-operator.ts');
-        const operator = await runOperator({
-          ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
-          publisherPort: opts.publisherPort,
-          adminPort: opts.adminPort,
-          host: opts.host,
-          ...(opts.tokenFile ? { token: readFileSync(opts.tokenFile, 'utf8').trim() } : {}),
-          leaseNamespace: opts.leaseNamespace,
-          identity: opts.identity,
-          ...(opts.advertiseUrl ? { advertiseUrl: opts.advertiseUrl } : {}),
-          holdOffMs: opts.holdOff,
-          leaseDurationMs: opts.leaseDuration,
-          leaseRetryMs: opts.leaseRetry,
-          events: opts.events,
-          ...(opts.issuer ? { tokens: { issuer: opts.issuer, audience: opts.audience, policy: { accessTokenTtlSeconds: opts.accessTokenTtl } } } : {}),
-        });
-        // A second signal (a process-group signal plus a wrapper forwarding it) must not
-        // kill the operator before it has released its Lease: stop once, ignore the rest.
-        let stopping: Promise<void> | undefined;
-        const stop = (): void => {
-          stopping ??= operator.close().then(() => process.exit(0));
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      },
-    );
+    .action(runOperatorCommand);
+}
+
+interface OperatorCommandOptions {
+  kubeconfig?: string;
+  publisherPort: number;
+  adminPort: number;
+  host: string;
+  tokenFile?: string;
+  leaseNamespace: string;
+  identity: string;
+  holdOff: number;
+  issuer?: string;
+  audience: string;
+  accessTokenTtl: number;
+  leaseDuration: number;
+  leaseRetry: number;
+  events: boolean;
+  advertiseUrl?: string;
+}
+
+async function runOperatorCommand(opts: OperatorCommandOptions): Promise<void> {
+  // The token file is watched: a rotated Secret takes effect without a restart.
+  const tokenFile = opts.tokenFile ? await startTokenFile(opts.tokenFile, pino({ name: 'tollgate-operator' })) : undefined;
+  // Loaded when run: the Kubernetes client costs every other command a third of a second to start.
+  const { runOperator } = await import('../../operator/run-operator.ts');
+  const operator = await runOperator({
+    ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+    publisherPort: opts.publisherPort,
+    adminPort: opts.adminPort,
+    host: opts.host,
+    ...(tokenFile ? { token: () => tokenFile.current() } : {}),
+    leaseNamespace: opts.leaseNamespace,
+    identity: opts.identity,
+    ...(opts.advertiseUrl ? { advertiseUrl: opts.advertiseUrl } : {}),
+    holdOffMs: opts.holdOff,
+    leaseDurationMs: opts.leaseDuration,
+    leaseRetryMs: opts.leaseRetry,
+    events: opts.events,
+    ...(opts.issuer ? { tokens: { issuer: opts.issuer, audience: opts.audience, policy: { accessTokenTtlSeconds: opts.accessTokenTtl } } } : {}),
+  });
+  // A second signal (a process-group signal plus a wrapper forwarding it) must not
+  // kill the operator before it has released its Lease: stop once, ignore the rest.
+  let stopping: Promise<void> | undefined;
+  const stop = (): void => {
+    stopping ??= operator
+      .close()
+      .then(() => tokenFile?.close())
+      .then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 function httpUrl(value: string): string {

@@ -31,24 +31,34 @@ export function startSigningKeysFile(gateway: Pick<Gateway, 'setSigningKeys' | '
   });
 }
 
-async function watchJsonFile(
+/** A bearer token read from a file (in a cluster: a mounted Secret), kept current as the file changes. */
+export interface TokenFile extends SnapshotSource {
+  current(): string | undefined;
+}
+
+/**
+ * The publisher token, from the file the kubelet keeps in sync with its Secret:
+ * a rotated Secret takes effect without a restart. An empty or unreadable file
+ * keeps the token in use.
+ */
+export async function startTokenFile(file: string, logger: Logger): Promise<TokenFile> {
+  let token: string | undefined;
+  const watcher = await watchFile(file, 'token', logger, (text) => {
+    const next = text.trim();
+    if (!next) return logger.error({ file }, 'the token file is empty; the current token stays in use');
+    if (token !== undefined && next !== token) logger.info({ file }, 'token file changed; using the new token');
+    token = next;
+  });
+  return { current: () => token, close: () => watcher.close() };
+}
+
+function watchJsonFile(
   file: string,
   what: string,
   logger: Logger,
   on: { apply: (value: unknown, absolute: string) => void; notJson: () => void },
 ): Promise<SnapshotSource> {
-  const absolute = path.resolve(file);
-  let timer: NodeJS.Timeout | undefined;
-  let reading = Promise.resolve();
-
-  const load = async (): Promise<void> => {
-    let text: string;
-    try {
-      text = await readFile(absolute, 'utf8');
-    } catch (err) {
-      logger.error({ err, file: absolute }, `cannot read the ${what} file; the current ${what} stay in use`);
-      return;
-    }
+  return watchFile(file, what, logger, (text, absolute) => {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -58,9 +68,36 @@ async function watchJsonFile(
       return;
     }
     on.apply(value, absolute);
+  });
+}
+
+/**
+ * Reads a file now and again whenever its content changes. Events about other
+ * files in its directory are ignored, except the kubelet's own `..data` swap.
+ */
+async function watchFile(file: string, what: string, logger: Logger, onText: (text: string, absolute: string) => void): Promise<SnapshotSource> {
+  const absolute = path.resolve(file);
+  const name = path.basename(absolute);
+  let timer: NodeJS.Timeout | undefined;
+  let reading = Promise.resolve();
+  let last: string | undefined;
+
+  const load = async (): Promise<void> => {
+    let text: string;
+    try {
+      text = await readFile(absolute, 'utf8');
+    } catch (err) {
+      logger.error({ err, file: absolute }, `cannot read the ${what} file; the current ${what} stay in use`);
+      return;
+    }
+    if (text === last) return;
+    last = text;
+    onText(text, absolute);
   };
   // Editors and `cp` produce several events per save: read once they settle.
-  const schedule = (): void => {
+  const schedule = (_event: string, changed: string): void => {
+    const base = path.basename(changed);
+    if (base !== name && !base.startsWith('..')) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
       reading = reading.then(load);

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { Gateway } from '../server/create-gateway.ts';
 import type { SnapshotSource } from './file-source.ts';
+import { tokenValue, type Token } from './token.ts';
 
 export interface OperatorClientOptions {
   /** Base URL of the publisher, e.g. `http://tollgate-operator.tollgate-system:8081`. */
   url: string;
-  token?: string;
+  token?: Token;
   /** Names this gateway in the operator's propagation status (the pod name in a cluster). */
   replica: string;
   /** How long the publisher may hold a poll open; default 30 s. */
@@ -25,7 +26,11 @@ const MAX_BACKOFF_MS = 30_000;
 export function startOperatorClient(gateway: Pick<Gateway, 'applySnapshot' | 'currentVersion'>, options: OperatorClientOptions): SnapshotSource {
   const base = options.url.replace(/\/+$/, '');
   const wait = options.waitSeconds ?? 30;
-  const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
+  // Read per request: a rotated token (startTokenFile) is used from the next call on.
+  const auth = (): Record<string, string> => {
+    const token = tokenValue(options.token);
+    return token ? { authorization: `Bearer ${token}` } : {};
+  };
   const stop = new AbortController();
   let rejected: string | undefined;
   let backoff = MIN_BACKOFF_MS;
@@ -34,7 +39,7 @@ export function startOperatorClient(gateway: Pick<Gateway, 'applySnapshot' | 'cu
     try {
       const res = await fetch(`${base}/v1/reports`, {
         method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
+        headers: { ...auth(), 'content-type': 'application/json' },
         body: JSON.stringify({ replica: options.replica, ...body }),
         signal: AbortSignal.any([stop.signal, AbortSignal.timeout(5_000)]),
       });
@@ -50,7 +55,7 @@ export function startOperatorClient(gateway: Pick<Gateway, 'applySnapshot' | 'cu
     if (applied) params.set('applied', applied);
     if (rejected) params.set('rejected', rejected);
     const res = await fetch(`${base}/v1/snapshot?${params}`, {
-      headers,
+      headers: auth(),
       signal: AbortSignal.any([stop.signal, AbortSignal.timeout((wait + 10) * 1000)]),
     });
     if (res.status === 304) {

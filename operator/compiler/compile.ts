@@ -24,6 +24,8 @@ export interface CompileOptions {
    * unresolved reference a note instead of `RefNotFound`.
    */
   secrets?: SecretSource;
+  /** Namespaces where the operator may not read or create Secrets (not opted in): their generated credentials cannot exist. */
+  secretsForbidden?: readonly string[];
 }
 
 export interface CompileResult {
@@ -51,7 +53,7 @@ const byId = <T extends { id: string }>(items: T[]): T[] => items.sort((a, b) =>
 export function compile(resources: Resources, options: CompileOptions): CompileResult {
   const apis = processApis(resources.apis, resources.openApi);
   const products = processProducts(resources.products, apis.outcomes);
-  const applications = processApplications(resources.applications, resources.credentials, options.now, options.secrets ?? 'cluster');
+  const applications = processApplications(resources.applications, resources.credentials, options.now, options.secrets ?? 'cluster', options.secretsForbidden);
   const subscriptions = processSubscriptions(resources.subscriptions, applications, products);
 
   const snapshot = sealSnapshot({

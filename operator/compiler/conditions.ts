@@ -25,6 +25,8 @@ export const Reason = {
   /** The referenced API is fine but deliberately not routed yet (lifecycle Created): a wait, not a fault (Argo CD: Suspended). */
   RefNotPublished: 'RefNotPublished',
   PlanNotFound: 'PlanNotFound',
+  /** The operator may not read or create Secrets in the namespace (it has not opted in): no keys there. */
+  SecretsForbidden: 'SecretsForbidden',
   /** An operation in spec.operations that the API's OpenAPI document does not describe. */
   NotInDocument: 'NotInDocument',
   /** Only in findings: a reference that cannot be checked where the compiler runs (a Secret, outside a cluster). */

@@ -164,6 +164,7 @@ export function processApplications(
   views: CredentialView[],
   now: Date,
   secrets: SecretSource = 'cluster',
+  secretsForbidden: readonly string[] = [],
 ): Map<string, ApplicationOutcome> {
   const byCredential = indexViews(views);
   const externalOwners = new Map<string, ApplicationResource>();
@@ -183,6 +184,12 @@ export function processApplications(
     const id = objectId(r);
     const conditions = new ConditionSet(r.metadata.generation);
     const { credentials, statuses } = compileCredentials(r, id, byCredential, now, secrets, conditions);
+    if (secretsForbidden.length && secretsForbidden.includes(r.metadata.namespace) && statuses.some((s) => s.state === 'Pending'))
+      conditions.unresolved(
+        Reason.SecretsForbidden,
+        `the operator may not read or create Secrets in namespace ${r.metadata.namespace}, so these credentials get no keys: opt the namespace in (kubectl apply -n ${r.metadata.namespace} -k config/rbac/tenant, or the chart's operator.tenantNamespaces)`,
+        { field: 'spec.credentials' },
+      );
     const externalClients = [];
     const claimed = r.spec.externalClients ?? [];
     for (let j = 0; j < claimed.length; j++) {

@@ -7,6 +7,8 @@ export interface SupervisedInformer<T extends KubernetesObject> {
   healthy(): boolean;
   /** When the watch went down, if it is down (for readiness and a metric). */
   downSince(): number | undefined;
+  /** The API server refused the list or watch (403) and it has not come up since. */
+  forbidden(): boolean;
   stop(): Promise<void>;
 }
 
@@ -17,6 +19,8 @@ export interface SuperviseOptions {
   onHealth?: (name: string, healthy: boolean) => void;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Said once, instead of a warning per retry, while the API server refuses with 403: what to do about it. */
+  forbiddenHint?: string;
 }
 
 /**
@@ -46,11 +50,15 @@ export async function superviseInformer<T extends KubernetesObject>(
     o.onHealth?.(o.name, healthy);
   };
   let errors = 0;
+  let refused = false;
+  let hinted = false;
   // start() lists, then opens the watch; it resolves after either, and errors go to the handler below.
   const start = async (): Promise<void> => {
     const before = errors;
     await informer.start().catch(() => undefined);
     if (errors === before && !stopped) {
+      refused = false;
+      hinted = false;
       setHealth(true);
       backoff = o.initialBackoffMs ?? 250;
     }
@@ -58,9 +66,14 @@ export async function superviseInformer<T extends KubernetesObject>(
   for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, () => o.onChange());
   informer.on('error', (err: unknown) => {
     errors++;
+    refused = isForbidden(err);
     setHealth(false);
     if (stopped) return;
-    o.logger.warn({ informer: o.name, err: String((err as Error)?.message ?? err), retryInMs: backoff }, 'watch failed; restarting');
+    const message = String((err as Error)?.message ?? err);
+    if (refused && o.forbiddenHint) {
+      if (!hinted) o.logger.warn({ informer: o.name }, o.forbiddenHint);
+      hinted = true;
+    } else o.logger.warn({ informer: o.name, err: message, retryInMs: backoff }, 'watch failed; restarting');
     clearTimeout(timer);
     timer = setTimeout(() => void start(), backoff);
     backoff = Math.min(backoff * 2, o.maxBackoffMs ?? 10_000);
@@ -69,6 +82,7 @@ export async function superviseInformer<T extends KubernetesObject>(
   return {
     cache: informer,
     healthy: () => up,
+    forbidden: () => refused && !up,
     downSince: () => down,
     stop: async () => {
       stopped = true;
@@ -76,4 +90,9 @@ export async function superviseInformer<T extends KubernetesObject>(
       await informer.stop();
     },
   };
+}
+
+function isForbidden(err: unknown): boolean {
+  const e = err as { code?: number; statusCode?: number; message?: string };
+  return e?.code === 403 || e?.statusCode === 403 || /\b403\b|forbidden/i.test(String(e?.message ?? err));
 }

@@ -15,7 +15,7 @@ import { secretCredentials } from './secret-credentials-stage.ts';
 import type { StatusLoop } from './status-loop.ts';
 
 export interface ClusterReconcileOptions {
-  source: Pick<KubernetesSource, 'resources' | 'secrets'>;
+  source: Pick<KubernetesSource, 'resources' | 'secrets' | 'forbiddenSecretNamespaces'>;
   core: CoreV1Api;
   isLeader: () => boolean;
   delivery: Delivery<unknown>;
@@ -80,7 +80,8 @@ export class ClusterReconcile {
     // Every status write comes back through the watch as a change. Those echoes
     // change nothing the compiler reads, so they only get the (cheap) status
     // compare again, not a recompile of everything many times a second in a burst.
-    const inputs = inputsOf(resources, secrets, leading);
+    const forbidden = await o.source.forbiddenSecretNamespaces();
+    const inputs = `${inputsOf(resources, secrets, leading)} ${forbidden.join(',')}`;
     if (inputs === this.lastInputs) return o.statuses.rewrite();
     const counts = [resources.apis.length, resources.products.length, resources.applications.length, resources.subscriptions.length];
     if (await this.held(counts)) return;
@@ -93,7 +94,9 @@ export class ClusterReconcile {
     });
     if (o.documents) resources.openApi = await o.documents.documents(resources.apis);
     const tokens = o.tokens();
-    const { result } = compileAndDeliver(resources, { now, ...(tokens ? { tokens } : {}) }, o.delivery, () => o.metrics.compiles.startTimer());
+    const { result } = compileAndDeliver(resources, { now, secretsForbidden: forbidden, ...(tokens ? { tokens } : {}) }, o.delivery, () =>
+      o.metrics.compiles.startTimer(),
+    );
     this.latest = result;
     this.latestResources = resources;
     o.tracker.record(result.snapshot.version, result.statuses);

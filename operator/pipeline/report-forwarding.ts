@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Token } from '../../gateway/sources/token.ts';
 import type { LeaderInfo, LeaseElector } from '../leader/lease-elector.ts';
 import { createReportForwarder, type ReportForwarder } from '../publish/report-forwarder.ts';
 import type { GatewayReport, SnapshotPublisher } from '../publish/snapshot-publisher.ts';
@@ -7,7 +8,7 @@ import type { Signal } from './signal.ts';
 
 export interface ReportForwardingOptions {
   identity: string;
-  token?: string;
+  token?: Token;
   logger: Logger;
   metrics: Pick<OperatorMetrics, 'forwards'>;
   elector: Pick<LeaseElector, 'isLeader' | 'leader'>;

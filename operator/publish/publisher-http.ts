@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tokenValue, type Token } from '../../gateway/sources/token.ts';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -7,12 +8,18 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** A check of a request's bearer token against `token`; without a token every request passes (loopback dev only). */
-export function bearerAuthoriser(token: string | undefined): (req: IncomingMessage) => boolean {
+/**
+ * A check of a request's bearer token against `token` (read anew each time, so a
+ * rotated Secret takes effect); without a token every request passes (loopback dev only).
+ */
+export function bearerAuthoriser(token: Token | undefined): (req: IncomingMessage) => boolean {
   // Comparing fixed-length digests keeps timingSafeEqual from leaking the token's length.
-  const tokenDigest = token === undefined ? undefined : digest(token);
+  let known: { token: string; digest: Buffer } | undefined;
   return (req) => {
-    if (!tokenDigest) return true;
+    const current = tokenValue(token);
+    if (current === undefined) return token === undefined;
+    if (known?.token !== current) known = { token: current, digest: digest(current) };
+    const tokenDigest = known.digest;
     const header = req.headers.authorization;
     if (typeof header !== 'string' || !header.toLowerCase().startsWith('bearer ')) return false;
     return timingSafeEqual(digest(header.slice(7).trim()), tokenDigest);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { tokenValue, type Token } from '../../gateway/sources/token.ts';
 import { FORWARDED_BY_HEADER, type GatewayReport } from './snapshot-publisher.ts';
 
 // Every operator replica serves snapshots, but only the leader writes statuses,
@@ -15,7 +16,7 @@ export interface ReportForwarderOptions {
   /** The leader's publisher base URL; undefined while this replica leads or no leader is known. */
   leaderUrl: () => string | undefined;
   /** The bearer token gateways present; publishers share it. */
-  token?: string;
+  token?: Token;
   /** Reports are collected for this long and sent together (default 250 ms: at most 4 requests a second). */
   intervalMs?: number;
   /** Per request (default 2 s). */
@@ -75,7 +76,7 @@ export function createReportForwarder(o: ReportForwarderOptions): ReportForwarde
           headers: {
             'content-type': 'application/json',
             [FORWARDED_BY_HEADER]: o.identity,
-            ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+            ...(tokenValue(o.token) ? { authorization: `Bearer ${tokenValue(o.token)}` } : {}),
           },
           body: JSON.stringify({ reports: chunk.map((r) => wire(r)) }),
           signal: AbortSignal.any([stop.signal, AbortSignal.timeout(timeout)]),

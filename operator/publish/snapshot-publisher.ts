@@ -1,4 +1,5 @@
 import http, { type IncomingMessage } from 'node:http';
+import type { Token } from '../../gateway/sources/token.ts';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { VERSION, type GatewayReport } from './gateway-report.ts';
@@ -22,7 +23,7 @@ export interface SnapshotPublisherOptions {
   port: number;
   host?: string;
   /** Bearer token gateways must present; absent: no authentication (loopback dev only). */
-  token?: string;
+  token?: Token;
   /** Longest hold for one poll; a gateway's `wait` is capped to it. Default 60 s. */
   maxWaitSeconds?: number;
   /** Called whenever a replica's report changes. */

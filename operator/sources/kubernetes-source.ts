@@ -85,6 +85,15 @@ export class KubernetesSource {
     return r;
   }
 
+  /** Namespaces with Applications whose Secrets the operator may not list or watch (not opted in). */
+  async forbiddenSecretNamespaces(): Promise<string[]> {
+    const entries = await Promise.all([...this.secretInformers].map(async ([ns, p]) => [ns, (await p).forbidden()] as const));
+    return entries
+      .filter(([, forbidden]) => forbidden)
+      .map(([ns]) => ns)
+      .sort();
+  }
+
   /** The credential Secrets seen so far, in the namespaces that have Applications. */
   async secrets(): Promise<V1Secret[]> {
     const informers = await Promise.all(this.secretInformers.values());
@@ -117,8 +126,10 @@ export class KubernetesSource {
             // can at last be created. So coming up counts as a change.
             onHealth: (name, healthy) => {
               this.o.onHealth?.(name, healthy);
-              if (healthy) this.o.onChange();
+              // Down is a change too: a refused watch (403) shows in the Applications' status.
+              this.o.onChange();
             },
+            forbiddenHint: `may not list or watch Secrets in namespace ${ns}: its Applications get no keys until it opts in (kubectl apply -n ${ns} -k config/rbac/tenant, or the chart's operator.tenantNamespaces)`,
           },
           CREDENTIAL_LABEL,
         ),

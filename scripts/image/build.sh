@@ -13,6 +13,8 @@
 # needed to start), fit for a read-only root filesystem. The image is tagged
 # localhost/tollgate:<digest of its inputs> and $IMAGE (localhost/tollgate:dev):
 # when nothing that goes into it changed, nothing is built (well under a second).
+# `build.sh --print-tag` prints the digest tag of this tree without building: the
+# tests run that one, as :dev is whatever tree on the machine built last.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 log() { echo "image: $*" >&2; }
@@ -24,8 +26,10 @@ node_version="${TOLLGATE_NODE_VERSION:-24.21.0}"
 suite=bookworm
 # What the image holds besides node_modules: the same list as the Dockerfile's
 # COPY lines (scripts/image/image.test.ts checks the two agree).
-files=(package.json package-lock.json cli gateway operator dev crds)
+files=(package.json package-lock.json cli gateway operator dev portal usage crds)
 
+print_tag=0
+[ "${1:-}" = --print-tag ] && print_tag=1
 for tool in buildah mmdebstrap npm; do
   command -v "$tool" >/dev/null || die "needs $tool (Debian packages buildah and mmdebstrap; npm comes with Node)"
 done
@@ -42,11 +46,12 @@ digest="$(
   cd "$root"
   {
     echo "$node_version $suite"
-    sha256sum "${BASH_SOURCE[0]}"
+    sha256sum <"${BASH_SOURCE[0]}"
     find "${files[@]}" -type f ! -name '*.test.ts' ! -path '*/testdata/*' -print0 | sort -z | xargs -0 sha256sum
   } | sha256sum | cut -c1-16
 )"
 tagged="localhost/tollgate:$digest"
+if [ "$print_tag" = 1 ]; then echo "$tagged"; exit 0; fi
 if buildah inspect --type image "$tagged" >/dev/null 2>&1; then
   buildah tag "$tagged" "$image"
   log "reused $tagged (nothing that goes into it changed) as $image"

@@ -64,6 +64,7 @@ tool (
 \tk8s.io/kubernetes/cmd/kube-controller-manager
 \tk8s.io/kubernetes/cmd/kube-scheduler
 \tk8s.io/kubernetes/cmd/kubectl
+\tk8s.io/kubernetes/cmd/kubelet
 )
 
 require k8s.io/kubernetes ${k8sVersion}

@@ -242,10 +242,23 @@ describe('operator RBAC (config/rbac)', () => {
     });
     expect(pending).toBe('Pending');
     expect((await env.cp.kubectl(['get', 'secret', 'greetings.default', '-n', late])).code).not.toBe(0);
+    // Not all True: ResolvedRefs says why and names the fix (Argo CD reads Degraded).
+    const refs = await eventually('ResolvedRefs naming the fix', async () => {
+      const out = await env.cp.kubectlOk(['get', 'application/greetings', '-n', late, '-o', 'jsonpath={.status.conditions[?(@.type=="ResolvedRefs")]}']);
+      const c = out ? (JSON.parse(out) as { status: string; reason: string; message: string }) : undefined;
+      return c?.reason === 'SecretsForbidden' ? c : undefined;
+    });
+    expect(refs.status).toBe('False');
+    expect(refs.message).toContain(`kubectl apply -n ${late} -k config/rbac/tenant`);
 
     // The operator's Secret watch there retries with backoff (at most 10 s), so no restart is needed.
     await identity.grant(late);
     const lateKey = await keyOf(late, 30_000);
     await eventually('200 once granted', async () => ((await call(`/hello-${late}/1.0.0`, lateKey)).status === 200 ? true : undefined));
+    await eventually('ResolvedRefs True once granted', async () =>
+      (await env.cp.kubectlOk(['get', 'application/greetings', '-n', late, '-o', 'jsonpath={.status.conditions[?(@.type=="ResolvedRefs")].status}'])) === 'True'
+        ? true
+        : undefined,
+    );
   }, 60_000);
 });

@@ -1,9 +1,12 @@
 // The image `make image` built (scripts/image/build.sh), run with podman: as the
 // kubelet would, non-root and with a read-only root filesystem.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { repoRoot } from '../control-plane/binaries.ts';
 
-export const IMAGE = process.env.TOLLGATE_IMAGE ?? 'localhost/tollgate:dev';
+/** This tree's image (its input digest tag): localhost/tollgate:dev is whichever tree on the machine built last. */
+export const IMAGE = process.env.TOLLGATE_IMAGE ?? execFileSync(join(repoRoot, 'scripts', 'image', 'build.sh'), ['--print-tag'], { encoding: 'utf8' }).trim();
 
 export type Run = { code: number; stdout: string; stderr: string };
 

@@ -1,0 +1,196 @@
+// A node for the test control plane: the kubelet (built with the API server,
+// test/control-plane/build.sh) on Debian's containerd, runc and CNI plugins.
+// What these machines need to let it run, without touching their cgroup mounts
+// (cgroup v1 controllers with a v2 hierarchy beside them):
+//   - the kubelet's failCgroupV1: false (v1.37 refuses cgroup v1 by default:
+//     "kubelet is configured to not run on a host using cgroup v1");
+//   - containerd's restrict_oom_score_adj: root here lacks CAP_SYS_RESOURCE, so the
+//     sandbox's oom_score_adj of -998 fails runc ("can't get final child's PID from pipe: EOF");
+//   - a pause image made here (no registry) and the images a test needs imported
+//     from podman's storage (imagePullPolicy: Never).
+// Pods get addresses on a CNI bridge the host reaches directly. No kube-proxy and
+// no cluster DNS run: Services have no ClusterIP routing here.
+import { execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findTool } from './binaries.ts';
+import type { ControlPlane } from './control-plane.ts';
+import { startChild, type Child } from './processes.ts';
+import { freePorts, waitUntilReady } from './readiness.ts';
+
+export type TestNode = { name: string; subnet: string; gatewayIp: string; stop(): Promise<void> };
+
+const PAUSE_IMAGE = 'localhost/tollgate-pause:1';
+
+function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${stderr || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+async function pauseImage(): Promise<void> {
+  if (
+    await run('podman', ['image', 'exists', PAUSE_IMAGE]).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
+  const ctr = (await run('buildah', ['from', 'scratch'])).trim();
+  await run('buildah', ['copy', ctr, findTool('pause'), '/pause']);
+  await run('buildah', ['config', '--entrypoint', '["/pause"]', ctr]);
+  await run('buildah', ['commit', '--rm', ctr, PAUSE_IMAGE]);
+}
+
+function containerdConfig(dir: string, cniDir: string): string {
+  return `version = 2
+root = "${dir}/containerd/root"
+state = "${dir}/containerd/state"
+[grpc]
+  address = "${dir}/containerd.sock"
+[ttrpc]
+  address = "${dir}/containerd.sock.ttrpc"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "${PAUSE_IMAGE}"
+  restrict_oom_score_adj = true
+  disable_tcp_service = true
+[plugins."io.containerd.grpc.v1.cri".cni]
+  bin_dir = "/usr/lib/cni"
+  conf_dir = "${cniDir}"
+[plugins."io.containerd.grpc.v1.cri".containerd]
+  default_runtime_name = "runc"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+  SystemdCgroup = false
+`;
+}
+
+function kubeletConfig(dir: string, port: number, healthzPort: number): string {
+  return `apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: cgroupfs
+failCgroupV1: false
+failSwapOn: false
+address: 127.0.0.1
+port: ${port}
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: ${healthzPort}
+authentication: { anonymous: { enabled: true }, webhook: { enabled: false } }
+authorization: { mode: AlwaysAllow }
+containerRuntimeEndpoint: unix://${dir}/containerd.sock
+podLogsDir: ${dir}/pod-logs
+imageGCHighThresholdPercent: 100
+evictionHard: { memory.available: "1Mi", nodefs.available: "1%", imagefs.available: "1%" }
+`;
+}
+
+function readlinkSafe(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
+}
+
+/** containerd's shims outlive it by design (containers survive a restart): ours go with the node. */
+function killShims(socket: string): void {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmdline.startsWith('/usr/bin/containerd-shim') && cmdline.includes(socket)) process.kill(Number(pid), 'SIGKILL');
+  }
+}
+
+/** Starts containerd and a kubelet registered as `name`, with `images` from podman's storage; resolves once the Node is Ready. */
+export async function startNode(cp: ControlPlane, images: string[], name = 'node-1'): Promise<TestNode> {
+  const dir = join(cp.dir, 'node');
+  const cniDir = join(dir, 'cni');
+  mkdirSync(cniDir, { recursive: true });
+  const octet = randomInt(100, 250);
+  const subnet = `10.${octet}.0.0/24`;
+  const bridge = `tg${octet}`;
+  writeFileSync(
+    join(cniDir, '10-tollgate.conflist'),
+    JSON.stringify({
+      cniVersion: '1.0.0',
+      name: 'tollgate-test',
+      plugins: [{ type: 'bridge', bridge, isGateway: true, ipMasq: false, ipam: { type: 'host-local', dataDir: join(dir, 'ipam'), ranges: [[{ subnet }]] } }],
+    }),
+  );
+  writeFileSync(join(dir, 'containerd.toml'), containerdConfig(dir, cniDir));
+  const children: Child[] = [];
+  const stop = async (): Promise<void> => {
+    // Pods first, so the kubelet stops their containers; then the daemons and what they left mounted.
+    await cp.kubectl(['delete', 'pods', '--all', '--all-namespaces', '--grace-period=0', '--force', '--wait=false'], { timeoutMs: 30_000 });
+    await run('ctr', ['-a', join(dir, 'containerd.sock'), '-n', 'k8s.io', 'tasks', 'ls', '-q'])
+      .then(async (ids) => {
+        for (const id of ids.split('\n').filter(Boolean))
+          await run('ctr', ['-a', join(dir, 'containerd.sock'), '-n', 'k8s.io', 'tasks', 'kill', '-s', 'SIGKILL', id]).catch(() => '');
+      })
+      .catch(() => undefined);
+    for (const c of [...children].reverse()) await c.stop();
+    killShims(join(dir, 'containerd.sock'));
+    // The kubelet links every container's log into /var/log/containers (a fixed path): ours go too.
+    for (const link of existsSync('/var/log/containers') ? readdirSync('/var/log/containers') : []) {
+      const path = join('/var/log/containers', link);
+      if (readlinkSafe(path).startsWith(dir)) rmSync(path, { force: true });
+    }
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '')
+      .filter((m) => m.startsWith(dir))
+      .sort((a, b) => b.length - a.length);
+    for (const m of mounts) await run('umount', ['-l', m]).catch(() => '');
+    await run('ip', ['link', 'delete', bridge]).catch(() => '');
+  };
+  try {
+    await pauseImage();
+    const containerd = startChild('containerd', 'containerd', ['--config', join(dir, 'containerd.toml')], join(dir, 'containerd.log'), dir);
+    children.push(containerd);
+    for (let i = 0; i < 100 && !existsSync(join(dir, 'containerd.sock')); i++) await new Promise((r) => setTimeout(r, 100));
+    for (const [i, image] of [PAUSE_IMAGE, ...images].entries()) {
+      const tar = join(dir, `image-${i}.tar`);
+      await run('podman', ['save', '-o', tar, image]);
+      await run('ctr', ['-a', join(dir, 'containerd.sock'), '-n', 'k8s.io', 'images', 'import', tar]);
+      rmSync(tar);
+    }
+    const [port, healthzPort] = (await freePorts(2)) as [number, number];
+    writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(dir, port, healthzPort));
+    const kubelet = startChild(
+      'kubelet',
+      findTool('kubelet'),
+      [
+        `--kubeconfig=${cp.kubeconfigPath}`,
+        `--config=${join(dir, 'kubelet.yaml')}`,
+        `--root-dir=${join(dir, 'kubelet')}`,
+        `--cert-dir=${join(dir, 'pki')}`,
+        `--hostname-override=${name}`,
+      ],
+      join(dir, 'kubelet.log'),
+      dir,
+    );
+    children.push(kubelet);
+    await waitUntilReady(kubelet, { url: `http://127.0.0.1:${healthzPort}/healthz` }, 60_000);
+    // The Node object appears once the kubelet registered; then it turns Ready.
+    for (let i = 0; ; i++) {
+      const ready = await cp.kubectl(['get', 'node', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
+      if (ready.stdout === 'True') break;
+      if (i >= 600 || kubelet.hasExited()) throw new Error(`node ${name} not Ready (kubelet log: ${join(dir, 'kubelet.log')})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { name, subnet, gatewayIp: `10.${octet}.0.1`, stop };
+}
