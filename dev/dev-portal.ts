@@ -57,5 +57,10 @@ export async function startDevPortal(
     return undefined;
   }
   o.print(`portal on ${portal.url} (${oidc ? `sign-in with ${oidc.issuer}` : 'local sign-in, no identity provider'}; writes YAML to ${dir})`);
+  if (!oidc && !['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
+    o.print(
+      `warning: the portal's local sign-in (anyone as anyone, approvers included) is reachable on ${o.host}; keep tollgate dev on 127.0.0.1 or use --no-portal`,
+    );
+  }
   return portal;
 }
