@@ -73,7 +73,7 @@ describe('charts/tollgate', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/operator\/settings\/issuer/);
     const portal = await helm.run(['template', 'tollgate', chartDir, '--set', 'portal.enabled=true']);
-    expect(portal.stderr).toMatch(/portal is not in this chart version/);
+    expect(portal.stderr).toMatch(/not in this chart version yet; install it with kubectl apply -k config\/portal/);
   });
 
   it('renders exactly config/default (Helm labels aside) plus the objects only the chart has', async () => {
