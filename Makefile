@@ -60,8 +60,9 @@ bench: deps
 
 # The gateway (harness and shipped process) beside bare http-proxy-3, bare undici and
 # nginx, 3 interleaved rounds, then its per-step breakdown
-# (needs wrk and nginx: apt-get install -y wrk nginx-light); then what OpenAPI request
-# validation costs for a small JSON body (off, on, mocked).
+# (needs wrk, nginx and postgresql: apt-get install -y wrk nginx-light postgresql; the
+# target with --usage-database shows what the usage sink costs per request, bar <= 1.10);
+# then what OpenAPI request validation costs for a small JSON body (off, on, mocked).
 bench-gateway: deps
 	node bench/gateway/run.ts --repeat 3
 	node bench/gateway/validation.ts --repeat 3

@@ -125,6 +125,7 @@ describe('tollgate plan', () => {
       '/hello/1.0.0',
       '/inventory/v1',
       '/maps/v1',
+      '/weather/v1',
       '/weatherapikey/v1',
     ]);
     // Which operations came from where: the bookshop's from its OpenAPI document, mocked.

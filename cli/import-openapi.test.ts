@@ -2,7 +2,7 @@
 // public Swagger Petstore (3.0) and on a 3.1 document split over files with $refs;
 // then `tollgate validate` on what it wrote, and `tollgate dev` serving it.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -85,6 +85,14 @@ describe('tollgate import openapi', () => {
     expect(validated.stdout).toContain('0 error(s), 0 warning(s)');
     const plan = JSON.parse((await cli('plan', '-o', 'json', out)).stdout) as { operations: Array<{ source: string; operations: Array<{ path: string }> }> };
     expect(plan.operations[0]).toMatchObject({ source: 'document', operations: [{ methods: ['GET', 'POST'], path: '/items' }] });
+  });
+
+  it('imports a directory of documents: one file each, other YAML beside them left alone', async () => {
+    const out = join(dir, 'all');
+    const r = await cli('import', 'openapi', testdata, '--mock', '-o', out);
+    expect(r.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['legacy-inventory.yaml', 'library.yaml', 'swagger-petstore-openapi-3-0.yaml']);
+    expect((await cli('validate', '--quiet', out)).stdout).toContain('0 error(s), 0 warning(s)');
   });
 
   it('refuses an invalid document, naming its file and line', async () => {

@@ -23,7 +23,7 @@ export function defaultPortalDir(paths: string[]): string {
 export async function startDevPortal(
   o: DevOptions,
   parts: { reconcile: DevReconcile; credentials: DevCredentialStore; limitStore: LimitStore; proxyUrl: string; clock: () => Date; host: string },
-): Promise<Portal> {
+): Promise<Portal | undefined> {
   const dir = o.portal?.dir ?? defaultPortalDir(o.paths);
   const backend = new DevPortalBackend({
     paths: o.paths,
@@ -36,18 +36,31 @@ export async function startDevPortal(
   });
   const gatewayOrigins = [parts.proxyUrl, parts.proxyUrl.replace('127.0.0.1', 'localhost')];
   const oidc = o.portal?.oidc;
-  const portal = await createPortal({
-    port: o.portal!.port,
-    host: o.host,
-    backend,
-    gatewayOrigins,
-    // With an IdP configured, its sign-in replaces the local one.
-    localSignIn: !oidc,
-    ...(oidc ? { oidc } : {}),
-    anonymous: true,
-    clock: parts.clock,
-    ...(o.logger ? { logger: o.logger } : {}),
-  });
+  let portal: Portal;
+  try {
+    portal = await createPortal({
+      port: o.portal!.port,
+      host: o.host,
+      backend,
+      gatewayOrigins,
+      // With an IdP configured, its sign-in replaces the local one.
+      localSignIn: !oidc,
+      ...(oidc ? { oidc } : {}),
+      anonymous: true,
+      clock: parts.clock,
+      ...(o.logger ? { logger: o.logger } : {}),
+    });
+  } catch (e) {
+    // A busy port (another tollgate dev) costs the portal, never the gateway that already serves.
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    o.print(`portal not started: port ${o.portal!.port} is in use (--portal-port PORT, 0 for any free one, or --no-portal)`);
+    return undefined;
+  }
   o.print(`portal on ${portal.url} (${oidc ? `sign-in with ${oidc.issuer}` : 'local sign-in, no identity provider'}; writes YAML to ${dir})`);
+  if (!oidc && !['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
+    o.print(
+      `warning: the portal's local sign-in (anyone as anyone, approvers included) is reachable on ${o.host}; keep tollgate dev on 127.0.0.1 or use --no-portal`,
+    );
+  }
   return portal;
 }

@@ -105,7 +105,8 @@ export class DevReconcile {
   private printProblems(update: SourceUpdate, result: CompileResult): void {
     for (const d of update.diagnostics.filter((x) => x.severity !== 'note' || x.code === 'KeptLastGood')) this.o.print(formatDiagnostic(d));
     for (const f of result.findings.filter((x) => x.severity !== 'info')) {
-      const src = f.object.source;
+      // A problem inside an OpenAPI document is printed at the document's own line.
+      const src = f.location ?? f.object.source;
       this.o.print(
         `${src ? `${src.file}:${src.line}:${src.column}: ` : ''}${f.severity} ${f.reason}: ${f.object.kind} ${f.object.metadata.namespace}/${f.object.metadata.name}: ${f.field ? `${f.field}: ` : ''}${f.message}`,
       );

@@ -64,8 +64,24 @@ spec:
   version: '2.1'
   lifecycle: Prototyped
   openAPI: { file: library/openapi.yaml }
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: API
+metadata: { name: quotes }
+spec:
+  context: /quotes
+  version: v1
+  lifecycle: Prototyped
+  openAPI: { file: quotes.json }
 `;
 }
+
+const quotes = (text: string) =>
+  JSON.stringify({
+    openapi: '3.0.3',
+    info: { title: 'Quotes', version: 'v1' },
+    paths: { '/quote': { get: { responses: { '200': { description: 'ok', content: { 'text/plain': { example: text } } } } } } },
+  });
 
 /** A POST with a chunked body (no Content-Length), which the gateway must read in full before it validates. */
 function postChunked(port: number, path: string, chunks: string[], headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -93,6 +109,7 @@ describe('tollgate dev with OpenAPI documents', () => {
     cpSync(join(testdata, 'library-3.1'), join(dir, 'config', 'library'), { recursive: true });
     upstream = await startUpstream();
     writeFileSync(join(dir, 'config', 'apis.yaml'), apiYaml(upstream.url));
+    writeFileSync(join(dir, 'config', 'quotes.json'), quotes('Less is more.'));
     dev = await runDev(devOptions(dir));
     base = `http://127.0.0.1:${dev.gateway.proxyPort}`;
   });
@@ -195,6 +212,28 @@ describe('tollgate dev with OpenAPI documents', () => {
     });
     expect(good.status).toBe(201);
     expect(good.headers.get('location')).toBe('/books/3');
+  });
+
+  it('serves an edit of a file the document refers to, and of a JSON document, which the YAML watch does not see', async () => {
+    const components = join(dir, 'config', 'library', 'components.yaml');
+    writeFileSync(components, readFileSync(components, 'utf8').replace('examples: [The Dispossessed]', 'examples: [The Word for World Is Forest]'));
+    await until(
+      'the edited schema example is served',
+      async () => {
+        const book = (await (await fetch(`${base}/library/2.1/books/1`)).json()) as { title: string };
+        return book.title === 'The Word for World Is Forest' ? true : undefined;
+      },
+      5_000,
+      25,
+    );
+    expect(await (await fetch(`${base}/quotes/v1/quote`)).text()).toBe('Less is more.');
+    writeFileSync(join(dir, 'config', 'quotes.json'), quotes('More is more.'));
+    await until(
+      'the edited JSON document is served',
+      async () => ((await (await fetch(`${base}/quotes/v1/quote`)).text()) === 'More is more.' ? true : undefined),
+      5_000,
+      25,
+    );
   });
 
   it('serves an edit of the document itself, as it serves edits of the YAML', async () => {

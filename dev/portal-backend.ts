@@ -8,6 +8,7 @@ import type { PortalUser } from '../portal/access/user.ts';
 import type { Applied, PortalBackend, QuotaUse, RevealedCredential } from '../portal/backend/backend.ts';
 import { manifestOf, targetOf, type Change } from '../portal/backend/changes.ts';
 import { notFound, PortalError } from '../portal/backend/portal-error.ts';
+import { quotaUses } from '../portal/backend/quota-usage.ts';
 import type { DevCredentialStore } from './dev-credential-store.ts';
 import { documentsText, findObjectDocument, removeDocument, saveDocuments } from './edit-yaml-object.ts';
 import { writeFileAtomic } from './write-file-atomic.ts';
@@ -91,15 +92,8 @@ export class DevPortalBackend implements PortalBackend {
     return this.o.credentials.reveal(application, credential);
   }
 
-  usage(application: string, subscriptions: Parameters<PortalBackend['usage']>[1]): QuotaUse[] {
-    const store = this.o.limitStore;
-    if (!store.usage) return [];
-    const now = this.o.clock().getTime();
-    return subscriptions.map((s) => {
-      const quota = { limit: s.quota.limit, interval: s.quota.interval, timeUnit: s.quota.timeUnit as 'minute' };
-      const u = store.usage!({ application, product: s.product, quota }, now);
-      return { subscription: s.id, product: s.product, plan: s.plan, used: u.used, limit: u.limit, windowEnd: new Date(u.windowEnd).toISOString() };
-    });
+  usage(application: string, subscriptions: Parameters<PortalBackend['usage']>[1]): Promise<QuotaUse[]> {
+    return quotaUses(this.o.limitStore, application, subscriptions, this.o.clock().getTime());
   }
 
   async settled(done: (view: PortalView) => boolean, timeoutMs: number): Promise<boolean> {

@@ -5,7 +5,7 @@ import { createLimitStore } from '../gateway/limits/create-limit-store.ts';
 import { createGateway, type Gateway, type GatewayOptions } from '../gateway/server/create-gateway.ts';
 import { lazyWriter, sqlUsageWriter, type UsageWriter } from '../gateway/usage/usage-writer.ts';
 import type { CompileResult } from '../operator/compiler/compile.ts';
-import { OpenApiStage } from '../operator/openapi/openapi-stage.ts';
+import { DocumentUpdates } from './document-updates.ts';
 import { DirectorySource } from '../operator/sources/directory-source.ts';
 import { DEFAULT_POLICY, type RotationPolicy } from '../operator/tokens/signing-key-policy.ts';
 import { DevCredentialStore } from './dev-credential-store.ts';
@@ -15,7 +15,6 @@ import { DevStatuses } from './dev-statuses.ts';
 import { FirstSeenTimes } from './first-seen.ts';
 import { inProcessDelivery } from './in-process-delivery.ts';
 import type { RefreshBounds } from './next-refresh.ts';
-import { startDevPortal } from './dev-portal.ts';
 import type { Portal, PortalOptions } from '../portal/server/create-portal.ts';
 import type { LimitStore } from '../gateway/limits/types.ts';
 
@@ -107,7 +106,9 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
 
   const source = await watchDirectories(o, reconcile);
   o.print(`gateway on ${proxyUrl}, admin on http://${loopback}:${gateway.adminPort} (/metrics, /readyz); watching ${o.paths.join(', ')}`);
-  const portal = o.portal && (await startDevPortal(o, { reconcile, credentials, limitStore, proxyUrl, clock, host: loopback }));
+  // Loaded only when it runs: the portal's modules (Markdown, sanitiser, OpenID client) are no cost to a dev without it.
+  const portal =
+    o.portal && (await (await import('./dev-portal.ts')).startDevPortal(o, { reconcile, credentials, limitStore, proxyUrl, clock, host: loopback }));
   // Ready means serving; status.yaml (a second's writing at 60,000 objects) follows, before runDev returns.
   statuses.release();
 
@@ -154,25 +155,29 @@ function devUsage(o: DevOptions): Pick<GatewayOptions, 'usage'> {
   return { usage: { writer: devUsageWriter(o.usageDatabase), ...(o.usageFlushIntervalMs ? { flushIntervalMs: o.usageFlushIntervalMs } : {}) } };
 }
 
-/** The directory source, loaded once and then watched; each update reaches the reconcile in order. */
-async function watchDirectories(o: DevOptions, reconcile: DevReconcile): Promise<DirectorySource> {
+/** The directory source and the OpenAPI documents it names, loaded once and then watched; each update reaches the reconcile in order. */
+async function watchDirectories(o: DevOptions, reconcile: DevReconcile): Promise<{ close(): Promise<void> }> {
   const source = new DirectorySource(o.paths, { defaultNamespace: o.defaultNamespace, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
   // Each API's OpenAPI document is read and resolved (asynchronously) before the synchronous reconcile; updates stay in order.
-  const documents = new OpenApiStage({ files: true, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
-  reconcile.apply(await documents.attach(source.load()));
-  let inOrder = Promise.resolve();
-  await source.watch((update) => {
-    inOrder = inOrder
-      .then(() => documents.attach(update))
-      .then((u) => reconcile.apply(u))
-      .catch((err: unknown) => o.print(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
+  const documents = new DocumentUpdates({
+    paths: o.paths,
+    ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}),
+    apply: (u) => reconcile.apply(u),
+    print: o.print,
   });
-  return source;
+  await documents.first(source.load());
+  await source.watch(documents.update);
+  return {
+    close: async () => {
+      await source.close();
+      await documents.close();
+    },
+  };
 }
 
-/** The dev gateway's usage writer: the store opens (and is migrated) at the first write, not while the gateway starts. */
+/** The dev gateway's usage writer: the store opens (and is migrated) after the start, never holding it up. */
 function devUsageWriter(url: string): UsageWriter {
-  return lazyWriter(async () => {
+  const writer = lazyWriter(async () => {
     const { openUsageDatabase } = await import('../usage/open-database.ts');
     const { migrate } = await import('../usage/migrations.ts');
     const db = await openUsageDatabase(url);
@@ -184,6 +189,9 @@ function devUsageWriter(url: string): UsageWriter {
     }
     return sqlUsageWriter(db, 'dev', String(Date.now()));
   });
+  // A few seconds after the start (the gateway serves by then), so that Ctrl-C soon after need not wait for PGlite.
+  setTimeout(() => writer.prepare(), 3_000).unref();
+  return writer;
 }
 
 /** Policies' Secrets come from `secrets/` in the first directory watched, unless `--secrets-dir` says otherwise (gateway/POLICIES.md). */

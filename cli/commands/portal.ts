@@ -20,6 +20,8 @@ interface PortalCommandOptions {
   approverGroup: string;
   sessionKeyFile?: string;
   anonymous: boolean;
+  redis?: string;
+  timeZone: string;
 }
 
 const readSecret = (file: string | undefined) => (file ? readFileSync(file, 'utf8').trim() : undefined);
@@ -45,6 +47,8 @@ export function registerPortalCommand(program: Command): Command {
     .option('--approver-group <group>', 'members approve and reject subscriptions', 'tollgate:approvers')
     .option('--session-key-file <file>', 'a secret that keys the session cookies (so replicas share sessions); random per process when unset')
     .option('--anonymous', 'list public products to visitors who are not signed in', false)
+    .option('--redis <url>', "the gateways' shared Redis (their --redis), read for each application's quota use")
+    .option('--time-zone <zone>', "the calendar the gateways' quota windows follow (their --time-zone)", 'UTC')
     .action(async (o: PortalCommandOptions) => {
       const { runPortal } = await import('../../portal/run-portal.ts');
       const logger = pino({ name: 'tollgate-portal' });
@@ -64,6 +68,8 @@ export function registerPortalCommand(program: Command): Command {
         // Any length of secret becomes the 32-byte key A256GCM needs.
         ...(sessionSecret ? { sessionKey: createHash('sha256').update(sessionSecret).digest() } : {}),
         anonymous: o.anonymous,
+        ...(o.redis ? { redisUrl: o.redis } : {}),
+        timeZone: o.timeZone,
         logger,
       });
       logger.info({ url: portal.url }, 'portal serving');

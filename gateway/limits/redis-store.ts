@@ -8,7 +8,7 @@ import { StoreTimeoutError } from './reply-deadline.ts';
 import { StoreHealth } from './store-health.ts';
 import { StoreIncidents } from './store-incidents.ts';
 import { parseTimeZone, type TimeZone } from './time-zone.ts';
-import type { LimitDecision, LimitRequest, LimitStore, StoreErrorHook, StoreIncidentHooks } from './types.ts';
+import type { LimitDecision, LimitRequest, LimitStore, QuotaUsage, QuotaUsageRequest, StoreErrorHook, StoreIncidentHooks } from './types.ts';
 import { quotaWindow } from './windows.ts';
 
 /** How long Redis may take to answer a check unless configured (`--limit-timeout`). */
@@ -139,6 +139,14 @@ export class RedisLimitStore implements LimitStore {
       const timer = setTimeout(() => done(false), timeoutMs);
       this.client.on('ready', onReady);
     });
+  }
+
+  /** One GET of the window's counter: what the portal shows, counting nothing. A store that cannot answer is an error. */
+  async usage(request: QuotaUsageRequest, now: number): Promise<QuotaUsage> {
+    const window = quotaWindow(request.quota, now, this.#zone);
+    const key = limitKeys(this.#prefix, { ...request, failureMode: 'open' }, window).quota;
+    const value = await this.client.get(key);
+    return { used: Number(value ?? 0) || 0, limit: request.quota.limit, windowStart: window.start, windowEnd: window.end };
   }
 
   async check(request: LimitRequest, now: number): Promise<LimitDecision> {

@@ -36,7 +36,7 @@ export interface LimitStore {
   /** The same decision without a promise, for stores that never wait (memory). */
   checkSync?(request: LimitRequest, now: number): LimitDecision;
   /** What a quota has used in the window `now` falls in, counting nothing (for the portal's usage page). */
-  usage?(request: QuotaUsageRequest, now: number): QuotaUsage;
+  usage?(request: QuotaUsageRequest, now: number): QuotaUsage | Promise<QuotaUsage>;
   close(): Promise<void>;
 }
 

@@ -54,6 +54,9 @@ export function parseTemplate(text: string): { ok: true; template: Template } | 
     i = end + 1;
   }
   if (literal) parts.push(literal);
+  // A header value is one line: a control character (tab aside) would split it or be refused on the wire.
+  // oxlint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(text)) return { ok: false, error: `control characters in ${JSON.stringify(text)}` };
   const constant = parts.every((p) => typeof p === 'string') ? parts.join('') : undefined;
   return { ok: true, template: { parts, constant } };
 }

@@ -177,7 +177,8 @@ describe('when the upstream misbehaves', () => {
 
   it('keeps a slow but steady upload alive: sending the body is not silence', async () => {
     const echo = await upstreamWith((_req, res, seen) => res.end(`got ${seen.body}`));
-    const gw = await gatewayFor([echo.url], { timeoutMs: 250 });
+    // The upload takes twice the timeout; each gap is a quarter of it, so a loaded machine's late tick does not read as silence.
+    const gw = await gatewayFor([echo.url], { timeoutMs: 400 });
     const body = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(
         { host: '127.0.0.1', port: gw.proxyPort, path: '/hello/1.0.0/upload', method: 'POST', headers: { 'x-api-key': TEST_KEY }, agent: false },
@@ -192,13 +193,13 @@ describe('when the upstream misbehaves', () => {
       let n = 0;
       const tick = setInterval(() => {
         req.write(`${n}`);
-        if (++n === 6) {
+        if (++n === 8) {
           clearInterval(tick);
           req.end();
         }
       }, 100);
     });
-    expect(body).toEqual({ status: 200, body: 'got 012345' });
+    expect(body).toEqual({ status: 200, body: 'got 01234567' });
   });
 
   it('passes each chunk of a streamed response on as it comes, not when the upstream ends', async () => {

@@ -84,9 +84,11 @@ export function sqlUsageWriter(client: SqlClient, replica: string, incarnation: 
  * the gateway starts and serves without waiting, and a store that fails to open fails
  * that write, which is retried like any other (the next write tries to open it again).
  */
-export function lazyWriter(open: () => Promise<UsageWriter>): UsageWriter {
+export function lazyWriter(open: () => Promise<UsageWriter>): UsageWriter & { prepare(): void } {
   let opening: Promise<UsageWriter> | undefined;
+  let closed = false;
   const writer = () => {
+    if (closed) return Promise.reject(new Error('the usage writer is closed'));
     opening ??= open().catch((err: unknown) => {
       opening = undefined;
       throw err;
@@ -95,7 +97,10 @@ export function lazyWriter(open: () => Promise<UsageWriter>): UsageWriter {
   };
   return {
     write: async (rows) => (await writer()).write(rows),
+    // Open ahead of the first write, e.g. once the gateway serves, so that a quick stop need not wait for it.
+    prepare: () => void writer().catch(() => {}),
     close: async () => {
+      closed = true;
       const opened = await opening?.catch(() => undefined);
       await opened?.close();
     },

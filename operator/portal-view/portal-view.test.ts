@@ -35,6 +35,27 @@ describe('portalView', () => {
     expect(view.products.find((p) => p.id === 'platform/weather-free')!.plans[0]!.inWords).toBe('10 requests every 2 hours');
   });
 
+  it("shows an MCP product's endpoint and tools, the write tool marked with its scope", () => {
+    const { resources } = new DirectorySource([join(examples, 'weather-mcp')], { defaultNamespace: 'default' }).load();
+    const result = compile(resources, { now: new Date('2026-01-01T00:00:00Z'), secrets: 'dev' });
+    const view = portalView(resources, result, { gatewayOrigin: 'http://127.0.0.1:8080/' });
+    expect(view.products.find((p) => p.id === 'platform/weather-agents')!.mcp).toEqual({
+      endpoint: 'http://127.0.0.1:8080/mcp/platform/weather-agents',
+      tools: [
+        { name: 'current_weather', description: 'The weather in a city right now.', destructive: false },
+        { name: 'forecast', description: "Tomorrow's forecast for a city.", destructive: false },
+      ],
+    });
+    expect(view.products.find((p) => p.id === 'platform/weather-alerts')!.mcp!.tools.find((t) => t.name === 'raise_alert')).toEqual({
+      name: 'raise_alert',
+      description: 'Raise a severe-weather alert for a city.',
+      destructive: true,
+      scope: 'alerts:write',
+    });
+    // Without MCP, no section.
+    expect(exampleView().products.every((p) => p.mcp === undefined)).toBe(true);
+  });
+
   it('carries subscription phases and application credentials from the statuses', () => {
     const view = exampleView();
     expect(view.subscriptions.map((s) => [s.id, s.phase])).toEqual([

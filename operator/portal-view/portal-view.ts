@@ -1,3 +1,4 @@
+import type { ProductMcp, Snapshot } from '../../gateway/snapshot/types.ts';
 import type { CompileResult } from '../compiler/compile.ts';
 import type { ObjectStatus } from '../compiler/object-status.ts';
 import { compareStrings } from '../compiler/order.ts';
@@ -45,6 +46,14 @@ export interface PortalProduct {
   apis: PortalProductApi[];
   /** The compiler accepted it; a product that is not does not take subscriptions. */
   accepted: boolean;
+  /** Its MCP endpoint and tools (issue 19), when it has MCP enabled. */
+  mcp?: PortalMcp;
+}
+
+export interface PortalMcp {
+  /** At the gateway: `https://gw/mcp/<namespace>/<name>`. */
+  endpoint: string;
+  tools: Array<{ name: string; description: string; destructive: boolean; scope?: string }>;
 }
 
 export interface PortalApi {
@@ -117,11 +126,22 @@ export interface PortalViewOptions {
  * and the statuses it computed. Created APIs (not routed) are left out, as are the
  * operations of products whose APIs are not there.
  */
-export function portalView(resources: Resources, result: Pick<CompileResult, 'statuses' | 'docs'>, options: PortalViewOptions): PortalView {
+export function portalView(
+  resources: Resources,
+  result: Pick<CompileResult, 'statuses' | 'docs'> & { snapshot?: Snapshot },
+  options: PortalViewOptions,
+): PortalView {
   const statuses = new Map(result.statuses.map((s) => [`${s.kind}/${s.namespace}/${s.name}`, s]));
   const status = (kind: string, r: { metadata: { namespace: string; name: string } }) => statuses.get(`${kind}/${r.metadata.namespace}/${r.metadata.name}`);
   const apisById = new Map(resources.apis.map((a) => [objectId(a), a]));
-  const products = resources.products.map((p) => productOf(p, apisById, status('APIProduct', p))).sort(byId);
+  const mcp = new Map((result.snapshot?.products ?? []).flatMap((p) => (p.mcp ? [[p.id, mcpOf(p.id, p.mcp, options.gatewayOrigin)] as const] : [])));
+  const products = resources.products
+    .map((p) => {
+      const product = productOf(p, apisById, status('APIProduct', p));
+      const tools = mcp.get(product.id);
+      return tools ? { ...product, mcp: tools } : product;
+    })
+    .sort(byId);
   // The compiler's bundle of each API's own OpenAPI document; APIs without one get a synthesised document.
   const docs = new Map(result.docs.map((d) => [namespacedId(d.namespace, d.name), atGateway(d, options.gatewayOrigin)]));
   const bundling = new Map<string, string[]>();
@@ -181,6 +201,14 @@ function productOf(p: ProductResource, apis: Map<string, ApiResource>, status: O
     defaultPlan: spec.defaultPlan ?? plans[0]!.name,
     apis: [...byApi.values()].sort(byId),
     accepted: isTrue(status, 'Accepted'),
+  };
+}
+
+/** The tools as a developer reads them: what each does, and which change things (and need a scope). */
+function mcpOf(id: string, mcp: ProductMcp, gatewayOrigin: string): PortalMcp {
+  return {
+    endpoint: `${gatewayOrigin.replace(/\/$/, '')}/mcp/${id}`,
+    tools: mcp.tools.map((t) => ({ name: t.name, description: t.description, destructive: t.destructive, ...(t.scope ? { scope: t.scope } : {}) })),
   };
 }
 

@@ -70,7 +70,7 @@ export async function application(ctx: PortalContext, namespace: string, name: s
   return {
     application: app,
     subscriptions: subs.map((s) => ({ ...s, productName: productOf.get(s.product)?.displayName ?? s.product })),
-    usage: ctx.backend.usage(app.id, active),
+    usage: await ctx.backend.usage(app.id, active),
     subscribable: view.products.filter((p) => p.accepted && subscribableFrom(p, namespace) && visibleTo(p, user, false)),
     shown,
   };

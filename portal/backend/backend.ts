@@ -38,7 +38,7 @@ export interface PortalBackend {
   usage(
     application: string,
     subscriptions: Array<{ id: string; product: string; plan: string; quota: { limit: number; interval: number; timeUnit: string } }>,
-  ): QuotaUse[];
+  ): Promise<QuotaUse[]>;
   /** Resolves true once the view satisfies `done`, false after `timeoutMs`. */
   settled(done: (view: PortalView) => boolean, timeoutMs: number): Promise<boolean>;
 }

@@ -3,7 +3,9 @@ import { stringify } from 'yaml';
 import type { PortalView } from '../../operator/portal-view/portal-view.ts';
 import type { PortalUser } from '../access/user.ts';
 import { kubeRequest, type KubeAnswer } from '../kube/kube-request.ts';
+import type { LimitStore } from '../../gateway/limits/types.ts';
 import type { Applied, PortalBackend, QuotaUse, RevealedCredential } from './backend.ts';
+import { quotaUses } from './quota-usage.ts';
 import { manifestOf, targetOf, type Change } from './changes.ts';
 import { PortalError } from './portal-error.ts';
 
@@ -36,10 +38,12 @@ export class KubePortalBackend implements PortalBackend {
   readonly mode = 'cluster';
   private readonly kc: KubeConfig;
   private readonly current: () => PortalView;
+  private readonly limits: LimitStore | undefined;
 
-  constructor(kc: KubeConfig, view: () => PortalView) {
+  constructor(kc: KubeConfig, view: () => PortalView, limits?: LimitStore) {
     this.kc = kc;
     this.current = view;
+    this.limits = limits;
   }
 
   view(): PortalView {
@@ -90,9 +94,9 @@ export class KubePortalBackend implements PortalBackend {
     };
   }
 
-  // Quota counters live in the gateways' store (Redis in a cluster), which this portal does not read yet.
-  usage(): QuotaUse[] {
-    return [];
+  /** From the gateways' shared Redis when the portal is given it (`--redis`); none otherwise. */
+  usage(application: string, subscriptions: Parameters<PortalBackend['usage']>[1]): Promise<QuotaUse[]> {
+    return quotaUses(this.limits, application, subscriptions, Date.now());
   }
 
   async settled(done: (view: PortalView) => boolean, timeoutMs: number): Promise<boolean> {

@@ -43,8 +43,17 @@ const POLICY: sanitizeHtml.IOptions = {
   },
 };
 
+// Descriptions change only with their objects, and a catalogue page renders dozens: each is parsed and sanitised
+// once. Bounded: past the limit the cache starts over.
+const MAX_CACHED = 10_000;
+const cache = new Map<string, Html>();
+
 /** Markdown to HTML that is safe to put in a page. */
 export function markdown(source: string): Html {
-  const rendered = marked.parse(source) as string;
-  return trustedHtml(sanitizeHtml(rendered, POLICY));
+  let out = cache.get(source);
+  if (out) return out;
+  out = trustedHtml(sanitizeHtml(marked.parse(source) as string, POLICY));
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(source, out);
+  return out;
 }

@@ -67,6 +67,21 @@ function apiRow(p: PortalProduct, api: PortalProduct['apis'][number]): Html {
   </li>`;
 }
 
+/** What an agent gets: the MCP endpoint and each tool, the ones that change things marked. */
+function mcpSection(mcp: NonNullable<PortalProduct['mcp']>): Html {
+  return html`<h2>MCP tools</h2>
+    <p>Agents connect to <code>${mcp.endpoint}</code> (Model Context Protocol, Streamable HTTP) with the application's key or token.</p>
+    <ul>
+      ${mcp.tools.map(
+        (t) =>
+          html`<li>
+            <code>${t.name}</code> ${t.destructive ? badge('changes data', 'warn') : ''}
+            ${t.description}${t.scope ? html` (needs scope <code>${t.scope}</code>)` : ''}
+          </li>`,
+      )}
+    </ul>`;
+}
+
 export function productPage(frame: PageFrame, p: PortalProduct, apis: PortalApi[], subscribeForm: Html): Html {
   const sunsets = apis.filter((a) => a.sunset).map((a) => html`<p class="warn">${a.displayName} ${a.version} is deprecated; it goes away on ${a.sunset}.</p>`);
   const main = html`<p class="meta">${badge(p.access)} ${badge(p.approvalType === 'manual' ? 'approval required' : 'instant access')} ${lifecycleBadges(p)}</p>
@@ -98,7 +113,7 @@ export function productPage(frame: PageFrame, p: PortalProduct, apis: PortalApi[
     <ul>
       ${p.apis.map((a) => apiRow(p, a))}
     </ul>
-    ${subscribeForm}`;
+    ${p.mcp ? mcpSection(p.mcp) : ''} ${subscribeForm}`;
   return layout(frame, p.displayName, main);
 }
 

@@ -38,6 +38,19 @@ export function limitStoreContract(store: () => LimitStore): void {
     });
   });
 
+  it("reports a quota's use in the current window without counting it, zero in the next window", async () => {
+    const s = store();
+    const req = fresh(hourly);
+    const now = t('2026-03-15T10:20:00Z');
+    for (let i = 0; i < 3; i++) await s.check(req, now);
+    const usage = { application: req.application, product: req.product, quota: hourly };
+    const expected = { used: 3, limit: 5, windowStart: t('2026-03-15T10:00:00Z'), windowEnd: t('2026-03-15T11:00:00Z') };
+    expect(await s.usage!(usage, now)).toEqual(expected);
+    expect(await s.usage!(usage, now)).toEqual(expected);
+    expect((await s.usage!(usage, t('2026-03-15T11:00:00Z'))).used).toBe(0);
+    expect((await s.usage!({ ...usage, application: 'team-a/other' }, now)).used).toBe(0);
+  });
+
   it('does not count refused requests and resets exactly at the window boundary', async () => {
     const req = fresh({ limit: 2, interval: 2, timeUnit: 'hour' });
     const inWindow = t('2026-03-15T10:00:00Z');

@@ -17,6 +17,17 @@ describe('the portal of tollgate dev on examples/', () => {
       const page = await (await fetch(dev.portal!.url)).text();
       for (const name of ['HelloWorld', 'Maps Basic', 'Maps Free', 'Maps Premium', 'Free API Product']) expect(page).toContain(`>${name}</a>`);
       expect(page).not.toContain('Weather for partners');
+      // A second tollgate dev on the same portal port keeps its gateway and says why it has no portal.
+      const port = Number(new URL(dev.portal!.url).port);
+      const again: string[] = [];
+      const second = await runDev(devOptions(join(dir, 'second'), { paths: [join(dir, 'config')], portal: { port }, print: (l) => again.push(l) }));
+      try {
+        expect(second.portal).toBeUndefined();
+        expect(again).toContain(`portal not started: port ${port} is in use (--portal-port PORT, 0 for any free one, or --no-portal)`);
+        expect((await fetch(`http://127.0.0.1:${second.gateway.proxyPort}/hello/1.0.0`)).status).toBe(401);
+      } finally {
+        await second.close();
+      }
     } finally {
       await dev.close();
       rmSync(dir, { recursive: true, force: true });
