@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
+import { parseTimeZone } from '../../gateway/limits/time-zone.ts';
 import { startTokenFile } from '../../gateway/sources/file-source.ts';
 
 export function registerOperatorCommand(program: Command): void {
@@ -44,7 +45,9 @@ export function registerOperatorCommand(program: Command): void {
     .addOption(
       new Option('--usage-interval <ms>', 'how often status.usage is brought up to date').env('TOLLGATE_USAGE_INTERVAL').default(30_000).argParser(Number),
     )
-    .addOption(new Option('--time-zone <zone>', "the gateways' --time-zone, which quota windows follow").env('TOLLGATE_TIME_ZONE').default('UTC'))
+    .addOption(
+      new Option('--time-zone <zone>', "the gateways' --time-zone, which quota windows follow").env('TOLLGATE_TIME_ZONE').default('UTC').argParser(timeZone),
+    )
     .action(runOperatorCommand);
 }
 
@@ -101,6 +104,15 @@ async function runOperatorCommand(opts: OperatorCommandOptions): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+function timeZone(value: string): string {
+  try {
+    parseTimeZone(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return value;
 }
 
 function httpUrl(value: string): string {
