@@ -84,7 +84,7 @@ export class DevStatuses {
     const fingerprint = usageFingerprint(usages);
     const changed = fingerprint !== this.lastUsage;
     this.lastUsage = fingerprint;
-    attachUsage(statuses, usages);
+    attachUsage(statuses, usages, (id) => this.previous.get(`Subscription/${id}`)?.usage);
     return changed;
   }
 

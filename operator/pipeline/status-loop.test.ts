@@ -84,6 +84,11 @@ describe('StatusLoop usage', () => {
   it.each([
     { name: 'a readable ledger: its counts', source: async () => new Map([['a/s', { ...usage, calls: 5 }]]), want: { ...usage, calls: 5 } },
     {
+      name: 'the same count: the stored usage, read time included (no write)',
+      source: async () => new Map([['a/s', { ...usage, observedAt: '2026-11-30T10:00:30.000Z' }]]),
+      want: usage,
+    },
+    {
       name: 'an unreadable ledger: the stored usage kept',
       source: async () => {
         throw new Error('connect ECONNREFUSED');

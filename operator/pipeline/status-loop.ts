@@ -96,7 +96,8 @@ export class StatusLoop {
   /** A ledger that cannot be read keeps each stored usage as it was, rather than erasing it. */
   private async putUsage(usage: UsageSource, statuses: ObjectStatus[], stored: ReturnType<typeof byKey>): Promise<void> {
     try {
-      attachUsage(statuses, await usage(this.o.clock()));
+      const storedUsage = (id: string) => (stored.get(`Subscription/${id}`)?.status as { usage?: unknown } | undefined)?.usage;
+      attachUsage(statuses, await usage(this.o.clock()), storedUsage);
     } catch (e) {
       this.o.logger.warn({ err: String((e as Error).message ?? e) }, 'usage ledger unreadable: Subscription status.usage kept as it was');
       for (const s of statuses) {

@@ -556,7 +556,7 @@ export type SubscriptionStatus = {
     calls: number;
     /** The quota's limit; absent when the plan has none. */
     quota?: number;
-    /** When the count was read. */
+    /** When this count was read; kept while the count and window stay the same, so an idle subscription costs no status write. */
     observedAt: string;
   };
 };

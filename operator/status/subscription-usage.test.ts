@@ -39,6 +39,29 @@ describe('subscriptionUsages', () => {
     expect(statuses[1]!.status).not.toHaveProperty('usage');
   });
 
+  it('keeps the stored usage, read time included, while the count and window stay the same', () => {
+    const status = (): ObjectStatus => ({
+      kind: 'Subscription',
+      namespace: 'shop',
+      name: 'a',
+      generation: 1,
+      status: { observedGeneration: 1, conditions: [] },
+    });
+    const at = (t: number, calls: number) => subscriptionUsages(subs.slice(0, 1), () => calls, t, parseTimeZone('UTC'));
+    const stored = at(now, 4).get('shop/a');
+    const cases: Array<[number, number, string]> = [
+      [now + 30_000, 4, '2026-11-30T10:15:00.000Z'],
+      [now + 30_000, 5, '2026-11-30T10:15:30.000Z'],
+      // 12:00 opens the next 2-hour window: a new read even at the same count.
+      [Date.parse('2026-11-30T12:00:00Z'), 4, '2026-11-30T12:00:00.000Z'],
+    ];
+    for (const [t, calls, observedAt] of cases) {
+      const s = status();
+      attachUsage([s], at(t, calls), (id) => (id === 'shop/a' ? stored : undefined));
+      expect(s.status.usage).toMatchObject({ calls, observedAt });
+    }
+  });
+
   it('fingerprints counts and windows but not the read time', () => {
     const at = (t: number, calls: number) => usageFingerprint(subscriptionUsages(subs, () => calls, t, parseTimeZone('UTC')));
     expect(at(now, 1)).toBe(at(now + 1_000, 1));

@@ -39,14 +39,24 @@ export function subscriptionUsages(subscriptions: readonly Subscription[], count
   return out;
 }
 
-/** Puts each Subscription's usage in its status; one without a count (inactive, no counter) loses a stale one. */
-export function attachUsage(statuses: readonly ObjectStatus[], usages: ReadonlyMap<string, SubscriptionUsage>): void {
+/**
+ * Puts each Subscription's usage in its status; one without a count (inactive, no counter)
+ * loses a stale one. `previous` (by `namespace/name`) is what is stored: an unchanged count
+ * keeps it, read time included, so an idle subscription costs no status write.
+ */
+export function attachUsage(statuses: readonly ObjectStatus[], usages: ReadonlyMap<string, SubscriptionUsage>, previous?: (id: string) => unknown): void {
   for (const s of statuses) {
     if (s.kind !== 'Subscription') continue;
-    const u = usages.get(`${s.namespace}/${s.name}`);
-    if (u) s.status.usage = u;
-    else delete s.status.usage;
+    const id = `${s.namespace}/${s.name}`;
+    const u = usages.get(id);
+    if (!u) delete s.status.usage;
+    else s.status.usage = sameCount(previous?.(id), u) ? previous!(id) : u;
   }
+}
+
+function sameCount(was: unknown, u: SubscriptionUsage): boolean {
+  const w = was as Partial<SubscriptionUsage> | undefined;
+  return w?.window?.start === u.window.start && w.window.end === u.window.end && w.calls === u.calls && w.quota === u.quota && typeof w.observedAt === 'string';
 }
 
 /** The usages without their read times, to tell whether anything worth writing changed. */
