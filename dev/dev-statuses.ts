@@ -3,6 +3,7 @@ import type { ObjectStatus } from '../operator/compiler/object-status.ts';
 import type { CredentialStatus } from '../operator/compiler/process-application.ts';
 import type { Resources } from '../operator/resources/types.ts';
 import { mergeConditions } from '../operator/status/merge-conditions.ts';
+import { attachUsage, usageFingerprint, type SubscriptionUsage } from '../operator/status/subscription-usage.ts';
 import { toBlockYaml } from './block-yaml.ts';
 import { writeFileAtomic } from './write-file-atomic.ts';
 
@@ -17,12 +18,20 @@ export class DevStatuses {
   private lastText: string | undefined;
   private held: boolean;
   private unwritten: ObjectStatus[] | undefined;
+  private readonly usage: ((now: Date) => ReadonlyMap<string, SubscriptionUsage>) | undefined;
+  /** The last settled statuses, whose usage `refreshUsage` updates between compiles. */
+  private current: ObjectStatus[] | undefined;
+  private lastUsage = '';
 
-  /** `hold`: keep status.yaml unwritten until `release()`, so a start serves before it spends a second writing it. */
-  constructor(file: string, print: (line: string) => void, options: { hold?: boolean } = {}) {
+  /**
+   * `hold`: keep status.yaml unwritten until `release()`, so a start serves before it spends a second writing it.
+   * `usage`: each active subscription's calls in its quota window, put in its status.
+   */
+  constructor(file: string, print: (line: string) => void, options: { hold?: boolean; usage?: (now: Date) => ReadonlyMap<string, SubscriptionUsage> } = {}) {
     this.file = file;
     this.print = print;
     this.held = options.hold ?? false;
+    this.usage = options.usage;
   }
 
   /** Statuses carry state across compiles (approval trail, whether a subscription was active), as in a cluster. */
@@ -46,6 +55,8 @@ export class DevStatuses {
       if (s.kind === 'Application') this.printExpired(this.previous.get(key), s);
       this.previous.set(key, s.status);
     }
+    this.current = statuses;
+    if (this.usage) this.putUsage(statuses, now);
     if (this.held) this.unwritten = statuses;
     else this.write(statuses);
   }
@@ -56,6 +67,25 @@ export class DevStatuses {
     const statuses = this.unwritten;
     this.unwritten = undefined;
     if (statuses) this.write(statuses);
+  }
+
+  /** Counts move between compiles: status.yaml is rewritten when a count or window changed, not for the read time alone. */
+  refreshUsage(now: Date): void {
+    const statuses = this.current;
+    if (!statuses || !this.usage) return;
+    if (!this.putUsage(statuses, now)) return;
+    if (this.held) this.unwritten = statuses;
+    else this.write(statuses);
+  }
+
+  /** Whether any count or window differs from the last ones put. */
+  private putUsage(statuses: ObjectStatus[], now: Date): boolean {
+    const usages = this.usage!(now);
+    const fingerprint = usageFingerprint(usages);
+    const changed = fingerprint !== this.lastUsage;
+    this.lastUsage = fingerprint;
+    attachUsage(statuses, usages, (id) => this.previous.get(`Subscription/${id}`)?.usage);
+    return changed;
   }
 
   private write(statuses: ObjectStatus[]): void {

@@ -12,6 +12,8 @@ import { DevCredentialStore } from './dev-credential-store.ts';
 import { DevReconcile } from './dev-reconcile.ts';
 import { DevSigningKeys } from './dev-signing-keys.ts';
 import { DevStatuses } from './dev-statuses.ts';
+import { devQuotaUsage } from './status-usage.ts';
+import { parseTimeZone } from '../gateway/limits/time-zone.ts';
 import { FirstSeenTimes } from './first-seen.ts';
 import { inProcessDelivery } from './in-process-delivery.ts';
 import type { RefreshBounds } from './next-refresh.ts';
@@ -44,6 +46,8 @@ export interface DevOptions {
   usageDatabase?: string;
   /** How often usage is written; default 10 s. */
   usageFlushIntervalMs?: number;
+  /** How often subscriptions' quota usage in status.yaml is brought up to date; default 5 s. */
+  usageStatusIntervalMs?: number;
   /** Policy and TLS options for the gateway: secrets directory, trusted proxies, HTTPS listener. */
   gatewayPolicies?: Pick<GatewayOptions, 'secretsDir' | 'trustedProxies' | 'tls'>;
 }
@@ -79,7 +83,10 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
   const loopback = o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
   const proxyUrl = `http://${loopback}:${gateway.proxyPort}`;
   let ring = signingKeys.at(clock()).ring;
-  const statuses = new DevStatuses(join(o.stateDir, 'status.yaml'), o.print, { hold: true });
+  // The statuses read the served subscriptions from the reconcile, which needs the statuses first.
+  const served: { reconcile?: DevReconcile } = {};
+  const usage = devQuotaUsage(limitStore, () => served.reconcile?.last()?.snapshot.subscriptions ?? [], parseTimeZone('UTC'));
+  const statuses = new DevStatuses(join(o.stateDir, 'status.yaml'), o.print, { hold: true, usage });
   const reconcile = new DevReconcile({
     credentials,
     firstSeen: new FirstSeenTimes(o.stateDir, { now: clock, warn: o.print }),
@@ -93,6 +100,10 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
     clock,
     ...(o.refreshBounds ? { refreshBounds: o.refreshBounds } : {}),
   });
+
+  served.reconcile = reconcile;
+  const usageTimer = setInterval(() => statuses.refreshUsage(clock()), o.usageStatusIntervalMs ?? 5_000);
+  usageTimer.unref();
 
   const rotateSigningKeys = (options: { force?: boolean } = {}): void => {
     const next = signingKeys.at(clock(), options);
@@ -124,6 +135,7 @@ export async function runDev(o: DevOptions): Promise<DevServer> {
       await portal?.close();
       reconcile.close();
       clearInterval(rotationTimer);
+      clearInterval(usageTimer);
       await source.close();
       await gateway.close();
       await limitStore.close();

@@ -22,6 +22,7 @@ import { CrdGuard } from './sources/crd-guard.ts';
 import { KubernetesSource } from './sources/kubernetes-source.ts';
 import { ProgrammedTracker } from './status/programmed.ts';
 import { StatusWriter } from './status/status-writer.ts';
+import { ledgerUsage } from './pipeline/ledger-usage.ts';
 
 export interface OperatorOptions {
   kubeconfig?: string;
@@ -62,6 +63,12 @@ export interface OperatorOptions {
    * gateways mount it (`--signing-keys`). Absent: no token service.
    */
   tokens?: TokenServiceOptions;
+  /** The usage ledger (`postgres://...`): the leader puts each Subscription's calls in its quota window in status.usage. */
+  usageDatabase?: string;
+  /** How often status.usage is brought up to date between reconciles (default 30 s). */
+  usageIntervalMs?: number;
+  /** The gateways' `--time-zone`, which their quota windows follow (default UTC). */
+  quotaTimeZone?: string;
   logger?: Logger;
   clock?: () => Date;
 }
@@ -130,6 +137,8 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
   });
   // A full reconcile at least this often, changes or not: retries, replicas gone stale.
   const resync = setInterval(() => changed.fire(true), o.resyncMs ?? 60_000).unref();
+  // Calls move without any object changing: the last statuses again, with fresh counts.
+  const usagePass = stages.usage && setInterval(() => statuses.rewrite(), o.usageIntervalMs ?? 30_000).unref();
 
   const admin = await startOperatorAdmin(o, metrics, () => source.healthy() && reconcile.last() !== undefined);
   await source.start();
@@ -145,9 +154,11 @@ export async function runOperator(o: OperatorOptions): Promise<Operator> {
     last: () => reconcile.last(),
     close: async () => {
       clearInterval(resync);
+      clearInterval(usagePass);
       signingKeys?.close();
       // All at once: a reconcile that ends meanwhile must not start status writes.
       await Promise.all([reconciles.close(), rewrites.close(), statuses.close()]);
+      await stages.usage?.close();
       await events.flush();
       await forwarder.close();
       await elector.stop();
@@ -209,6 +220,12 @@ interface StageDeps {
 /** Compile-and-deliver and the status loop it feeds, with what they share. */
 function reconcileStages(o: OperatorOptions, d: StageDeps) {
   const tracker = new ProgrammedTracker();
+  // The usage source reads the served subscriptions from the reconcile, which needs the status loop first.
+  const served: { reconcile?: ClusterReconcile } = {};
+  const subscriptions = () => served.reconcile?.last()?.snapshot.subscriptions ?? [];
+  const usage = o.usageDatabase
+    ? ledgerUsage(o.usageDatabase, subscriptions, { ...(o.quotaTimeZone ? { timeZone: o.quotaTimeZone } : {}), logger: d.logger })
+    : undefined;
   const crds = new CrdGuard(d.kc, d.logger);
   const events = new ObjectEvents(d.kc, { enabled: o.events !== false, identity: d.identity, isLeader: d.isLeader, logger: d.logger, metrics: d.metrics });
   const wait = new GatewayWait(() => d.publisher.reports(), d.clock, d.staleMs);
@@ -224,6 +241,7 @@ function reconcileStages(o: OperatorOptions, d: StageDeps) {
     clock: d.clock,
     metrics: d.metrics,
     logger: d.logger,
+    ...(usage ? { usage } : {}),
   });
   const reconcile = new ClusterReconcile({
     source: d.source,
@@ -240,7 +258,8 @@ function reconcileStages(o: OperatorOptions, d: StageDeps) {
     clock: d.clock,
     crdProblem: () => crds.problem(),
   });
-  return { events, wait, statuses, reconcile };
+  served.reconcile = reconcile;
+  return { events, wait, statuses, reconcile, usage };
 }
 
 function clusterSource(kc: KubeConfig, logger: Logger, metrics: OperatorMetrics, changed: Signal<boolean>): KubernetesSource {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
+import { parseTimeZone } from '../../gateway/limits/time-zone.ts';
 import { startTokenFile } from '../../gateway/sources/file-source.ts';
 
 export function registerOperatorCommand(program: Command): void {
@@ -36,6 +37,17 @@ export function registerOperatorCommand(program: Command): void {
     )
     .addOption(new Option('--audience <aud>', 'the audience of its access tokens').env('TOLLGATE_AUDIENCE').default('tollgate'))
     .addOption(new Option('--access-token-ttl <seconds>', 'lifetime of access tokens').env('TOLLGATE_ACCESS_TOKEN_TTL').default(3600).argParser(Number))
+    .addOption(
+      new Option('--usage-database <url>', "the usage ledger (postgres://...): Subscription status.usage shows calls in the quota's current window").env(
+        'TOLLGATE_USAGE_DATABASE',
+      ),
+    )
+    .addOption(
+      new Option('--usage-interval <ms>', 'how often status.usage is brought up to date').env('TOLLGATE_USAGE_INTERVAL').default(30_000).argParser(Number),
+    )
+    .addOption(
+      new Option('--time-zone <zone>', "the gateways' --time-zone, which quota windows follow").env('TOLLGATE_TIME_ZONE').default('UTC').argParser(timeZone),
+    )
     .action(runOperatorCommand);
 }
 
@@ -55,6 +67,9 @@ interface OperatorCommandOptions {
   leaseRetry: number;
   events: boolean;
   advertiseUrl?: string;
+  usageDatabase?: string;
+  usageInterval: number;
+  timeZone: string;
 }
 
 async function runOperatorCommand(opts: OperatorCommandOptions): Promise<void> {
@@ -75,6 +90,7 @@ async function runOperatorCommand(opts: OperatorCommandOptions): Promise<void> {
     leaseDurationMs: opts.leaseDuration,
     leaseRetryMs: opts.leaseRetry,
     events: opts.events,
+    ...(opts.usageDatabase ? { usageDatabase: opts.usageDatabase, usageIntervalMs: opts.usageInterval, quotaTimeZone: opts.timeZone } : {}),
     ...(opts.issuer ? { tokens: { issuer: opts.issuer, audience: opts.audience, policy: { accessTokenTtlSeconds: opts.accessTokenTtl } } } : {}),
   });
   // A second signal (a process-group signal plus a wrapper forwarding it) must not
@@ -88,6 +104,15 @@ async function runOperatorCommand(opts: OperatorCommandOptions): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+function timeZone(value: string): string {
+  try {
+    parseTimeZone(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return value;
 }
 
 function httpUrl(value: string): string {

@@ -76,3 +76,58 @@ describe('StatusLoop', () => {
     expect(written).toEqual(writes);
   });
 });
+
+describe('StatusLoop usage', () => {
+  const sub = (): ObjectStatus => ({ kind: 'Subscription', namespace: 'a', name: 's', generation: 1, status: { observedGeneration: 1, conditions: [] } });
+  const usage = { window: { start: '2026-11-30T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z' }, calls: 4, quota: 10, observedAt: '2026-11-30T10:00:00.000Z' };
+
+  it.each([
+    { name: 'a readable ledger: its counts', source: async () => new Map([['a/s', { ...usage, calls: 5 }]]), want: { ...usage, calls: 5 } },
+    {
+      name: 'the same count: the stored usage, read time included (no write)',
+      source: async () => new Map([['a/s', { ...usage, observedAt: '2026-11-30T10:00:30.000Z' }]]),
+      want: usage,
+    },
+    {
+      name: 'an unreadable ledger: the stored usage kept',
+      source: async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+      want: usage,
+    },
+  ])('$name', async ({ source, want }) => {
+    const written: unknown[] = [];
+    const clock = () => new Date();
+    const stored = emptyResources();
+    stored.subscriptions.push({
+      apiVersion: 'tollgate.dev/v1alpha1',
+      kind: 'Subscription',
+      metadata: { name: 's', namespace: 'a', generation: 1 },
+      spec: { application: 'x', product: { name: 'p' } },
+      status: { conditions: [], usage },
+    } as unknown as ReturnType<typeof emptyResources>['subscriptions'][number]);
+    const statuses = new StatusLoop({
+      isLeader: () => true,
+      tracker: new ProgrammedTracker(),
+      writer: {
+        async write(s: ObjectStatus[]) {
+          written.push(s[0]!.status.usage);
+          return { written: 1, unchanged: 0, gone: 0, failed: [] };
+        },
+      },
+      reports: () => [],
+      stored: () => stored,
+      wait: new GatewayWait(() => [], clock, 1_000),
+      waitMs: 0,
+      staleMs: 1_000,
+      clock,
+      metrics: new OperatorMetrics({ processMetrics: false }),
+      logger: pino({ level: 'silent' }),
+      usage: source,
+    });
+    statuses.submit({ ...job(1), statuses: [sub()] });
+    await statuses.idle();
+    await statuses.close();
+    expect(written).toEqual([want]);
+  });
+});

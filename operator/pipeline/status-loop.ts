@@ -5,6 +5,8 @@ import { objectKey } from '../resources/object-key.ts';
 import type { Resources } from '../resources/types.ts';
 import type { ProgrammedTracker } from '../status/programmed.ts';
 import type { StatusWriter } from '../status/status-writer.ts';
+import { attachUsage } from '../status/subscription-usage.ts';
+import type { UsageSource } from './ledger-usage.ts';
 import type { GatewayWait } from './gateway-wait.ts';
 import { byKey } from './inputs-digest.ts';
 import type { OperatorMetrics } from './operator-metrics.ts';
@@ -29,6 +31,8 @@ export interface StatusLoopOptions {
   clock: () => Date;
   metrics: Pick<OperatorMetrics, 'statusWrites'>;
   logger: Logger;
+  /** Subscriptions' calls in their quota windows, put in status.usage on each pass; none without a ledger. */
+  usage?: UsageSource;
 }
 
 /**
@@ -89,6 +93,21 @@ export class StatusLoop {
     }
   }
 
+  /** A ledger that cannot be read keeps each stored usage as it was, rather than erasing it. */
+  private async putUsage(usage: UsageSource, statuses: ObjectStatus[], stored: ReturnType<typeof byKey>): Promise<void> {
+    try {
+      const storedUsage = (id: string) => (stored.get(`Subscription/${id}`)?.status as { usage?: unknown } | undefined)?.usage;
+      attachUsage(statuses, await usage(this.o.clock()), storedUsage);
+    } catch (e) {
+      this.o.logger.warn({ err: String((e as Error).message ?? e) }, 'usage ledger unreadable: Subscription status.usage kept as it was');
+      for (const s of statuses) {
+        const was = s.kind === 'Subscription' ? (stored.get(objectKey(s))?.status as { usage?: unknown } | undefined)?.usage : undefined;
+        if (was) s.status.usage = was;
+        else delete s.status.usage;
+      }
+    }
+  }
+
   private async write({ version, statuses, now }: StatusJob): Promise<void> {
     const o = this.o;
     await o.wait.until(version, o.waitMs);
@@ -97,6 +116,7 @@ export class StatusLoop {
     o.tracker.apply(statuses, o.reports(), o.clock(), o.staleMs);
     // What is stored now: later reconciles may have run since this set was computed.
     const stored = byKey(o.stored());
+    if (o.usage) await this.putUsage(o.usage, statuses, stored);
     const report = await o.writer.write(statuses, (s) => stored.get(objectKey(s))?.status, now);
     o.metrics.statusWrites.inc({ result: 'written' }, report.written);
     o.metrics.statusWrites.inc({ result: 'failed' }, report.failed.length);

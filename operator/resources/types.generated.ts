@@ -546,4 +546,17 @@ export type SubscriptionStatus = {
     reason?: string;
   }>;
   programmedReplicas?: string;
+  /** Calls counted in the quota's current window (a calendar month when the plan has no quota), when a usage source is configured. */
+  usage?: {
+    window: {
+      start: string;
+      /** Exclusive. */
+      end: string;
+    };
+    calls: number;
+    /** The quota's limit; absent when the plan has none. */
+    quota?: number;
+    /** When this count was read; kept while the count and window stay the same, so an idle subscription costs no status write. */
+    observedAt: string;
+  };
 };

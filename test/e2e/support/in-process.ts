@@ -2,7 +2,7 @@
 // setup every in-process end-to-end test shares. Real processes: processes.ts.
 import type { Logger } from 'pino';
 import { createLimitStore } from '../../../gateway/limits/create-limit-store.ts';
-import { createGateway, type Gateway } from '../../../gateway/server/create-gateway.ts';
+import { createGateway, type Gateway, type GatewayOptions } from '../../../gateway/server/create-gateway.ts';
 import { startOperatorClient } from '../../../gateway/sources/operator-client.ts';
 import { runOperator, type Operator, type OperatorOptions } from '../../../operator/run-operator.ts';
 
@@ -17,6 +17,10 @@ export async function startInProcess(o: {
   leaseNamespace: string;
   logger: Logger;
   tokens?: OperatorOptions['tokens'];
+  /** More of the operator's options (a usage ledger, say). */
+  operator?: Partial<OperatorOptions>;
+  /** More of the gateway's options. */
+  gateway?: Partial<GatewayOptions>;
 }): Promise<InProcess> {
   const operator = await runOperator({
     kubeconfig: o.kubeconfig,
@@ -28,6 +32,7 @@ export async function startInProcess(o: {
     leaseRetryMs: 500,
     ...(o.tokens ? { tokens: o.tokens } : {}),
     logger: o.logger,
+    ...o.operator,
   });
   const gateway = await createGateway({
     proxyPort: 0,
@@ -36,6 +41,7 @@ export async function startInProcess(o: {
     limitStore: createLimitStore({}),
     logger: o.logger,
     processMetrics: false,
+    ...o.gateway,
   });
   const client = startOperatorClient(gateway, { url: `http://127.0.0.1:${operator.publisher.port}`, replica: 'gw-0', waitSeconds: 5, logger: o.logger });
   return {

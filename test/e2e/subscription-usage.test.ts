@@ -1,0 +1,108 @@
+// Subscription status.usage in a cluster: requests through a real gateway are written to
+// the usage ledger on a real PostgreSQL server, and the operator (with --usage-database)
+// puts each subscription's calls in its quota window on the Subscription in a real
+// kube-apiserver, again on its own timer when only the calls changed.
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startExampleBackend } from '../../dev/example-backend.ts';
+import type { SqlClient } from '../../gateway/usage/sql-client.ts';
+import { sqlUsageWriter } from '../../gateway/usage/usage-writer.ts';
+import { migrate } from '../../usage/migrations.ts';
+import { openUsageDatabase } from '../../usage/open-database.ts';
+import { useControlPlane } from '../control-plane/vitest-hooks.ts';
+import { startPostgresServer, type PostgresServer } from '../support/postgres-server.ts';
+import { until } from '../support/wait.ts';
+import { startInProcess, type InProcess } from './support/in-process.ts';
+
+const env = useControlPlane();
+const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
+let backend: Server;
+let pg: PostgresServer;
+let ledger: SqlClient;
+let harness: InProcess | undefined;
+let upstream: string;
+
+beforeAll(async () => {
+  backend = await startExampleBackend(0);
+  upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
+  pg = await startPostgresServer();
+  ledger = await openUsageDatabase(pg.url);
+  await migrate(ledger);
+  harness = await startInProcess({
+    kubeconfig: env.cp.kubeconfigPath,
+    leaseNamespace: 'default',
+    logger,
+    operator: { usageDatabase: pg.url, usageIntervalMs: 300 },
+    gateway: { usage: { writer: sqlUsageWriter(ledger, 'gw-0', 'i1'), flushIntervalMs: 100 } },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  // The gateway's usage writer closes the ledger client with the gateway.
+  if (harness) await harness.close();
+  else await ledger?.close();
+  await pg?.close();
+  backend?.close();
+});
+
+const objects = (ns: string) => `
+apiVersion: tollgate.dev/v1alpha1
+kind: API
+metadata: { name: hello, namespace: ${ns} }
+spec: { context: /hello-${ns}, version: 1.0.0, upstream: { urls: ["${upstream}"] } }
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: APIProduct
+metadata: { name: hello, namespace: ${ns} }
+spec:
+  operations: [{ api: hello, paths: [/] }]
+  quota: { limit: 1000, timeUnit: day }
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: Application
+metadata: { name: greetings, namespace: ${ns} }
+spec: { owner: { email: dev@example.com } }
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: Subscription
+metadata: { name: greetings-hello, namespace: ${ns} }
+spec: { application: greetings, product: { name: hello } }
+`;
+
+interface Usage {
+  window: { start: string; end: string };
+  calls: number;
+  quota?: number;
+  observedAt: string;
+}
+
+async function usageOf(ns: string): Promise<Usage | undefined> {
+  const out = await env.cp.kubectlOk(['get', 'subscription/greetings-hello', '-n', ns, '-o', 'jsonpath={.status.usage}']);
+  return out ? (JSON.parse(out) as Usage) : undefined;
+}
+
+describe('Subscription status.usage from the usage ledger', () => {
+  it('shows the calls sent through the gateway against the quota, and follows new calls without an edit', { timeout: 120_000 }, async () => {
+    const ns = env.namespace;
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns) });
+    const { value: key } = await until('the credential Secret', async () => {
+      const r = await env.cp.kubectl(['get', 'secret', 'greetings.default', '-n', ns, '-o', 'jsonpath={.data.consumerKey}']);
+      return r.code === 0 && r.stdout ? Buffer.from(r.stdout, 'base64').toString() : undefined;
+    });
+    const call = () => fetch(`http://127.0.0.1:${harness!.gateway.proxyPort}/hello-${ns}/1.0.0`, { headers: { apikey: key } });
+    await until('200 through the gateway', async () => ((await call()).status === 200 ? true : undefined), 30_000);
+    for (let i = 0; i < 3; i++) expect((await call()).status).toBe(200);
+    // Refused before the quota: not a call.
+    expect((await fetch(`http://127.0.0.1:${harness!.gateway.proxyPort}/hello-${ns}/1.0.0`, { headers: { apikey: 'wrong' } })).status).toBe(401);
+
+    const day = new Date().toISOString().slice(0, 10);
+    const { value: first } = await until('4 calls in status.usage', async () => ((await usageOf(ns))?.calls === 4 ? usageOf(ns) : undefined), 30_000);
+    expect(first).toMatchObject({ window: { start: `${day}T00:00:00.000Z` }, calls: 4, quota: 1000 });
+    expect(Date.parse(first.window.end) - Date.parse(first.window.start)).toBe(86_400_000);
+
+    for (let i = 0; i < 2; i++) expect((await call()).status).toBe(200);
+    const { value: second } = await until('6 calls in status.usage', async () => ((await usageOf(ns))?.calls === 6 ? usageOf(ns) : undefined), 30_000);
+    expect(Date.parse(second.observedAt)).toBeGreaterThan(Date.parse(first.observedAt));
+  });
+});
