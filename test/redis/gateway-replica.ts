@@ -1,3 +1,4 @@
+import { stopChild } from '../support/stop-child.ts';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
@@ -49,15 +50,7 @@ export async function startGatewayReplica(options: GatewayReplicaOptions): Promi
     if (m) delays.push(JSON.parse(m[1]!) as { maxMs: number; meanMs: number });
     else stderr = (stderr + line + '\n').slice(-4000);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
+  const stop = (): Promise<void> => stopChild(child);
   try {
     const ports = await until(
       'the gateway to listen',

@@ -1,3 +1,4 @@
+import { stopChild } from '../support/stop-child.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -128,14 +129,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     if (!proc) return;
     // A paused process does not act on SIGTERM until it runs again.
     proc.kill('SIGCONT');
-    const exited = new Promise<void>((resolve) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) resolve();
-      else proc.once('exit', () => resolve());
-    });
-    proc.kill(signal);
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(proc, signal);
   };
 
   await start();

@@ -1,3 +1,4 @@
+import { stopChild } from './stop-child.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,15 +112,8 @@ export async function startPostgresServer(options: { bin?: string; startTimeoutM
   const stop = async (signal: NodeJS.Signals = 'SIGINT') => {
     const proc = child;
     if (!proc) return;
-    const exited = new Promise<void>((resolve) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) resolve();
-      else proc.once('exit', () => resolve());
-    });
     // SIGINT is PostgreSQL's fast shutdown: connections are cut, the server stops at once.
-    proc.kill(signal);
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(proc, signal);
   };
 
   await start();
