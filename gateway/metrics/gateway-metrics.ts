@@ -74,6 +74,8 @@ export class GatewayMetrics {
     labelNames: ['product', 'mode'] as const,
     registers: [this.registry],
   });
+  /** The (product, reason or mode) label pairs of the two per-product limit counters, to drop a deleted product's. */
+  readonly #productSeries = new Set<string>();
   readonly #limitStoreIncidents = new Counter({
     name: 'tollgate_limit_store_incidents_total',
     help: 'Outages of the quota store: runs of checks it could not answer, each ended by one it answered.',
@@ -180,6 +182,14 @@ export class GatewayMetrics {
       this.#requestCounts.delete(key);
       this.#requests.remove(api, product, statusClass);
     }
+    for (const key of [...this.#productSeries]) {
+      const [product = '', second = ''] = key.split('\n');
+      if (keepProduct(product)) continue;
+      this.#productSeries.delete(key);
+      // Each key is a (product, reason) of one counter or a (product, mode) of the other; removing an absent one is a no-op.
+      this.#limitRejections.remove(product, second);
+      this.#limitStoreFailures.remove(product, second);
+    }
     this.#apiDuration.retain(keepApi);
     this.#duration.retain(keepProduct);
     this.#upstreamDuration.retain(keepProduct);
@@ -207,10 +217,12 @@ export class GatewayMetrics {
   }
 
   limitRejected(product: string, reason: string): void {
+    this.#productSeries.add(`${product}\n${reason}`);
     this.#limitRejections.labels(product, reason).inc();
   }
 
   limitStoreFailed(product: string, mode: 'open' | 'closed'): void {
+    this.#productSeries.add(`${product}\n${mode}`);
     this.#limitStoreFailures.labels(product, mode).inc();
   }
 

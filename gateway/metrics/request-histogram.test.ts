@@ -77,6 +77,9 @@ describe('GatewayMetrics series of deleted APIs and products', () => {
     metrics.request('ns/a', 'ns/gold', 200, 0.002, 0.001);
     metrics.request('ns/b', 'ns/silver', 200, 0.002, 0.001);
     metrics.request('tollgate/token-service', '', 200, 0.002, undefined);
+    metrics.limitRejected('ns/silver', 'quota');
+    metrics.limitStoreFailed('ns/silver', 'open');
+    metrics.limitRejected('ns/gold', 'rateLimit');
     metrics.retain(new Set(['ns/a']), new Set(['ns/gold']));
     metrics.request('ns/a', 'ns/gold', 200, 0.002, 0.001);
     const text = await metrics.registry.metrics();
@@ -86,5 +89,6 @@ describe('GatewayMetrics series of deleted APIs and products', () => {
     expect(text).toContain('tollgate_api_request_duration_seconds_count{api="ns/a"} 2');
     expect(text).toContain('tollgate_api_request_duration_seconds_count{api="tollgate/token-service"} 1');
     expect(text).toContain('tollgate_request_duration_seconds_count{product="ns/gold"} 2');
+    expect(text).toContain('tollgate_limit_rejections_total{product="ns/gold",reason="rateLimit"} 1');
   });
 });
