@@ -161,7 +161,7 @@ describe('charts/tollgate', () => {
       if (o.kind === 'CronJob') return [[o.metadata.name, (o as CronJob).spec.jobTemplate.spec.template.spec]];
       return [];
     });
-    expect(jobs.map(([n]) => n).sort()).toEqual(['tollgate-usage-migrate-1', 'tollgate-usage-rollup']);
+    expect(jobs.map(([n]) => n).sort()).toEqual(['tollgate-usage-invoice', 'tollgate-usage-migrate-1', 'tollgate-usage-rollup']);
     const commands: string[] = [];
     for (const [name, spec] of [...jobs, ['tollgate-portal', portal.spec.template.spec] as [string, PodSpec]]) {
       for (const k of spec.containers) {
@@ -175,12 +175,20 @@ describe('charts/tollgate', () => {
       }
       expect(spec.securityContext?.runAsNonRoot, name).toBe(true);
       if (name === 'tollgate-portal') continue;
-      expect(spec.automountServiceAccountToken, name).toBe(false);
       const job = await parseCommandLine(spec.containers[0]!.args!, containerEnv(spec.containers[0]!, pod, secrets));
       expect(job.options.database, name).toBe('postgres://u:p@db:5432/tollgate');
       commands.push(job.command);
+      // Only the billing Job reads the cluster (test/e2e/usage-invoice-cluster.test.ts runs it as that identity).
+      if (job.command === 'usage invoice') {
+        expect([spec.serviceAccountName, job.options.month, job.options.save, job.options.resourcesFromCluster]).toEqual([
+          'tollgate-usage-billing',
+          'previous',
+          true,
+          true,
+        ]);
+      } else expect([spec.serviceAccountName, spec.automountServiceAccountToken], name).toEqual([undefined, false]);
     }
-    expect(commands.sort()).toEqual(['usage migrate', 'usage rollup']);
+    expect(commands.sort()).toEqual(['usage invoice', 'usage migrate', 'usage rollup']);
     // Gateways and operator read the same store.
     for (const name of ['tollgate-gateway', 'tollgate-operator']) {
       const d = chart.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as Deployment;
@@ -258,6 +266,7 @@ describe('charts/tollgate', () => {
     for (const o of [
       'deployment.apps/tollgate-portal',
       'cronjob.batch/tollgate-usage-rollup',
+      'cronjob.batch/tollgate-usage-invoice',
       'job.batch/tollgate-usage-migrate-1',
       'secret/tollgate-portal-session',
     ])
@@ -326,7 +335,7 @@ describe('helm install, then upgrade from the previous chart version', () => {
     ]);
     sessionKey = await secretValue('tollgate-portal-session', 'key');
     expect(await jobs()).toEqual(['tollgate-usage-migrate-2']);
-    await env.cp.kubectlOk(['get', 'cronjob', '-n', NS, 'tollgate-usage-rollup']);
+    await env.cp.kubectlOk(['get', 'cronjob', '-n', NS, 'tollgate-usage-rollup', 'tollgate-usage-invoice']);
     expect(upgrade, 'NOTES say how to get the first key').toMatch(/jsonpath='\{\.data\.consumerKey\}' \| base64 -d/);
     expect(upgrade, 'and how to reach the portal').toMatch(/kubectl -n tollgate-system port-forward svc\/tollgate-portal 8090:80/);
   });

@@ -89,11 +89,16 @@ affinity:
       key: {{ .key }}
 {{- end }}
 
-{{- /* A usage Job's pod: no Kubernetes API access, the DSN from its Secret. */}}
+{{- /* A usage Job's pod: the DSN from its Secret; no Kubernetes API access unless it names a serviceAccount. */}}
 {{- define "tollgate.usagePod" -}}
 {{- $ctx := .ctx -}}
+{{- with .serviceAccount }}
+serviceAccountName: {{ . }}
+{{- end }}
 restartPolicy: OnFailure
+{{- if not .serviceAccount }}
 automountServiceAccountToken: false
+{{- end }}
 {{- with $ctx.Values.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
