@@ -35,5 +35,6 @@ try {
   // A kubeconfig or API server problem is the user's setup, not a crash: one line, exit 1.
   if (!(e instanceof KubeTargetError)) throw e;
   process.stderr.write(`error ${e.code}: ${e.message}\n`);
-  process.exitCode = 1;
+  // A request that timed out may still be open: do not wait for it.
+  process.exit(1);
 }

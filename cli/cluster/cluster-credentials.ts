@@ -20,7 +20,7 @@ function split(app: string, namespace: string): [string, string] {
   return slash >= 0 ? [app.slice(0, slash), app.slice(slash + 1)] : [namespace, app];
 }
 
-async function application(flags: KubeFlags, app: string): Promise<Found & { core: CoreV1Api; namespace: string }> {
+async function application(flags: KubeFlags, app: string): Promise<Found & { core: CoreV1Api; namespace: string; timeoutMs: number }> {
   const target = kubeTarget({ ...flags, allNamespaces: false });
   const [namespace, name] = split(app, target.namespace!);
   const id = `${namespace}/${name}`;
@@ -30,12 +30,12 @@ async function application(flags: KubeFlags, app: string): Promise<Found & { cor
     const req = target.kc
       .makeApiClient(CustomObjectsApi)
       .getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURALS.Application, name });
-    obj = (await withTimeout(what, req)) as typeof obj;
+    obj = (await withTimeout(what, req, target.timeoutMs)) as typeof obj;
   } catch (e) {
     if ((e as { code?: unknown }).code === 404) throw new KubeTargetError('NotFound', `no Application ${id} in context ${target.context}`);
     throw apiError(what, e);
   }
-  return { id, spec: obj.spec, rows: obj.status?.credentials ?? [], core: target.kc.makeApiClient(CoreV1Api), namespace };
+  return { id, spec: obj.spec, rows: obj.status?.credentials ?? [], core: target.kc.makeApiClient(CoreV1Api), namespace, timeoutMs: target.timeoutMs };
 }
 
 /** The credentials the operator reports for an Application: states, prefixes and Secret names, never a key. */
@@ -60,7 +60,7 @@ export async function revealClusterCredential(
   const ref = found.spec.credentials.find((c) => c.name === credential)?.secretRef;
   const what = `get Secret ${found.namespace}/${row.secretName}`;
   try {
-    const s = await withTimeout(what, found.core.readNamespacedSecret({ namespace: found.namespace, name: row.secretName }));
+    const s = await withTimeout(what, found.core.readNamespacedSecret({ namespace: found.namespace, name: row.secretName }), found.timeoutMs);
     const field = (k: string) => (s.data?.[k] !== undefined ? Buffer.from(s.data[k], 'base64').toString('utf8') : undefined);
     const key = field(ref?.keyField ?? KEY_FIELD);
     const secret = field(ref?.secretField ?? SECRET_FIELD);

@@ -8,13 +8,11 @@ import { KubeTargetError } from './kube-flags.ts';
 import { kubeTarget, type KubeTarget } from './kube-target.ts';
 import type { KubeFlags } from './kube-flags.ts';
 
-/** A kubectl-like command should answer or fail in seconds, not hang on a dead API server. */
-export const REQUEST_TIMEOUT_MS = 30_000;
-
-export async function withTimeout<T>(what: string, p: Promise<T>, ms = REQUEST_TIMEOUT_MS): Promise<T> {
+/** One API server request, given up after `ms` (the target's --request-timeout). */
+export async function withTimeout<T>(what: string, p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KubeTargetError('Timeout', `${what}: no answer from the API server in ${ms / 1000} s`)), ms);
+    timer = setTimeout(() => reject(new KubeTargetError('Timeout', `${what}: no answer from the API server in ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([p, timeout]);
@@ -34,22 +32,22 @@ export function apiError(what: string, e: unknown): Error {
   return new KubeTargetError('Unreachable', `${what}: ${cause ? `${cause}: ` : ''}${(e as Error).message.split('\n')[0]}`);
 }
 
-async function list(api: CustomObjectsApi, kind: Kind, namespace: string | undefined): Promise<AnyResource[]> {
+async function list(api: CustomObjectsApi, kind: Kind, namespace: string | undefined, timeoutMs: number): Promise<AnyResource[]> {
   const plural = PLURALS[kind];
   const what = `list ${plural}.${GROUP}${namespace ? ` in namespace ${namespace}` : ''}`;
   try {
     const req = namespace
       ? api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural })
       : api.listClusterCustomObject({ group: GROUP, version: VERSION, plural });
-    const got = (await withTimeout(what, req)) as KubernetesListObject<KubernetesObject>;
+    const got = (await withTimeout(what, req, timeoutMs)) as KubernetesListObject<KubernetesObject>;
     return got.items.map((o) => toResource(kind, o));
   } catch (e) {
     throw apiError(what, e);
   }
 }
 
-async function readNamespace(api: CustomObjectsApi, namespace: string | undefined, into: Resources): Promise<void> {
-  const [apis, products, applications, subscriptions] = await Promise.all(KINDS.map((k) => list(api, k, namespace)));
+async function readNamespace(api: CustomObjectsApi, namespace: string | undefined, into: Resources, timeoutMs: number): Promise<void> {
+  const [apis, products, applications, subscriptions] = await Promise.all(KINDS.map((k) => list(api, k, namespace, timeoutMs)));
   into.apis.push(...(apis as Resources['apis']));
   into.products.push(...(products as Resources['products']));
   into.applications.push(...(applications as Resources['applications']));
@@ -73,7 +71,7 @@ export interface ClusterRead {
 export async function readClusterResources(target: KubeTarget): Promise<ClusterRead> {
   const api = target.kc.makeApiClient(CustomObjectsApi);
   const resources = emptyResources();
-  await readNamespace(api, target.namespace, resources);
+  await readNamespace(api, target.namespace, resources, target.timeoutMs);
   if (target.namespace === undefined) return { resources, namespaces: undefined, unreadable: [] };
   const others = new Set(resources.subscriptions.map((s) => s.spec.product.namespace).filter((ns): ns is string => !!ns && ns !== target.namespace));
   const unreadable: string[] = [];
@@ -81,7 +79,7 @@ export async function readClusterResources(target: KubeTarget): Promise<ClusterR
     // Whatever did get read of a namespace that fails half way is dropped: a partial namespace would invent missing references.
     const part = emptyResources();
     try {
-      await readNamespace(api, ns, part);
+      await readNamespace(api, ns, part, target.timeoutMs);
     } catch (e) {
       unreadable.push((e as Error).message);
       continue;

@@ -8,12 +8,14 @@ export interface KubeFlags {
   context?: string;
   namespace?: string;
   allNamespaces?: boolean;
+  requestTimeout?: string;
 }
 
 export function addKubeFlags(cmd: Command, withAllNamespaces = true): Command {
   cmd
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config), when reading a cluster')
-    .option('--context <name>', 'kubeconfig context (default: its current context), when reading a cluster');
+    .option('--context <name>', 'kubeconfig context (default: its current context), when reading a cluster')
+    .option('--request-timeout <duration>', 'longest wait for each API server request: 500ms, 10s, 1m (default 30s)');
   if (withAllNamespaces) cmd.addOption(new Option('-A, --all-namespaces', 'read every namespace of the cluster'));
   return cmd;
 }

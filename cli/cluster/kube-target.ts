@@ -10,6 +10,20 @@ export interface KubeTarget {
   context: string;
   /** The namespace to read, or undefined for every namespace (-A). */
   namespace: string | undefined;
+  /** Longest wait for one API server request. */
+  timeoutMs: number;
+}
+
+/** A kubectl-like command should answer or fail in seconds, not hang on a dead API server. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+
+function timeoutOf(flag: string | undefined): number {
+  if (flag === undefined) return DEFAULT_TIMEOUT_MS;
+  const m = /^([0-9]{1,7})(ms|s|m)?$/.exec(flag);
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2] ?? 's']! : 0;
+  if (ms <= 0) throw new KubeTargetError('InvalidFlag', `--request-timeout ${flag}: give a positive duration such as 500ms, 10s or 1m`);
+  return ms;
 }
 
 /**
@@ -18,6 +32,7 @@ export interface KubeTarget {
  * then --context or the current context, and -n or the context's namespace.
  */
 export function kubeTarget(flags: KubeFlags): KubeTarget {
+  const timeoutMs = timeoutOf(flags.requestTimeout);
   const kc = new KubeConfig();
   const home = join(homedir(), '.kube', 'config');
   try {
@@ -44,5 +59,5 @@ export function kubeTarget(flags: KubeFlags): KubeTarget {
   if (!ctx) throw new KubeTargetError('NoContext', 'the kubeconfig has no current context: pass --context');
   if (!kc.getCurrentCluster()) throw new KubeTargetError('NoCluster', `context ${context} names no cluster in the kubeconfig`);
   const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? ctx.namespace ?? 'default');
-  return { kc, context, namespace };
+  return { kc, context, namespace, timeoutMs };
 }
