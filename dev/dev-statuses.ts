@@ -1,4 +1,4 @@
-import { Reason } from '../operator/compiler/conditions.ts';
+import { Reason, incompleteMessage } from '../operator/compiler/conditions.ts';
 import type { ObjectStatus } from '../operator/compiler/object-status.ts';
 import type { CredentialStatus } from '../operator/compiler/process-application.ts';
 import type { Resources } from '../operator/resources/types.ts';
@@ -49,8 +49,9 @@ export class DevStatuses {
     for (const s of statuses) {
       const key = `${s.kind}/${s.namespace}/${s.name}`;
       const programmed = s.status.conditions.find((c) => c.type === 'Programmed');
-      if (programmed?.status === 'Unknown')
-        Object.assign(programmed, { status: 'True', reason: Reason.Programmed, message: `applied by the dev gateway (${version.slice(0, 19)})` });
+      const applied = `applied by the dev gateway (${version.slice(0, 19)})`;
+      if (programmed?.status === 'Unknown') Object.assign(programmed, { status: 'True', reason: Reason.Programmed, message: applied });
+      else if (programmed?.reason === Reason.Incomplete) programmed.message = incompleteMessage(applied);
       s.status.conditions = mergeConditions(this.previous.get(key)?.conditions, s.status.conditions, now);
       if (s.kind === 'Application') this.printExpired(this.previous.get(key), s);
       this.previous.set(key, s.status);

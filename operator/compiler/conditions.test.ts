@@ -88,4 +88,25 @@ describe('ConditionSet findings', () => {
     if (type) expect(conditions.find((c) => c.type === type)).toMatchObject({ reason, message: condition, observedGeneration: 3 });
     else expect(conditions.map((c) => c.message)).toEqual(new ConditionSet(3).conditions(false).map((c) => c.message));
   });
+
+  it.each([
+    { name: 'a clean object waits for gateways', refuse: false, unresolved: false, want: { status: 'Unknown', reason: Reason.Pending } },
+    { name: 'a refused object is not programmed', refuse: true, unresolved: true, want: { status: 'False', reason: Reason.NotAccepted } },
+    {
+      name: 'an object with a reference that did not resolve is served in part: never True',
+      refuse: false,
+      unresolved: true,
+      want: {
+        status: 'False',
+        reason: Reason.Incomplete,
+        message: 'not all of it is served (see ResolvedRefs); the rest: waiting for gateways to apply this generation',
+      },
+    },
+  ])('Programmed: $name', ({ refuse, unresolved, want }) => {
+    const cs = new ConditionSet(2);
+    if (unresolved) cs.unresolved(Reason.RefNotFound, 'API team-a/missing not found', { field: 'spec.operations[1].api' });
+    const conditions = cs.conditions(refuse);
+    expect(conditions.find((c) => c.type === 'Programmed')).toMatchObject(want);
+    expect(conditions.find((c) => c.type === 'Accepted')?.status).toBe('True');
+  });
 });

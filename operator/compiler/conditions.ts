@@ -35,6 +35,8 @@ export const Reason = {
   Programmed: 'Programmed',
   Pending: 'Pending',
   NotAccepted: 'NotAccepted',
+  /** In the gateway configuration, but what ResolvedRefs names is not (a product's missing API): never True while that lasts. */
+  Incomplete: 'Incomplete',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 
@@ -98,6 +100,11 @@ function said(message: string, about: FindingSubject | undefined): string {
 }
 
 const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+
+/** Programmed=False `Incomplete`: what cannot be served, then where the rest stands (`rest`: "waiting for ...", "applied by ..."). */
+export function incompleteMessage(rest: string): string {
+  return `not all of it is served (see ResolvedRefs); the rest: ${rest}`;
+}
 
 /** Collects one object's findings and turns them into its three conditions. */
 export class ConditionSet {
@@ -171,9 +178,12 @@ export class ConditionSet {
    * `refused` says whether the object's intent is missing from the snapshot
    * because of an error (so Programmed is False), as opposed to deliberately
    * inactive (pending approval, revoked), which gateways still have to apply.
+   * An object in the snapshot with a reference that did not resolve is served
+   * only in part: Programmed False `Incomplete`, never True.
    */
   conditions(refused: boolean): Condition[] {
     const g = this.generation;
+    const waiting = 'waiting for gateways to apply this generation';
     const acceptedMessage = this.acceptedMessages?.join('; ') || 'spec is valid';
     return [
       { type: 'Accepted', status: this.acceptedOk ? 'True' : 'False', reason: this.acceptedReason, message: acceptedMessage, observedGeneration: g },
@@ -188,7 +198,10 @@ export class ConditionSet {
             message: 'not in the gateway configuration: see Accepted and ResolvedRefs',
             observedGeneration: g,
           }
-        : { type: 'Programmed', status: 'Unknown', reason: Reason.Pending, message: 'waiting for gateways to apply this generation', observedGeneration: g },
+        : this.refs
+          ? // Served in part: a reference that does not resolve is left out while the rest keeps working, so Programmed cannot say True.
+            { type: 'Programmed', status: 'False', reason: Reason.Incomplete, message: incompleteMessage(waiting), observedGeneration: g }
+          : { type: 'Programmed', status: 'Unknown', reason: Reason.Pending, message: waiting, observedGeneration: g },
     ];
   }
 }

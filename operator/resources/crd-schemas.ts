@@ -47,3 +47,20 @@ export function readCrdKinds(dir: string = CRD_DIR): CrdKind[] {
   }
   return kinds;
 }
+
+/**
+ * Paths (kubectl explain style) of every schema node without a non-empty description.
+ * The top-level `metadata` is exempt: the API server forbids anything there but its
+ * type, and `kubectl explain` shows ObjectMeta's own text for it.
+ */
+export function undescribed(schema: CrdSchema, path: string, root = true): string[] {
+  const missing: string[] = [];
+  if (typeof schema.description !== 'string' || schema.description.trim() === '') missing.push(path);
+  for (const [name, child] of Object.entries(schema.properties ?? {})) {
+    if (!(root && name === 'metadata')) missing.push(...undescribed(child, `${path}.${name}`, false));
+  }
+  if (schema.items) missing.push(...undescribed(schema.items, `${path}[]`, false));
+  const extra = schema.additionalProperties;
+  if (extra && typeof extra === 'object') missing.push(...undescribed(extra as CrdSchema, `${path}{}`, false));
+  return missing;
+}

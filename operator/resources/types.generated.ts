@@ -2,22 +2,30 @@
 
 export const APIProduct_API_VERSION = 'tollgate.dev/v1alpha1';
 export type APIProductSpec = {
+  /** The name people see (portal, CLI); metadata.name when unset. */
   displayName?: string;
+  /** What the product offers, shown in the portal. */
   description?: string;
   /** public: any namespace may subscribe; private and internal: only the product's namespace and allowedNamespaces (internal is also hidden from the portal). */
   access: "public" | "private" | "internal";
+  /** Other namespaces whose Applications may subscribe to a private or internal product. */
   allowedNamespaces?: Array<string>;
   /** auto: subscriptions are active at once; manual: they wait for an approval. */
   approvalType: "auto" | "manual";
+  /** Environments the product is offered in (Apigee environments); a gateway of another --environment does not serve it. None means every environment. */
   environments?: Array<string>;
   /** OAuth2 scopes the product grants; a bearer token must carry one of them. */
   scopes?: Array<string>;
   /** Whether an API key (which carries no scopes) may use this product: Allowed or Refused. Unset means Refused when the product declares scopes and Allowed when it does not. */
   apiKeys?: "Allowed" | "Refused";
+  /** Name/value pairs (Apigee custom attributes). The portal reads category and tags (comma-separated values); the gateway ignores them. */
   attributes?: Array<{
+    /** The attribute's name, unique in the list. */
     name: string;
+    /** The attribute's value. */
     value: string;
   }>;
+  /** The API resources the product grants (Apigee operation configs). An operation whose API is missing or not routed is left out and named in ResolvedRefs; the others keep working. */
   operations: Array<{
     /** Name of an API in this namespace. */
     api: string;
@@ -27,117 +35,171 @@ export type APIProductSpec = {
     methods?: Array<"GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | "TRACE">;
     /** Mediation for this product's traffic on this operation, after the API's own (gateway/POLICIES.md): request and response header rules and query rules, with the same variables. */
     policies?: {
+      /** Applied in this order: remove, rename, set (replace), add (append). Values may use ${application}, ${product}, ${plan}, ${api}, ${clientIp}, ${requestId}, ${claim.NAME}. */
       requestHeaders?: {
+        /** Headers to delete. */
         remove?: Array<string>;
+        /** Headers to move to another name, keeping their values. */
         rename?: Array<{
           /** A header name, lower-case. */
           from: string;
           /** A header name, lower-case. */
           to: string;
         }>;
+        /** Headers to write: set replaces any value there is, add appends one. */
         set?: Array<{
           /** A header name, lower-case. */
           name: string;
+          /** The value; may use the ${...} variables of the enclosing rules. */
           value: string;
         }>;
+        /** Headers to write: set replaces any value there is, add appends one. */
         add?: Array<{
           /** A header name, lower-case. */
           name: string;
+          /** The value; may use the ${...} variables of the enclosing rules. */
           value: string;
         }>;
       };
+      /** Applied in this order: remove, rename, set (replace), add (append). Values may use ${application}, ${product}, ${plan}, ${api}, ${clientIp}, ${requestId}, ${claim.NAME}. */
       responseHeaders?: {
+        /** Headers to delete. */
         remove?: Array<string>;
+        /** Headers to move to another name, keeping their values. */
         rename?: Array<{
           /** A header name, lower-case. */
           from: string;
           /** A header name, lower-case. */
           to: string;
         }>;
+        /** Headers to write: set replaces any value there is, add appends one. */
         set?: Array<{
           /** A header name, lower-case. */
           name: string;
+          /** The value; may use the ${...} variables of the enclosing rules. */
           value: string;
         }>;
+        /** Headers to write: set replaces any value there is, add appends one. */
         add?: Array<{
           /** A header name, lower-case. */
           name: string;
+          /** The value; may use the ${...} variables of the enclosing rules. */
           value: string;
         }>;
       };
+      /** Query parameter rules toward the upstream: remove, then set. */
       query?: {
+        /** Query parameters to delete. */
         remove?: Array<string>;
+        /** Query parameters to write, replacing any value there is. */
         set?: Array<{
+          /** The parameter name. */
           name: string;
+          /** The value; may use the same ${...} variables as header rules. */
           value: string;
         }>;
       };
     };
     /** Requests allowed per application in each calendar-aligned window (a month quota resets on the 1st). */
     quota?: {
+      /** Requests allowed per window (429 past it). */
       limit: number;
+      /** Window length in timeUnits, e.g. 2 with hour for two-hour windows. */
       interval: number;
+      /** The unit of the window; weeks start on Monday, months on the 1st. */
       timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
     };
   }>;
   /** Requests allowed per application in each calendar-aligned window (a month quota resets on the 1st). */
   quota?: {
+    /** Requests allowed per window (429 past it). */
     limit: number;
+    /** Window length in timeUnits, e.g. 2 with hour for two-hour windows. */
     interval: number;
+    /** The unit of the window; weeks start on Monday, months on the 1st. */
     timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
   };
   /** Spike arrest per application. */
   rateLimit?: {
+    /** Requests allowed per second or minute (per), spread evenly (Apigee SpikeArrest). */
     requests: number;
+    /** The unit of requests: second or minute. */
     per: "second" | "minute";
+    /** Extra requests admitted back to back above the steady rate (0: strictly spaced). */
     burst: number;
   };
   /** Quotas counted in LLM tokens on the product's APIs of type llm, per application; a window of one minute is a tokens-per-minute rate limit. A plan's list replaces the product's. */
   tokenQuotas?: Array<{
+    /** Which tokens count: prompt (input), completion (output) or total. */
     tokens: "prompt" | "completion" | "total";
+    /** Tokens allowed per window; a call that would start past it is refused (429). */
     limit: number;
+    /** Window length in timeUnits. */
     interval: number;
+    /** The unit of the window; weeks start on Monday, months on the 1st. */
     timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
   }>;
   /** Serve the product's operations as Model Context Protocol tools (Streamable HTTP) at /mcp/<namespace>/<name>, and with every other MCP product the caller subscribes to at /mcp. */
   mcp?: {
+    /** Serve the product over MCP. */
     enabled: boolean;
     /** A scope a bearer token must carry to see and call the tools that are not GET or HEAD; API keys, which carry no scopes, then see only the others. */
     writeScope?: string;
     /** Per operation (api, method, path as the API declares it): the tool's name and description, enabled: false to leave it out, destructive to override the default (true for methods other than GET and HEAD). For an API of type mcp: the upstream tools (tool) the product allows; no entry, no tool. */
     tools?: Array<{
+      /** Name of an API in this namespace that the product's operations include. */
       api: string;
+      /** With path: the operation the tool calls. */
       method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+      /** With method: the operation's path template as the API declares it, e.g. /pets/{id}. */
       path?: string;
+      /** For an API of type mcp: the name of the upstream tool to allow. */
       tool?: string;
+      /** The tool's name; the OpenAPI operationId, else method and path (get_pets_by_id), when unset. */
       name?: string;
+      /** What the tool does, for the model; the OpenAPI summary or description when unset. */
       description?: string;
+      /** false leaves this operation out of the tools. */
       enabled: boolean;
+      /** The tool's destructiveHint; default true for methods other than GET and HEAD. */
       destructive?: boolean;
     }>;
   };
   /** Named quota and rate-limit sets (WSO2 business plans such as Gold and Bronze); a subscription picks one. */
   plans?: Array<{
+    /** What a Subscription's spec.plan names, e.g. Gold. */
     name: string;
+    /** The name shown in the portal; name when unset. */
     displayName?: string;
+    /** What the plan offers, shown in the portal. */
     description?: string;
     /** Requests allowed per application in each calendar-aligned window (a month quota resets on the 1st). */
     quota?: {
+      /** Requests allowed per window (429 past it). */
       limit: number;
+      /** Window length in timeUnits, e.g. 2 with hour for two-hour windows. */
       interval: number;
+      /** The unit of the window; weeks start on Monday, months on the 1st. */
       timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
     };
     /** Spike arrest per application. */
     rateLimit?: {
+      /** Requests allowed per second or minute (per), spread evenly (Apigee SpikeArrest). */
       requests: number;
+      /** The unit of requests: second or minute. */
       per: "second" | "minute";
+      /** Extra requests admitted back to back above the steady rate (0: strictly spaced). */
       burst: number;
     };
     /** Quotas counted in LLM tokens on the product's APIs of type llm, per application; a window of one minute is a tokens-per-minute rate limit. A plan's list replaces the product's. */
     tokenQuotas?: Array<{
+      /** Which tokens count: prompt (input), completion (output) or total. */
       tokens: "prompt" | "completion" | "total";
+      /** Tokens allowed per window; a call that would start past it is refused (429). */
       limit: number;
+      /** Window length in timeUnits. */
       interval: number;
+      /** The unit of the window; weeks start on Monday, months on the 1st. */
       timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
     }>;
     /** What the plan costs (Apigee rate plans): a monthly fee with calls included, then volume bands priced per 1,000 billable calls. Read by `tollgate usage invoice`; the gateway ignores it. */
@@ -150,12 +212,16 @@ export type APIProductSpec = {
       includedCalls?: number;
       /** Price per 1,000 billable calls beyond the included ones, by volume; each band up to `upTo` calls beyond the included (the last without `upTo` has no end). Without bands, calls beyond the included cost nothing. */
       bands?: Array<{
+        /** The band ends after this many calls beyond the included ones; the last band leaves it out. */
         upTo?: number;
+        /** Price per 1,000 calls in this band, in currency. */
         pricePer1000: number;
       }>;
       /** Price per million LLM tokens the ledger records on the product's APIs of type llm, prompt and completion apart, on top of the calls. */
       tokens?: {
+        /** Price per million prompt (input) tokens, in currency. */
         promptPer1M?: number;
+        /** Price per million completion (output) tokens, in currency. */
         completionPer1M?: number;
       };
     };
@@ -166,26 +232,40 @@ export type APIProductSpec = {
   quotaFailureMode: "open" | "closed";
 };
 export type APIProductStatus = {
+  /** The metadata.generation this status was compiled from. */
   observedGeneration?: number;
+  /** Accepted (the spec is valid), ResolvedRefs (every object it names exists and is usable) and Programmed (every live gateway replica serves it), as in the Gateway API; see charts/tollgate/docs/conditions.md. */
   conditions?: Array<{
+    /** Accepted, ResolvedRefs or Programmed. */
     type: string;
+    /** True, False or Unknown. */
     status: "True" | "False" | "Unknown";
+    /** A stable CamelCase code a machine may test, e.g. RefNotFound or Pending. */
     reason: string;
+    /** What happened, for a human: the field first, then the problem. */
     message: string;
+    /** When status last changed. */
     lastTransitionTime: string;
+    /** The metadata.generation this condition was computed from. */
     observedGeneration?: number;
   }>;
+  /** Subscriptions to this product that are in the gateway configuration (phase Active). */
   activeSubscriptions?: number;
+  /** Gateway replicas that apply a snapshot with this generation, of those that are live: applied/live, e.g. 2/2. */
   programmedReplicas?: string;
 };
 
 export const API_API_VERSION = 'tollgate.dev/v1alpha1';
 export type APISpec = {
+  /** The name people see (portal, CLI); metadata.name when unset. */
   displayName?: string;
+  /** What the API does, shown in the portal. */
   description?: string;
   /** Base path, e.g. /hello. The API is served at <context>/<version>, and at <context> too when isDefaultVersion is set. */
   context: string;
+  /** The API's version, e.g. v1; with context it makes the base path <context>/<version>. */
   version: string;
+  /** Also serve this version at <context> without the version segment (WSO2 default version). At most one version of a context should set it. */
   isDefaultVersion: boolean;
   /** Host names the API answers on; none means any host. */
   hosts?: Array<string>;
@@ -197,14 +277,21 @@ export type APISpec = {
   deprecatedAt?: string;
   /** A page that explains the deprecation, sent as Link with rel="deprecation". */
   deprecationLink?: string;
+  /** The backend the gateway forwards to (WSO2 endpoint, Apigee target). Required unless the API is Prototyped and mocked from its OpenAPI document. */
   upstream?: {
+    /** Backend base URLs; requests are balanced across them and a retry goes to another one. */
     urls: Array<string>;
+    /** Longest wait for a TCP (and TLS) connection to the upstream, as a duration: 500ms, 5s, 1m. */
     connectTimeout: string;
+    /** Longest wait for the response to start, shared by the retries, and then the longest silence while it streams (duration: 500ms, 30s, 2m); 504 when it runs out. */
     timeout: string;
     /** Extra attempts for idempotent methods, never after response bytes. */
     retries: number;
+    /** How the gateway verifies an https upstream. */
     tls?: {
+      /** Accept any certificate (tests only: anyone on the path can then read the traffic). */
       insecureSkipVerify: boolean;
+      /** The name sent as SNI and checked against the certificate; the URL's host when unset. */
       serverName?: string;
       /** PEM certificates that verify the upstream. */
       caBundle?: string;
@@ -214,17 +301,23 @@ export type APISpec = {
   operations?: Array<{
     /** A path template relative to the API's base path: literal segments, {param} for one segment, /* for exactly one more segment, /** for any depth. */
     path: string;
+    /** HTTP methods, upper-case; none means every method. */
     methods?: Array<"GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | "TRACE">;
   }>;
+  /** How callers authenticate: API keys, tokens from the built-in token service, external JWTs, client certificates, or none. Default: API keys and tokens. */
   auth: {
     /** Serve without credentials (and so without subscriptions, quotas or rate limits). */
     none: boolean;
+    /** API keys: an Application's consumer key sent in a header (WSO2 API key, Apigee VerifyAPIKey). */
     apiKey: {
+      /** Accept API keys. */
       enabled: boolean;
+      /** The request header that carries the key; it is removed before the request goes upstream. */
       header: string;
       /** Also accept the key in this query parameter (off unless set; keys in URLs end up in logs). */
       queryParameter?: string;
     };
+    /** Bearer access tokens that the built-in token service issues to an Application (client credentials). */
     oauth2: {
       /** Accept access tokens from the built-in token service. */
       enabled: boolean;
@@ -233,10 +326,15 @@ export type APISpec = {
     clientCertificate?: "optional" | "required";
     /** External issuers whose JWTs the API accepts (WSO2 third-party key managers). */
     jwt?: Array<{
+      /** The iss a token must carry, exactly. */
       issuer: string;
+      /** Where the issuer publishes its signing keys (JWKS); fetched and cached by the gateway. */
       jwksUri: string;
+      /** A token's aud must contain one of these; none means aud is not checked. */
       audiences?: Array<string>;
+      /** The signature algorithms accepted (pinned: a token signed otherwise is refused). */
       algorithms: Array<"RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "ES512" | "EdDSA">;
+      /** The claim whose value is matched against Applications' spec.externalClients[].clientId for this issuer. */
       clientIdClaim: string;
     }>;
   };
@@ -250,8 +348,11 @@ export type APISpec = {
     inline?: string;
     /** A path relative to the file this API is in; followed by tollgate dev and tollgate validate (a cluster has no files, use configMapRef). */
     file?: string;
+    /** A ConfigMap in the API's namespace that holds the document (kubectl create configmap --from-file). */
     configMapRef?: {
+      /** The ConfigMap's name. */
       name: string;
+      /** The data key that holds the document. */
       key: string;
     };
     /** Check path, query and header parameters and JSON bodies against the document before forwarding (400 listing each violation). An operation's x-tollgate-validate overrides it. */
@@ -259,71 +360,98 @@ export type APISpec = {
     /** Check the mock's responses against the document (for prototypes and tests); off by default. */
     validateResponses: boolean;
   };
+  /** Cross-origin resource sharing: the gateway answers preflight requests itself and adds the Access-Control headers. No cors, no CORS headers. */
   cors?: {
+    /** Origins allowed to call; * allows any. */
     allowOrigins: Array<string>;
+    /** HTTP methods, upper-case; none means every method. */
     allowMethods?: Array<"GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | "TRACE">;
+    /** Request headers a browser may send (Access-Control-Allow-Headers). */
     allowHeaders: Array<string>;
+    /** Response headers a script may read (Access-Control-Expose-Headers). */
     exposeHeaders: Array<string>;
+    /** Let browsers send cookies and credentials (Access-Control-Allow-Credentials); not with the * origin. */
     allowCredentials: boolean;
+    /** How long a browser may cache a preflight answer, as a duration: 600s, 10m, 1h. */
     maxAge: string;
   };
   /** http (unset): a REST API. llm: a large-language-model provider (see llm), whose products can count tokens. mcp: the upstream is an MCP server (Streamable HTTP) whose tools products expose through their allow lists. */
   type?: "http" | "llm" | "mcp";
   /** The provider profile of an API of type llm: the request and response shapes whose usage fields (JSON or server-sent events) are counted. */
   llm?: {
+    /** openai: Chat Completions-style usage fields; anthropic: Messages-style. */
     provider: "openai" | "anthropic";
   };
   /** Mediation for all of this API's traffic: header rules, path rewrites, query rules, backend credentials, IP rules, body size and API-wide limits (gateway/POLICIES.md). */
   policies?: {
     /** Applied in this order: remove, rename, set (replace), add (append). Values may use ${application}, ${product}, ${plan}, ${api}, ${clientIp}, ${requestId}, ${claim.NAME}. */
     requestHeaders?: {
+      /** Headers to delete. */
       remove?: Array<string>;
+      /** Headers to move to another name, keeping their values. */
       rename?: Array<{
         /** A header name, lower-case. */
         from: string;
         /** A header name, lower-case. */
         to: string;
       }>;
+      /** Headers to write: set replaces any value there is, add appends one. */
       set?: Array<{
         /** A header name, lower-case. */
         name: string;
+        /** The value; may use the ${...} variables of the enclosing rules. */
         value: string;
       }>;
+      /** Headers to write: set replaces any value there is, add appends one. */
       add?: Array<{
         /** A header name, lower-case. */
         name: string;
+        /** The value; may use the ${...} variables of the enclosing rules. */
         value: string;
       }>;
     };
     /** Applied in this order: remove, rename, set (replace), add (append). Values may use ${application}, ${product}, ${plan}, ${api}, ${clientIp}, ${requestId}, ${claim.NAME}. */
     responseHeaders?: {
+      /** Headers to delete. */
       remove?: Array<string>;
+      /** Headers to move to another name, keeping their values. */
       rename?: Array<{
         /** A header name, lower-case. */
         from: string;
         /** A header name, lower-case. */
         to: string;
       }>;
+      /** Headers to write: set replaces any value there is, add appends one. */
       set?: Array<{
         /** A header name, lower-case. */
         name: string;
+        /** The value; may use the ${...} variables of the enclosing rules. */
         value: string;
       }>;
+      /** Headers to write: set replaces any value there is, add appends one. */
       add?: Array<{
         /** A header name, lower-case. */
         name: string;
+        /** The value; may use the ${...} variables of the enclosing rules. */
         value: string;
       }>;
     };
     /** Path rewrites toward the upstream, first match wins: path is an operation path template ({id} captures one segment, /** the rest), to the upstream path relative to the upstream URL ({id}, {**}). */
     rewrite?: Array<{
+      /** The request path it applies to, relative to the base path: an operation path template. */
       path: string;
+      /** The upstream path, relative to the upstream URL; {name} and {**} insert what path captured. */
       to: string;
     }>;
+    /** Query parameter rules toward the upstream: remove, then set. */
     query?: {
+      /** Query parameters to delete. */
       remove?: Array<string>;
+      /** Query parameters to write, replacing any value there is. */
       set?: Array<{
+        /** The parameter name. */
         name: string;
+        /** The value; may use the same ${...} variables as header rules. */
         value: string;
       }>;
     };
@@ -331,42 +459,57 @@ export type APISpec = {
     backendAuth?: {
       /** The Secret's username and password keys, sent as Authorization Basic. */
       basic?: {
+        /** A Secret in the API's namespace, mounted by gateways. */
         secretRef: {
+          /** The Secret's name. */
           name: string;
         };
       };
       /** The Secret's value key, sent as this header. */
       header?: {
+        /** The header to send, lower-case. */
         name: string;
+        /** A Secret in the API's namespace, mounted by gateways. */
         secretRef: {
+          /** The Secret's name. */
           name: string;
         };
       };
       /** A client-credentials token from tokenUrl with the Secret's clientId and clientSecret keys, cached until shortly before it expires. */
       oauth2?: {
+        /** The authorization server's token endpoint. */
         tokenUrl: string;
+        /** Scopes to ask for; none sends no scope parameter. */
         scopes?: Array<string>;
+        /** A Secret in the API's namespace, mounted by gateways. */
         secretRef: {
+          /** The Secret's name. */
           name: string;
         };
       };
       /** The Secret's tls.crt and tls.key, presented to an https upstream. */
       clientCertificate?: {
+        /** A Secret in the API's namespace, mounted by gateways. */
         secretRef: {
+          /** The Secret's name. */
           name: string;
         };
       };
     };
     /** A short-lived JWT for the upstream (WSO2 backend JWT) with the application, product, plan, API and the caller's token claims, signed by the gateway's token service key; backends verify it with /.well-known/jwks.json. Needs the token service. */
     backendJwt?: {
+      /** The request header that carries the JWT, lower-case. */
       header: string;
+      /** Lifetime of each JWT, in seconds. */
       ttlSeconds: number;
       /** The JWT's aud; default the API's namespace/name. */
       audience?: string;
     };
     /** GET and HEAD answers kept in each gateway's memory, per operation path (first match wins); Cache-Control from the upstream is respected and the cache status is sent as Cache-Status. */
     responseCache?: Array<{
+      /** The operation path template it applies to, relative to the base path. */
       path: string;
+      /** Longest an answer is kept, in seconds; a shorter max-age or s-maxage from the upstream wins. */
       ttlSeconds: number;
       /** Query parameters in the key; others are ignored. */
       queryParameters?: Array<string>;
@@ -377,48 +520,74 @@ export type APISpec = {
     }>;
     /** CIDR blocks (IPv4 and IPv6); deny wins, and a non-empty allow list refuses every other address. The client is the peer, or what a trusted proxy (--trusted-proxy) says in X-Forwarded-For. */
     ipAccess?: {
+      /** When non-empty, only these addresses may call. */
       allow?: Array<string>;
+      /** These addresses are refused (403), whatever allow says. */
       deny?: Array<string>;
     };
     /** Largest request body for this API (the gateway's own limit still applies). */
     maxBodyBytes?: number;
     /** JSON threat protection (Apigee JSONThreatProtection) for JSON request bodies: refused with 400 json-too-complex past any of these. Lengths in bytes as sent. */
     jsonThreat?: {
+      /** Deepest nesting of objects and arrays. */
       maxDepth: number;
+      /** Most keys in one object. */
       maxObjectKeys: number;
+      /** Longest string (keys and values), in bytes as sent. */
       maxStringLength: number;
+      /** Most elements in one array. */
       maxArrayLength: number;
     };
     /** Limits across every consumer of the API (backend protection), or per client IP, header or token claim; named in the RateLimit headers. */
     limits?: Array<{
+      /** Names the limit in RateLimit headers and metrics; unique within the API. */
       name: string;
       /** Count per value of this; requests without it are not counted. None counts all traffic together. */
       key?: {
+        /** Count per client address (the peer, or what a trusted proxy says). */
         clientIp?: boolean;
+        /** Count per value of this request header, lower-case. */
         header?: string;
+        /** Count per value of this claim of the caller's JWT. */
         claim?: string;
       };
+      /** limit requests per interval x timeUnit, in calendar-aligned windows (429 past it). */
       quota?: {
+        /** Requests allowed per window. */
         limit: number;
+        /** Window length in timeUnits, e.g. 2 with hour for two-hour windows. */
         interval: number;
+        /** The unit of the window; weeks start on Monday, months on the 1st. */
         timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
       };
+      /** Spike arrest (Apigee SpikeArrest): requests per second or minute, spread evenly. */
       rateLimit?: {
+        /** Requests allowed per second or minute (per). */
         requests: number;
+        /** The unit of requests: second or minute. */
         per: "second" | "minute";
+        /** Extra requests admitted back to back above the steady rate (0: strictly spaced). */
         burst: number;
       };
     }>;
   };
 };
 export type APIStatus = {
+  /** The metadata.generation this status was compiled from. */
   observedGeneration?: number;
+  /** Accepted (the spec is valid), ResolvedRefs (every object it names exists and is usable) and Programmed (every live gateway replica serves it), as in the Gateway API; see charts/tollgate/docs/conditions.md. */
   conditions?: Array<{
+    /** Accepted, ResolvedRefs or Programmed. */
     type: string;
+    /** True, False or Unknown. */
     status: "True" | "False" | "Unknown";
+    /** A stable CamelCase code a machine may test, e.g. RefNotFound or Pending. */
     reason: string;
+    /** What happened, for a human: the field first, then the problem. */
     message: string;
+    /** When status last changed. */
     lastTransitionTime: string;
+    /** The metadata.generation this condition was computed from. */
     observedGeneration?: number;
   }>;
   /** Where the gateway serves this API, as host + base path. */
@@ -429,38 +598,55 @@ export type APIStatus = {
 
 export const Application_API_VERSION = 'tollgate.dev/v1alpha1';
 export type ApplicationSpec = {
+  /** The name people see (portal, CLI); metadata.name when unset. */
   displayName?: string;
+  /** What the application is for. */
   description?: string;
+  /** The developer who owns the application (Apigee developer). */
   owner: {
+    /** The developer's email; applications with the same owner.email belong to the same developer. */
     email: string;
+    /** The developer's name. */
     name?: string;
     /** The developer is suspended: every Application in this namespace whose owner.email is the same (ignoring case) is refused, whichever of them sets this. */
     suspended: boolean;
   };
+  /** The application's OAuth redirect URI (Apigee callbackUrl); recorded for the developer, Tollgate does not use it. */
   callbackUrl?: string;
   /** Refuse this application everywhere at once. */
   suspended: boolean;
+  /** Name/value pairs (Apigee custom attributes), for people and tools; Tollgate does not interpret them. */
   attributes?: Array<{
+    /** The attribute's name, unique in the list. */
     name: string;
+    /** The attribute's value. */
     value: string;
   }>;
   /** Named consumer key and secret pairs; two may be live at once while rotating. */
   credentials: Array<{
+    /** Names the credential; a generated key is kept in the Secret <application>.<name>. */
     name: string;
     /** Bring your own key: a Secret in this namespace that holds it. Otherwise one is generated. */
     secretRef?: {
+      /** The Secret's name. */
       name: string;
+      /** The data key that holds the consumer key. */
       keyField: string;
+      /** The data key that holds the consumer secret. */
       secretField: string;
     };
     /** Lifetime from issue, as a duration (90d, 720h); never when unset (Apigee keyExpiresIn -1). */
     expiresIn?: string;
+    /** When the credential stops working (RFC 3339). */
     expiresAt?: string;
+    /** Refuse this credential from now on (its Secret stays). */
     revoked: boolean;
   }>;
   /** Client certificates that identify this application over mutual TLS: by fingerprint (SHA-256, any issuer), by subject (only when the gateway's client CA signed it), or the PEM certificate itself (its fingerprint is used). */
   clientCertificates?: Array<{
+    /** Names the certificate in the list. */
     name: string;
+    /** The certificate's SHA-256 fingerprint: sha256:<64 hex> or 32 colon-separated hex pairs. */
     fingerprint?: string;
     /** As Node prints it, one attribute per line (O=team-b, newline, CN=billing). */
     subject?: string;
@@ -469,40 +655,62 @@ export type ApplicationSpec = {
   }>;
   /** Application tier (WSO2): one quota across every product the application uses, beside each subscription's. */
   quota?: {
+    /** Requests allowed per window (429 past it). */
     limit: number;
+    /** Window length in timeUnits. */
     interval: number;
+    /** The unit of the window; weeks start on Monday, months on the 1st. */
     timeUnit: "minute" | "hour" | "day" | "week" | "month" | "year";
   };
   /** Where this application may call from: CIDR blocks (IPv4 and IPv6); deny wins, a non-empty allow list refuses every other address. */
   ipAccess?: {
+    /** When non-empty, only these addresses may use the application. */
     allow?: Array<string>;
+    /** These addresses are refused (403), whatever allow says. */
     deny?: Array<string>;
   };
   /** Client IDs this application has at external issuers, so their JWTs map to it. */
   externalClients?: Array<{
+    /** An issuer an API lists in spec.auth.jwt. */
     issuer: string;
+    /** The value of that issuer's client ID claim (clientIdClaim) in this application's tokens. */
     clientId: string;
   }>;
 };
 export type ApplicationStatus = {
+  /** The metadata.generation this status was compiled from. */
   observedGeneration?: number;
+  /** Accepted (the spec is valid), ResolvedRefs (every object it names exists and is usable) and Programmed (every live gateway replica serves it), as in the Gateway API; see charts/tollgate/docs/conditions.md. */
   conditions?: Array<{
+    /** Accepted, ResolvedRefs or Programmed. */
     type: string;
+    /** True, False or Unknown. */
     status: "True" | "False" | "Unknown";
+    /** A stable CamelCase code a machine may test, e.g. RefNotFound or Pending. */
     reason: string;
+    /** What happened, for a human: the field first, then the problem. */
     message: string;
+    /** When status last changed. */
     lastTransitionTime: string;
+    /** The metadata.generation this condition was computed from. */
     observedGeneration?: number;
   }>;
+  /** One entry per spec.credentials entry: its state and where the key is, never the key or secret. */
   credentials?: Array<{
+    /** The credential's name in spec.credentials. */
     name: string;
     /** The non-secret start of the consumer key, to tell keys apart. */
     keyPrefix?: string;
+    /** The Secret that holds the key and secret (kubectl tollgate credentials shows them). */
     secretName?: string;
+    /** When the key was issued. */
     issuedAt?: string;
+    /** When the key stops working; absent when it never does. */
     expiresAt?: string;
+    /** Active: accepted. Pending: no Secret yet. Expired: past expiresAt. Revoked: spec says so. Invalid: its secretRef names a Secret that is missing or lacks the fields. */
     state: "Active" | "Pending" | "Expired" | "Revoked" | "Invalid";
   }>;
+  /** Gateway replicas that apply a snapshot with this generation, of those that are live: applied/live, e.g. 2/2. */
   programmedReplicas?: string;
 };
 
@@ -510,49 +718,74 @@ export const Subscription_API_VERSION = 'tollgate.dev/v1alpha1';
 export type SubscriptionSpec = {
   /** Name of an Application in this namespace. */
   application: string;
+  /** The APIProduct subscribed to. */
   product: {
+    /** The APIProduct's name. */
     name: string;
     /** The product's namespace, when it is not this one. */
     namespace?: string;
   };
+  /** One of the product's plans by name; the product's defaultPlan (else its first plan) when unset. */
   plan?: string;
   /** Revoked ends the subscription's access; the object stays for the record. */
   state: "Active" | "Revoked";
   /** The decision on a subscription to a manual-approval product. Restrict who may write it with RBAC or a ValidatingAdmissionPolicy. */
   approval?: {
+    /** Approved makes the subscription Active; Rejected refuses it. */
     decision: "Approved" | "Rejected";
+    /** Who decided (a user or group name). */
     by: string;
+    /** When the decision was made (RFC 3339). */
     at: string;
+    /** Why, for the record and the developer. */
     reason?: string;
   };
 };
 export type SubscriptionStatus = {
+  /** The metadata.generation this status was compiled from. */
   observedGeneration?: number;
+  /** Accepted (the spec is valid), ResolvedRefs (every object it names exists and is usable) and Programmed (every live gateway replica serves it), as in the Gateway API; see charts/tollgate/docs/conditions.md. */
   conditions?: Array<{
+    /** Accepted, ResolvedRefs or Programmed. */
     type: string;
+    /** True, False or Unknown. */
     status: "True" | "False" | "Unknown";
+    /** A stable CamelCase code a machine may test, e.g. RefNotFound or Pending. */
     reason: string;
+    /** What happened, for a human: the field first, then the problem. */
     message: string;
+    /** When status last changed. */
     lastTransitionTime: string;
+    /** The metadata.generation this condition was computed from. */
     observedGeneration?: number;
   }>;
+  /** Active: calls are allowed. PendingApproval: waiting for spec.approval. Revoked: spec.state is Revoked. Rejected: the approver said no. Invalid: refused, e.g. a reference or plan that does not resolve, a namespace the product does not admit, or a second subscription of the application to the product (see conditions). */
   phase?: "Active" | "PendingApproval" | "Revoked" | "Rejected" | "Invalid";
+  /** The plan in force, after defaults. */
   plan?: string;
   /** Every approval decision seen, oldest first. */
   approvals?: Array<{
+    /** Approved or Rejected. */
     decision?: string;
+    /** Who decided. */
     by?: string;
+    /** When. */
     at?: string;
+    /** Why. */
     reason?: string;
   }>;
+  /** Gateway replicas that apply a snapshot with this generation, of those that are live: applied/live, e.g. 2/2. */
   programmedReplicas?: string;
   /** Calls counted in the quota's current window (a calendar month when the plan has no quota), when a usage source is configured. */
   usage?: {
+    /** The window counted. */
     window: {
+      /** Inclusive. */
       start: string;
       /** Exclusive. */
       end: string;
     };
+    /** Calls counted in the window so far. */
     calls: number;
     /** The quota's limit; absent when the plan has none. */
     quota?: number;

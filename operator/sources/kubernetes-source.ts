@@ -12,7 +12,7 @@ export interface KubernetesSourceOptions {
 }
 
 /** The object as the compiler reads it: the API server already applied the CRD defaults. */
-function toResource(kind: Kind, o: KubernetesObject & { spec?: unknown; status?: unknown }): AnyResource {
+export function toResource(kind: Kind, o: KubernetesObject & { spec?: unknown; status?: unknown }): AnyResource {
   const m = o.metadata!;
   return {
     apiVersion: API_VERSION,

@@ -66,4 +66,16 @@ describe('ProgrammedTracker', () => {
     tracker.apply([s], [{ replica: 'a', applied: v2, at }], now, 30_000);
     expect(s.status.conditions[0]!.status).toBe('False');
   });
+
+  it('counts the served part of an Incomplete object but leaves it False', () => {
+    const s = status(2, 'False');
+    Object.assign(s.status.conditions[0]!, { reason: 'Incomplete', message: 'not all of it is served (see ResolvedRefs); the rest: waiting' });
+    tracker.apply([s], [{ replica: 'a', applied: v2, at }], now, 30_000);
+    expect(s.status.conditions[0]).toMatchObject({
+      status: 'False',
+      reason: 'Incomplete',
+      message: 'not all of it is served (see ResolvedRefs); the rest: applied by 1/1 gateway replicas',
+    });
+    expect(s.status.programmedReplicas).toBe('1/1');
+  });
 });

@@ -132,6 +132,11 @@ describe('Argo CD health checks (charts/tollgate/argocd/health.lua)', () => {
     expect(health.get('Application/suspended')!.message).toMatch(/suspended: every request is refused/);
     expect(health.get('Subscription/suspended')!.message).toMatch(/^waiting for approval: /);
     expect(health.get('API/healthy')!.message).toMatch(/applied by 1\/1 gateway replicas/);
+    // A product served in part is never Programmed=True (docs/conditions.md), whether its API is missing or unpublished.
+    const conditionOf = (id: string, type: string) =>
+      (objects[[...want.keys()].indexOf(id)]!.status as { conditions?: Array<{ type: string }> } | undefined)?.conditions?.find((c) => c.type === type);
+    for (const id of ['APIProduct/degraded', 'APIProduct/suspended'])
+      expect(conditionOf(id, 'Programmed')).toMatchObject({ status: 'False', reason: 'Incomplete' });
   }, 90_000);
 
   it('read Progressing before the operator writes a status, and while the status is behind the spec', async () => {

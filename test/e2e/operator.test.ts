@@ -93,26 +93,35 @@ describe('tollgate operator', () => {
     expect(JSON.stringify(st)).not.toContain(key);
   });
 
-  it('a product naming a missing API shows ResolvedRefs=False while the rest serves; fixing it recovers', async () => {
+  it('a product naming a missing API: ResolvedRefs=False, Programmed=False Incomplete, its other API still serves; fixing it recovers', async () => {
     const ns = env.namespace;
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns) });
     const key = await keyOf(ns);
     await until('200', async () => ((await call(`/hello-${ns}/1.0.0`, key)).status === 200 ? true : undefined));
-    await env.cp.kubectlOk(['apply', '-f', '-'], {
-      input: `apiVersion: tollgate.dev/v1alpha1\nkind: APIProduct\nmetadata: { name: broken, namespace: ${ns} }\nspec:\n  operations: [{ api: nope }]\n`,
-    });
+    const product = (apis: string[]) =>
+      `apiVersion: tollgate.dev/v1alpha1\nkind: APIProduct\nmetadata: { name: hello, namespace: ${ns} }\nspec:\n  operations: [${apis.map((a) => `{ api: ${a} }`).join(', ')}]\n`;
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: product(['hello', 'nope']) });
     const { value: refs } = await until('ResolvedRefs=False', async () => {
-      const c = await condition(ns, 'apiproduct/broken', 'ResolvedRefs');
+      const c = await condition(ns, 'apiproduct/hello', 'ResolvedRefs');
       return c.status === 'False' ? c : undefined;
     });
     expect(refs.reason).toBe('RefNotFound');
-    expect(refs.message).toContain(`API ${ns}/nope not found`);
-    expect((await call(`/hello-${ns}/1.0.0`, key)).status).toBe(200);
-    await env.cp.kubectlOk(['apply', '-f', '-'], {
-      input: `apiVersion: tollgate.dev/v1alpha1\nkind: APIProduct\nmetadata: { name: broken, namespace: ${ns} }\nspec:\n  operations: [{ api: hello }]\n`,
+    expect(refs.message).toContain(`spec.operations[1].api: API ${ns}/nope not found`);
+    // Served in part, and counted as such once the gateway has applied it, but never True.
+    const { value: programmed } = await until('Programmed=False Incomplete, applied', async () => {
+      const c = await condition(ns, 'apiproduct/hello', 'Programmed');
+      return c.reason === 'Incomplete' && c.message?.includes('applied by 1/1') ? c : undefined;
     });
-    await until('ResolvedRefs=True after the fix', async () =>
-      (await condition(ns, 'apiproduct/broken', 'ResolvedRefs')).status === 'True' ? true : undefined,
+    expect(programmed.status).toBe('False');
+    expect(await condition(ns, 'apiproduct/hello', 'Accepted')).toMatchObject({ status: 'True' });
+    const columns = await env.cp.kubectlOk(['get', 'apiproduct/hello', '-n', ns, '--no-headers']);
+    expect(columns).toMatch(/\bTrue\s+False\b/);
+    expect((await call(`/hello-${ns}/1.0.0`, key)).status).toBe(200);
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: product(['hello']) });
+    await until('ResolvedRefs=True and Programmed=True after the fix', async () =>
+      (await condition(ns, 'apiproduct/hello', 'ResolvedRefs')).status === 'True' && (await condition(ns, 'apiproduct/hello', 'Programmed')).status === 'True'
+        ? true
+        : undefined,
     );
   });
 

@@ -1,9 +1,11 @@
 -- Argo CD health for Tollgate's four kinds: API, APIProduct, Application and
 -- Subscription (resource.customizations.health.tollgate.dev_<Kind>, all four the
--- same script). It follows the condition semantics table in
--- charts/tollgate/docs/argocd.md. Argo CD runs a custom health script with
--- Lua's base, table and package libraries only (no string library), so this
--- uses nothing else.
+-- same script). It follows the health table in charts/tollgate/docs/argocd.md
+-- over the conditions charts/tollgate/docs/conditions.md defines per kind
+-- (Programmed is never True while ResolvedRefs is False, so a product served
+-- in part is Degraded by its ResolvedRefs). Argo CD runs a custom health script
+-- with Lua's base, table and package libraries only (no string library), so
+-- this uses nothing else.
 local gen = 0
 if obj.metadata ~= nil and obj.metadata.generation ~= nil then
   gen = obj.metadata.generation
