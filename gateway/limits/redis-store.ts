@@ -205,7 +205,9 @@ export class RedisLimitStore implements LimitStore {
 
   /**
    * Checks go to Redis in batches, one script call per batch and one round of batches per
-   * lane at a time; checks that arrive meanwhile wait for the next. Under load that is one
+   * lane at a time; checks that arrive meanwhile wait for the next. A round leaves after the
+   * event loop's I/O callbacks (`setImmediate`), not after the first request's (`nextTick`):
+   * every request read in that turn of the loop rides in it. Under load that is one
    * command, one write and one reply for dozens of requests, on both sides. A queued check
    * has no clock of its own: it waits on the round ahead, which Redis either answers (then
    * it is sent, with the full timeout) or leaves unanswered (then it fails with it).
@@ -216,11 +218,13 @@ export class RedisLimitStore implements LimitStore {
     let lane = this.#lanes.get(key);
     if (!lane) this.#lanes.set(key, (lane = { queue: [], inFlight: 0, scheduled: false }));
     lane.queue.push(pending);
-    if (lane.inFlight === 0 && !lane.scheduled) {
-      lane.scheduled = true;
-      const scheduled = lane;
-      process.nextTick(() => this.#flush(key, scheduled));
-    }
+    if (lane.inFlight === 0) this.#schedule(key, lane);
+  }
+
+  #schedule(key: string, lane: Lane): void {
+    if (lane.scheduled) return;
+    lane.scheduled = true;
+    setImmediate(() => this.#flush(key, lane));
   }
 
   #flush(key: string, lane: Lane): void {
@@ -236,7 +240,7 @@ export class RedisLimitStore implements LimitStore {
     while (lane.queue.length > 0) round.push(lane.queue.splice(0, MAX_BATCH));
     lane.inFlight = round.length;
     const settled = () => {
-      if (--lane.inFlight === 0) this.#flush(key, lane);
+      if (--lane.inFlight === 0) this.#schedule(key, lane);
     };
     for (const batch of round) {
       this.#health.judge(this.#send(batch)).then(

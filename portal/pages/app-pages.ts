@@ -3,36 +3,25 @@ import type { ApplicationDetail } from '../actions/actions.ts';
 import type { ShownCredential } from '../actions/context.ts';
 import type { Applied } from '../backend/backend.ts';
 import { html, type Html } from '../html/html.ts';
-import { badge, csrfField, layout, phaseBadge, type PageFrame } from './layout.ts';
+import { badge, csrfField, dataTable, layout, phaseBadge, type PageFrame } from './layout.ts';
 
 const yamlButton = html`<button type="submit" name="action" value="yaml" class="secondary">Show YAML</button>`;
 
 export function appsPage(frame: PageFrame, apps: PortalApplication[]): Html {
   const teams = frame.user?.teams ?? [];
-  const main = html`<table>
-      <caption>
-        Applications of your teams
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Application</th>
-          <th scope="col">Namespace</th>
-          <th scope="col">Owner</th>
-          <th scope="col">Credentials</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${apps.map(
-          (a) =>
-            html`<tr>
-              <td><a href="/apps/${a.id}">${a.displayName}</a>${a.suspended ? badge('suspended', 'bad') : ''}</td>
-              <td>${a.namespace}</td>
-              <td>${a.owner}</td>
-              <td>${a.credentials.filter((c) => c.state === 'Active').length} active</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
+  const main = html`${dataTable(
+      'Applications of your teams',
+      ['Application', 'Namespace', 'Owner', 'Credentials'],
+      apps.map(
+        (a) =>
+          html`<tr>
+            <td><a href="/apps/${a.id}">${a.displayName}</a>${a.suspended ? badge('suspended', 'bad') : ''}</td>
+            <td>${a.namespace}</td>
+            <td>${a.owner}</td>
+            <td>${a.credentials.filter((c) => c.state === 'Active').length} active</td>
+          </tr>`,
+      ),
+    )}
     ${apps.length ? '' : html`<p>Your teams have no applications yet.</p>`}
     <h2>Create an application</h2>
     ${
@@ -74,43 +63,30 @@ export function shownCredentials(shown: ShownCredential[]): Html {
 
 function credentialsTable(frame: PageFrame, d: ApplicationDetail): Html {
   const a = d.application;
-  return html`<table>
-      <caption>
-        Credentials
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Key starts with</th>
-          <th scope="col">State</th>
-          <th scope="col">Issued</th>
-          <th scope="col">Expires</th>
-          <th scope="col">Action</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${a.credentials.map(
-          (c) =>
-            html`<tr>
-              <td>${c.name}</td>
-              <td><code>${c.keyPrefix ?? '(being issued)'}</code></td>
-              <td>${phaseBadge(c.state)}</td>
-              <td>${c.issuedAt ?? ''}</td>
-              <td>${c.expiresAt ?? 'never'}</td>
-              <td>
-                ${
-                  c.state === 'Revoked'
-                    ? ''
-                    : html`<form method="post" action="/apps/${a.id}/credentials/${c.name}/revoke">
-                        ${csrfField(frame)}<button type="submit" name="action" value="apply" aria-label="Revoke credential ${c.name}">Revoke</button>
-                        ${yamlButton}
-                      </form>`
-                }
-              </td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
+  return html`${dataTable(
+      'Credentials',
+      ['Name', 'Key starts with', 'State', 'Issued', 'Expires', 'Action'],
+      a.credentials.map(
+        (c) =>
+          html`<tr>
+            <td>${c.name}</td>
+            <td><code>${c.keyPrefix ?? '(being issued)'}</code></td>
+            <td>${phaseBadge(c.state)}</td>
+            <td>${c.issuedAt ?? ''}</td>
+            <td>${c.expiresAt ?? 'never'}</td>
+            <td>
+              ${
+                c.state === 'Revoked'
+                  ? ''
+                  : html`<form method="post" action="/apps/${a.id}/credentials/${c.name}/revoke">
+                      ${csrfField(frame)}<button type="submit" name="action" value="apply" aria-label="Revoke credential ${c.name}">Revoke</button>
+                      ${yamlButton}
+                    </form>`
+              }
+            </td>
+          </tr>`,
+      ),
+    )}
     <form method="post" action="/apps/${a.id}/credentials">
       ${csrfField(frame)}<button type="submit" name="action" value="apply">Rotate: issue a new key</button> ${yamlButton}
     </form>`;
@@ -137,49 +113,27 @@ export function appPage(frame: PageFrame, d: ApplicationDetail): Html {
     <p class="meta">Namespace ${a.namespace} · owner ${a.owner} ${a.suspended ? badge('suspended', 'bad') : ''}</p>
     ${a.problem ? html`<p class="warn">${a.problem}</p>` : ''} ${credentialsTable(frame, d)}
     <h2>Subscriptions</h2>
-    <table>
-      <caption>
-        Subscriptions of ${a.displayName}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Product</th>
-          <th scope="col">Plan</th>
-          <th scope="col">State</th>
-          <th scope="col">Action</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${d.subscriptions.map((s) => subscriptionRow(frame, a.id, s))}
-      </tbody>
-    </table>
+    ${dataTable(
+      html`Subscriptions of ${a.displayName}`,
+      ['Product', 'Plan', 'State', 'Action'],
+      d.subscriptions.map((s) => subscriptionRow(frame, a.id, s)),
+    )}
     <h2>Usage in the current window</h2>
     ${
       d.usage.length
-        ? html`<table>
-            <caption>
-              Calls against each quota
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Product</th>
-                <th scope="col">Plan</th>
-                <th scope="col">Calls</th>
-                <th scope="col">Window ends</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${d.usage.map(
-                (u) =>
-                  html`<tr>
-                    <td>${u.product}</td>
-                    <td>${u.plan || 'default'}</td>
-                    <td><span class="usage" data-subscription="${u.subscription}">${u.used} of ${u.limit}</span></td>
-                    <td>${u.windowEnd}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
+        ? html`${dataTable(
+            'Calls against each quota',
+            ['Product', 'Plan', 'Calls', 'Window ends'],
+            d.usage.map(
+              (u) =>
+                html`<tr>
+                  <td>${u.product}</td>
+                  <td>${u.plan || 'default'}</td>
+                  <td><span class="usage" data-subscription="${u.subscription}">${u.used} of ${u.limit}</span></td>
+                  <td>${u.windowEnd}</td>
+                </tr>`,
+            ),
+          )}`
         : html`<p>No active subscription with a quota.</p>`
     }
     <h2>Subscribe to a product</h2>

@@ -1,7 +1,7 @@
 import type { PortalApi, PortalProduct } from '../../operator/portal-view/portal-view.ts';
 import { html, type Html } from '../html/html.ts';
 import { markdown } from '../html/markdown.ts';
-import { badge, csrfField, layout, type PageFrame } from './layout.ts';
+import { badge, csrfField, dataTable, layout, type PageFrame } from './layout.ts';
 
 function lifecycleBadges(p: PortalProduct): Html {
   const lifecycles = new Set(p.apis.map((a) => a.lifecycle));
@@ -87,28 +87,18 @@ export function productPage(frame: PageFrame, p: PortalProduct, apis: PortalApi[
   const main = html`<p class="meta">${badge(p.access)} ${badge(p.approvalType === 'manual' ? 'approval required' : 'instant access')} ${lifecycleBadges(p)}</p>
     ${sunsets} ${p.description ? html`<div class="desc">${markdown(p.description)}</div>` : ''}
     <h2>Plans</h2>
-    <table>
-      <caption>
-        Plans of ${p.displayName}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Plan</th>
-          <th scope="col">Limits</th>
-          <th scope="col">Description</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${p.plans.map(
-          (pl) =>
-            html`<tr>
-              <th scope="row">${pl.displayName}${pl.name === p.defaultPlan && p.plans.length > 1 ? ' (default)' : ''}</th>
-              <td>${pl.inWords}</td>
-              <td>${pl.description ?? ''}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
+    ${dataTable(
+      html`Plans of ${p.displayName}`,
+      ['Plan', 'Limits', 'Description'],
+      p.plans.map(
+        (pl) =>
+          html`<tr>
+            <th scope="row">${pl.displayName}${pl.name === p.defaultPlan && p.plans.length > 1 ? ' (default)' : ''}</th>
+            <td>${pl.inWords}</td>
+            <td>${pl.description ?? ''}</td>
+          </tr>`,
+      ),
+    )}
     <h2>APIs and operations</h2>
     <ul>
       ${p.apis.map((a) => apiRow(p, a))}

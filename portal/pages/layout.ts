@@ -61,3 +61,20 @@ export function phaseBadge(phase: string): Html {
   const kind = phase === 'Active' ? 'ok' : phase === 'PendingApproval' ? 'warn' : 'bad';
   return badge(phase === 'PendingApproval' ? 'Pending approval' : phase, kind);
 }
+
+/** A list shown as a table: caption, one header per column, the rows as given (the shape of every table in the portal). */
+export function dataTable(caption: Html | string, columns: readonly string[], rows: Html[]): Html {
+  return html`<table>
+    <caption>
+      ${caption}
+    </caption>
+    <thead>
+      <tr>
+        ${columns.map((c) => html`<th scope="col">${c}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>`;
+}

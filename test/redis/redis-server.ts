@@ -1,7 +1,8 @@
+import { freePort, startServerProcess } from '../support/server-process.ts';
 import { stopChild } from '../support/stop-child.ts';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,11 +40,6 @@ export interface RedisServerOptions {
   startTimeoutMs?: number;
 }
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 export function assertRedisServerInstalled(command = 'redis-server'): void {
   const probe = spawnSync(command, ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
@@ -54,17 +50,7 @@ export function assertRedisServerInstalled(command = 'redis-server'): void {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** One PING over a raw socket: true when `+PONG` comes back within `timeoutMs`. */
 export async function ping(port: number, timeoutMs = 500): Promise<boolean> {
@@ -93,35 +79,21 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const dir = mkdtempSync(join(tmpdir(), `tollgate-redis-${port}-`));
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   let child: ChildProcess | undefined;
-  let output = '';
-
   const start = async () => {
     if (child) throw new Error(`redis-server on port ${port} is already running`);
-    output = '';
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])];
-    const proc = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    running.add(proc);
-    const collect = (chunk: Buffer) => {
-      output = (output + chunk.toString('utf8')).slice(-4000);
-    };
-    proc.stdout?.on('data', collect);
-    proc.stderr?.on('data', collect);
-    let exited = false;
-    proc.once('exit', () => {
-      exited = true;
-      running.delete(proc);
-      if (child === proc) child = undefined;
+    child = await startServerProcess({
+      name: `redis-server on port ${port}`,
+      command,
+      args,
+      options: { cwd: dir },
+      ready: () => ping(port, 200),
+      timeoutMs: startTimeoutMs,
+      pollMs: 25,
+      onExit: (proc) => {
+        if (child === proc) child = undefined;
+      },
     });
-    const deadline = Date.now() + startTimeoutMs;
-    while (!(await ping(port, 200))) {
-      if (exited) throw new Error(`redis-server exited while starting on port ${port}:\n${output}`);
-      if (Date.now() > deadline) {
-        await stop('SIGKILL');
-        throw new Error(`redis-server did not answer PING on port ${port} within ${startTimeoutMs} ms:\n${output}`);
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
   };
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {

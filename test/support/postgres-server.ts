@@ -1,9 +1,9 @@
+import { freePort, startServerProcess } from './server-process.ts';
 import { stopChild } from './stop-child.ts';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 
 /**
  * A real PostgreSQL server for tests: Debian's postgresql 15 binaries, `initdb` into its
@@ -28,11 +28,6 @@ export interface PostgresServer {
 
 export const POSTGRES_BIN = process.env.TOLLGATE_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 export function assertPostgresInstalled(bin = POSTGRES_BIN): void {
   if (!existsSync(join(bin, 'initdb')) || !existsSync(join(bin, 'postgres'))) {
     throw new Error(
@@ -55,17 +50,7 @@ async function accepting(bin: string, port: number): Promise<boolean> {
   return probe.status === 0;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function startPostgresServer(options: { bin?: string; startTimeoutMs?: number } = {}): Promise<PostgresServer> {
   const bin = options.bin ?? POSTGRES_BIN;
@@ -81,30 +66,21 @@ export async function startPostgresServer(options: { bin?: string; startTimeoutM
   });
   if (init.status !== 0) throw new Error(`initdb failed in ${data}:\n${init.stdout}\n${init.stderr}`);
   let child: ChildProcess | undefined;
-  let output = '';
 
   const start = async () => {
     const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-F', '-c', 'fsync=off', '-c', 'full_page_writes=off'];
-    const proc = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'pipe', 'pipe'], ...user });
-    child = proc;
-    running.add(proc);
-    const collect = (chunk: Buffer) => {
-      output = (output + chunk.toString('utf8')).slice(-4000);
-    };
-    proc.stdout?.on('data', collect);
-    proc.stderr?.on('data', collect);
-    let exited = false;
-    proc.once('exit', () => {
-      exited = true;
-      running.delete(proc);
-      if (child === proc) child = undefined;
+    child = await startServerProcess({
+      name: `postgres on port ${port}`,
+      command: join(bin, 'postgres'),
+      args,
+      options: user,
+      ready: () => accepting(bin, port),
+      timeoutMs: options.startTimeoutMs ?? 20_000,
+      pollMs: 50,
+      onExit: (proc) => {
+        if (child === proc) child = undefined;
+      },
     });
-    const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
-    while (!(await accepting(bin, port))) {
-      if (exited) throw new Error(`postgres exited while starting on port ${port}:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`postgres did not accept connections on port ${port}:\n${output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
     const created = spawnSync(join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'tollgate', 'tollgate'], { encoding: 'utf8' });
     if (created.status !== 0 && !created.stderr.includes('already exists')) throw new Error(`createdb failed: ${created.stderr}`);
   };
