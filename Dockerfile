@@ -13,18 +13,9 @@
 # image holds the sources and the production dependencies.
 ARG NODE_IMAGE=docker.io/library/node:24-slim
 
-FROM ${NODE_IMAGE} AS deps
+# The files the image holds, and their production dependencies.
+FROM ${NODE_IMAGE} AS app
 WORKDIR /app
-COPY package.json package-lock.json ./
-# No dependency needs an install script (none has one in package-lock.json).
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
-  && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete \
-  && rm -rf node_modules/@types
-
-FROM ${NODE_IMAGE}
-ENV NODE_ENV=production
-WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY cli ./cli
 COPY gateway ./gateway
@@ -34,6 +25,22 @@ COPY portal ./portal
 COPY usage ./usage
 # The CRD schemas are read at run time (validate, the loader).
 COPY crds ./crds
+# No production dependency needs an install script, and none is native.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+
+# Of those dependencies, only the files the commands load, ES modules minified (as make image does).
+FROM ${NODE_IMAGE} AS slim
+WORKDIR /tools
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+COPY scripts/image/slim-node-modules.ts ./scripts/image/
+COPY --from=app /app /app
+RUN node scripts/image/slim-node-modules.ts /app
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=slim /app ./
 # Numeric, so that Kubernetes' runAsNonRoot can verify it (the image's `node` user).
 USER 1000:1000
 # Gateway proxy and admin, operator publisher and admin.

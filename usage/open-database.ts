@@ -53,7 +53,13 @@ function alive(pid: number): boolean {
 }
 
 async function openPglite(dir: string): Promise<SqlClient> {
-  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGlite } = await import('@electric-sql/pglite').catch((err: unknown) => {
+    // The container image leaves PGlite out (16 MB; in a cluster the store is PostgreSQL).
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new UsageStoreError('usage-store-no-pglite', `pglite:${dir}: PGlite is not installed here (the container image leaves it out); give postgres://...`, {
+      cause: err,
+    });
+  });
   if (dir !== 'memory') mkdirSync(dir, { recursive: true });
   const unlock = dir === 'memory' ? () => {} : lockPglite(dir);
   const db = await PGlite.create(dir === 'memory' ? undefined : dir).catch((err: unknown) => {
