@@ -103,13 +103,13 @@ describe('forwarding gateway reports to the leader', () => {
     expect((await report(follower, { replica: 'gw-1', applied: V1, rejected: V2, errors: ['routes[0]: bad'] })).status).toBe(204);
     const receivedAt = of(follower, 'gw-1')!.at;
     // Long enough that a leader stamping its own receipt time would differ.
-    await new Promise((r) => setTimeout(r, 120));
+    await new Promise((r) => setTimeout(r, 400));
     await waitFor('the leader to hear of gw-1', () => of(leader, 'gw-1') !== undefined);
     const { at, ...rest } = of(leader, 'gw-1')!;
     expect(rest).toEqual({ replica: 'gw-1', applied: V1, rejected: V2, errors: ['routes[0]: bad'], address: of(follower, 'gw-1')!.address, via: 'op-b' });
     // Dated on the leader's clock from the follower's age of the report: the transit
-    // makes it look a few milliseconds newer, never 120 ms.
-    expect(Math.abs(Date.parse(at) - Date.parse(receivedAt))).toBeLessThan(50);
+    // makes it look some milliseconds newer (more on a busy machine), never 400 ms.
+    expect(Math.abs(Date.parse(at) - Date.parse(receivedAt))).toBeLessThan(200);
   });
 
   it("dates a forwarded report on its own clock, however far the follower's clock is off", async () => {
