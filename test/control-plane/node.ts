@@ -8,8 +8,10 @@
 //     sandbox's oom_score_adj of -998 fails runc ("can't get final child's PID from pipe: EOF");
 //   - a pause image made here (no registry) and the images a test needs imported
 //     from podman's storage (imagePullPolicy: Never).
-// Pods get addresses on a CNI bridge the host reaches directly. No kube-proxy and
-// no cluster DNS run: Services have no ClusterIP routing here.
+// Pods get addresses on a CNI bridge the host reaches directly. With
+// `services: true`, kube-proxy, CoreDNS and a route to the API server for
+// in-cluster clients make Services work (service-network.ts); otherwise Service
+// IPs and names do not route.
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,8 +20,18 @@ import { findTool } from './binaries.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { startChild, type Child } from './processes.ts';
 import { freePorts, waitUntilReady } from './readiness.ts';
+import { startServiceNetwork, type ServiceNetwork } from './service-network.ts';
+import { CLUSTER_DOMAIN } from './service-range.ts';
 
-export type TestNode = { name: string; subnet: string; gatewayIp: string; stop(): Promise<void> };
+export type TestNode = {
+  name: string;
+  subnet: string;
+  gatewayIp: string;
+  /** The pods' nameserver (CoreDNS on the bridge), with `services: true`. */
+  dnsIp?: string;
+  stop(): Promise<void>;
+};
+export type NodeOptions = { name?: string; services?: boolean };
 
 const PAUSE_IMAGE = 'localhost/tollgate-pause:1';
 
@@ -70,7 +82,8 @@ state = "${dir}/containerd/state"
 `;
 }
 
-function kubeletConfig(dir: string, port: number, healthzPort: number): string {
+function kubeletConfig(dir: string, port: number, healthzPort: number, dnsIp: string | undefined): string {
+  const dns = dnsIp ? `clusterDNS: [${dnsIp}]\nclusterDomain: ${CLUSTER_DOMAIN}\n` : '';
   return `apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 cgroupDriver: cgroupfs
@@ -87,7 +100,7 @@ containerRuntimeEndpoint: unix://${dir}/containerd.sock
 podLogsDir: ${dir}/pod-logs
 imageGCHighThresholdPercent: 100
 evictionHard: { memory.available: "1Mi", nodefs.available: "1%", imagefs.available: "1%" }
-`;
+${dns}`;
 }
 
 function readlinkSafe(path: string): string {
@@ -111,8 +124,16 @@ function killShims(socket: string): void {
   }
 }
 
+/** The bridge the CNI plugin would make at the first pod, made now so CoreDNS can listen on its address. */
+async function makeBridge(bridge: string, gatewayIp: string): Promise<void> {
+  await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
+  await run('ip', ['addr', 'add', `${gatewayIp}/24`, 'dev', bridge]);
+  await run('ip', ['link', 'set', bridge, 'up']);
+}
+
 /** Starts containerd and a kubelet registered as `name`, with `images` from podman's storage; resolves once the Node is Ready. */
-export async function startNode(cp: ControlPlane, images: string[], name = 'node-1'): Promise<TestNode> {
+export async function startNode(cp: ControlPlane, images: string[], options: NodeOptions = {}): Promise<TestNode> {
+  const name = options.name ?? 'node-1';
   const dir = join(cp.dir, 'node');
   const cniDir = join(dir, 'cni');
   mkdirSync(cniDir, { recursive: true });
@@ -129,6 +150,7 @@ export async function startNode(cp: ControlPlane, images: string[], name = 'node
   );
   writeFileSync(join(dir, 'containerd.toml'), containerdConfig(dir, cniDir));
   const children: Child[] = [];
+  let services: ServiceNetwork | undefined;
   const stop = async (): Promise<void> => {
     // Pods first, so the kubelet stops their containers; then the daemons and what they left mounted.
     await cp.kubectl(['delete', 'pods', '--all', '--all-namespaces', '--grace-period=0', '--force', '--wait=false'], { timeoutMs: 30_000 });
@@ -139,6 +161,7 @@ export async function startNode(cp: ControlPlane, images: string[], name = 'node
       })
       .catch(() => undefined);
     for (const c of [...children].reverse()) await c.stop();
+    await services?.stop();
     killShims(join(dir, 'containerd.sock'));
     // The kubelet links every container's log into /var/log/containers (a fixed path): ours go too.
     for (const link of existsSync('/var/log/containers') ? readdirSync('/var/log/containers') : []) {
@@ -153,7 +176,12 @@ export async function startNode(cp: ControlPlane, images: string[], name = 'node
     for (const m of mounts) await run('umount', ['-l', m]).catch(() => '');
     await run('ip', ['link', 'delete', bridge]).catch(() => '');
   };
+  const gatewayIp = `10.${octet}.0.1`;
   try {
+    if (options.services) {
+      await makeBridge(bridge, gatewayIp);
+      services = await startServiceNetwork(cp, { name, dir, bridge, subnet, gatewayIp });
+    }
     await pauseImage();
     const containerd = startChild('containerd', 'containerd', ['--config', join(dir, 'containerd.toml')], join(dir, 'containerd.log'), dir);
     children.push(containerd);
@@ -165,7 +193,7 @@ export async function startNode(cp: ControlPlane, images: string[], name = 'node
       rmSync(tar);
     }
     const [port, healthzPort] = (await freePorts(2)) as [number, number];
-    writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(dir, port, healthzPort));
+    writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(dir, port, healthzPort, services?.dnsIp));
     const kubelet = startChild(
       'kubelet',
       findTool('kubelet'),
@@ -188,9 +216,10 @@ export async function startNode(cp: ControlPlane, images: string[], name = 'node
       if (i >= 600 || kubelet.hasExited()) throw new Error(`node ${name} not Ready (kubelet log: ${join(dir, 'kubelet.log')})`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    await services?.startProxy();
   } catch (err) {
     await stop();
     throw err;
   }
-  return { name, subnet, gatewayIp: `10.${octet}.0.1`, stop };
+  return { name, subnet, gatewayIp, ...(services ? { dnsIp: services.dnsIp } : {}), stop };
 }
