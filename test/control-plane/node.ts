@@ -21,7 +21,7 @@ import type { ControlPlane } from './control-plane.ts';
 import { startChild, type Child } from './processes.ts';
 import { freePorts, waitUntilReady } from './readiness.ts';
 import { startServiceNetwork, type ServiceNetwork } from './service-network.ts';
-import { CLUSTER_DOMAIN } from './service-range.ts';
+import { CLUSTER_DOMAIN, SERVICE_CIDR } from './service-range.ts';
 
 export type TestNode = {
   name: string;
@@ -29,6 +29,12 @@ export type TestNode = {
   gatewayIp: string;
   /** The pods' nameserver (CoreDNS on the bridge), with `services: true`. */
   dnsIp?: string;
+  /**
+   * A container's output as the kubelet wrote it (its CRI log files, every
+   * restart's), for `kubectl logs`: the API server cannot reach this kubelet,
+   * which listens on 127.0.0.1 while the Node's addresses name the machine.
+   */
+  podLog(namespace: string, pod: string, container: string): string;
   stop(): Promise<void>;
 };
 export type NodeOptions = { name?: string; services?: boolean };
@@ -124,6 +130,21 @@ function killShims(socket: string): void {
   }
 }
 
+/** The message of each CRI log line ("<time> <stream> <F|P> <message>"), partial lines joined. */
+function readPodLog(dir: string, namespace: string, pod: string, container: string): string {
+  const logs = join(dir, 'pod-logs');
+  const podDir = existsSync(logs) ? readdirSync(logs).find((d) => d.startsWith(`${namespace}_${pod}_`)) : undefined;
+  if (!podDir || !existsSync(join(logs, podDir, container))) return '';
+  const files = readdirSync(join(logs, podDir, container)).sort((a, b) => parseInt(a) - parseInt(b));
+  let out = '';
+  for (const f of files)
+    for (const line of readFileSync(join(logs, podDir, container, f), 'utf8').split('\n')) {
+      const m = /^\S+ (?:stdout|stderr) ([FP]) (.*)$/.exec(line);
+      if (m) out += m[2] + (m[1] === 'F' ? '\n' : '');
+    }
+  return out;
+}
+
 /** The bridge the CNI plugin would make at the first pod, made now so CoreDNS can listen on its address. */
 async function makeBridge(bridge: string, gatewayIp: string): Promise<void> {
   await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
@@ -145,7 +166,16 @@ export async function startNode(cp: ControlPlane, images: string[], options: Nod
     JSON.stringify({
       cniVersion: '1.0.0',
       name: 'tollgate-test',
-      plugins: [{ type: 'bridge', bridge, isGateway: true, ipMasq: false, ipam: { type: 'host-local', dataDir: join(dir, 'ipam'), ranges: [[{ subnet }]] } }],
+      plugins: [
+        {
+          type: 'bridge',
+          bridge,
+          isGateway: true,
+          ipMasq: false,
+          // No default route: pods reach their subnet and, with Services, the Service range (through the host's kube-proxy), nothing else.
+          ipam: { type: 'host-local', dataDir: join(dir, 'ipam'), ranges: [[{ subnet }]], routes: options.services ? [{ dst: SERVICE_CIDR }] : [] },
+        },
+      ],
     }),
   );
   writeFileSync(join(dir, 'containerd.toml'), containerdConfig(dir, cniDir));
@@ -221,5 +251,6 @@ export async function startNode(cp: ControlPlane, images: string[], options: Nod
     await stop();
     throw err;
   }
-  return { name, subnet, gatewayIp, ...(services ? { dnsIp: services.dnsIp } : {}), stop };
+  const podLog = (namespace: string, pod: string, container: string) => readPodLog(dir, namespace, pod, container);
+  return { name, subnet, gatewayIp, ...(services ? { dnsIp: services.dnsIp } : {}), podLog, stop };
 }
