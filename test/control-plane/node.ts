@@ -158,7 +158,9 @@ export async function startNode(cp: ControlPlane, images: string[], options: Nod
   const dir = join(cp.dir, 'node');
   const cniDir = join(dir, 'cni');
   mkdirSync(cniDir, { recursive: true });
-  const octet = randomInt(100, 250);
+  // Another test node on this machine has its own bridge: never take its subnet.
+  let octet = randomInt(100, 250);
+  for (let i = 0; i < 20 && existsSync(`/sys/class/net/tg${octet}`); i++) octet = randomInt(100, 250);
   const subnet = `10.${octet}.0.0/24`;
   const bridge = `tg${octet}`;
   writeFileSync(

@@ -137,6 +137,10 @@ async function startCoreDns(cp: ControlPlane, net: NodeNetwork, children: Child[
 
 /** Starts the Service network of a node whose bridge already has its gateway address; kube-proxy comes with startProxy(). */
 export async function startServiceNetwork(cp: ControlPlane, net: NodeNetwork): Promise<ServiceNetwork> {
+  // kube-proxy's nftables mode runs the nft program; without it, say which package brings it.
+  await run('nft', ['--version']).catch((err: Error) => {
+    throw new Error(`services: nft is not installed (apt-get install nftables; kube-proxy's nftables mode runs it): ${err.message}`);
+  });
   const lock = await takeLock(net.dir);
   const children: Child[] = [];
   let relay: Server | undefined;
