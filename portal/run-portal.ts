@@ -44,6 +44,7 @@ export async function runPortal(o: RunPortalOptions): Promise<Portal & { poller:
     oidc: o.oidc,
     localSignIn: false,
     anonymous: o.anonymous,
+    ready: () => poller.hasView(),
     mapping: o.mapping ?? DEFAULT_GROUP_MAPPING,
     ...(o.publicOrigin ? { publicOrigin: o.publicOrigin } : {}),
     ...(o.sessionKey ? { sessionKey: o.sessionKey } : {}),

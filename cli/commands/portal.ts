@@ -47,7 +47,7 @@ export function registerPortalCommand(program: Command): Command {
     .option('--approver-group <group>', 'members approve and reject subscriptions', 'tollgate:approvers')
     .option('--session-key-file <file>', 'a secret that keys the session cookies (so replicas share sessions); random per process when unset')
     .option('--anonymous', 'list public products to visitors who are not signed in', false)
-    .option('--redis <url>', "the gateways' shared Redis (their --redis), read for each application's quota use")
+    .addOption(new Option('--redis <url>', "the gateways' shared Redis (their --redis), read for each application's quota use").env('TOLLGATE_REDIS_URL'))
     .option('--time-zone <zone>', "the calendar the gateways' quota windows follow (their --time-zone)", 'UTC')
     .action(async (o: PortalCommandOptions) => {
       const { runPortal } = await import('../../portal/run-portal.ts');

@@ -70,6 +70,43 @@ export function periodOf(options: { month?: string; from?: string; to?: string }
   return { from, to };
 }
 
+/** A month as --month takes it: YYYY-MM, or `previous` (the calendar month before `now`'s, UTC: what a CronJob on the 1st bills). */
+export function monthArg(value: string, now: number): string {
+  if (value !== 'previous') return value;
+  const d = new Date(now);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+}
+
+/** The catalog from the cluster (in-cluster, KUBECONFIG or --kubeconfig); the client is loaded only then. */
+async function catalogFromCluster(kubeconfig: string | undefined): Promise<Catalog> {
+  const [{ KubeConfig }, { clusterCatalog }] = await Promise.all([import('@kubernetes/client-node'), import('../../usage/cluster-catalog.ts')]);
+  const kc = new KubeConfig();
+  if (kubeconfig) kc.loadFromFile(kubeconfig);
+  else kc.loadFromDefault();
+  return clusterCatalog(kc).catch((e: unknown) => {
+    throw Object.assign(new Error(`cannot list APIProducts and Applications in the cluster (${kubeFailure(e)})`, { cause: e }), {
+      code: 'usage-cluster-unreadable',
+    });
+  });
+}
+
+/** An API server refusal in a line: its status and message, never the whole response. */
+function kubeFailure(e: unknown): string {
+  const { code, body, message } = e as { code?: unknown; body?: unknown; message?: string };
+  if (typeof code !== 'number')
+    return String(message ?? e)
+      .split('\n')[0]!
+      .slice(0, 300);
+  let said: unknown = body;
+  try {
+    if (typeof body === 'string') said = (JSON.parse(body) as { message?: string }).message;
+    else if (body && typeof body === 'object') said = (body as { message?: string }).message;
+  } catch {
+    said = undefined;
+  }
+  return `HTTP ${code}${typeof said === 'string' ? `: ${said.slice(0, 300)}` : ''}`;
+}
+
 function catalogFrom(paths: string[] | undefined): Catalog {
   if (!paths?.length) return emptyCatalog();
   const loaded = loadPaths(paths);
@@ -133,11 +170,21 @@ async function report(options: ReportOptions): Promise<void> {
   process.stdout.write(formatRows([...options.groupBy, 'requests', 'billable', 'refused', 'bytes_in', 'bytes_out', 'latency_ms'], flat, options.output));
 }
 
-async function invoice(options: CommonOptions & { month: string; resources?: string[]; save?: boolean }): Promise<void> {
-  if (!monthPeriod(options.month)) throw new InvalidArgumentError(`--month ${JSON.stringify(options.month)}: give YYYY-MM`);
-  const catalog = catalogFrom(options.resources);
+interface InvoiceOptions extends CommonOptions {
+  month: string;
+  resources?: string[];
+  resourcesFromCluster?: boolean;
+  kubeconfig?: string;
+  save?: boolean;
+}
+
+async function invoice(options: InvoiceOptions): Promise<void> {
+  const month = monthArg(options.month, Date.now());
+  if (!monthPeriod(month)) throw new InvalidArgumentError(`--month ${JSON.stringify(options.month)}: give YYYY-MM or previous`);
+  if (options.resources?.length && options.resourcesFromCluster) throw new InvalidArgumentError('give --resources or --resources-from-cluster, not both');
+  const catalog = options.resourcesFromCluster ? await catalogFromCluster(options.kubeconfig) : catalogFrom(options.resources);
   const result = await withDatabase(options.database, async (db) => {
-    const computed = await computeInvoice(db, options.month, catalog);
+    const computed = await computeInvoice(db, month, catalog);
     if (options.save) await saveInvoice(db, computed);
     return computed;
   });
@@ -195,8 +242,10 @@ export function registerUsageCommand(program: Command): void {
   usage
     .command('invoice')
     .description("each owner's charges for a month, per application, product and plan")
-    .requiredOption('--month <YYYY-MM>', 'the calendar month (UTC)')
+    .requiredOption('--month <YYYY-MM>', 'the calendar month (UTC); previous: the month before this one')
     .option('--resources <paths...>', 'Tollgate YAML (files or directories) with the products’ plan pricing and the applications’ owners')
+    .option('--resources-from-cluster', 'read the pricing and owners from the cluster’s APIProducts and Applications instead (a CronJob)')
+    .option('--kubeconfig <file>', 'with --resources-from-cluster: kubeconfig (default: in-cluster / KUBECONFIG)')
     .option('--save', "also store the month's lines in the usage store (the business dashboard's revenue)")
     .addOption(databaseOption())
     .addOption(outputOption())

@@ -1,6 +1,7 @@
-import type { ForwardPlan } from '../proxy/forwarder.ts';
+import type { ForwardPlan, ResponseObserver } from '../proxy/forwarder.ts';
 import type { RequestContext } from './request-context.ts';
 
+const NO_OBSERVERS: readonly ResponseObserver[] = [];
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 /** The last step: the plan every earlier step has decided, handed to the forwarder. */
@@ -22,10 +23,9 @@ export function forwardStep(ctx: RequestContext): void {
     retryable: IDEMPOTENT.has(req.method ?? 'GET') && !hasBody,
     responseHeaders: ctx.responseHeaders,
     ownsCors: routed.cors !== undefined,
-    observer: ctx.responseObserver,
+    observers: ctx.responseObservers ?? NO_OBSERVERS,
     maxBodyBytes: routed.policies?.maxBodyBytes === undefined ? ctx.services.maxBodyBytes : Math.min(routed.policies.maxBodyBytes, ctx.services.maxBodyBytes),
     rewriteResponse: ctx.rewriteResponse,
-    tap: ctx.responseTap,
   };
   if (ctx.body !== undefined) plan.body = ctx.body;
   const forwarder = ctx.services.forwarder;

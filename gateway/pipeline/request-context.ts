@@ -6,7 +6,6 @@ import type { Exchange } from '../http/exchange.ts';
 import type { LimitStore } from '../limits/types.ts';
 import type { TokenLimitStore } from '../limits/token-limits.ts';
 import type { PolicyServices } from '../policies/policy-services.ts';
-import type { ResponseTap } from '../policies/response-cache.ts';
 import type { ClientCloseListener, Forwarder, ResponseObserver } from '../proxy/forwarder.ts';
 import type { ApiRuntime, RuntimeSnapshot } from '../runtime/runtime-snapshot.ts';
 import type { TokenService } from '../tokens/token-service.ts';
@@ -68,16 +67,14 @@ export class RequestContext {
   upstreamPath: string | undefined = undefined;
   /** The API's response header rules, applied by the forwarder to the upstream's answer. */
   rewriteResponse: ((headers: OutgoingHttpHeaders) => void) | undefined = undefined;
-  /** Keeps the upstream's answer in the response cache (response-cache-step.ts). */
-  responseTap: ResponseTap | undefined = undefined;
   /** The client's address as the policies see it (trusted proxies applied); read once, when a policy needs it. */
   clientIp: string | undefined = undefined;
   /** The request body, when a step had to read it (validation): what goes upstream instead of the consumed stream. */
   body: Buffer | undefined = undefined;
   /** The forwarding under way, told by the request's close listener when the client's side closes. */
   flight: ClientCloseListener | undefined = undefined;
-  /** Watches the upstream's response (an LLM API's token usage). */
-  responseObserver: ResponseObserver | undefined = undefined;
+  /** Watch the upstream's answer go by (the response cache, an LLM API's token meter); see `observeResponse`. */
+  responseObservers: ResponseObserver[] | undefined = undefined;
 
   constructor(
     req: IncomingMessage,
@@ -99,5 +96,10 @@ export class RequestContext {
 
   get websocket(): boolean {
     return this.res === undefined;
+  }
+
+  /** Adds a watcher of the upstream's answer; most requests have none, so the list is made on the first. */
+  observeResponse(observer: ResponseObserver): void {
+    (this.responseObservers ??= []).push(observer);
   }
 }

@@ -6,7 +6,7 @@ import type { RequestContext } from './request-context.ts';
 /**
  * The API's response cache (gateway/POLICIES.md), for GET and HEAD after every check
  * has passed (a hit is still authenticated, authorised and counted): a hit is answered
- * from memory, a miss is forwarded with a tap that keeps the answer if it may be kept.
+ * from memory, a miss is forwarded with an observer that keeps the answer if it may be kept.
  * `Cache-Status` (RFC 9211) says which. Nothing to do for an API without cache rules.
  */
 export function responseCacheStep(ctx: RequestContext): void {
@@ -22,7 +22,8 @@ export function responseCacheStep(ctx: RequestContext): void {
   if (/no-cache|no-store/.test(control)) {
     cache.count('bypass');
     ctx.responseHeaders = { ...ctx.responseHeaders, 'cache-status': 'tollgate; fwd=bypass' };
-    if (!control.includes('no-store') && method === 'GET') ctx.responseTap = cache.tap(key, rule.ttlSeconds * 1000, rule.perApplication, ctx.services.now);
+    if (!control.includes('no-store') && method === 'GET')
+      ctx.observeResponse(cache.observer(key, rule.ttlSeconds * 1000, rule.perApplication, ctx.services.now));
     return;
   }
   const hit = cache.get(key, ctx.now);
@@ -34,7 +35,7 @@ export function responseCacheStep(ctx: RequestContext): void {
   cache.count('miss');
   ctx.responseHeaders = { ...ctx.responseHeaders, 'cache-status': 'tollgate; fwd=miss' };
   // A HEAD answer has no body to keep; the next GET stores one that HEADs can use.
-  if (method === 'GET') ctx.responseTap = cache.tap(key, rule.ttlSeconds * 1000, rule.perApplication, ctx.services.now);
+  if (method === 'GET') ctx.observeResponse(cache.observer(key, rule.ttlSeconds * 1000, rule.perApplication, ctx.services.now));
 }
 
 /** API, path, the rule's query parameters and headers, and the application when entries are per application. */

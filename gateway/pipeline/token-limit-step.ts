@@ -20,7 +20,7 @@ export function tokenLimitStep(ctx: RequestContext): void | Promise<void> {
   const store = ctx.services.tokenLimits;
   const quotas = grant?.subscription.tokenQuotas;
   if (grant === undefined || store === undefined || !quotas?.length) {
-    ctx.responseObserver = new TokenMeter(llm.provider, ctx, undefined, undefined);
+    ctx.observeResponse(new TokenMeter(llm.provider, ctx, undefined, undefined));
     return;
   }
   const request: TokenCheck = { application: ctx.identity!.application.id, product: grant.product.id, quotas, failureMode: grant.product.quotaFailureMode };
@@ -41,7 +41,7 @@ function decide(ctx: RequestContext, llm: Llm, store: TokenLimitStore, request: 
   if (!decision.allowed) {
     throw new GatewayError(decision.reason === 'tokenQuota' ? 'token-quota-exceeded' : 'limits-unavailable', undefined, { headers: ctx.responseHeaders });
   }
-  ctx.responseObserver = new TokenMeter(llm.provider, ctx, store, request);
+  ctx.observeResponse(new TokenMeter(llm.provider, ctx, store, request));
 }
 
 /** The request quota's `RateLimit` items and the token quotas' side by side in one field each. */

@@ -33,6 +33,13 @@ const rule = (pattern: string, more: Partial<CacheRule> = {}): CacheRule => ({
 beforeAll(async () => {
   upstream = await startUpstream((req, res) => {
     served++;
+    if (req.url!.includes('cut')) {
+      // Promises 100 bytes, sends a few, then drops the connection.
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+      res.write(`partial ${served}`);
+      setTimeout(() => res.destroy(), 20);
+      return;
+    }
     const control = req.url!.includes('private') ? 'private' : req.url!.includes('nostore') ? 'no-store' : req.url!.includes('short') ? 'max-age=5' : undefined;
     res.writeHead(200, { 'content-type': 'text/plain', ...(control ? { 'cache-control': control } : {}) });
     res.end(`answer ${served} for ${req.url}`);
@@ -47,6 +54,7 @@ beforeAll(async () => {
           rule('/mine', { perApplication: true }),
           rule('/nostore'),
           rule('/short'),
+          rule('/cut'),
         ],
       };
       b.applications.push(
@@ -109,6 +117,13 @@ describe('response cache', () => {
     expect((await get('/nostore')).body).not.toBe(n.body);
     const p = await get('/private');
     expect((await get('/private')).body).not.toBe(p.body);
+  });
+
+  it('does not keep an answer the upstream cut short', async () => {
+    const before = served;
+    await get('/cut').catch(() => undefined);
+    await get('/cut').catch(() => undefined);
+    expect(served - before).toBe(2);
   });
 
   it('keeps per-application entries apart', async () => {

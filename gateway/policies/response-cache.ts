@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ResponseObserver } from '../proxy/forwarder.ts';
 
 /** One kept answer: the upstream's status, headers (after response rules) and body. */
 export interface CachedResponse {
@@ -12,13 +13,6 @@ export interface CachedResponse {
 }
 
 export type CacheResult = 'hit' | 'miss' | 'bypass' | 'stored' | 'not-stored';
-
-/** What the forwarder tells about an upstream answer as it passes (gateway/proxy/forwarder.ts). */
-export interface ResponseTap {
-  start(status: number, headers: OutgoingHttpHeaders): void;
-  data(chunk: Buffer): void;
-  end(): void;
-}
 
 /** Fixed cost counted per entry beside its body and headers, so that many tiny entries are bounded too. */
 const ENTRY_OVERHEAD = 256;
@@ -88,19 +82,19 @@ export class ResponseCache {
     this.#size?.set(this.#bytes);
   }
 
-  /** A tap that keeps the answer under `key` once it has ended, if it may be kept. */
-  tap(key: string, ttlMs: number, perApplication: boolean, now: () => number): ResponseTap {
+  /** An observer that keeps the answer under `key` once it has ended whole, if it may be kept. */
+  observer(key: string, ttlMs: number, perApplication: boolean, now: () => number): ResponseObserver {
     let status = 0;
     let headers: OutgoingHttpHeaders | undefined;
     let chunks: Buffer[] | undefined;
     let size = 0;
     let expiresIn = 0;
     return {
-      start: (code, upstream) => {
-        expiresIn = storableFor(code, upstream, ttlMs, perApplication);
+      start: (code, _upstream, forwarded) => {
+        expiresIn = storableFor(code, forwarded, ttlMs, perApplication);
         if (expiresIn <= 0) return this.count('not-stored');
         status = code;
-        headers = { ...upstream };
+        headers = { ...forwarded };
         delete headers.connection;
         delete headers['x-request-id'];
         chunks = [];
@@ -113,8 +107,8 @@ export class ResponseCache {
           this.count('not-stored');
         } else chunks.push(chunk);
       },
-      end: () => {
-        if (!chunks || !headers) return;
+      end: (complete) => {
+        if (!complete || !chunks || !headers) return;
         const body = Buffer.concat(chunks, size);
         const at = now();
         const bytes = body.length + ENTRY_OVERHEAD + JSON.stringify(headers).length;

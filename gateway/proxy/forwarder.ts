@@ -7,7 +7,6 @@ import type { ErrorCode } from '../errors/error-codes.ts';
 import type { Exchange } from '../http/exchange.ts';
 import { sendProblem, sendSocketProblem } from '../http/respond.ts';
 import { CoarseTimers, type CoarseTimer } from './coarse-timers.ts';
-import type { ResponseTap } from '../policies/response-cache.ts';
 import type { UpstreamPool, UpstreamTarget } from './upstream-pool.ts';
 
 export interface ForwardPlan {
@@ -34,17 +33,24 @@ export interface ForwardPlan {
   maxBodyBytes: number;
   /** The API's response header rules (gateway/policies), applied to the upstream's headers before the gateway's own. */
   rewriteResponse?: ((headers: OutgoingHttpHeaders) => void) | undefined;
-  /** Sees the upstream's answer as it passes, for the response cache (gateway/policies/response-cache.ts). */
-  tap?: ResponseTap | undefined;
+  /** Watch the upstream's answer go by (the response cache, an LLM API's token meter). */
+  observers: readonly ResponseObserver[];
   /** The body already read by a step (validation), sent instead of the request's stream. */
   body?: Buffer;
-  /** Watches the response go by (an LLM API's token usage); it never changes or holds up a byte. */
-  observer?: ResponseObserver | undefined;
 }
 
-/** Told of the upstream's response as the client gets it: `end` once, `complete` false when it was cut. */
+/**
+ * Told of the upstream's answer as it passes to the client; it never changes or holds
+ * up a byte. Each one started hears `end` exactly once, `complete` false when the
+ * response was cut (by the upstream, the client or the gateway).
+ */
 export interface ResponseObserver {
-  start(status: number, headers: IncomingHttpHeaders): void;
+  /**
+   * `upstream`: the headers as received. `forwarded`: as the client gets them before the
+   * gateway adds its own (hop-by-hop removed, response rules applied); the forwarder
+   * goes on to change that object, so an observer that keeps it copies it.
+   */
+  start(status: number, upstream: IncomingHttpHeaders, forwarded: OutgoingHttpHeaders): void;
   data(chunk: Buffer): void;
   end(complete: boolean): void;
 }
@@ -174,6 +180,8 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
   #timedOut = false;
   #bodyBytes = 0;
   #responseStarted = false;
+  /** The plan's observers have been started and not yet ended. */
+  #observing = false;
   /** The gateway has answered the client itself; later upstream events are ignored. */
   #answered = false;
   /** The client's side is closed (finished or gone). */
@@ -251,9 +259,15 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     this.#settled = true;
     // The client went away before its response was complete: stop the upstream work.
     if (!this.#res.writableFinished) {
-      if (this.#responseStarted) this.#plan.observer?.end(false);
+      this.#endObservers(false);
       this.#controller?.abort(new Error('client closed'));
     }
+  }
+
+  #endObservers(complete: boolean): void {
+    if (!this.#observing) return;
+    this.#observing = false;
+    for (const observer of this.#plan.observers) observer.end(complete);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -297,7 +311,10 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     }
     // The API's response header rules see the upstream's headers only: the gateway's own are set after.
     plan.rewriteResponse?.(out);
-    plan.tap?.start(statusCode, out);
+    if (plan.observers.length) {
+      this.#observing = true;
+      for (const observer of plan.observers) observer.start(statusCode, headers, out);
+    }
     for (const name in plan.responseHeaders) out[name] = name === 'vary' ? mergeVary(out.vary, plan.responseHeaders[name]!) : plan.responseHeaders[name];
     out['x-request-id'] = exchange.id;
     out.connection = this.#forwarder.draining() || !res.shouldKeepAlive ? 'close' : 'keep-alive';
@@ -307,14 +324,12 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     else res.writeHead(statusCode, out);
     this.#responseStarted = true;
     exchange.status = statusCode;
-    plan.observer?.start(statusCode, headers);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.#refresh();
     if (this.#settled) return;
-    this.#plan.tap?.data(chunk);
-    this.#plan.observer?.data(chunk);
+    if (this.#observing) for (const observer of this.#plan.observers) observer.data(chunk);
     if (!this.#res.write(chunk)) {
       controller.pause();
       this.#res.once('drain', () => controller.resume());
@@ -323,13 +338,14 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
 
   onResponseEnd(): void {
     timers.disarm(this);
-    if (!this.#settled) this.#plan.tap?.end();
-    if (this.#responseStarted) this.#plan.observer?.end(true);
-    if (!this.#settled) this.#res.end();
+    if (this.#settled) return;
+    this.#endObservers(true);
+    this.#res.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error & { code?: string }): void {
     timers.disarm(this);
+    this.#endObservers(false);
     if (this.#settled || this.#answered) return;
     const res = this.#res;
     const plan = this.#plan;
@@ -338,7 +354,6 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     if (this.#responseStarted) {
       // Bytes have gone to the client already: the only honest signal left is a cut connection.
       this.#exchange.aborted = true;
-      plan.observer?.end(false);
       forwarder.events.upstreamError(this.#timedOut ? 'timeout' : 'reset');
       res.destroy();
       return;

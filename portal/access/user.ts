@@ -4,7 +4,11 @@ export interface PortalUser {
   id: string;
   name: string;
   email?: string;
-  /** Every group the IdP asserted, passed on as Impersonate-Group. */
+  /**
+   * The groups passed on as Impersonate-Group: the team groups (valid namespaces) and the
+   * approver group. Others the IdP asserted are dropped: the portal may impersonate only
+   * the groups its role names, so passing them would refuse every request.
+   */
   groups: string[];
   /** Namespaces the user acts in, from groups with the team prefix. */
   teams: string[];
@@ -31,12 +35,14 @@ export function userFromClaims(claims: Record<string, unknown>, mapping: GroupMa
   const raw = claims[groupsClaim];
   const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : typeof raw === 'string' ? [raw] : [];
   const teams = groups.flatMap((g) => (g.startsWith(mapping.teamPrefix) ? [g.slice(mapping.teamPrefix.length)] : [])).filter((t) => NAMESPACE.test(t));
+  const approver = groups.includes(mapping.approverGroup);
+  const mapped = [...teams.map((t) => `${mapping.teamPrefix}${t}`), ...(approver ? [mapping.approverGroup] : [])];
   return {
     id,
     name: typeof claims.name === 'string' ? claims.name : id,
     ...(email ? { email } : {}),
-    groups: [...new Set(groups)].sort(),
+    groups: [...new Set(mapped)].sort(),
     teams: [...new Set(teams)].sort(),
-    approver: groups.includes(mapping.approverGroup),
+    approver,
   };
 }

@@ -10,6 +10,7 @@ const EMPTY: PortalView = { products: [], apis: [], applications: [], subscripti
  */
 export class PortalViewPoller {
   private latest: PortalView = EMPTY;
+  private fetched = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly url: string;
   private readonly token: string | undefined;
@@ -23,6 +24,11 @@ export class PortalViewPoller {
 
   view(): PortalView {
     return this.latest;
+  }
+
+  /** A view came from the operator at least once (the last good one is kept after). */
+  hasView(): boolean {
+    return this.fetched;
   }
 
   async start(everyMs = 2_000): Promise<void> {
@@ -43,6 +49,7 @@ export class PortalViewPoller {
       const res = await fetch(this.url, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, signal: AbortSignal.timeout(10_000) });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       this.latest = (await res.json()) as PortalView;
+      this.fetched = true;
       return true;
     } catch (e) {
       this.logger?.warn({ err: String(e), url: this.url }, 'portal view not fetched; keeping the last one');

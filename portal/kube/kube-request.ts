@@ -22,6 +22,7 @@ export async function kubeRequest(kc: KubeConfig, method: string, path: string, 
   const headers = options.headers as Record<string, string | string[]>;
   if (as) {
     headers['Impersonate-User'] = as.id;
+    // userFromClaims kept only the mapped groups; never a system: one, whatever the mapping.
     const groups = as.groups.filter((g) => !g.startsWith('system:'));
     if (groups.length) headers['Impersonate-Group'] = groups;
   }

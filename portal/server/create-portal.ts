@@ -37,6 +37,8 @@ export interface PortalOptions {
   mapping?: GroupMapping;
   clock?: () => Date;
   settleMs?: number;
+  /** What `GET /readyz` reports: false answers 503 (a cluster portal before its first view from the operator); absent: always ready. */
+  ready?: () => boolean;
   logger?: Logger;
 }
 
@@ -78,6 +80,9 @@ function portalHandler(o: PortalOptions, origin: string): (req: IncomingMessage,
     const url = new URL(req.url ?? '/', origin);
     const file = req.method === 'GET' || req.method === 'HEAD' ? files.get(url.pathname) : undefined;
     if (file) return send(res, 200, file.type, file.body, { 'Cache-Control': 'public, max-age=3600' });
+    // Probes: before sessions, so a kubelet's request never makes a cookie.
+    const probe = probeAnswer(req.method, url.pathname, o.ready);
+    if (probe) return send(res, probe.status, 'application/json', JSON.stringify(probe.body), { 'Cache-Control': 'no-store' });
     const stored = await cookies.read(req);
     const session: Session = stored ?? { csrf: newToken() };
     let setCookie = stored ? undefined : await cookies.write(session);
@@ -116,6 +121,17 @@ function portalHandler(o: PortalOptions, origin: string): (req: IncomingMessage,
       );
     }
   };
+}
+
+/** `/healthz`: the process answers; `/readyz`: it has something to show (the `ready` check). */
+export function probeAnswer(
+  method: string | undefined,
+  path: string,
+  ready: (() => boolean) | undefined,
+): { status: number; body: { status: string } } | undefined {
+  if ((method !== 'GET' && method !== 'HEAD') || (path !== '/healthz' && path !== '/readyz')) return undefined;
+  if (path === '/healthz' || !ready || ready()) return { status: 200, body: { status: 'ok' } };
+  return { status: 503, body: { status: 'no portal view from the operator yet' } };
 }
 
 /** Every write: the session's CSRF token (form field or header, compared in constant time) and, when sent, our own Origin. */

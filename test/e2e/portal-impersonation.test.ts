@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PortalView } from '../../operator/portal-view/portal-view.ts';
-import type { PortalUser } from '../../portal/access/user.ts';
+import { DEFAULT_GROUP_MAPPING, userFromClaims, type PortalUser } from '../../portal/access/user.ts';
 import { KubePortalBackend } from '../../portal/backend/kube-backend.ts';
 import { PortalError } from '../../portal/backend/portal-error.ts';
 import { kubeRequest } from '../../portal/kube/kube-request.ts';
@@ -163,6 +163,19 @@ describe('the portal through impersonation (config/portal, real kube-apiserver)'
       false,
     );
     expect(await env.cp.kubectlOk(['get', 'subscription/shop-premium', '-n', teamA, '-o', 'jsonpath={.spec.approval.by}'])).toBe('carol');
+  });
+
+  it('acts for a developer whose IdP also asserts groups the portal may not impersonate', async () => {
+    const dana = userFromClaims(
+      { sub: 'd', email: 'dana@a.example', groups: [`tollgate:team:${teamA}`, 'everyone', 'system:masters'] },
+      DEFAULT_GROUP_MAPPING,
+    )!;
+    const dry = await backend.apply(
+      dana,
+      { kind: 'createApplication', namespace: teamA, name: 'dana-app', displayName: 'Dana', owner: { email: 'dana@a.example', name: 'Dana' } },
+      true,
+    );
+    expect(dry.yaml).toContain('name: dana-app');
   });
 
   it('gives the portal itself nothing but impersonation, and only of the groups config/portal names', async () => {

@@ -1,7 +1,8 @@
 // The built image (make image) with podman: `tollgate gateway` from a mounted
 // snapshot answers a call through to an upstream on the host; the operator
 // container runs against the real test API server and becomes ready; the image
-// runs as 1000:1000 on a read-only root and has no shell.
+// runs as 1000:1000 on a read-only root and has no shell; `tollgate portal` in it
+// becomes ready (/readyz, the chart's probe) from that operator's portal view.
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ const env = useControlPlane();
 let dir: string;
 let upstream: Upstream;
 const containers: Container[] = [];
+/** The operator container's publisher, for the portal container (set by the operator test). */
+let publisherPort: number | undefined;
 
 beforeAll(async () => {
   await requireImage();
@@ -104,5 +107,33 @@ describe(`the image (${IMAGE})`, () => {
       30_000,
       250,
     );
+    publisherPort = publisher;
+  }, 90_000);
+
+  it('tollgate portal runs on a read-only root: live at once, ready once the operator gave its view', async () => {
+    if (publisherPort === undefined) throw new Error('the operator container did not start (see the test before)');
+    const [port] = (await freePorts(1)) as [number];
+    // The chart's command line, with loopback addresses; the kubeconfig is only read, impersonation needs no call here.
+    const portal = runContainer(
+      ['-v', `${join(dir, 'kube')}:/kube:ro,U`],
+      [
+        'portal',
+        '--kubeconfig',
+        '/kube/config',
+        '--host',
+        '127.0.0.1',
+        `--port=${port}`,
+        `--operator=http://127.0.0.1:${publisherPort}`,
+        '--public-url=https://developer.example.com',
+        '--oidc-issuer=https://idp.example.com',
+        '--oidc-client-id=tollgate-portal',
+      ],
+    );
+    containers.push(portal);
+    await ready(portal, port);
+    const live = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect([live.status, live.headers.get('set-cookie')]).toEqual([200, null]);
+    // It serves pages from the image's static files too.
+    expect((await fetch(`http://127.0.0.1:${port}/static/portal.css`)).status).toBe(200);
   }, 90_000);
 });

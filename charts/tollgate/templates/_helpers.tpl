@@ -68,3 +68,54 @@ affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{- /* The usage store's Secret (usage.postgres, or 0.2.0's top-level postgres): a dict of name and key, empty when usage is off. */}}
+{{- define "tollgate.usageSecret" -}}
+{{- $u := .Values.usage.postgres }}
+{{- if $u.existingSecret }}
+{{- toJson (dict "name" $u.existingSecret "key" $u.key) }}
+{{- else if .Values.postgres.existingSecret }}
+{{- toJson (dict "name" .Values.postgres.existingSecret "key" .Values.postgres.key) }}
+{{- else }}
+{{- toJson dict }}
+{{- end }}
+{{- end }}
+
+{{- define "tollgate.usageEnv" -}}
+- name: TOLLGATE_USAGE_DATABASE
+  valueFrom:
+    secretKeyRef:
+      name: {{ .name }}
+      key: {{ .key }}
+{{- end }}
+
+{{- /* A usage Job's pod: the DSN from its Secret; no Kubernetes API access unless it names a serviceAccount. */}}
+{{- define "tollgate.usagePod" -}}
+{{- $ctx := .ctx -}}
+{{- with .serviceAccount }}
+serviceAccountName: {{ . }}
+{{- end }}
+restartPolicy: OnFailure
+{{- if not .serviceAccount }}
+automountServiceAccountToken: false
+{{- end }}
+{{- with $ctx.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- include "tollgate.podSecurityContext" $ctx | nindent 2 }}
+containers:
+  - name: {{ .name }}
+    image: {{ include "tollgate.image" $ctx }}
+    {{- with $ctx.Values.image.pullPolicy }}
+    imagePullPolicy: {{ . }}
+    {{- end }}
+    args: {{ toJson .args }}
+    env:
+      {{- include "tollgate.usageEnv" .db | nindent 6 }}
+    resources:
+      {{- toYaml $ctx.Values.usage.resources | nindent 6 }}
+    securityContext:
+      {{- include "tollgate.containerSecurityContext" $ctx | nindent 6 }}
+{{- end }}

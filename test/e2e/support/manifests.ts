@@ -5,6 +5,8 @@ import { Command, CommanderError } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { registerOperatorCommand } from '../../../cli/commands/operator.ts';
 import { registerGatewayCommand } from '../../../cli/commands/gateway.ts';
+import { registerPortalCommand } from '../../../cli/commands/portal.ts';
+import { registerUsageCommand } from '../../../cli/commands/usage.ts';
 import type { ControlPlane } from '../../control-plane/control-plane.ts';
 
 export type Obj = {
@@ -108,7 +110,7 @@ export function expandArgs(args: string[], env: Record<string, string>): string[
 
 export type ParsedCommandLine = { command: string; options: Record<string, unknown> };
 
-/** The `tollgate` program with the real operator and gateway commands, whose actions only record. */
+/** The `tollgate` program with the real operator, gateway, portal and usage commands, whose actions only record. */
 function program(): { program: Command; parsed: () => ParsedCommandLine | undefined } {
   let parsed: ParsedCommandLine | undefined;
   const p = new Command()
@@ -117,12 +119,18 @@ function program(): { program: Command; parsed: () => ParsedCommandLine | undefi
     .configureOutput({ writeOut: () => {}, writeErr: () => {} });
   registerOperatorCommand(p);
   registerGatewayCommand(p);
-  for (const c of p.commands) {
+  registerPortalCommand(p);
+  registerUsageCommand(p);
+  // Subcommands (`usage rollup`) record as "usage rollup".
+  const quiet = (c: Command, prefix: string): void => {
     c.exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
-    c.action(function (this: Command) {
-      parsed = { command: this.name(), options: this.opts() };
-    });
-  }
+    if (c.commands.length) for (const sub of c.commands) quiet(sub, `${prefix}${c.name()} `);
+    else
+      c.action(function (this: Command) {
+        parsed = { command: `${prefix}${this.name()}`, options: this.opts() };
+      });
+  };
+  for (const c of p.commands) quiet(c, '');
   return { program: p, parsed: () => parsed };
 }
 
@@ -141,7 +149,8 @@ export function optionEnvVars(command: string): string[] {
  */
 export async function parseCommandLine(args: string[], env: Record<string, string>): Promise<ParsedCommandLine> {
   const { program: p, parsed } = program();
-  const names = new Set([...p.commands.flatMap((c) => c.options.flatMap((o) => (o.envVar ? [o.envVar] : []))), ...Object.keys(env)]);
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  const names = new Set([...all(p).flatMap((c) => c.options.flatMap((o) => (o.envVar ? [o.envVar] : []))), ...Object.keys(env)]);
   const saved = new Map([...names].map((n) => [n, process.env[n]]));
   for (const n of names) delete process.env[n];
   Object.assign(process.env, env);
