@@ -43,7 +43,7 @@ export function findBinaries(env: NodeJS.ProcessEnv = process.env): Binaries {
 }
 
 /** The tools build.sh also builds beside the control plane (never taken from KUBEBUILDER_ASSETS, which has none of them). */
-export type Tool = 'helm' | 'argocd-lua' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'pause';
+export type Tool = 'helm' | 'argocd-lua' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'coredns' | 'pause';
 
 /** Throws, never skips, like findBinaries. */
 export function findTool(name: Tool, env: NodeJS.ProcessEnv = process.env): string {

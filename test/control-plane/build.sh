@@ -104,6 +104,8 @@ build kubernetes "$k8s_ldflags" \
   kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler
 # A node: the kubelet, with Debian's containerd, runc and CNI plugins (test/control-plane/node.ts).
 build kubernetes "$k8s_ldflags" kubelet=k8s.io/kubernetes/cmd/kubelet
+# Service routing on that node: ClusterIPs in nftables, in kube-proxy's own tables.
+build kubernetes "$k8s_ldflags" kube-proxy=k8s.io/kubernetes/cmd/kube-proxy
 # The etcd server's main package is the root of go.etcd.io/etcd/server/v3.
 [ "$envtest" = 1 ] || build etcd "-s -w" etcd=go.etcd.io/etcd/server/v3
 
@@ -121,6 +123,8 @@ done
 build helm "$helm_ldflags" helm=helm.sh/helm/v3/cmd/helm
 # Argo CD's Lua interpreter, to run the chart's health checks as Argo CD does.
 build argocd-lua "-s -w" argocd-lua=.
+# Cluster DNS for the test node: CoreDNS's kubernetes plugin as a host process.
+build coredns "-s -w" coredns=.
 # The pod sandbox process of the test node (no registry to pull registry.k8s.io/pause from).
 build pause "-s -w" pause=.
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CLUSTER_DOMAIN, KUBERNETES_SERVICE_IP } from './service-range.ts';
 
 const run = promisify(execFile);
 
@@ -65,6 +66,16 @@ async function signedLeaf(dir: string, name: string, subject: string, extensions
   return [crt, key];
 }
 
+const apiserverNames = [
+  'IP:127.0.0.1',
+  'DNS:localhost',
+  `IP:${KUBERNETES_SERVICE_IP}`,
+  'DNS:kubernetes',
+  'DNS:kubernetes.default',
+  'DNS:kubernetes.default.svc',
+  `DNS:kubernetes.default.svc.${CLUSTER_DOMAIN}`,
+].join(',');
+
 export async function makePki(dir: string, adminUser: string): Promise<Pki> {
   const caCert = join(dir, 'ca.crt');
   await openssl([
@@ -89,8 +100,9 @@ export async function makePki(dir: string, adminUser: string): Promise<Pki> {
   const saKey = join(dir, 'sa.key');
   const saPub = join(dir, 'sa.pub');
   const [[servingCert, servingKey], [adminCert, adminKey]] = await Promise.all([
-    // Clients reach the server only as 127.0.0.1 or localhost.
-    signedLeaf(dir, 'apiserver', '/CN=kube-apiserver', [...leafUsage, 'extendedKeyUsage=serverAuth', 'subjectAltName=IP:127.0.0.1,DNS:localhost']),
+    // Clients reach the server as 127.0.0.1 or localhost, and pods (in-cluster
+    // clients) as the kubernetes Service: its ClusterIP and DNS names.
+    signedLeaf(dir, 'apiserver', '/CN=kube-apiserver', [...leafUsage, 'extendedKeyUsage=serverAuth', `subjectAltName=${apiserverNames}`]),
     // The API server maps a client certificate's O to groups: system:masters is
     // the group that bypasses RBAC, which is what the test's own kubectl needs.
     signedLeaf(dir, 'admin', `/O=system:masters/CN=${adminUser}`, [...leafUsage, 'extendedKeyUsage=clientAuth']),

@@ -13,6 +13,7 @@ import { makePki, type Pki } from './certs.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { installExitHooks, removeNow, removeOnExit, startChild, type Child } from './processes.ts';
 import { ChildExitedError, freePorts, waitUntilReady } from './readiness.ts';
+import { SERVICE_CIDR } from './service-range.ts';
 
 export type KubectlResult = { code: number; stdout: string; stderr: string };
 export type KubectlOptions = { input?: string; timeoutMs?: number };
@@ -49,6 +50,12 @@ export type StartOptions = {
    * onto no node and stay Pending.
    */
   controllers?: boolean;
+  /**
+   * Pods get their ServiceAccount's token mounted (the ServiceAccount admission
+   * plugin), as in-cluster clients such as the operator need. Only with
+   * controllers, whose serviceaccount controller creates each namespace's default.
+   */
+  serviceAccountTokens?: boolean;
 };
 
 export const adminUser = 'tollgate-admin';
@@ -88,7 +95,8 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         await waitUntilReady(etcd, { url: `http://127.0.0.1:${etcdPort}/health` }, readyTimeoutMs);
         etcdReady = since();
         server = `https://127.0.0.1:${apiPort}`;
-        const api = startChild('kube-apiserver', binaries.kubeApiserver, apiserverArgs(dir, pki, etcdPort, apiPort), join(dir, 'kube-apiserver.log'), dir);
+        const args = apiserverArgs(dir, pki, etcdPort, apiPort, options.serviceAccountTokens === true);
+        const api = startChild('kube-apiserver', binaries.kubeApiserver, args, join(dir, 'kube-apiserver.log'), dir);
         children.push(api);
         await waitUntilReady(api, { url: `${server}/readyz`, tls }, readyTimeoutMs);
         break;
@@ -207,7 +215,7 @@ async function startControllers(dir: string, pki: Pki, kubeconfig: string, ready
   return [kcm, scheduler];
 }
 
-function apiserverArgs(dir: string, pki: Pki, etcdPort: number, port: number): string[] {
+function apiserverArgs(dir: string, pki: Pki, etcdPort: number, port: number, serviceAccountTokens: boolean): string[] {
   return [
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
     `--cert-dir=${join(dir, 'apiserver-certs')}`,
@@ -226,11 +234,11 @@ function apiserverArgs(dir: string, pki: Pki, etcdPort: number, port: number): s
     `--service-account-issuer=https://127.0.0.1:${port}/`,
     `--service-account-key-file=${pki.saPub}`,
     `--service-account-signing-key-file=${pki.saKey}`,
-    '--service-cluster-ip-range=10.0.0.0/24',
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
     '--allow-privileged=true',
-    // No controller-manager runs, so no namespace ever gets a default
+    // Without a controller-manager no namespace ever gets a default
     // ServiceAccount; the admission plugin would refuse every pod for it.
-    '--disable-admission-plugins=ServiceAccount',
+    ...(serviceAccountTokens ? [] : ['--disable-admission-plugins=ServiceAccount']),
   ];
 }
 

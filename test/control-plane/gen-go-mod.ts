@@ -62,6 +62,7 @@ ${godebug}
 tool (
 \tk8s.io/kubernetes/cmd/kube-apiserver
 \tk8s.io/kubernetes/cmd/kube-controller-manager
+\tk8s.io/kubernetes/cmd/kube-proxy
 \tk8s.io/kubernetes/cmd/kube-scheduler
 \tk8s.io/kubernetes/cmd/kubectl
 \tk8s.io/kubernetes/cmd/kubelet

@@ -8,8 +8,10 @@
 //     sandbox's oom_score_adj of -998 fails runc ("can't get final child's PID from pipe: EOF");
 //   - a pause image made here (no registry) and the images a test needs imported
 //     from podman's storage (imagePullPolicy: Never).
-// Pods get addresses on a CNI bridge the host reaches directly. No kube-proxy and
-// no cluster DNS run: Services have no ClusterIP routing here.
+// Pods get addresses on a CNI bridge the host reaches directly. With
+// `services: true`, kube-proxy, CoreDNS and a route to the API server for
+// in-cluster clients make Services work (service-network.ts); otherwise Service
+// IPs and names do not route.
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,8 +20,24 @@ import { findTool } from './binaries.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { startChild, type Child } from './processes.ts';
 import { freePorts, waitUntilReady } from './readiness.ts';
+import { startServiceNetwork, type ServiceNetwork } from './service-network.ts';
+import { CLUSTER_DOMAIN, SERVICE_CIDR } from './service-range.ts';
 
-export type TestNode = { name: string; subnet: string; gatewayIp: string; stop(): Promise<void> };
+export type TestNode = {
+  name: string;
+  subnet: string;
+  gatewayIp: string;
+  /** The pods' nameserver (CoreDNS on the bridge), with `services: true`. */
+  dnsIp?: string;
+  /**
+   * A container's output as the kubelet wrote it (its CRI log files, every
+   * restart's), for `kubectl logs`: the API server cannot reach this kubelet,
+   * which listens on 127.0.0.1 while the Node's addresses name the machine.
+   */
+  podLog(namespace: string, pod: string, container: string): string;
+  stop(): Promise<void>;
+};
+export type NodeOptions = { name?: string; services?: boolean };
 
 const PAUSE_IMAGE = 'localhost/tollgate-pause:1';
 
@@ -70,7 +88,8 @@ state = "${dir}/containerd/state"
 `;
 }
 
-function kubeletConfig(dir: string, port: number, healthzPort: number): string {
+function kubeletConfig(dir: string, port: number, healthzPort: number, dnsIp: string | undefined): string {
+  const dns = dnsIp ? `clusterDNS: [${dnsIp}]\nclusterDomain: ${CLUSTER_DOMAIN}\n` : '';
   return `apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 cgroupDriver: cgroupfs
@@ -87,7 +106,7 @@ containerRuntimeEndpoint: unix://${dir}/containerd.sock
 podLogsDir: ${dir}/pod-logs
 imageGCHighThresholdPercent: 100
 evictionHard: { memory.available: "1Mi", nodefs.available: "1%", imagefs.available: "1%" }
-`;
+${dns}`;
 }
 
 function readlinkSafe(path: string): string {
@@ -111,12 +130,37 @@ function killShims(socket: string): void {
   }
 }
 
+/** The message of each CRI log line ("<time> <stream> <F|P> <message>"), partial lines joined. */
+function readPodLog(dir: string, namespace: string, pod: string, container: string): string {
+  const logs = join(dir, 'pod-logs');
+  const podDir = existsSync(logs) ? readdirSync(logs).find((d) => d.startsWith(`${namespace}_${pod}_`)) : undefined;
+  if (!podDir || !existsSync(join(logs, podDir, container))) return '';
+  const files = readdirSync(join(logs, podDir, container)).sort((a, b) => parseInt(a) - parseInt(b));
+  let out = '';
+  for (const f of files)
+    for (const line of readFileSync(join(logs, podDir, container, f), 'utf8').split('\n')) {
+      const m = /^\S+ (?:stdout|stderr) ([FP]) (.*)$/.exec(line);
+      if (m) out += m[2] + (m[1] === 'F' ? '\n' : '');
+    }
+  return out;
+}
+
+/** The bridge the CNI plugin would make at the first pod, made now so CoreDNS can listen on its address. */
+async function makeBridge(bridge: string, gatewayIp: string): Promise<void> {
+  await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
+  await run('ip', ['addr', 'add', `${gatewayIp}/24`, 'dev', bridge]);
+  await run('ip', ['link', 'set', bridge, 'up']);
+}
+
 /** Starts containerd and a kubelet registered as `name`, with `images` from podman's storage; resolves once the Node is Ready. */
-export async function startNode(cp: ControlPlane, images: string[], name = 'node-1'): Promise<TestNode> {
+export async function startNode(cp: ControlPlane, images: string[], options: NodeOptions = {}): Promise<TestNode> {
+  const name = options.name ?? 'node-1';
   const dir = join(cp.dir, 'node');
   const cniDir = join(dir, 'cni');
   mkdirSync(cniDir, { recursive: true });
-  const octet = randomInt(100, 250);
+  // Another test node on this machine has its own bridge: never take its subnet.
+  let octet = randomInt(100, 250);
+  for (let i = 0; i < 20 && existsSync(`/sys/class/net/tg${octet}`); i++) octet = randomInt(100, 250);
   const subnet = `10.${octet}.0.0/24`;
   const bridge = `tg${octet}`;
   writeFileSync(
@@ -124,11 +168,21 @@ export async function startNode(cp: ControlPlane, images: string[], name = 'node
     JSON.stringify({
       cniVersion: '1.0.0',
       name: 'tollgate-test',
-      plugins: [{ type: 'bridge', bridge, isGateway: true, ipMasq: false, ipam: { type: 'host-local', dataDir: join(dir, 'ipam'), ranges: [[{ subnet }]] } }],
+      plugins: [
+        {
+          type: 'bridge',
+          bridge,
+          isGateway: true,
+          ipMasq: false,
+          // No default route: pods reach their subnet and, with Services, the Service range (through the host's kube-proxy), nothing else.
+          ipam: { type: 'host-local', dataDir: join(dir, 'ipam'), ranges: [[{ subnet }]], routes: options.services ? [{ dst: SERVICE_CIDR }] : [] },
+        },
+      ],
     }),
   );
   writeFileSync(join(dir, 'containerd.toml'), containerdConfig(dir, cniDir));
   const children: Child[] = [];
+  let services: ServiceNetwork | undefined;
   const stop = async (): Promise<void> => {
     // Pods first, so the kubelet stops their containers; then the daemons and what they left mounted.
     await cp.kubectl(['delete', 'pods', '--all', '--all-namespaces', '--grace-period=0', '--force', '--wait=false'], { timeoutMs: 30_000 });
@@ -139,6 +193,7 @@ export async function startNode(cp: ControlPlane, images: string[], name = 'node
       })
       .catch(() => undefined);
     for (const c of [...children].reverse()) await c.stop();
+    await services?.stop();
     killShims(join(dir, 'containerd.sock'));
     // The kubelet links every container's log into /var/log/containers (a fixed path): ours go too.
     for (const link of existsSync('/var/log/containers') ? readdirSync('/var/log/containers') : []) {
@@ -153,7 +208,12 @@ export async function startNode(cp: ControlPlane, images: string[], name = 'node
     for (const m of mounts) await run('umount', ['-l', m]).catch(() => '');
     await run('ip', ['link', 'delete', bridge]).catch(() => '');
   };
+  const gatewayIp = `10.${octet}.0.1`;
   try {
+    if (options.services) {
+      await makeBridge(bridge, gatewayIp);
+      services = await startServiceNetwork(cp, { name, dir, bridge, subnet, gatewayIp });
+    }
     await pauseImage();
     const containerd = startChild('containerd', 'containerd', ['--config', join(dir, 'containerd.toml')], join(dir, 'containerd.log'), dir);
     children.push(containerd);
@@ -165,7 +225,7 @@ export async function startNode(cp: ControlPlane, images: string[], name = 'node
       rmSync(tar);
     }
     const [port, healthzPort] = (await freePorts(2)) as [number, number];
-    writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(dir, port, healthzPort));
+    writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(dir, port, healthzPort, services?.dnsIp));
     const kubelet = startChild(
       'kubelet',
       findTool('kubelet'),
@@ -188,9 +248,11 @@ export async function startNode(cp: ControlPlane, images: string[], name = 'node
       if (i >= 600 || kubelet.hasExited()) throw new Error(`node ${name} not Ready (kubelet log: ${join(dir, 'kubelet.log')})`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    await services?.startProxy();
   } catch (err) {
     await stop();
     throw err;
   }
-  return { name, subnet, gatewayIp: `10.${octet}.0.1`, stop };
+  const podLog = (namespace: string, pod: string, container: string) => readPodLog(dir, namespace, pod, container);
+  return { name, subnet, gatewayIp, ...(services ? { dnsIp: services.dnsIp } : {}), podLog, stop };
 }
