@@ -33,6 +33,15 @@ export type ServiceNetwork = {
 const LOCK = existsSync('/run/lock') ? '/run/lock/tollgate-test-services.lock' : '/tmp/tollgate-test-services.lock';
 const LOCK_WAIT_S = 600;
 
+// Netfilter's nft from the system's directories, never from PATH: under npm scripts
+// and npx, node_modules/.bin comes first and holds @vercel/nft's CLI, also named nft,
+// which kube-proxy would run ("could not parse nft output: unexpected end of JSON
+// input") while its rules never reach the kernel.
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const NFT = SYSTEM_PATH.split(':')
+  .map((d) => join(d, 'nft'))
+  .find((p) => existsSync(p));
+
 function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
@@ -44,7 +53,8 @@ function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<string> {
 
 /** Deletes kube-proxy's own tables; nothing else in the ruleset is touched. */
 export async function deleteKubeProxyTables(): Promise<void> {
-  for (const family of ['ip', 'ip6']) await run('nft', ['delete', 'table', family, 'kube-proxy']).catch(() => '');
+  if (!NFT) return;
+  for (const family of ['ip', 'ip6']) await run(NFT, ['delete', 'table', family, 'kube-proxy']).catch(() => '');
 }
 
 async function takeLock(dir: string): Promise<Child> {
@@ -104,7 +114,9 @@ conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeo
 nftables: { syncPeriod: 30s, minSyncPeriod: 0s }
 `,
   );
-  const proxy = startChild('kube-proxy', findTool('kube-proxy'), [`--config=${config}`], join(net.dir, 'kube-proxy.log'), net.dir);
+  // env sets the PATH kube-proxy finds nft on (see SYSTEM_PATH).
+  const args = [`PATH=${SYSTEM_PATH}`, findTool('kube-proxy'), `--config=${config}`];
+  const proxy = startChild('kube-proxy', 'env', args, join(net.dir, 'kube-proxy.log'), net.dir);
   children.push(proxy);
   // 200 once the Node exists and the first sync has written the rules.
   await waitUntilReady(proxy, { url: `http://127.0.0.1:${healthz}/healthz` }, 60_000);
@@ -138,9 +150,7 @@ async function startCoreDns(cp: ControlPlane, net: NodeNetwork, children: Child[
 /** Starts the Service network of a node whose bridge already has its gateway address; kube-proxy comes with startProxy(). */
 export async function startServiceNetwork(cp: ControlPlane, net: NodeNetwork): Promise<ServiceNetwork> {
   // kube-proxy's nftables mode runs the nft program; without it, say which package brings it.
-  await run('nft', ['--version']).catch((err: Error) => {
-    throw new Error(`services: nft is not installed (apt-get install nftables; kube-proxy's nftables mode runs it): ${err.message}`);
-  });
+  if (!NFT) throw new Error(`services: no nft in ${SYSTEM_PATH} (apt-get install nftables; kube-proxy's nftables mode runs it)`);
   const lock = await takeLock(net.dir);
   const children: Child[] = [];
   let relay: Server | undefined;
