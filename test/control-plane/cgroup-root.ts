@@ -37,6 +37,37 @@ function removeTree(dir: string): void {
   }
 }
 
-export function removeCgroupRoot(name: string): void {
+/** The processes in the cgroup `name` and below (of one hierarchy: each holds all of them). */
+function processesIn(dir: string): number[] {
+  let entries;
+  let own: number[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+    own = readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return []; // gone meanwhile
+  }
+  return [...own, ...entries.filter((e) => e.isDirectory()).flatMap((e) => processesIn(join(dir, e.name)))];
+}
+
+/**
+ * Kills what is left in the node's cgroup, then removes it. What can be left: a
+ * container whose runc init or pause process lost its shim while the node stopped
+ * mid-start; everything in this cgroup is this node's, so nothing else is touched.
+ */
+export async function removeCgroupRoot(name: string): Promise<void> {
+  const [first] = hierarchies();
+  for (let i = 0; first && i < 20; i++) {
+    const pids = processesIn(join(first, name));
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // ESRCH: already gone.
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
   for (const h of hierarchies()) removeTree(join(h, name));
 }

@@ -212,7 +212,7 @@ export async function startNode(cp: ControlPlane, images: string[], options: Nod
       .sort((a, b) => b.length - a.length);
     for (const m of mounts) await run('umount', ['-l', m]).catch(() => '');
     await run('ip', ['link', 'delete', bridge]).catch(() => '');
-    removeCgroupRoot(cgroupName);
+    await removeCgroupRoot(cgroupName);
   };
   const gatewayIp = `10.${octet}.0.1`;
   try {
