@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createLimitStore } from '../../gateway/limits/create-limit-store.ts';
 import type { LimitStore } from '../../gateway/limits/types.ts';
 import type { Gateway, GatewayOptions } from '../../gateway/server/create-gateway.ts';
+import type { Snapshot } from '../../gateway/snapshot/types.ts';
 import { startGateway, startUpstream, type Upstream } from './fixtures.ts';
 
 export type GatewayHarness = { readonly upstream: Upstream; readonly gw: Gateway };
@@ -14,6 +15,8 @@ export type GatewayHarness = { readonly upstream: Upstream; readonly gw: Gateway
 export function useUpstreamAndGateway(
   o: {
     upstream?: Parameters<typeof startUpstream>[0];
+    /** The snapshot the gateway starts with (none unless given), from the upstream's URL. */
+    snapshot?: (upstreamUrl: string) => Snapshot;
     gateway?: Partial<GatewayOptions>;
     /** A real in-memory limit store (closed after the gateway) rather than the fixtures' none. */
     memoryLimits?: boolean;
@@ -25,7 +28,7 @@ export function useUpstreamAndGateway(
   beforeAll(async () => {
     upstream = await startUpstream(o.upstream);
     if (o.memoryLimits) store = createLimitStore({});
-    gw = await startGateway(undefined, { ...(store ? { limitStore: store } : {}), ...o.gateway });
+    gw = await startGateway(o.snapshot?.(upstream.url), { ...(store ? { limitStore: store } : {}), ...o.gateway });
   });
   afterAll(async () => {
     await gw?.close();
