@@ -6,6 +6,8 @@
 //     "kubelet is configured to not run on a host using cgroup v1");
 //   - containerd's restrict_oom_score_adj: root here lacks CAP_SYS_RESOURCE, so the
 //     sandbox's oom_score_adj of -998 fails runc ("can't get final child's PID from pipe: EOF");
+//   - a cgroupRoot per node (cgroup-root.ts), so two test nodes at once do not
+//     take each other's pods for orphans;
 //   - a pause image made here (no registry) and the images a test needs imported
 //     from podman's storage (imagePullPolicy: Never).
 // Pods get addresses on a CNI bridge the host reaches directly. With
@@ -15,8 +17,9 @@
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { findTool } from './binaries.ts';
+import { makeCgroupRoot, removeCgroupRoot } from './cgroup-root.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { startChild, type Child } from './processes.ts';
 import { freePorts, waitUntilReady } from './readiness.ts';
@@ -88,11 +91,12 @@ state = "${dir}/containerd/state"
 `;
 }
 
-function kubeletConfig(dir: string, port: number, healthzPort: number, dnsIp: string | undefined): string {
+function kubeletConfig(dir: string, port: number, healthzPort: number, cgroupRoot: string, dnsIp: string | undefined): string {
   const dns = dnsIp ? `clusterDNS: [${dnsIp}]\nclusterDomain: ${CLUSTER_DOMAIN}\n` : '';
   return `apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 cgroupDriver: cgroupfs
+cgroupRoot: ${cgroupRoot}
 failCgroupV1: false
 failSwapOn: false
 address: 127.0.0.1
@@ -182,6 +186,7 @@ export async function startNode(cp: ControlPlane, images: string[], options: Nod
   );
   writeFileSync(join(dir, 'containerd.toml'), containerdConfig(dir, cniDir));
   const children: Child[] = [];
+  const cgroupName = basename(cp.dir);
   let services: ServiceNetwork | undefined;
   const stop = async (): Promise<void> => {
     // Pods first, so the kubelet stops their containers; then the daemons and what they left mounted.
@@ -207,6 +212,7 @@ export async function startNode(cp: ControlPlane, images: string[], options: Nod
       .sort((a, b) => b.length - a.length);
     for (const m of mounts) await run('umount', ['-l', m]).catch(() => '');
     await run('ip', ['link', 'delete', bridge]).catch(() => '');
+    removeCgroupRoot(cgroupName);
   };
   const gatewayIp = `10.${octet}.0.1`;
   try {
@@ -225,7 +231,7 @@ export async function startNode(cp: ControlPlane, images: string[], options: Nod
       rmSync(tar);
     }
     const [port, healthzPort] = (await freePorts(2)) as [number, number];
-    writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(dir, port, healthzPort, services?.dnsIp));
+    writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(dir, port, healthzPort, makeCgroupRoot(cgroupName), services?.dnsIp));
     const kubelet = startChild(
       'kubelet',
       findTool('kubelet'),
