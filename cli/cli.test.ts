@@ -1,24 +1,9 @@
 // The CLI as a platform team's CI runs it: the real bin/tollgate in a child process.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { tollgateCli as cli } from '../test/support/tollgate-cli.ts';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const root = new URL('../', import.meta.url).pathname;
-const tollgate = join(root, 'bin/tollgate');
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(tollgate, args, { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const BROKEN = `apiVersion: tollgate.dev/v1alpha1
 kind: API

@@ -6,9 +6,9 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleBackend } from '../dev/example-backend.ts';
+import { devOptions } from '../test/support/dev-options.ts';
 import { runDev, type DevServer } from '../dev/run-dev.ts';
 import { waitFor } from '../test/support/wait.ts';
 
@@ -55,16 +55,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tollgate-credentials-'));
   backend = await startExampleBackend(0);
   writeFileSync(join(dir, 'hello.yaml'), config((backend.address() as { port: number }).port));
-  dev = await runDev({
-    paths: [join(dir, 'hello.yaml')],
-    proxyPort: 0,
-    adminPort: 0,
-    host: '127.0.0.1',
-    stateDir: join(dir, 'state'),
-    defaultNamespace: 'default',
-    print: () => undefined,
-    logger: pino({ level: 'silent' }),
-  });
+  dev = await runDev(devOptions(dir, { paths: [join(dir, 'hello.yaml')] }));
   base = `http://127.0.0.1:${dev.gateway.proxyPort}`;
 });
 

@@ -1,28 +1,14 @@
 // Hostile YAML through the real bin/tollgate in child processes: validate and
 // plan report it as a finding and exit 1, and a running `tollgate dev` stays
 // up and keeps serving its last good snapshot when it appears on disk.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { repoDir as root, tollgateBin as tollgate, tollgateCli as cli } from '../test/support/tollgate-cli.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, waitFor } from '../test/support/wait.ts';
-
-const run = promisify(execFile);
-const root = new URL('../', import.meta.url).pathname;
-const tollgate = join(root, 'bin/tollgate');
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(tollgate, args, { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const api = (upstream: string) => `apiVersion: tollgate.dev/v1alpha1
 kind: API

@@ -1,32 +1,18 @@
 // `tollgate import openapi` as a platform team runs it: the real bin/tollgate on the
 // public Swagger Petstore (3.0) and on a 3.1 document split over files with $refs;
 // then `tollgate validate` on what it wrote, and `tollgate dev` serving it.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { repoDir as root, tollgateCli as cli } from '../test/support/tollgate-cli.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { runDev, type DevServer } from '../dev/run-dev.ts';
 import { devOptions } from '../test/support/dev-options.ts';
 
-const run = promisify(execFile);
-const root = new URL('../', import.meta.url).pathname;
-const tollgate = join(root, 'bin/tollgate');
 const testdata = join(root, 'operator/openapi/testdata');
 const PETSTORE = join(testdata, 'petstore-3.0.yaml');
 const LIBRARY = join(testdata, 'library-3.1/openapi.yaml');
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(tollgate, args, { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const objects = (file: string) => parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as Record<string, any>);
 

@@ -6,12 +6,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { pino } from 'pino';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startUpstream, type Upstream } from '../test/gateway/fixtures.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { shopYaml } from '../test/support/shop-yaml.ts';
+import { devOptions } from '../test/support/dev-options.ts';
 import { runDev, type DevOptions, type DevServer } from './run-dev.ts';
 
 const config = (upstream: string, expiresIn: string) => shopYaml(upstream, `[{ name: short, expiresIn: ${expiresIn} }, { name: long }]`);
@@ -25,17 +25,14 @@ let printed: string[];
 async function start(name: string, expiresIn: string, options: Partial<DevOptions> = {}): Promise<DevServer> {
   writeFileSync(join(dir, `${name}.yaml`), config(upstream.url, expiresIn));
   printed = [];
-  dev = await runDev({
-    paths: [join(dir, `${name}.yaml`)],
-    proxyPort: 0,
-    adminPort: 0,
-    host: '127.0.0.1',
-    stateDir: join(dir, name),
-    defaultNamespace: 'default',
-    print: (line) => printed.push(line),
-    logger: pino({ level: 'silent' }),
-    ...options,
-  });
+  dev = await runDev(
+    devOptions(dir, {
+      paths: [join(dir, `${name}.yaml`)],
+      stateDir: join(dir, name),
+      print: (line) => printed.push(line),
+      ...options,
+    }),
+  );
   return dev;
 }
 

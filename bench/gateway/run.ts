@@ -28,7 +28,7 @@
 // `--repeat N` runs every target N times (rounds interleaved, so slow drift in the
 // machine's load hits all targets alike) and prints medians; ratios are the median
 // of each round's ratio to that round's bare proxy.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -39,6 +39,7 @@ import { connectPostgres } from '../../gateway/usage/sql-client.ts';
 import { startRedisServer } from '../../test/redis/redis-server.ts';
 import { startPostgresServer } from '../../test/support/postgres-server.ts';
 import { migrate } from '../../usage/migrations.ts';
+import { children, cpuMicros, freePort, startNode, stop } from './bench-processes.ts';
 import { benchSnapshot } from './bench-snapshot.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -65,40 +66,7 @@ for (const tool of ['wrk', 'nginx', 'redis-server']) {
   if (spawnSync('which', [tool]).status !== 0) throw new Error(`${tool} is needed: apt-get install -y wrk nginx-light redis-server`);
 }
 
-const children: ChildProcess[] = [];
 const cleanup: Array<() => void | Promise<void>> = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-function startNode(script: string, argv: string[], nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...nodeArgs, path.join(here, script), ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const line = out.split('\n').find((l) => l.includes('"ready"'));
-      if (line) resolve({ child, port: (JSON.parse(line) as { port: number }).port });
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** A process and its descendants. */
 function processTree(pid: number): number[] {
@@ -118,24 +86,6 @@ function processTree(pid: number): number[] {
 
 function readdirNumbers(dir: string): number[] {
   return readdirSync(dir).map(Number);
-}
-
-const CLOCK_TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
-
-/** User + system CPU time of these processes, in microseconds. */
-function cpuMicros(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the `(comm)`, which may contain spaces: state is field 3, utime 14, stime 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks * CLOCK_TICK_US;
 }
 
 async function startNginx(upstreamPort: number): Promise<Server> {

@@ -8,14 +8,12 @@
 // process's user + system time over the phase / requests), and ratios to `off`.
 //
 //   node bench/gateway/validation.ts [--duration 6] [--connections 32] [--repeat 3]
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { children, cpuMicros, freePort, startNode } from './bench-processes.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
   const i = args.indexOf(`--${name}`);
@@ -29,39 +27,6 @@ const BODY = JSON.stringify({ name: 'Ada Lovelace', language: 'en', times: 2, ta
 const MODES = ['off', 'on', 'mock'] as const;
 
 if (spawnSync('which', ['wrk']).status !== 0) throw new Error('wrk is needed: apt-get install -y wrk');
-
-const children: ChildProcess[] = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-function startNode(script: string, argv: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [path.join(here, script), ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const line = out.split('\n').find((l) => l.includes('"ready"'));
-      if (line) resolve({ child, port: (JSON.parse(line) as { port: number }).port });
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-const CLOCK_TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
-
-function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_US;
-}
 
 interface Result {
   rps: number;
@@ -81,12 +46,12 @@ wrk.headers["content-type"] = "application/json"
 wrk.headers["x-api-key"] = "${KEY}"
 `,
   );
-  const before = cpuMicros(pid);
+  const before = cpuMicros([pid]);
   const run = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${port}/hello/1.0.0/greet?lang=en`], {
     encoding: 'utf8',
     timeout: (seconds + 30) * 1000,
   });
-  const cpu = cpuMicros(pid) - before;
+  const cpu = cpuMicros([pid]) - before;
   rmSync(dir, { recursive: true, force: true });
   const out = run.stdout;
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);

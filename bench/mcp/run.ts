@@ -15,6 +15,7 @@ import { runDev } from '../../dev/run-dev.ts';
 import { startUpstream } from '../../test/gateway/fixtures.ts';
 import { startFakeProvider } from '../../test/llm/fake-provider.ts';
 import { devOptions } from '../../test/support/dev-options.ts';
+import { measureCalls, type Result } from './measure-calls.ts';
 
 const N = Number(process.env.BENCH_TRIES ?? 400);
 
@@ -69,27 +70,8 @@ metadata: { name: agent-all, namespace: bench }
 spec: { application: agent, product: { name: all } }
 `;
 
-interface Result {
-  name: string;
-  p50: number;
-  p99: number;
-  cpuUs: number;
-}
-
 /** Runs `once` N times after a warm-up: latency percentiles, and this process's CPU per call (client, gateway and upstream are all in it). */
-async function measure(name: string, once: () => Promise<void>): Promise<Result> {
-  for (let i = 0; i < 50; i++) await once();
-  const times: number[] = [];
-  const cpu = process.cpuUsage();
-  for (let i = 0; i < N; i++) {
-    const t = performance.now();
-    await once();
-    times.push(performance.now() - t);
-  }
-  const used = process.cpuUsage(cpu);
-  times.sort((a, b) => a - b);
-  return { name, p50: times[Math.floor(N * 0.5)]!, p99: times[Math.floor(N * 0.99)]!, cpuUs: (used.user + used.system) / N };
-}
+const measure = (name: string, once: () => Promise<void>): Promise<Result> => measureCalls(name, N, once);
 
 function table(title: string, baseline: Result, other: Result): void {
   console.log(`\n${title} (${N} calls each, sequential)`);

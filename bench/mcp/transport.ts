@@ -8,6 +8,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { serveJsonRpc } from '../../gateway/mcp/json-rpc.ts';
+import { measureCalls } from './measure-calls.ts';
 
 const N = Number(process.env.BENCH_TRIES ?? 400);
 const TOOLS: Tool[] = Array.from({ length: 20 }, (_, i) => ({
@@ -39,19 +40,10 @@ async function run(name: string, handler: (req: http.IncomingMessage, res: http.
     const body = (await res.json()) as { result?: { tools: unknown[] } };
     if (body.result?.tools.length !== 20) throw new Error(`${name}: ${JSON.stringify(body)}`);
   };
-  for (let i = 0; i < 50; i++) await once();
-  const times: number[] = [];
-  const cpu = process.cpuUsage();
-  for (let i = 0; i < N; i++) {
-    const t = performance.now();
-    await once();
-    times.push(performance.now() - t);
-  }
-  const used = process.cpuUsage(cpu);
+  const result = await measureCalls(name, N, once);
   server.close();
   server.closeAllConnections();
-  times.sort((a, b) => a - b);
-  return { name, p50: times[Math.floor(N / 2)]!, p99: times[Math.floor(N * 0.99)]!, cpuUs: (used.user + used.system) / N };
+  return result;
 }
 
 const base = await run('SDK Server + transport per request', sdk);

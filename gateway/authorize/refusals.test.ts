@@ -1,9 +1,9 @@
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../server/create-gateway.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { InactiveSubscription, PathMatch, ProductOperation } from '../snapshot/types.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { TEST_KEY, basicSnapshot, keyHash, product, send, startGateway, startUpstream, subscription, type Upstream } from '../../test/gateway/fixtures.ts';
+import { TEST_KEY, basicSnapshot, keyHash, product, send, subscription } from '../../test/gateway/fixtures.ts';
+import { useUpstreamAndGateway } from '../../test/gateway/gateway-harness.ts';
 
 // Why an authenticated application is refused, through a real gateway on loopback:
 // the credential kind a product accepts (API key or token and its scopes), the
@@ -12,8 +12,6 @@ const NOW = Date.parse('2026-06-15T12:00:00Z');
 const seconds = Math.floor(NOW / 1000);
 const ISSUER = 'https://tollgate.test/oauth2';
 
-let upstream: Upstream;
-let gw: Gateway;
 let signingKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let publicKey: JWK;
 
@@ -21,16 +19,8 @@ beforeAll(async () => {
   const pair = await generateKeyPair('ES256');
   signingKey = pair.privateKey;
   publicKey = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' };
-  upstream = await startUpstream();
-  gw = await startGateway(undefined, { environment: 'prod', clock: () => NOW });
 });
-afterAll(async () => {
-  await gw.close();
-  await upstream.close();
-});
-beforeEach(() => {
-  upstream.seen.length = 0;
-});
+const h = useUpstreamAndGateway({ gateway: { environment: 'prod', clock: () => NOW } });
 
 /** A built-in access token of the test application carrying `scope`. */
 function token(scope: string): Promise<string> {
@@ -242,8 +232,8 @@ const rows: Row[] = [
 
 describe('authorisation refusals', () => {
   it.each(rows)('$name', async (row) => {
-    const applied = gw.applySnapshot(
-      basicSnapshot(upstream.url, (b) => {
+    const applied = h.gw.applySnapshot(
+      basicSnapshot(h.upstream.url, (b) => {
         b.tokens = { issuer: ISSUER, audience: 'tollgate', keys: [publicKey] };
         b.apis[0]!.auth = { required: true, apiKey: { header: 'x-api-key' }, oauth2: true, issuers: [] };
         row.change(b);
@@ -252,16 +242,16 @@ describe('authorisation refusals', () => {
     expect(applied.ok ? [] : applied.errors).toEqual([]);
     const headers: Record<string, string> =
       row.credential === 'key' ? { 'x-api-key': TEST_KEY } : { authorization: `Bearer ${await token(row.credential.scope)}` };
-    const res = await send(gw.proxyPort, row.path ?? '/hello/1.0.0/items', { method: row.method ?? 'GET', headers });
+    const res = await send(h.gw.proxyPort, row.path ?? '/hello/1.0.0/items', { method: row.method ?? 'GET', headers });
     expect(res.status, res.body).toBe(row.status);
     if (row.code) {
       expect(res.headers['content-type']).toBe('application/problem+json');
       expect(res.json()).toMatchObject({ code: row.code, status: row.status });
-      expect(upstream.seen).toHaveLength(0);
+      expect(h.upstream.seen).toHaveLength(0);
     }
     if (row.detail) expect(res.json().detail).toMatch(row.detail);
     if (row.allow !== undefined) expect(res.headers.allow).toBe(row.allow);
-    if (row.product) expect(upstream.seen[0]!.headers['x-tollgate-product']).toBe(row.product);
+    if (row.product) expect(h.upstream.seen[0]!.headers['x-tollgate-product']).toBe(row.product);
     expect(res.body).not.toContain(TEST_KEY);
   });
 });

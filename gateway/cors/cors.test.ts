@@ -1,45 +1,28 @@
-import net, { type AddressInfo } from 'node:net';
-import { once } from 'node:events';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../server/create-gateway.ts';
-import { createLimitStore } from '../limits/create-limit-store.ts';
-import type { LimitStore } from '../limits/types.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Cors } from '../snapshot/types.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { TEST_KEY, api, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
+import { TEST_KEY, api, basicSnapshot, send } from '../../test/gateway/fixtures.ts';
+import { refusingPort, useUpstreamAndGateway } from '../../test/gateway/gateway-harness.ts';
 
 // CORS as a browser needs it, over real HTTP: preflights answered before any
 // credential check, exact and whole-label wildcard origins, and the allow headers
 // on every answer to an allowed origin, the gateway's own refusals included.
-let upstream: Upstream;
-let gw: Gateway;
-let store: LimitStore;
-let closedPort: number;
 const NOW = Date.parse('2026-06-15T12:00:00Z');
-
-beforeAll(async () => {
-  upstream = await startUpstream((req, res) => {
+const h = useUpstreamAndGateway({
+  upstream: (req, res) => {
     // An upstream with a CORS answer of its own, which a gateway-owned policy must replace.
     const own = req.headers['x-upstream-cors']
       ? { 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true', 'access-control-expose-headers': 'X-Internal' }
       : {};
     res.writeHead(200, { 'content-type': 'text/plain', vary: 'Accept-Encoding', 'content-length': 2, ...own });
     res.end('ok');
-  });
-  store = createLimitStore({});
-  const closed = net.createServer().listen(0, '127.0.0.1');
-  await once(closed, 'listening');
-  closedPort = (closed.address() as AddressInfo).port;
-  await new Promise((r) => closed.close(r));
-  gw = await startGateway(undefined, { limitStore: store, clock: () => NOW });
+  },
+  gateway: { clock: () => NOW },
+  memoryLimits: true,
 });
-afterAll(async () => {
-  await gw.close();
-  await store.close();
-  await upstream.close();
-});
-beforeEach(() => {
-  upstream.seen.length = 0;
+let closedPort: number;
+beforeAll(async () => {
+  closedPort = await refusingPort();
 });
 
 const APP = 'https://app.example.com';
@@ -381,40 +364,40 @@ function names(value: string | string[] | undefined): string[] {
 
 describe('CORS at the gateway', () => {
   it.each(rows)('$name', async (row) => {
-    expect(gw.applySnapshot(basicSnapshot(upstream.url, row.change)).ok).toBe(true);
-    const res = await send(gw.proxyPort, '/hello/1.0.0/items', { method: row.method, headers: row.headers });
+    expect(h.gw.applySnapshot(basicSnapshot(h.upstream.url, row.change)).ok).toBe(true);
+    const res = await send(h.gw.proxyPort, '/hello/1.0.0/items', { method: row.method, headers: row.headers });
     expect(res.status, res.body).toBe(row.status);
     if (row.code) expect(res.json()).toMatchObject({ code: row.code });
     if (row.status === 204) expect(res.body).toBe('');
     for (const [name, value] of Object.entries(row.expect)) expect(res.headers[name], name).toBe(value);
     for (const [name, wanted] of Object.entries(row.lists ?? {})) expect(names(res.headers[name]), name).toEqual(expect.arrayContaining(wanted));
-    expect(upstream.seen).toHaveLength(row.upstreamHit ? 1 : 0);
+    expect(h.upstream.seen).toHaveLength(row.upstreamHit ? 1 : 0);
   });
 
   it('answers the preflight of a Retired API, so that the browser can read the 410', async () => {
     expect(
-      gw.applySnapshot(
+      h.gw.applySnapshot(
         basicSnapshot(
-          upstream.url,
+          h.upstream.url,
           withCors(policy, (b) => (b.apis[0]!.lifecycle = 'Retired')),
         ),
       ).ok,
     ).toBe(true);
-    const res = await send(gw.proxyPort, '/hello/1.0.0/items', { method: 'OPTIONS', headers: preflight(APP, 'GET', 'x-api-key') });
+    const res = await send(h.gw.proxyPort, '/hello/1.0.0/items', { method: 'OPTIONS', headers: preflight(APP, 'GET', 'x-api-key') });
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe(APP);
   });
 
   it('only the API with cors answers preflights; another on the same gateway does not', async () => {
-    const applied = gw.applySnapshot(
-      basicSnapshot(upstream.url, (b) => {
+    const applied = h.gw.applySnapshot(
+      basicSnapshot(h.upstream.url, (b) => {
         b.apis[0]!.cors = policy;
-        b.apis.push(api({ name: 'plain', upstreamUrl: upstream.url }));
+        b.apis.push(api({ name: 'plain', upstreamUrl: h.upstream.url }));
         b.routes.push({ host: '*', basePath: '/plain', api: 'team-a/plain' });
       }),
     );
     expect(applied.ok).toBe(true);
-    const res = await send(gw.proxyPort, '/plain/items', { method: 'OPTIONS', headers: preflight(APP, 'GET') });
+    const res = await send(h.gw.proxyPort, '/plain/items', { method: 'OPTIONS', headers: preflight(APP, 'GET') });
     expect(res.status).toBe(401);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
     expect(res.headers.vary).toBeUndefined();

@@ -1,32 +1,25 @@
 // The backend JWT over real HTTP: the upstream gets a short-lived JWT that it verifies
 // with the JWKS the gateway publishes, stating the application, product, plan and API,
 // and for a bearer-token caller that token's claims; a client cannot send its own.
-import { generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
-import { SIGNING_KEYS_SCHEMA } from '../tokens/signing-keys.ts';
 import { TEST_KEY, basicSnapshot, keyHash, send, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
+import { gatewayTokens, newSigningKey, setSigningKey } from '../../test/gateway/token-signing.ts';
 
 const NOW = Date.parse('2026-06-15T12:00:00Z');
 const SECRET = 'test-secret-0123456789abcdef';
-const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
-const { d: _d, ...pub } = jwk;
+const { jwk, pub } = newSigningKey();
 let upstream: Upstream;
 let gw: Gateway;
 
 beforeAll(async () => {
   upstream = await startUpstream();
   gw = await startGateway(undefined, { clock: () => NOW });
-  const keys = gw.setSigningKeys({
-    schema: SIGNING_KEYS_SCHEMA,
-    accessTokenTtlSeconds: 600,
-    keys: [{ kid: 'k1', alg: 'ES256', jwk, createdAt: '2020-01-01T00:00:00Z', activateAt: '2020-01-01T00:00:00Z' }],
-  });
-  if (!keys.ok) throw new Error(keys.errors.join('; '));
+  setSigningKey(gw, jwk);
   const applied = gw.applySnapshot(
     basicSnapshot(upstream.url, (b) => {
-      b.tokens = { issuer: 'https://gateway.test', audience: 'tollgate', keys: [{ ...pub, kid: 'k1', alg: 'ES256' }] };
+      b.tokens = gatewayTokens(pub);
       b.apis[0]!.auth.oauth2 = true;
       b.applications[0]!.credentials[0]!.secretHash = keyHash(SECRET);
       b.subscriptions[0]!.plan = 'gold';

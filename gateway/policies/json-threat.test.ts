@@ -1,30 +1,19 @@
 // JSON threat protection and the per-API body limit over real HTTP: a JSON body past a
 // limit is refused with 400 before anything reaches the upstream; one within the limits
 // arrives byte for byte; other media types are not inspected.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../server/create-gateway.ts';
-import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { TEST_KEY, basicSnapshot, send } from '../../test/gateway/fixtures.ts';
+import { useUpstreamAndGateway } from '../../test/gateway/gateway-harness.ts';
 
-let upstream: Upstream;
-let gw: Gateway;
-beforeAll(async () => {
-  upstream = await startUpstream();
-  gw = await startGateway(
-    basicSnapshot(upstream.url, (b) => {
+const h = useUpstreamAndGateway({
+  snapshot: (url) =>
+    basicSnapshot(url, (b) => {
       b.apis[0]!.policies = { maxBodyBytes: 2_000, jsonLimits: { maxDepth: 4, maxObjectKeys: 3, maxStringLength: 20, maxArrayLength: 5 } };
     }),
-  );
-});
-afterAll(async () => {
-  await gw.close();
-  await upstream.close();
-});
-beforeEach(() => {
-  upstream.seen.length = 0;
 });
 
 const post = (body: string, type = 'application/json', chunked = false) =>
-  send(gw.proxyPort, '/hello/1.0.0/orders', {
+  send(h.gw.proxyPort, '/hello/1.0.0/orders', {
     method: 'POST',
     headers: {
       'x-api-key': TEST_KEY,
@@ -50,7 +39,7 @@ describe('JSON threat limits through the gateway', () => {
     expect(res.status).toBe(c.status);
     if (c.status === 400) expect(res.json().code).toBe('json-too-complex');
     if (c.detail) expect(res.json().detail).toContain(c.detail);
-    expect(upstream.seen).toHaveLength(c.status === 200 ? 1 : 0);
-    if (c.status === 200) expect(upstream.seen[0]!.body).toBe(c.body);
+    expect(h.upstream.seen).toHaveLength(c.status === 200 ? 1 : 0);
+    if (c.status === 200) expect(h.upstream.seen[0]!.body).toBe(c.body);
   });
 });

@@ -1,24 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Gateway } from './create-gateway.ts';
+import { describe, expect, it } from 'vitest';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
+import { TEST_KEY, basicSnapshot, send } from '../../test/gateway/fixtures.ts';
+import { useUpstreamAndGateway } from '../../test/gateway/gateway-harness.ts';
 
 // HEAD is GET without a body (RFC 9110 §9.3.2): wherever an API operation or a
 // product allows GET, HEAD passes too, and `Allow` lists it.
-let upstream: Upstream;
-let gw: Gateway;
-
-beforeAll(async () => {
-  upstream = await startUpstream();
-  gw = await startGateway(undefined);
-});
-afterAll(async () => {
-  await gw.close();
-  await upstream.close();
-});
-beforeEach(() => {
-  upstream.seen.length = 0;
-});
+const h = useUpstreamAndGateway();
 
 const item = { pattern: '/items/{id}', segments: ['items', '*'], rest: 'none' as const };
 const apiMethods = (methods: string[]) => (b: SnapshotBody) => (b.apis[0]!.operations = [{ match: item, methods }]);
@@ -59,17 +46,17 @@ const rows: Row[] = [
 
 describe('HEAD where GET is allowed', () => {
   it.each(rows)('$name', async (row) => {
-    expect(gw.applySnapshot(basicSnapshot(upstream.url, row.change)).ok).toBe(true);
-    const res = await send(gw.proxyPort, '/hello/1.0.0/items/7', { method: row.method, headers: { 'x-api-key': TEST_KEY } });
+    expect(h.gw.applySnapshot(basicSnapshot(h.upstream.url, row.change)).ok).toBe(true);
+    const res = await send(h.gw.proxyPort, '/hello/1.0.0/items/7', { method: row.method, headers: { 'x-api-key': TEST_KEY } });
     expect(res.status).toBe(row.status);
     if (row.allow !== undefined) expect(res.headers.allow).toBe(row.allow);
     if (row.status >= 400) {
       // HEAD answers carry no body, so the code is only checked for other methods.
       if (row.code && row.method !== 'HEAD') expect(res.json()).toMatchObject({ code: row.code });
-      expect(upstream.seen).toHaveLength(0);
+      expect(h.upstream.seen).toHaveLength(0);
       return;
     }
     expect(res.body).toBe('');
-    expect(upstream.seen.map((s) => `${s.method} ${s.url}`)).toEqual([`${row.method} /items/7`]);
+    expect(h.upstream.seen.map((s) => `${s.method} ${s.url}`)).toEqual([`${row.method} /items/7`]);
   });
 });

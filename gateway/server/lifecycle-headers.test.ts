@@ -1,38 +1,17 @@
-import net, { type AddressInfo } from 'node:net';
-import { once } from 'node:events';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Gateway } from './create-gateway.ts';
-import { createLimitStore } from '../limits/create-limit-store.ts';
-import type { LimitStore } from '../limits/types.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Api } from '../snapshot/types.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
-import { TEST_KEY, basicSnapshot, send, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
+import { TEST_KEY, basicSnapshot, send } from '../../test/gateway/fixtures.ts';
+import { refusingPort, useUpstreamAndGateway } from '../../test/gateway/gateway-harness.ts';
 
 // Deprecation (RFC 9745), Sunset (RFC 8594) and the deprecation Link on every
 // answer of a Deprecated API, the gateway's own refusals included, and on a
 // Retired API's 410.
-let upstream: Upstream;
-let gw: Gateway;
-let store: LimitStore;
-let closedPort: number;
 const NOW = Date.parse('2026-06-15T12:00:00Z');
-
+const h = useUpstreamAndGateway({ gateway: { clock: () => NOW }, memoryLimits: true });
+let closedPort: number;
 beforeAll(async () => {
-  upstream = await startUpstream();
-  store = createLimitStore({});
-  gw = await startGateway(undefined, { limitStore: store, clock: () => NOW });
-  const closed = net.createServer().listen(0, '127.0.0.1');
-  await once(closed, 'listening');
-  closedPort = (closed.address() as AddressInfo).port;
-  await new Promise((r) => closed.close(r));
-});
-afterAll(async () => {
-  await gw.close();
-  await store.close();
-  await upstream.close();
-});
-beforeEach(() => {
-  upstream.seen.length = 0;
+  closedPort = await refusingPort();
 });
 
 const DOCS = 'https://developer.example.com/billing/v1-deprecation';
@@ -102,8 +81,8 @@ const rows: Row[] = [
 
 describe('lifecycle headers', () => {
   it.each(rows)('$name', async (row) => {
-    expect(gw.applySnapshot(basicSnapshot(upstream.url, row.change)).ok).toBe(true);
-    const res = await send(gw.proxyPort, '/hello/1.0.0/x', { method: row.method ?? 'GET', headers: row.headers ?? {} });
+    expect(h.gw.applySnapshot(basicSnapshot(h.upstream.url, row.change)).ok).toBe(true);
+    const res = await send(h.gw.proxyPort, '/hello/1.0.0/x', { method: row.method ?? 'GET', headers: row.headers ?? {} });
     expect(res.status, res.body).toBe(row.status);
     if (row.code) expect(res.json()).toMatchObject({ code: row.code });
     for (const [name, value] of Object.entries(row.expect)) expect(res.headers[name], name).toBe(value);

@@ -1,37 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Gateway } from './create-gateway.ts';
+import { describe, expect, it } from 'vitest';
+
 import type { SnapshotBody } from '../snapshot/version.ts';
-import {
-  TEST_KEY,
-  api,
-  application,
-  basicSnapshot,
-  keyHash,
-  product,
-  send,
-  startGateway,
-  startUpstream,
-  subscription,
-  type Upstream,
-} from '../../test/gateway/fixtures.ts';
+import { TEST_KEY, api, application, basicSnapshot, keyHash, product, send, subscription } from '../../test/gateway/fixtures.ts';
+import { useUpstreamAndGateway } from '../../test/gateway/gateway-harness.ts';
 
 // Routing, lifecycle, authentication and authorisation, one row per rule. Each row
 // applies its own snapshot to one gateway (a reload per row) and sends one request.
-let upstream: Upstream;
-let gw: Gateway;
 const NOW = Date.parse('2026-06-15T12:00:00Z');
 
-beforeAll(async () => {
-  upstream = await startUpstream();
-  gw = await startGateway(undefined, { environment: 'prod', clock: () => NOW });
-});
-afterAll(async () => {
-  await gw.close();
-  await upstream.close();
-});
-beforeEach(() => {
-  upstream.seen.length = 0;
-});
+const h = useUpstreamAndGateway({ gateway: { environment: 'prod', clock: () => NOW } });
 
 interface Row {
   name: string;
@@ -57,7 +34,7 @@ const rows: Row[] = [
   { name: 'default version', path: '/hello/x', headers: key, status: 200, upstreamUrl: '/x' },
   {
     name: 'upstream URL path is prefixed',
-    change: (b) => (b.apis[0]!.upstream.urls = [`${upstream.url}/backend/v1/`]),
+    change: (b) => (b.apis[0]!.upstream.urls = [`${h.upstream.url}/backend/v1/`]),
     path: '/hello/1.0.0/items/7?a=1',
     headers: key,
     status: 200,
@@ -66,7 +43,7 @@ const rows: Row[] = [
   {
     name: 'host-specific route wins over *',
     change: (b) => {
-      b.apis.push(api({ name: 'other', upstreamUrl: `${upstream.url}/other`, auth: { required: false, oauth2: false, issuers: [] } }));
+      b.apis.push(api({ name: 'other', upstreamUrl: `${h.upstream.url}/other`, auth: { required: false, oauth2: false, issuers: [] } }));
       b.routes.push({ host: 'other.test', basePath: '/hello', api: 'team-a/other' });
     },
     path: '/hello/x',
@@ -77,7 +54,7 @@ const rows: Row[] = [
   {
     name: 'other hosts fall back to *',
     change: (b) => {
-      b.apis.push(api({ name: 'other', upstreamUrl: `${upstream.url}/other`, auth: { required: false, oauth2: false, issuers: [] } }));
+      b.apis.push(api({ name: 'other', upstreamUrl: `${h.upstream.url}/other`, auth: { required: false, oauth2: false, issuers: [] } }));
       b.routes.push({ host: 'other.test', basePath: '/hello', api: 'team-a/other' });
     },
     path: '/hello/x',
@@ -297,9 +274,9 @@ const rows: Row[] = [
 
 describe('the request path', () => {
   it.each(rows)('$name', async (row) => {
-    const applied = gw.applySnapshot(basicSnapshot(upstream.url, row.change));
+    const applied = h.gw.applySnapshot(basicSnapshot(h.upstream.url, row.change));
     expect(applied.ok).toBe(true);
-    const res = await send(gw.proxyPort, row.path, { method: row.method ?? 'GET', headers: row.headers ?? {} });
+    const res = await send(h.gw.proxyPort, row.path, { method: row.method ?? 'GET', headers: row.headers ?? {} });
     expect(res.status, res.body).toBe(row.status);
     if (row.code) {
       expect(res.headers['content-type']).toBe('application/problem+json');
@@ -307,11 +284,11 @@ describe('the request path', () => {
     }
     for (const [name, value] of Object.entries(row.responseHeaders ?? {})) expect(res.headers[name]).toBe(value);
     if (row.status >= 400) {
-      expect(upstream.seen).toHaveLength(0);
+      expect(h.upstream.seen).toHaveLength(0);
       return;
     }
-    expect(upstream.seen).toHaveLength(1);
-    if (row.upstreamUrl) expect(upstream.seen[0]!.url).toBe(row.upstreamUrl);
-    for (const [name, value] of Object.entries(row.upstreamHeaders ?? {})) expect(upstream.seen[0]!.headers[name]).toBe(value);
+    expect(h.upstream.seen).toHaveLength(1);
+    if (row.upstreamUrl) expect(h.upstream.seen[0]!.url).toBe(row.upstreamUrl);
+    for (const [name, value] of Object.entries(row.upstreamHeaders ?? {})) expect(h.upstream.seen[0]!.headers[name]).toBe(value);
   });
 });

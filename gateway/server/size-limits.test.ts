@@ -1,40 +1,28 @@
 import http from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Gateway } from './create-gateway.ts';
-import { TEST_KEY, basicSnapshot, send, sendRaw, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { TEST_KEY, basicSnapshot, send, sendRaw } from '../../test/gateway/fixtures.ts';
+import { useUpstreamAndGateway } from '../../test/gateway/gateway-harness.ts';
 
-let upstream: Upstream;
-let gw: Gateway;
-beforeAll(async () => {
-  upstream = await startUpstream();
-  gw = await startGateway(basicSnapshot(upstream.url), { maxBodyBytes: 1_000, maxHeaderBytes: 4_096 });
-});
-afterAll(async () => {
-  await gw.close();
-  await upstream.close();
-});
-beforeEach(() => {
-  upstream.seen.length = 0;
-});
+const h = useUpstreamAndGateway({ snapshot: (url) => basicSnapshot(url), gateway: { maxBodyBytes: 1_000, maxHeaderBytes: 4_096 } });
 
 describe('request size limits', () => {
   it('refuses headers over the limit with 431 problem+json', async () => {
-    const res = await sendRaw(gw.proxyPort, `GET /hello/1.0.0/x HTTP/1.1\r\nHost: a\r\nx-api-key: ${TEST_KEY}\r\nx-big: ${'a'.repeat(5_000)}\r\n\r\n`);
+    const res = await sendRaw(h.gw.proxyPort, `GET /hello/1.0.0/x HTTP/1.1\r\nHost: a\r\nx-api-key: ${TEST_KEY}\r\nx-big: ${'a'.repeat(5_000)}\r\n\r\n`);
     expect(res.status).toBe(431);
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.json().code).toBe('headers-too-large');
-    expect(upstream.seen).toHaveLength(0);
+    expect(h.upstream.seen).toHaveLength(0);
   });
 
   it('refuses a declared body over the limit before reading it', async () => {
-    const res = await send(gw.proxyPort, '/hello/1.0.0/x', {
+    const res = await send(h.gw.proxyPort, '/hello/1.0.0/x', {
       method: 'POST',
       headers: { 'x-api-key': TEST_KEY, 'content-length': '5000' },
       body: 'a'.repeat(5_000),
     });
     expect(res.status).toBe(413);
     expect(res.json().code).toBe('request-too-large');
-    expect(upstream.seen).toHaveLength(0);
+    expect(h.upstream.seen).toHaveLength(0);
   });
 
   it('refuses a chunked body once it passes the limit', async () => {
@@ -42,7 +30,7 @@ describe('request size limits', () => {
       const req = http.request(
         {
           host: '127.0.0.1',
-          port: gw.proxyPort,
+          port: h.gw.proxyPort,
           path: '/hello/1.0.0/x',
           method: 'POST',
           headers: { 'x-api-key': TEST_KEY, 'transfer-encoding': 'chunked' },
@@ -65,13 +53,13 @@ describe('request size limits', () => {
     });
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body).code).toBe('request-too-large');
-    expect(upstream.seen).toHaveLength(0);
+    expect(h.upstream.seen).toHaveLength(0);
   });
 
   it('forwards a body within the limit, byte for byte', async () => {
     const body = 'c'.repeat(999);
-    const res = await send(gw.proxyPort, '/hello/1.0.0/x', { method: 'POST', headers: { 'x-api-key': TEST_KEY, 'content-type': 'text/plain' }, body });
+    const res = await send(h.gw.proxyPort, '/hello/1.0.0/x', { method: 'POST', headers: { 'x-api-key': TEST_KEY, 'content-type': 'text/plain' }, body });
     expect(res.status).toBe(200);
-    expect(upstream.seen[0]!.body).toBe(body);
+    expect(h.upstream.seen[0]!.body).toBe(body);
   });
 });

@@ -1,40 +1,13 @@
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
-import { basicSnapshot, send, silentLogger, startGateway, startUpstream, type Upstream, TEST_KEY } from '../../test/gateway/fixtures.ts';
+import { send, silentLogger, startGateway, TEST_KEY } from '../../test/gateway/fixtures.ts';
 import { startFileSource } from './file-source.ts';
+import { useSnapshotSourceHarness } from '../../test/gateway/snapshot-source-harness.ts';
 import { waitFor } from '../../test/support/wait.ts';
 
-let upstream: Upstream;
-const cleanups: Array<() => Promise<void> | void> = [];
-beforeAll(async () => {
-  upstream = await startUpstream((_req, res) => res.end('ok'));
-});
-afterAll(() => upstream.close());
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-sources-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function gateway(options: Parameters<typeof startGateway>[1] = {}): Promise<Gateway> {
-  const gw = await startGateway(undefined, options);
-  cleanups.push(() => gw.close());
-  return gw;
-}
-
-async function readyz(gw: Gateway): Promise<number> {
-  return (await send(gw.adminPort, '/readyz')).status;
-}
-
-const v1 = () => basicSnapshot(upstream.url);
-const v2 = () => basicSnapshot(upstream.url, (b) => (b.products[0]!.displayName = 'Gold v2'));
+const { onCleanup, tempDir, gateway, readyz, v1, v2 } = useSnapshotSourceHarness();
 
 function writeAtomically(file: string, content: string): void {
   writeFileSync(`${file}.tmp`, content);
@@ -51,7 +24,7 @@ describe('the snapshot file source', () => {
 
     writeFileSync(file, JSON.stringify(v1()));
     const source = await startFileSource(gw, file, silentLogger);
-    cleanups.push(() => source.close());
+    onCleanup(() => source.close());
     expect(gw.currentVersion()).toBe(v1().version);
     expect(await readyz(gw)).toBe(200);
 
@@ -82,7 +55,7 @@ describe('the snapshot file source and the files beside it', () => {
     writeFileSync(file, JSON.stringify(v1()));
     const gw = await gateway();
     const source = await startFileSource(gw, file, silentLogger);
-    cleanups.push(() => source.close());
+    onCleanup(() => source.close());
     const before = await reloads(gw);
     for (let i = 0; i < 20; i++) {
       appendFileSync(path.join(dir, 'gateway.log'), `line ${i}\n`);
@@ -105,7 +78,7 @@ describe('the snapshot file source and the files beside it', () => {
     symlinkSync('..data/snapshot.json', path.join(dir, 'snapshot.json'));
     const gw = await gateway();
     const source = await startFileSource(gw, path.join(dir, 'snapshot.json'), silentLogger);
-    cleanups.push(() => source.close());
+    onCleanup(() => source.close());
     expect(gw.currentVersion()).toBe(v1().version);
     version(2, v2());
     symlinkSync(`..v2`, path.join(dir, '..data_tmp'));

@@ -1,8 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
 import { basicSnapshot, keyHash, product, send, startGateway, subscription, TEST_KEY } from '../../test/gateway/fixtures.ts';
-import { SIGNING_KEYS_SCHEMA } from './signing-keys.ts';
+import { gatewayTokens, newSigningKey, setSigningKey } from '../../test/gateway/token-signing.ts';
 
 // The token endpoint grants the scopes of the products deployed to this gateway's environment only.
 const SECRET = 'test-secret-0123456789abcdef';
@@ -10,11 +9,10 @@ let gw: Gateway;
 
 beforeAll(async () => {
   gw = await startGateway(undefined, { environment: 'prod' });
-  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
-  const { d: _d, ...pub } = jwk;
+  const { jwk, pub } = newSigningKey();
   const applied = gw.applySnapshot(
     basicSnapshot('http://127.0.0.1:1', (b) => {
-      b.tokens = { issuer: 'https://gateway.test', audience: 'tollgate', keys: [{ ...pub, kid: 'k1', alg: 'ES256' }] };
+      b.tokens = gatewayTokens(pub);
       b.applications[0]!.credentials[0]!.secretHash = keyHash(SECRET);
       b.products = [
         product({ id: 'team-a/everywhere', name: 'everywhere', scopes: ['all:read'] }),
@@ -25,12 +23,7 @@ beforeAll(async () => {
     }),
   );
   if (!applied.ok) throw new Error(applied.errors.join('; '));
-  const keys = gw.setSigningKeys({
-    schema: SIGNING_KEYS_SCHEMA,
-    accessTokenTtlSeconds: 600,
-    keys: [{ kid: 'k1', alg: 'ES256', jwk, createdAt: '2020-01-01T00:00:00Z', activateAt: '2020-01-01T00:00:00Z' }],
-  });
-  if (!keys.ok) throw new Error(keys.errors.join('; '));
+  setSigningKey(gw, jwk);
 });
 afterAll(() => gw.close());
 

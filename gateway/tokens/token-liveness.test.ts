@@ -1,25 +1,18 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
 import type { SnapshotBody } from '../snapshot/version.ts';
 import { basicSnapshot, keyHash, send, startGateway, TEST_KEY } from '../../test/gateway/fixtures.ts';
-import { SIGNING_KEYS_SCHEMA } from './signing-keys.ts';
+import { gatewayTokens, newSigningKey, setSigningKey } from '../../test/gateway/token-signing.ts';
 
 // The token endpoint refuses a client that authenticates but may not act, in OAuth terms.
 const SECRET = 'test-secret-0123456789abcdef';
 const NOW = Date.parse('2026-06-15T12:00:00Z');
-const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
-const { d: _d, ...pub } = jwk;
+const { jwk, pub } = newSigningKey();
 let gw: Gateway;
 
 beforeAll(async () => {
   gw = await startGateway(undefined, { clock: () => NOW });
-  const keys = gw.setSigningKeys({
-    schema: SIGNING_KEYS_SCHEMA,
-    accessTokenTtlSeconds: 600,
-    keys: [{ kid: 'k1', alg: 'ES256', jwk, createdAt: '2020-01-01T00:00:00Z', activateAt: '2020-01-01T00:00:00Z' }],
-  });
-  if (!keys.ok) throw new Error(keys.errors.join('; '));
+  setSigningKey(gw, jwk);
 });
 afterAll(() => gw.close());
 
@@ -67,7 +60,7 @@ describe('token endpoint: credential liveness', () => {
   ])('$name', async ({ change, basic, status, error, description, challenge }) => {
     const applied = gw.applySnapshot(
       basicSnapshot('http://127.0.0.1:1', (b) => {
-        b.tokens = { issuer: 'https://gateway.test', audience: 'tollgate', keys: [{ ...pub, kid: 'k1', alg: 'ES256' }] };
+        b.tokens = gatewayTokens(pub);
         b.applications[0]!.credentials[0]!.secretHash = keyHash(SECRET);
         change(b);
       }),

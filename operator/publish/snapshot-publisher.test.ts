@@ -1,47 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
-import type { Gateway } from '../../gateway/server/create-gateway.ts';
-import { basicSnapshot, send, silentLogger, startGateway, startUpstream, type Upstream } from '../../test/gateway/fixtures.ts';
+import { send, silentLogger, startGateway } from '../../test/gateway/fixtures.ts';
 import { createSnapshotPublisher, type SnapshotPublisher } from './snapshot-publisher.ts';
+import { useSnapshotSourceHarness } from '../../test/gateway/snapshot-source-harness.ts';
 import { waitFor } from '../../test/support/wait.ts';
 
 // The protocol of gateway/snapshot/PROTOCOL.md end to end: this publisher and the gateway's client.
-let upstream: Upstream;
-const cleanups: Array<() => Promise<void> | void> = [];
-beforeAll(async () => {
-  upstream = await startUpstream((_req, res) => res.end('ok'));
-});
-afterAll(() => upstream.close());
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-sources-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function gateway(options: Parameters<typeof startGateway>[1] = {}): Promise<Gateway> {
-  const gw = await startGateway(undefined, options);
-  cleanups.push(() => gw.close());
-  return gw;
-}
-
-async function readyz(gw: Gateway): Promise<number> {
-  return (await send(gw.adminPort, '/readyz')).status;
-}
-
-const v1 = () => basicSnapshot(upstream.url);
-const v2 = () => basicSnapshot(upstream.url, (b) => (b.products[0]!.displayName = 'Gold v2'));
+const { onCleanup, tempDir, gateway, readyz, v1, v2 } = useSnapshotSourceHarness();
 
 describe('the operator long-poll client and the dev publisher', () => {
   async function publisher(token?: string): Promise<SnapshotPublisher> {
     const p = await createSnapshotPublisher({ port: 0, host: '127.0.0.1', ...(token ? { token } : {}) });
-    cleanups.push(() => p.close());
+    onCleanup(() => p.close());
     return p;
   }
 
@@ -49,7 +19,7 @@ describe('the operator long-poll client and the dev publisher', () => {
     const pub = await publisher('s3cret');
     const gw = await gateway();
     const client = startOperatorClient(gw, { url: `http://127.0.0.1:${pub.port}`, token: 's3cret', replica: 'gw-0', waitSeconds: 5, logger: silentLogger });
-    cleanups.push(() => client.close());
+    onCleanup(() => client.close());
 
     pub.publish(v1());
     await waitFor('the gateway to apply v1', () => gw.currentVersion() === v1().version);
@@ -106,7 +76,7 @@ describe('the operator long-poll client and the dev publisher', () => {
     await first.close();
     const gw = await gateway({ stateDir });
     const client = startOperatorClient(gw, { url: 'http://127.0.0.1:9', replica: 'gw-3', waitSeconds: 1, logger: silentLogger });
-    cleanups.push(() => client.close());
+    onCleanup(() => client.close());
     await new Promise((r) => setTimeout(r, 300));
     expect(await readyz(gw)).toBe(200);
     expect(gw.currentVersion()).toBe(v1().version);

@@ -2,24 +2,19 @@ import { describe, expect, it } from 'vitest';
 import type { PortalProduct } from '../../operator/portal-view/portal-view.ts';
 import { safeReturnTo } from '../server/auth-routes.ts';
 import { listedFor, matches, subscribableFrom, visibleTo } from './access.ts';
+import { portalProduct } from '../../test/portal/portal-product.ts';
 import { DEFAULT_GROUP_MAPPING, userFromClaims, type PortalUser } from './user.ts';
 
-const product = (access: PortalProduct['access'], allowed: string[] = []): PortalProduct => ({
-  id: `platform/${access}`,
-  namespace: 'platform',
-  name: access,
-  displayName: `The ${access} one`,
-  description: 'Weather *forecasts*',
-  access,
-  allowedNamespaces: access === 'public' ? [] : ['platform', ...allowed],
-  approvalType: 'auto',
-  categories: ['maps'],
-  tags: ['geo'],
-  plans: [],
-  defaultPlan: '',
-  apis: [{ id: 'platform/w', displayName: 'Forecast API', version: 'v1', lifecycle: 'Published', operations: [] }],
-  accepted: true,
-});
+const product = (access: PortalProduct['access'], allowed: string[] = []): PortalProduct =>
+  portalProduct('platform', access, {
+    displayName: `The ${access} one`,
+    description: 'Weather *forecasts*',
+    access,
+    allowedNamespaces: access === 'public' ? [] : ['platform', ...allowed],
+    categories: ['maps'],
+    tags: ['geo'],
+    apis: [{ id: 'platform/w', displayName: 'Forecast API', version: 'v1', lifecycle: 'Published', operations: [] }],
+  });
 const member = (...teams: string[]): PortalUser => ({ id: 'u', name: 'u', groups: [], teams, approver: false });
 
 describe('catalogue visibility (Apigee access levels)', () => {

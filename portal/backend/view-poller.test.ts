@@ -1,27 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSnapshotPublisher, type SnapshotPublisher } from '../../operator/publish/snapshot-publisher.ts';
 import type { PortalView } from '../../operator/portal-view/portal-view.ts';
+import { portalProduct } from '../../test/portal/portal-product.ts';
 import { PortalViewPoller } from './view-poller.ts';
 
 const view = (name: string): PortalView => ({
-  products: [
-    {
-      id: `p/${name}`,
-      namespace: 'p',
-      name,
-      displayName: name,
-      description: '',
-      access: 'public',
-      allowedNamespaces: [],
-      approvalType: 'auto',
-      categories: [],
-      tags: [],
-      plans: [],
-      defaultPlan: '',
-      apis: [],
-      accepted: true,
-    },
-  ],
+  products: [portalProduct('p', name)],
   apis: [],
   applications: [],
   subscriptions: [],

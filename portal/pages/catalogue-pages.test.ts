@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { PortalProduct } from '../../operator/portal-view/portal-view.ts';
+import { portalProduct } from '../../test/portal/portal-product.ts';
 import { html } from '../html/html.ts';
 import { productPage } from './catalogue-pages.ts';
 
-const product: PortalProduct = {
-  id: 'platform/weather-alerts',
-  namespace: 'platform',
-  name: 'weather-alerts',
+const product = portalProduct('platform', 'weather-alerts', {
   displayName: 'Weather alerts',
-  description: '',
-  access: 'public',
-  allowedNamespaces: [],
-  approvalType: 'auto',
-  categories: [],
-  tags: [],
   plans: [{ name: '', displayName: 'Default', inWords: 'no limits' }],
-  defaultPlan: '',
-  apis: [],
-  accepted: true,
-};
+});
 const frame = { user: undefined, csrf: 'x', dev: true };
 
 describe('the product page', () => {

@@ -242,7 +242,8 @@ function apiserverArgs(dir: string, pki: Pki, etcdPort: number, port: number, se
   ];
 }
 
-function kubectlRunner(kubectlPath: string, kubeconfigPath: string, cacheDir: string) {
+/** kubectl with exactly this kubeconfig and cache directory: no developer's kubeconfig is read. */
+export function kubectlRunner(kubectlPath: string, kubeconfigPath: string, cacheDir: string) {
   return (args: string[], options: KubectlOptions = {}): Promise<KubectlResult> =>
     new Promise((resolve, reject) => {
       const proc = spawn(kubectlPath, [`--kubeconfig=${kubeconfigPath}`, `--cache-dir=${cacheDir}`, ...args], {

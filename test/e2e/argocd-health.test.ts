@@ -7,34 +7,17 @@
 // operator has written status and the API server its defaults, applying the
 // examples again with Argo CD's field manager changes nothing (no perpetual
 // OutOfSync).
-import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../dev/example-backend.ts';
+import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../control-plane/binaries.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { sleep, until } from '../support/wait.ts';
 import { argocdHealth, type Health } from './support/argocd-health.ts';
-import { startInProcess, type InProcess } from './support/in-process.ts';
+import { useInProcess } from './support/in-process.ts';
 import type { KubeObject } from './support/kube.ts';
 
 const env = useControlPlane();
-const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
-let backend: Server;
-let harness: InProcess | undefined;
-let upstream: string;
-
-beforeAll(async () => {
-  backend = await startExampleBackend(0);
-  upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
-  harness = await startInProcess({ kubeconfig: env.cp.kubeconfigPath, leaseNamespace: 'default', logger });
-}, 60_000);
-
-afterAll(async () => {
-  await harness?.close();
-  backend?.close();
-});
+const run = useInProcess(env);
 
 const api = (ns: string, name: string, context: string, extra = '') => `apiVersion: tollgate.dev/v1alpha1
 kind: API
@@ -42,7 +25,7 @@ metadata: { name: ${name}, namespace: ${ns} }
 spec:
   context: ${context}
   version: 1.0.0
-  upstream: { urls: ["${upstream}"] }
+  upstream: { urls: ["${run.upstream}"] }
 ${extra}`;
 const product = (ns: string, name: string, apiName: string, extra = '') => `apiVersion: tollgate.dev/v1alpha1
 kind: APIProduct

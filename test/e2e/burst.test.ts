@@ -3,37 +3,17 @@
 // operator process and gateway: every credential gets its Secret, every object
 // is Accepted and Programmed, and the time it took is printed. The bound is
 // generous so that a busy 2-core CI machine passes.
-import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../dev/example-backend.ts';
+import { describe, expect, it } from 'vitest';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { credentialSecrets, decodeKey, notReady, tollgateObjects } from './support/kube.ts';
-import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
-import { startGatewayProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
+import { useOperatorAndGateway } from './support/operator-gateway-processes.ts';
 import { until } from '../support/wait.ts';
 
 const env = useControlPlane();
 const APPS = 1_000;
 const CHUNKS = 4;
 const BOUND_MS = 5 * 60_000;
-let access: OperatorAccess;
-let backend: Server;
-let operator: OperatorProcess;
-let gateway: GatewayProcess;
-
-beforeAll(async () => {
-  access = await operatorAccess(env.cp);
-  backend = await startExampleBackend(0);
-  operator = await access.startOperator('burst-operator', {
-    leaseRetryMs: 500,
-  });
-  gateway = await startGatewayProcess(env.cp.dir, { operatorUrl: `http://127.0.0.1:${operator.publisherPort}`, replica: 'gw-burst' });
-}, 120_000);
-afterAll(async () => {
-  await gateway?.stop();
-  await operator?.stop();
-  backend?.close();
-});
+const run = useOperatorAndGateway(env, { identity: 'burst-operator', replica: 'gw-burst', operator: { leaseRetryMs: 500 } });
 
 const doc = (ns: string, i: number) => `apiVersion: tollgate.dev/v1alpha1
 kind: Application
@@ -54,8 +34,8 @@ describe('a burst of 1,000 Applications and 1,000 Subscriptions', () => {
     'converges: every Secret created, every object Accepted and Programmed',
     async () => {
       const ns = env.namespace;
-      await access.grant(ns);
-      const upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
+      await run.access.grant(ns);
+      const upstream = run.upstream;
       await env.cp.kubectlOk(['apply', '-f', '-'], {
         input: `apiVersion: tollgate.dev/v1alpha1
 kind: API
@@ -68,7 +48,7 @@ metadata: { name: burst, namespace: ${ns} }
 spec: { operations: [{ api: burst, paths: [/] }] }
 `,
       });
-      const writesBefore = await operator.metric('tollgate_operator_status_writes_total', { result: 'written' });
+      const writesBefore = await run.operator.metric('tollgate_operator_status_writes_total', { result: 'written' });
 
       const t0 = performance.now();
       const at = () => Math.round(performance.now() - t0);
@@ -100,7 +80,7 @@ spec: { operations: [{ api: burst, paths: [/] }] }
         throw new Error(`${e.message} (${lastReport})`);
       });
       const converged = at();
-      const statusWrites = (await operator.metric('tollgate_operator_status_writes_total', { result: 'written' })) - writesBefore;
+      const statusWrites = (await run.operator.metric('tollgate_operator_status_writes_total', { result: 'written' })) - writesBefore;
       console.log(
         `burst: ${APPS} Applications + ${APPS} Subscriptions in ${CHUNKS} parallel server-side applies: applied ${applied} ms, ` +
           `all Secrets ${secretsAt} ms, all Accepted and Programmed ${converged} ms after the first apply began; ` +
@@ -115,7 +95,7 @@ spec: { operations: [{ api: burst, paths: [/] }] }
       for (const key of sample) {
         await until(
           '200 through the gateway',
-          async () => ((await fetch(`http://127.0.0.1:${gateway.proxyPort}/burst/v1`, { headers: { apikey: key } })).status === 200 ? true : undefined),
+          async () => ((await fetch(`http://127.0.0.1:${run.gateway.proxyPort}/burst/v1`, { headers: { apikey: key } })).status === 200 ? true : undefined),
           30_000,
           100,
         );

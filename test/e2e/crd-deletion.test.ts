@@ -6,64 +6,28 @@
 // cluster the Secrets of deleted Applications go with them through their owner
 // references, which is why the CRDs carry Prune=false/Delete=false and
 // helm.sh/resource-policy: keep.)
-import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../dev/example-backend.ts';
+import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../control-plane/binaries.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { sleep, until } from '../support/wait.ts';
-import { startInProcess, type InProcess } from './support/in-process.ts';
+import { helloEstate } from './support/hello-estate.ts';
+import { useInProcess } from './support/in-process.ts';
 import { consumerKey } from './support/kube.ts';
 
 const env = useControlPlane();
-const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
-let backend: Server;
-let harness: InProcess | undefined;
-let upstream: string;
+const run = useInProcess(env);
 
-beforeAll(async () => {
-  backend = await startExampleBackend(0);
-  upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
-  harness = await startInProcess({ kubeconfig: env.cp.kubeconfigPath, leaseNamespace: 'default', logger });
-}, 60_000);
-
-afterAll(async () => {
-  await harness?.close();
-  backend?.close();
-});
-
-const estate = (ns: string) => `
-apiVersion: tollgate.dev/v1alpha1
-kind: API
-metadata: { name: hello, namespace: ${ns} }
-spec: { context: /hello, version: 1.0.0, upstream: { urls: ["${upstream}"] } }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: APIProduct
-metadata: { name: hello, namespace: ${ns} }
-spec: { operations: [{ api: hello, paths: [/] }] }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Application
-metadata: { name: greetings, namespace: ${ns} }
-spec: { owner: { email: dev@example.com } }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Subscription
-metadata: { name: greetings-hello, namespace: ${ns} }
-spec: { application: greetings, product: { name: hello } }
-`;
+const estate = (ns: string) => helloEstate(ns, { upstream: run.upstream, context: '/hello' });
 
 describe('a deleted CRD', () => {
   it('keeps the last snapshot and every credential Secret; the same git state re-applied works with the same keys', async () => {
     const ns = env.namespace;
-    const call = async (key: string) => (await fetch(`http://127.0.0.1:${harness!.gateway.proxyPort}/hello/1.0.0/`, { headers: { apikey: key } })).status;
+    const call = async (key: string) => (await fetch(`http://127.0.0.1:${run.harness.gateway.proxyPort}/hello/1.0.0/`, { headers: { apikey: key } })).status;
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: estate(ns) });
     const key = await consumerKey(env.cp, ns, 'greetings.default');
     await until('200 with the key', async () => ((await call(key)) === 200 ? true : undefined));
-    const version = harness!.operator.last()!.snapshot.version;
+    const version = run.harness.operator.last()!.snapshot.version;
 
     // What a prune does: every kind's CRD, each waiting until its objects are gone.
     await env.cp.kubectlOk(['delete', 'crd', 'subscriptions.tollgate.dev', 'applications.tollgate.dev', 'apiproducts.tollgate.dev', 'apis.tollgate.dev'], {
@@ -71,7 +35,7 @@ describe('a deleted CRD', () => {
     });
     await sleep(1500); // many hold-offs: time enough to have published an empty snapshot
     expect(await call(key), 'the gateway still has the last snapshot').toBe(200);
-    expect(harness!.operator.last()!.snapshot.version, 'nothing new published').toBe(version);
+    expect(run.harness.operator.last()!.snapshot.version, 'nothing new published').toBe(version);
     const secret = await env.cp.kubectl(['get', 'secret', '-n', ns, 'greetings.default', '-o', 'name']);
     expect(secret.stdout.trim(), 'the credential Secret is kept').toBe('secret/greetings.default');
 

@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBinaries, repoRoot } from '../control-plane/binaries.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { until } from '../support/wait.ts';
+import { helloEstate } from './support/hello-estate.ts';
 import { startInProcess, type InProcess } from './support/in-process.ts';
+import { consumerKey } from './support/kube.ts';
 
 type Run = { code: number; stdout: string; stderr: string };
 
@@ -39,34 +41,7 @@ function kubectl(args: string[], kubeconfig: string | null = env.cp.kubeconfigPa
   });
 }
 
-const objects = (ns: string) => `
-apiVersion: tollgate.dev/v1alpha1
-kind: API
-metadata: { name: hello, namespace: ${ns} }
-spec:
-  context: /hello-${ns}
-  version: v1
-  upstream: { urls: ["http://127.0.0.1:9"] }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: APIProduct
-metadata: { name: hello, namespace: ${ns} }
-spec:
-  operations: [{ api: hello }]
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Application
-metadata: { name: greetings, namespace: ${ns} }
-spec:
-  owner: { email: dev@example.com }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Subscription
-metadata: { name: greetings-hello, namespace: ${ns} }
-spec:
-  application: greetings
-  product: { name: hello }
-`;
+const objects = (ns: string) => helloEstate(ns, { upstream: 'http://127.0.0.1:9', version: 'v1', paths: false });
 
 const broken = (ns: string) =>
   `apiVersion: tollgate.dev/v1alpha1\nkind: APIProduct\nmetadata: { name: broken, namespace: ${ns} }\nspec:\n  operations: [{ api: nope }]\n`;
@@ -139,10 +114,7 @@ describe('kubectl tollgate', () => {
   it('credentials lists what the operator reports without a key, and shows the key only with --reveal', async () => {
     const ns = env.namespace;
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns) });
-    const { value: key } = await until('the credential Secret', async () => {
-      const r = await env.cp.kubectl(['get', 'secret', 'greetings.default', '-n', ns, '-o', 'jsonpath={.data.consumerKey}']);
-      return r.code === 0 && r.stdout ? Buffer.from(r.stdout, 'base64').toString() : undefined;
-    });
+    const key = await consumerKey(env.cp, ns, 'greetings.default');
     const secret = Buffer.from(
       await env.cp.kubectlOk(['get', 'secret', 'greetings.default', '-n', ns, '-o', 'jsonpath={.data.consumerSecret}']),
       'base64',

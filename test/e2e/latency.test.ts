@@ -2,45 +2,28 @@
 // key, kubectl delete subscription -> first 403), over fewer tries and with a
 // bound generous enough for a busy 2-core CI machine; the target (p95 <= 1 s)
 // is the benchmark's to report. Real operator and gateway processes.
-import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { measure, summary } from '../../bench/operator/measure.ts';
-import { startExampleBackend } from '../../dev/example-backend.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
-import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
-import { startGatewayProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
+import { useOperatorAndGateway } from './support/operator-gateway-processes.ts';
 
 const env = useControlPlane();
 const TRIES = 8;
 const BOUND_MS = 5_000;
-let access: OperatorAccess;
-let backend: Server;
-let operator: OperatorProcess;
-let gateway: GatewayProcess;
+const run = useOperatorAndGateway(env, { identity: 'latency-operator', replica: 'gw-latency', operator: { leaseRetryMs: 500 } });
 
 beforeAll(async () => {
-  access = await operatorAccess(env.cp);
-  backend = await startExampleBackend(0);
-  operator = await access.startOperator('latency-operator', {
-    leaseRetryMs: 500,
-  });
-  gateway = await startGatewayProcess(env.cp.dir, { operatorUrl: `http://127.0.0.1:${operator.publisherPort}`, replica: 'gw-latency' });
-  await operator.waitFor('became leader');
+  await run.operator.waitFor('became leader');
 }, 120_000);
-afterAll(async () => {
-  await gateway?.stop();
-  await operator?.stop();
-  backend?.close();
-});
 
 describe('latency through kubectl, the operator and a gateway', () => {
   it('apply -> first 200 and delete subscription -> first 403 stay well within bounds', async () => {
-    await access.grant(env.namespace);
+    await run.access.grant(env.namespace);
     const tries = await measure({
       cp: env.cp,
       namespace: env.namespace,
-      gateway: `http://127.0.0.1:${gateway.proxyPort}`,
-      upstream: `http://127.0.0.1:${(backend.address() as { port: number }).port}`,
+      gateway: `http://127.0.0.1:${run.gateway.proxyPort}`,
+      upstream: run.upstream,
       tries: TRIES,
     });
     const up = summary(tries.map((t) => t.applyTo200));

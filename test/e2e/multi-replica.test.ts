@@ -6,12 +6,12 @@
 // ever reached the follower, and a gateway on the follower that has not applied
 // a change keeps Programmed from turning True early.
 import { writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../dev/example-backend.ts';
 import { freePorts } from '../control-plane/readiness.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
+import { startExampleUpstream, type ExampleUpstream } from './support/example-upstream.ts';
+import { helloEstate } from './support/hello-estate.ts';
 import { conditionOf, consumerKey, tollgateObjects, type KubeObject } from './support/kube.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
 import { startGatewayProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
@@ -22,7 +22,7 @@ const LEASE_MS = 4_000;
 const RETRY_MS = 500;
 const TOKEN = 'multi-replica-token';
 let access: OperatorAccess;
-let backend: Server;
+let backend: ExampleUpstream;
 let tokenFile: string;
 let ports: { a: number; b: number };
 const operators: OperatorProcess[] = [];
@@ -59,7 +59,7 @@ const startGateway = async (replica: string, port: number) => {
 
 beforeAll(async () => {
   access = await operatorAccess(env.cp);
-  backend = await startExampleBackend(0);
+  backend = await startExampleUpstream();
   const [pa, pb] = (await freePorts(2)) as [number, number];
   ports = { a: pa, b: pb };
   tokenFile = join(env.cp.dir, 'publisher-token');
@@ -74,37 +74,10 @@ afterAll(async () => {
     p.thaw();
     await p.stop();
   }
-  backend?.close();
+  backend?.server.close();
 });
 
-const objects = (ns: string, upstream: string) => `
-apiVersion: tollgate.dev/v1alpha1
-kind: API
-metadata: { name: hello, namespace: ${ns} }
-spec:
-  context: /${ns}
-  version: v1
-  upstream: { urls: ["${upstream}"] }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: APIProduct
-metadata: { name: hello, namespace: ${ns} }
-spec:
-  operations: [{ api: hello, paths: [/] }]
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Application
-metadata: { name: app, namespace: ${ns} }
-spec:
-  owner: { email: dev@example.com }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Subscription
-metadata: { name: app, namespace: ${ns} }
-spec:
-  application: app
-  product: { name: hello }
-`;
+const objects = (ns: string, upstream: string) => helloEstate(ns, { upstream, context: `/${ns}`, version: 'v1', application: 'app', subscription: 'app' });
 
 const extraApi = (ns: string, upstream: string) => `
 apiVersion: tollgate.dev/v1alpha1
@@ -182,7 +155,7 @@ describe('several operator replicas', () => {
     expect(await leaseAnnotations()).toMatchObject({ 'tollgate.dev/publisher-url': urlOf(ports.a), 'tollgate.dev/publisher-identity': 'replica-a' });
 
     gwFollower = await startGateway('gw-follower', ports.b);
-    const upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
+    const upstream = backend.url;
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns, upstream) });
     const key = await consumerKey(env.cp, ns, 'app.default');
     await serves(gwFollower, ns, key);
@@ -220,7 +193,7 @@ describe('several operator replicas', () => {
 
     // Hung: alive, its poll still open at the follower, but applying nothing.
     gwStuck.freeze();
-    const upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
+    const upstream = backend.url;
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns, upstream) });
     const key = await consumerKey(env.cp, ns, 'app.default');
     await serves(gwLeader, ns, key);
@@ -290,7 +263,7 @@ describe('a leader that loses its Lease while alive', () => {
     expect(await fb.waitFor('following', { timeoutMs: 10_000 })).toMatchObject({ leader: 'frozen-a', publisherUrl: urlOf(pa) });
     const gwA = await startGateway('gw-a', pa);
     const gwB = await startGateway('gw-b', pb);
-    const upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
+    const upstream = backend.url;
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns, upstream) });
     const key = await consumerKey(env.cp, ns, 'app.default');
     await serves(gwA, ns, key);

@@ -2,15 +2,15 @@
 // kube-apiserver, the operator reading the key when it compiles, and the gateway
 // mocking the Prototyped API from that document. A missing ConfigMap is a
 // refused reference, told in the API's conditions.
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/server/create-gateway.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { until } from '../support/wait.ts';
-import { startInProcess, type InProcess } from './support/in-process.ts';
+import { e2eLogger, startInProcess, type InProcess } from './support/in-process.ts';
+import { readCondition } from './support/kube.ts';
 
 const env = useControlPlane();
-const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
+const logger = e2eLogger();
 let gateway: Gateway;
 let harness: InProcess | undefined;
 
@@ -63,10 +63,7 @@ spec:
   openAPI: { configMapRef: { name: no-such-configmap, key: openapi.yaml } }
 `;
 
-async function condition(ns: string, resource: string, type: string): Promise<{ status?: string; reason?: string; message?: string }> {
-  const out = await env.cp.kubectlOk(['get', resource, '-n', ns, '-o', `jsonpath={.status.conditions[?(@.type=="${type}")]}`]);
-  return out ? JSON.parse(out) : {};
-}
+const condition = (ns: string, resource: string, type: string) => readCondition(env.cp, ns, resource, type);
 
 describe('an OpenAPI document in a ConfigMap', () => {
   it('is read by the operator and mocked by the gateway; a missing one is a refused reference', async () => {

@@ -7,12 +7,11 @@
 //   const op = await operatorKubeconfig(env.cp);
 //   await op.grant(env.namespace); // every namespace with Applications (Secrets)
 //   await runOperator({ kubeconfig: op.path, leaseNamespace: op.namespace, ... });
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot } from '../control-plane/binaries.ts';
-import type { ControlPlane, KubectlResult } from '../control-plane/control-plane.ts';
+import { kubectlRunner, type ControlPlane, type KubectlResult } from '../control-plane/control-plane.ts';
 
 /** Where config/rbac puts the operator's ServiceAccount and its leader-election Role. */
 export const OPERATOR_NAMESPACE = 'tollgate-system';
@@ -86,26 +85,8 @@ export async function operatorKubeconfig(cp: ControlPlane, options: OperatorIden
     grant: async (namespace) => {
       await cp.kubectlOk(['apply', '-n', namespace, '-f', tenantBinding]);
     },
-    kubectl: (args, opts) => runKubectl(cp.binaries.kubectl, path, join(cp.dir, 'kubectl-cache-operator'), args, opts?.input),
+    kubectl: kubectlRunner(cp.binaries.kubectl, path, join(cp.dir, 'kubectl-cache-operator')),
   };
   for (const namespace of options.namespaces ?? []) await identity.grant(namespace);
   return identity;
-}
-
-function runKubectl(kubectl: string, kubeconfig: string, cacheDir: string, args: string[], input?: string): Promise<KubectlResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(kubectl, [`--kubeconfig=${kubeconfig}`, `--cache-dir=${cacheDir}`, ...args], {
-      // Never the developer's own kubeconfig.
-      env: { ...process.env, KUBECONFIG: kubeconfig },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    proc.on('error', reject);
-    proc.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
-    proc.stdin.end(input ?? '');
-  });
 }

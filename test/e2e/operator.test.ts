@@ -1,77 +1,22 @@
 // The operator end to end: a real kube-apiserver and etcd, the real kubectl,
 // the operator and a gateway fed by its long-poll publisher, over loopback.
-import type { Server } from 'node:http';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../dev/example-backend.ts';
-import type { Gateway } from '../../gateway/server/create-gateway.ts';
-import { startInProcess, type InProcess } from './support/in-process.ts';
+import { describe, expect, it } from 'vitest';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { until } from '../support/wait.ts';
+import { helloEstate } from './support/hello-estate.ts';
+import { useInProcess } from './support/in-process.ts';
+import { consumerKey, readCondition } from './support/kube.ts';
 
 const env = useControlPlane();
-const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
-let backend: Server;
-let gateway: Gateway;
-let harness: InProcess | undefined;
-let upstream: string;
+const run = useInProcess(env);
 
-beforeAll(async () => {
-  backend = await startExampleBackend(0);
-  upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
-  harness = await startInProcess({ kubeconfig: env.cp.kubeconfigPath, leaseNamespace: 'default', logger });
-  ({ gateway } = harness);
-}, 60_000);
+const objects = (ns: string) => helloEstate(ns, { upstream: run.upstream, quota: { limit: 1000, timeUnit: 'minute' } });
 
-afterAll(async () => {
-  await harness?.close();
-  backend?.close();
-});
+const keyOf = (ns: string) => consumerKey(env.cp, ns, 'greetings.default');
 
-const objects = (ns: string) => `
-apiVersion: tollgate.dev/v1alpha1
-kind: API
-metadata: { name: hello, namespace: ${ns} }
-spec:
-  context: /hello-${ns}
-  version: 1.0.0
-  upstream: { urls: ["${upstream}"] }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: APIProduct
-metadata: { name: hello, namespace: ${ns} }
-spec:
-  operations: [{ api: hello, paths: [/] }]
-  quota: { limit: 1000, timeUnit: minute }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Application
-metadata: { name: greetings, namespace: ${ns} }
-spec:
-  owner: { email: dev@example.com }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Subscription
-metadata: { name: greetings-hello, namespace: ${ns} }
-spec:
-  application: greetings
-  product: { name: hello }
-`;
+const call = (path: string, key: string) => fetch(`http://127.0.0.1:${run.harness.gateway.proxyPort}${path}`, { headers: { apikey: key } });
 
-async function keyOf(ns: string): Promise<string> {
-  const { value } = await until('the credential Secret', async () => {
-    const r = await env.cp.kubectl(['get', 'secret', 'greetings.default', '-n', ns, '-o', 'jsonpath={.data.consumerKey}']);
-    return r.code === 0 && r.stdout ? Buffer.from(r.stdout, 'base64').toString() : undefined;
-  });
-  return value;
-}
-
-const call = (path: string, key: string) => fetch(`http://127.0.0.1:${gateway.proxyPort}${path}`, { headers: { apikey: key } });
-
-async function condition(ns: string, resource: string, type: string): Promise<{ status?: string; reason?: string; message?: string }> {
-  const out = await env.cp.kubectlOk(['get', resource, '-n', ns, '-o', `jsonpath={.status.conditions[?(@.type=="${type}")]}`]);
-  return out ? JSON.parse(out) : {};
-}
+const condition = (ns: string, resource: string, type: string) => readCondition(env.cp, ns, resource, type);
 
 describe('tollgate operator', () => {
   it('kubectl apply -> Secret with a generated key -> 200 through the gateway -> Accepted and Programmed', async () => {

@@ -9,86 +9,26 @@
 // included; inside an opted-in namespace it can list them all (asserted below,
 // so that the limit stays visible).
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { Server } from 'node:http';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../dev/example-backend.ts';
-import type { Gateway } from '../../gateway/server/create-gateway.ts';
-import type { Operator } from '../../operator/run-operator.ts';
-import { startInProcess, type InProcess } from './support/in-process.ts';
+import { describe, expect, it } from 'vitest';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { operatorKubeconfig, type OperatorIdentity } from './operator-identity.ts';
 import { eventually } from '../support/wait.ts';
+import { helloEstate } from './support/hello-estate.ts';
+import { useInProcess } from './support/in-process.ts';
+import { consumerKey, readCondition } from './support/kube.ts';
 
 const env = useControlPlane();
-const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
 let identity: OperatorIdentity;
-let backend: Server;
-let operator: Operator;
-let gateway: Gateway;
-let harness: InProcess | undefined;
-let upstream: string;
+const run = useInProcess(env, { identity: async () => (identity = await operatorKubeconfig(env.cp)) });
 
-beforeAll(async () => {
-  identity = await operatorKubeconfig(env.cp);
-  backend = await startExampleBackend(0);
-  upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
-  harness = await startInProcess({ kubeconfig: identity.path, leaseNamespace: identity.namespace, logger });
-  ({ operator, gateway } = harness);
-}, 60_000);
-
-afterAll(async () => {
-  await harness?.close();
-  backend?.close();
-});
-
-const objects = (ns: string) => `
-apiVersion: tollgate.dev/v1alpha1
-kind: API
-metadata: { name: hello, namespace: ${ns} }
-spec:
-  context: /hello-${ns}
-  version: 1.0.0
-  upstream: { urls: ["${upstream}"] }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: APIProduct
-metadata: { name: hello, namespace: ${ns} }
-spec:
-  operations: [{ api: hello, paths: [/] }]
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Application
-metadata: { name: greetings, namespace: ${ns} }
-spec:
-  owner: { email: dev@example.com }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Subscription
-metadata: { name: greetings-hello, namespace: ${ns} }
-spec:
-  application: greetings
-  product: { name: hello }
-`;
+const objects = (ns: string) => helloEstate(ns, { upstream: run.upstream });
 
 /** The generated key, read as admin (the test's view, not the operator's). */
-async function keyOf(ns: string, timeoutMs?: number): Promise<string> {
-  return eventually(
-    `the credential Secret in ${ns}`,
-    async () => {
-      const r = await env.cp.kubectl(['get', 'secret', 'greetings.default', '-n', ns, '-o', 'jsonpath={.data.consumerKey}']);
-      return r.code === 0 && r.stdout ? Buffer.from(r.stdout, 'base64').toString() : undefined;
-    },
-    timeoutMs,
-  );
-}
+const keyOf = (ns: string, timeoutMs?: number) => consumerKey(env.cp, ns, 'greetings.default', timeoutMs);
 
-const call = (path: string, key: string) => fetch(`http://127.0.0.1:${gateway.proxyPort}${path}`, { headers: { apikey: key } });
+const call = (path: string, key: string) => fetch(`http://127.0.0.1:${run.harness.gateway.proxyPort}${path}`, { headers: { apikey: key } });
 
-async function condition(ns: string, resource: string, type: string): Promise<{ status?: string; reason?: string }> {
-  const out = await env.cp.kubectlOk(['get', resource, '-n', ns, '-o', `jsonpath={.status.conditions[?(@.type=="${type}")]}`]);
-  return out ? JSON.parse(out) : {};
-}
+const condition = (ns: string, resource: string, type: string) => readCondition(env.cp, ns, resource, type);
 
 /** fn over items, at most `limit` at a time (each is a kubectl process), results in order. */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -120,11 +60,11 @@ describe('operator RBAC (config/rbac)', () => {
       await eventually(`${resource} Programmed`, async () => ((await condition(ns, resource, 'Programmed')).status === 'True' ? true : undefined));
       expect((await condition(ns, resource, 'Accepted')).status).toBe('True');
     }
-    expect(operator.isLeader()).toBe(true);
+    expect(run.harness.operator.isLeader()).toBe(true);
     const holder = await env.cp.kubectlOk(['get', 'lease', 'tollgate-operator', '-n', identity.namespace, '-o', 'jsonpath={.spec.holderIdentity}']);
     expect(holder).not.toBe('');
     // The whole run went through the token: no watch was refused on the way.
-    const metrics = await (await fetch(`http://127.0.0.1:${operator.adminPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${run.harness.operator.adminPort}/metrics`)).text();
     expect(metrics).not.toMatch(/tollgate_operator_watch_up\{[^}]*\} 0/);
     expect(metrics).toMatch(/tollgate_operator_status_writes_total\{result="failed"\} 0/);
   });

@@ -4,12 +4,12 @@
 // valid; a gateway restarted while the operator is down serves from the snapshot
 // it persisted.
 import { mkdtempSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../dev/example-backend.ts';
 import { freePorts } from '../control-plane/readiness.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
+import { startExampleUpstream, type ExampleUpstream } from './support/example-upstream.ts';
+import { helloApi, helloProduct, helloSubscriber } from './support/hello-estate.ts';
 import { consumerKey, credentialSecrets, decodeKey, notReady, tollgateObjects } from './support/kube.ts';
 import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
 import { startGatewayProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
@@ -19,7 +19,7 @@ const env = useControlPlane();
 const APPS = 400;
 const LEASE_MS = 3_000;
 let access: OperatorAccess;
-let backend: Server;
+let backend: ExampleUpstream;
 let publisherPort: number;
 let stateDir: string;
 let operator: OperatorProcess | undefined;
@@ -39,45 +39,18 @@ const startOperator = (identity: string) =>
 
 beforeAll(async () => {
   access = await operatorAccess(env.cp);
-  backend = await startExampleBackend(0);
+  backend = await startExampleUpstream();
   [publisherPort] = (await freePorts(1)) as [number];
   stateDir = mkdtempSync(join(env.cp.dir, 'gateway-state-'));
 });
 afterAll(async () => {
   await gateway?.stop();
   await operator?.stop();
-  backend?.close();
+  backend?.server.close();
 });
 
-const api = (ns: string, upstream: string) => `
-apiVersion: tollgate.dev/v1alpha1
-kind: API
-metadata: { name: hello, namespace: ${ns} }
-spec:
-  context: /hello
-  version: v1
-  upstream: { urls: ["${upstream}"] }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: APIProduct
-metadata: { name: hello, namespace: ${ns} }
-spec:
-  operations: [{ api: hello, paths: [/] }]
-`;
-const appAndSubscription = (ns: string, name: string) => `
-apiVersion: tollgate.dev/v1alpha1
-kind: Application
-metadata: { name: ${name}, namespace: ${ns} }
-spec:
-  owner: { email: dev@example.com }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Subscription
-metadata: { name: ${name}, namespace: ${ns} }
-spec:
-  application: ${name}
-  product: { name: hello }
-`;
+const api = (ns: string, upstream: string) => [helloApi(ns, { upstream, context: '/hello', version: 'v1' }), helloProduct(ns)].join('---\n');
+const appAndSubscription = (ns: string, name: string) => helloSubscriber(ns, name, name);
 
 const call = (key: string) => fetch(`http://127.0.0.1:${gateway!.proxyPort}/hello/v1`, { headers: { apikey: key } });
 const serves = (key: string) => until(`200 with ${key.slice(0, 8)}…`, async () => ((await call(key)).status === 200 ? true : undefined), 60_000, 50);
@@ -88,16 +61,16 @@ describe('restarts', () => {
     await access.grant(ns);
     operator = await startOperator('restart-1');
     gateway = await startGatewayProcess(env.cp.dir, { operatorUrl: `http://127.0.0.1:${publisherPort}`, stateDir, replica: 'gw-restart' });
-    const upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
+    const upstream = backend.url;
 
     // Keys in use before anything goes wrong.
     const early = ['early-0', 'early-1', 'early-2'];
-    await env.cp.kubectlOk(['apply', '-f', '-'], { input: api(ns, upstream) + early.map((n) => `---${appAndSubscription(ns, n)}`).join('') });
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: [api(ns, upstream), ...early.map((n) => appAndSubscription(ns, n))].join('---\n') });
     earlyKeys = await Promise.all(early.map((n) => consumerKey(env.cp, ns, `${n}.default`)));
     for (const key of earlyKeys) await serves(key);
 
     // The burst; the operator is killed once it is well into creating Secrets.
-    const burst = Array.from({ length: APPS }, (_, i) => appAndSubscription(ns, `app-${i}`)).join('---');
+    const burst = Array.from({ length: APPS }, (_, i) => appAndSubscription(ns, `app-${i}`)).join('---\n');
     const applying = env.cp.kubectlOk(['apply', '--server-side', '--field-manager=restart-test', '-f', '-'], { input: burst, timeoutMs: 300_000 });
     const count = async () =>
       (await env.cp.kubectlOk(['get', 'secrets', '-n', ns, '-l', 'tollgate.dev/credential', '-o', 'name'])).split('\n').filter(Boolean).length;

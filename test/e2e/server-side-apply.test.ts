@@ -2,71 +2,26 @@
 // plus a second team's manager on another field, against the operator writing
 // status: no conflicts either way, status stays, and once converged the operator
 // writes nothing (no status ping-pong), measured over a quiet window.
-import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../dev/example-backend.ts';
+import { describe, expect, it } from 'vitest';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { conditionOf, consumerKey, notReady, tollgateObjects, type KubeObject } from './support/kube.ts';
-import { operatorAccess, type OperatorAccess } from './support/operator-access.ts';
-import { startGatewayProcess, type GatewayProcess, type OperatorProcess } from './support/processes.ts';
+import { helloEstate } from './support/hello-estate.ts';
+import { useOperatorAndGateway } from './support/operator-gateway-processes.ts';
 import { sleep, until } from '../support/wait.ts';
 
 const env = useControlPlane();
-let backend: Server;
-let operator: OperatorProcess;
-let gateway: GatewayProcess;
-let upstream: string;
-let access: OperatorAccess;
+const run = useOperatorAndGateway(env, { identity: 'ssa-operator', replica: 'gw-ssa', operator: { holdOffMs: 50, leaseRetryMs: 500 } });
 
-beforeAll(async () => {
-  backend = await startExampleBackend(0);
-  upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
-  access = await operatorAccess(env.cp);
-  operator = await access.startOperator('ssa-operator', {
-    holdOffMs: 50,
-    leaseRetryMs: 500,
+const manifest = (ns: string) =>
+  helloEstate(ns, {
+    upstream: run.upstream,
+    version: 'v1',
+    displayName: 'Hello',
+    application: 'app',
+    // A manifest copied from another cluster may carry a status; applied to the main
+    // resource it must be ignored, not fight the operator.
+    subscriptionTail: 'status:\n  phase: Revoked\n',
   });
-  gateway = await startGatewayProcess(env.cp.dir, { operatorUrl: `http://127.0.0.1:${operator.publisherPort}`, replica: 'gw-ssa' });
-}, 120_000);
-afterAll(async () => {
-  await gateway?.stop();
-  await operator?.stop();
-  backend?.close();
-});
-
-const manifest = (ns: string) => `
-apiVersion: tollgate.dev/v1alpha1
-kind: API
-metadata: { name: hello, namespace: ${ns} }
-spec:
-  context: /hello-${ns}
-  version: v1
-  displayName: Hello
-  upstream: { urls: ["${upstream}"] }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: APIProduct
-metadata: { name: hello, namespace: ${ns} }
-spec:
-  operations: [{ api: hello, paths: [/] }]
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Application
-metadata: { name: app, namespace: ${ns} }
-spec:
-  owner: { email: dev@example.com }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Subscription
-metadata: { name: app-hello, namespace: ${ns} }
-spec:
-  application: app
-  product: { name: hello }
-# A manifest copied from another cluster may carry a status; applied to the main
-# resource it must be ignored, not fight the operator.
-status:
-  phase: Revoked
-`;
 
 const argocd = (ns: string) => env.cp.kubectl(['apply', '--server-side', '--field-manager=argocd', '--force-conflicts', '-f', '-'], { input: manifest(ns) });
 
@@ -102,7 +57,7 @@ async function settled(ns: string, ms = 1_500): Promise<KubeObject[]> {
 
 /** resourceVersion changes of the namespace's objects, and the operator's status writes, over a quiet window. */
 async function quietWindow(ns: string, ms: number): Promise<{ versionChanges: number; statusWrites: number; samples: number }> {
-  const writesBefore = await operator.metric('tollgate_operator_status_writes_total');
+  const writesBefore = await run.operator.metric('tollgate_operator_status_writes_total');
   const seen = new Map<string, Set<string>>();
   const end = Date.now() + ms;
   let samples = 0;
@@ -116,13 +71,13 @@ async function quietWindow(ns: string, ms: number): Promise<{ versionChanges: nu
     await sleep(100);
   }
   const versionChanges = [...seen.values()].reduce((n, s) => n + s.size - 1, 0);
-  return { versionChanges, statusWrites: (await operator.metric('tollgate_operator_status_writes_total')) - writesBefore, samples };
+  return { versionChanges, statusWrites: (await run.operator.metric('tollgate_operator_status_writes_total')) - writesBefore, samples };
 }
 
 describe('server-side apply with two field managers', () => {
   it('argocd and team-b apply, the operator writes status; no conflicts, status stays, no fighting', async () => {
     const ns = env.namespace;
-    await access.grant(ns);
+    await run.access.grant(ns);
     const first = await argocd(ns);
     expect(first.code, first.stderr).toBe(0);
     await converged(ns);
@@ -178,6 +133,6 @@ describe('server-side apply with two field managers', () => {
     expect(quiet.versionChanges).toBe(0);
     expect(quiet.statusWrites).toBe(0);
     const key = await consumerKey(env.cp, ns, 'app.default');
-    expect((await fetch(`http://127.0.0.1:${gateway.proxyPort}/hello-${ns}/v1`, { headers: { apikey: key } })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${run.gateway.proxyPort}/hello-${ns}/v1`, { headers: { apikey: key } })).status).toBe(200);
   }, 120_000);
 });

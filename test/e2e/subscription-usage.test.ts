@@ -2,10 +2,7 @@
 // the usage ledger on a real PostgreSQL server, and the operator (with --usage-database)
 // puts each subscription's calls in its quota window on the Subscription in a real
 // kube-apiserver, again on its own timer when only the calls changed.
-import type { Server } from 'node:http';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExampleBackend } from '../../dev/example-backend.ts';
 import type { SqlClient } from '../../gateway/usage/sql-client.ts';
 import { sqlUsageWriter } from '../../gateway/usage/usage-writer.ts';
 import { migrate } from '../../usage/migrations.ts';
@@ -13,26 +10,26 @@ import { openUsageDatabase } from '../../usage/open-database.ts';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 import { startPostgresServer, type PostgresServer } from '../support/postgres-server.ts';
 import { until } from '../support/wait.ts';
-import { startInProcess, type InProcess } from './support/in-process.ts';
+import { startExampleUpstream, type ExampleUpstream } from './support/example-upstream.ts';
+import { helloEstate } from './support/hello-estate.ts';
+import { e2eLogger, startInProcess, type InProcess } from './support/in-process.ts';
+import { consumerKey } from './support/kube.ts';
 
 const env = useControlPlane();
-const logger = pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
-let backend: Server;
+let backend: ExampleUpstream;
 let pg: PostgresServer;
 let ledger: SqlClient;
 let harness: InProcess | undefined;
-let upstream: string;
 
 beforeAll(async () => {
-  backend = await startExampleBackend(0);
-  upstream = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
+  backend = await startExampleUpstream();
   pg = await startPostgresServer();
   ledger = await openUsageDatabase(pg.url);
   await migrate(ledger);
   harness = await startInProcess({
     kubeconfig: env.cp.kubeconfigPath,
     leaseNamespace: 'default',
-    logger,
+    logger: e2eLogger(),
     operator: { usageDatabase: pg.url, usageIntervalMs: 300 },
     gateway: { usage: { writer: sqlUsageWriter(ledger, 'gw-0', 'i1'), flushIntervalMs: 100 } },
   });
@@ -43,32 +40,10 @@ afterAll(async () => {
   if (harness) await harness.close();
   else await ledger?.close();
   await pg?.close();
-  backend?.close();
+  backend?.server.close();
 });
 
-const objects = (ns: string) => `
-apiVersion: tollgate.dev/v1alpha1
-kind: API
-metadata: { name: hello, namespace: ${ns} }
-spec: { context: /hello-${ns}, version: 1.0.0, upstream: { urls: ["${upstream}"] } }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: APIProduct
-metadata: { name: hello, namespace: ${ns} }
-spec:
-  operations: [{ api: hello, paths: [/] }]
-  quota: { limit: 1000, timeUnit: day }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Application
-metadata: { name: greetings, namespace: ${ns} }
-spec: { owner: { email: dev@example.com } }
----
-apiVersion: tollgate.dev/v1alpha1
-kind: Subscription
-metadata: { name: greetings-hello, namespace: ${ns} }
-spec: { application: greetings, product: { name: hello } }
-`;
+const objects = (ns: string) => helloEstate(ns, { upstream: backend.url, quota: { limit: 1000, timeUnit: 'day' } });
 
 interface Usage {
   window: { start: string; end: string };
@@ -86,10 +61,7 @@ describe('Subscription status.usage from the usage ledger', () => {
   it('shows the calls sent through the gateway against the quota, and follows new calls without an edit', { timeout: 120_000 }, async () => {
     const ns = env.namespace;
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns) });
-    const { value: key } = await until('the credential Secret', async () => {
-      const r = await env.cp.kubectl(['get', 'secret', 'greetings.default', '-n', ns, '-o', 'jsonpath={.data.consumerKey}']);
-      return r.code === 0 && r.stdout ? Buffer.from(r.stdout, 'base64').toString() : undefined;
-    });
+    const key = await consumerKey(env.cp, ns, 'greetings.default');
     const call = () => fetch(`http://127.0.0.1:${harness!.gateway.proxyPort}/hello-${ns}/1.0.0`, { headers: { apikey: key } });
     await until('200 through the gateway', async () => ((await call()).status === 200 ? true : undefined), 30_000);
     for (let i = 0; i < 3; i++) expect((await call()).status).toBe(200);

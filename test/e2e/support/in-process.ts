@@ -1,10 +1,13 @@
 // The operator and one gateway fed by its publisher, both in this process: the
 // setup every in-process end-to-end test shares. Real processes: processes.ts.
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { createLimitStore } from '../../../gateway/limits/create-limit-store.ts';
 import { createGateway, type Gateway, type GatewayOptions } from '../../../gateway/server/create-gateway.ts';
 import { startOperatorClient } from '../../../gateway/sources/operator-client.ts';
 import { runOperator, type Operator, type OperatorOptions } from '../../../operator/run-operator.ts';
+import type { ControlPlaneEnv } from '../../control-plane/vitest-hooks.ts';
+import { startExampleUpstream, type ExampleUpstream } from './example-upstream.ts';
 
 export interface InProcess {
   operator: Operator;
@@ -51,6 +54,44 @@ export async function startInProcess(o: {
       await client.close();
       await gateway.close();
       await operator.close();
+    },
+  };
+}
+
+/** The end-to-end tests' log: silent unless E2E_LOG names a level, then on stderr. */
+export const e2eLogger = (): Logger => pino({ level: process.env.E2E_LOG ?? 'silent' }, pino.destination(2));
+
+export type InProcessEnv = {
+  readonly harness: InProcess;
+  /** The example backend's URL. */
+  readonly upstream: string;
+};
+
+/**
+ * The example backend and startInProcess for a whole test file, on the control
+ * plane's admin kubeconfig and the default namespace's Lease unless `identity`
+ * gives another (the operator's ServiceAccount, say).
+ */
+export function useInProcess(env: ControlPlaneEnv, o: { identity?: () => Promise<{ path: string; namespace: string }>; logger?: Logger } = {}): InProcessEnv {
+  let upstream: ExampleUpstream | undefined;
+  let harness: InProcess | undefined;
+  beforeAll(async () => {
+    const id = o.identity ? await o.identity() : { path: env.cp.kubeconfigPath, namespace: 'default' };
+    upstream = await startExampleUpstream();
+    harness = await startInProcess({ kubeconfig: id.path, leaseNamespace: id.namespace, logger: o.logger ?? e2eLogger() });
+  }, 60_000);
+  afterAll(async () => {
+    await harness?.close();
+    upstream?.server.close();
+  });
+  return {
+    get harness() {
+      if (!harness) throw new Error('operator and gateway not started (did beforeAll fail?)');
+      return harness;
+    },
+    get upstream() {
+      if (!upstream) throw new Error('example backend not started (did beforeAll fail?)');
+      return upstream.url;
     },
   };
 }

@@ -62,3 +62,14 @@ export async function credentialSecrets(cp: ControlPlane, namespace: string): Pr
 }
 
 export const decodeKey = (s: SecretItem) => Buffer.from(s.data?.consumerKey ?? '', 'base64').toString();
+
+/** One condition of `resource` (`apiproduct/hello`) as kubectl reads it; empty before the object has it. */
+export async function readCondition(
+  cp: ControlPlane,
+  namespace: string,
+  resource: string,
+  type: string,
+): Promise<{ status?: string; reason?: string; message?: string }> {
+  const out = await cp.kubectlOk(['get', resource, '-n', namespace, '-o', `jsonpath={.status.conditions[?(@.type=="${type}")]}`]);
+  return out ? JSON.parse(out) : {};
+}
