@@ -1,9 +1,10 @@
-import type { Api, Product, Route, Snapshot, Subscription } from '../gateway/snapshot/types.ts';
+import type { Api, PathMatch, Product, Route, Snapshot, Subscription } from '../gateway/snapshot/types.ts';
 
 /**
  * Ready-to-run requests for applications' new keys: the first operation of the
  * application's first active subscription to a product that takes API keys, on a
- * literal path where the product names one. The snapshot is indexed once, so a curl per new credential costs
+ * literal path where the product names one, else on its first path with each parameter
+ * filled in (so the call is routed, not a 404 at the bare base path). The snapshot is indexed once, so a curl per new credential costs
  * the application's own subscriptions, not a scan of the whole snapshot.
  */
 export function exampleCurls(snapshot: Snapshot, proxyUrl: string): (applicationId: string, key: string) => string | undefined {
@@ -29,12 +30,20 @@ export function exampleCurls(snapshot: Snapshot, proxyUrl: string): (application
         const api = apis.get(op.api);
         const route = routes.get(op.api);
         if (!api?.auth.apiKey || !route) continue;
-        const literal = op.paths.find((p) => p.rest !== 'oneOrMore' && !p.segments.includes('*'));
-        const suffix = literal && literal.segments.length ? '/' + literal.segments.join('/') : '';
+        const path = op.paths.find((p) => p.rest !== 'oneOrMore' && !p.segments.includes('*')) ?? op.paths[0];
+        const suffix = path ? samplePath(path) : '';
         const method = op.methods.length && !op.methods.includes('GET') ? ` -X ${op.methods[0]}` : '';
         return `curl${method} -H '${api.auth.apiKey.header}: ${key}' ${proxyUrl}${route.basePath}${suffix}`;
       }
     }
     return undefined;
   };
+}
+
+/** A concrete path for a pattern: `{name}` and `*` segments become `name` and `example`, `/**` one more `example`. */
+function samplePath(path: PathMatch): string {
+  const written = path.pattern.split('/').filter(Boolean);
+  const segments = path.segments.map((segment, i) => (segment !== '*' ? segment : (/^\{(\w+)\}$/.exec(written[i] ?? '')?.[1] ?? 'example')));
+  if (path.rest === 'oneOrMore') segments.push('example');
+  return segments.length ? '/' + segments.map(encodeURIComponent).join('/') : '';
 }

@@ -45,6 +45,23 @@ describe('printNewCredentials', () => {
     else expect(tail).toBeUndefined();
   });
 
+  it.each([
+    { pattern: '/current/{city}', segments: ['current', '*'], rest: 'none', path: '/current/city' },
+    { pattern: '/current/*', segments: ['current', '*'], rest: 'none', path: '/current/example' },
+    { pattern: '/files/**', segments: ['files'], rest: 'oneOrMore', path: '/files/example' },
+    { pattern: '/', segments: [], rest: 'any', path: '' },
+  ])('fills in a product path with parameters ($pattern) rather than sending the bare base path', ({ pattern, segments, rest, path }) => {
+    const product = { ...snapshot.products[0]!, operations: [{ api: 'shop/orders', methods: ['GET'], paths: [{ pattern, segments, rest }] }] };
+    const lines: string[] = [];
+    printNewCredentials(issued(1), {
+      snapshot: { ...snapshot, products: [product] } as Snapshot,
+      proxyUrl: 'http://127.0.0.1:8080',
+      credentialsFile: '/c.json',
+      print: (l) => lines.push(l),
+    });
+    expect(lines.filter((l) => l.startsWith('  try: '))).toEqual([`  try: curl -H 'apikey: tg_key0' http://127.0.0.1:8080/orders/v1${path}`]);
+  });
+
   it('gives a subscribed application a curl on its longest any-host route, and the others none', () => {
     const lines = print(2);
     expect(lines.filter((l) => l.startsWith('  try: '))).toEqual([`  try: curl -X POST -H 'apikey: tg_key0' http://127.0.0.1:8080/orders/v1/items`]);
