@@ -45,5 +45,5 @@ function samplePath(path: PathMatch): string {
   const written = path.pattern.split('/').filter(Boolean);
   const segments = path.segments.map((segment, i) => (segment !== '*' ? segment : (/^\{(\w+)\}$/.exec(written[i] ?? '')?.[1] ?? 'example')));
   if (path.rest === 'oneOrMore') segments.push('example');
-  return segments.length ? '/' + segments.map(encodeURIComponent).join('/') : '';
+  return segments.length ? '/' + segments.join('/') : '';
 }
