@@ -32,17 +32,23 @@ export function apiError(what: string, e: unknown): Error {
   return new KubeTargetError('Unreachable', `${what}: ${cause ? `${cause}: ` : ''}${(e as Error).message.split('\n')[0]}`);
 }
 
-async function list(api: CustomObjectsApi, kind: Kind, namespace: string | undefined, timeoutMs: number): Promise<AnyResource[]> {
+const listWhat = (kind: Kind, namespace: string | undefined) => `list ${PLURALS[kind]}.${GROUP}${namespace ? ` in namespace ${namespace}` : ''}`;
+
+/** One kind as the API server has it, in a namespace or every one; the API server's own error (or a Timeout) when it fails. */
+export async function listKind(api: CustomObjectsApi, kind: Kind, namespace: string | undefined, timeoutMs: number): Promise<AnyResource[]> {
   const plural = PLURALS[kind];
-  const what = `list ${plural}.${GROUP}${namespace ? ` in namespace ${namespace}` : ''}`;
+  const req = namespace
+    ? api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural })
+    : api.listClusterCustomObject({ group: GROUP, version: VERSION, plural });
+  const got = (await withTimeout(listWhat(kind, namespace), req, timeoutMs)) as KubernetesListObject<KubernetesObject>;
+  return got.items.map((o) => toResource(kind, o));
+}
+
+async function list(api: CustomObjectsApi, kind: Kind, namespace: string | undefined, timeoutMs: number): Promise<AnyResource[]> {
   try {
-    const req = namespace
-      ? api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural })
-      : api.listClusterCustomObject({ group: GROUP, version: VERSION, plural });
-    const got = (await withTimeout(what, req, timeoutMs)) as KubernetesListObject<KubernetesObject>;
-    return got.items.map((o) => toResource(kind, o));
+    return await listKind(api, kind, namespace, timeoutMs);
   } catch (e) {
-    throw apiError(what, e);
+    throw apiError(listWhat(kind, namespace), e);
   }
 }
 

@@ -77,13 +77,11 @@ export function monthArg(value: string, now: number): string {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
 }
 
-/** The catalog from the cluster (in-cluster, KUBECONFIG or --kubeconfig); the client is loaded only then. */
+/** The catalog from the cluster (--kubeconfig, KUBECONFIG or in-cluster, as kubectl finds it); the client is loaded only then. */
 async function catalogFromCluster(kubeconfig: string | undefined): Promise<Catalog> {
-  const [{ KubeConfig }, { clusterCatalog }] = await Promise.all([import('@kubernetes/client-node'), import('../../usage/cluster-catalog.ts')]);
-  const kc = new KubeConfig();
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else kc.loadFromDefault();
-  return clusterCatalog(kc).catch((e: unknown) => {
+  const [{ kubeTarget }, { clusterCatalog }] = await Promise.all([import('../cluster/kube-target.ts'), import('../cluster/cluster-catalog.ts')]);
+  const target = kubeTarget(kubeconfig ? { kubeconfig, allNamespaces: true } : { allNamespaces: true });
+  return clusterCatalog(target).catch((e: unknown) => {
     throw Object.assign(new Error(`cannot list APIProducts and Applications in the cluster (${kubeFailure(e)})`, { cause: e }), {
       code: 'usage-cluster-unreadable',
     });
