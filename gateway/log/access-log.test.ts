@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino, type LoggerOptions } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Exchange } from '../http/exchange.ts';
-import { accessLogSink, writeAccessLog } from './access-log.ts';
+import { accessLogSink, hundredths, writeAccessLog } from './access-log.ts';
 
 function capture(options: LoggerOptions = {}) {
   const lines: string[] = [];
@@ -86,5 +86,25 @@ describe('the access log sink', () => {
     if (!check) return expect(lines).toHaveLength(0);
     expect(lines).toHaveLength(1);
     check(JSON.parse(lines[0]!) as Record<string, unknown>);
+  });
+});
+
+describe('milliseconds in the access log', () => {
+  // What pino writes for Math.round(ms * 100) / 100, made from integers instead.
+  const asPino = (ms: number) => {
+    const rounded = Math.round(ms * 100) / 100;
+    return Number.isFinite(rounded) ? String(rounded) : 'null';
+  };
+  it.each([0, 0.004, 0.005, 0.05, 0.1, 1, 1.005, 1.015, 2.675, 10.1, 99.99, 99.995, 123456.785, 1e12, 9.99e12, 1e13, 1e15, -1, -0.004, Number.NaN, Infinity])(
+    '%s ms is written as pino writes it',
+    (ms) => expect(hundredths(ms)).toBe(asPino(ms)),
+  );
+  it('agrees with pino on 100,000 random latencies from 1 µs to 1000 s', () => {
+    let seed = 1;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    for (let i = 0; i < 100_000; i++) {
+      const ms = random() * 10 ** (random() * 9 - 3);
+      expect(hundredths(ms)).toBe(asPino(ms));
+    }
   });
 });

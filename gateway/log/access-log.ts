@@ -86,38 +86,84 @@ function preformatted(logger: Logger): Preformatted | undefined {
     return undefined;
   }
   const end = l[S['endSym']!] as string;
+  // pino's default clock gives the same text for every line of one millisecond: made once per millisecond.
+  const clock = time === pino.stdTimeFunctions.epochTime ? epochTimeOncePerMs() : time;
   return {
     stream,
     format(e, latencyMs) {
       // Read per line: pino lets bindings change (setBindings) and the clock is per line.
-      let s = levelPrefix + time() + (l[S['chindingsSym']!] as string) + ',"reqId":' + JSON.stringify(e.id) + ',"method":' + JSON.stringify(e.method);
+      let s = levelPrefix + clock() + (l[S['chindingsSym']!] as string) + ',"reqId":' + JSON.stringify(e.id) + ',"method":' + quoted(e.method);
       if (e.path !== undefined) s += ',"path":' + JSON.stringify(e.path);
       if (e.status !== undefined) s += ',"status":' + num(e.status);
-      s += ',"latencyMs":' + num(round(latencyMs));
-      if (e.upstreamMs !== undefined) s += ',"upstreamMs":' + num(round(e.upstreamMs));
-      if (e.api !== undefined) s += ',"api":' + JSON.stringify(e.api);
-      if (e.product !== undefined) s += ',"product":' + JSON.stringify(e.product);
-      if (e.plan !== undefined) s += ',"plan":' + JSON.stringify(e.plan);
-      if (e.application !== undefined) s += ',"application":' + JSON.stringify(e.application);
-      if (e.credential !== undefined) s += ',"credential":' + JSON.stringify(e.credential);
-      if (e.code !== undefined) s += ',"code":' + JSON.stringify(e.code);
+      s += ',"latencyMs":' + hundredths(latencyMs);
+      if (e.upstreamMs !== undefined) s += ',"upstreamMs":' + hundredths(e.upstreamMs);
+      if (e.api !== undefined) s += ',"api":' + quoted(e.api);
+      if (e.product !== undefined) s += ',"product":' + quoted(e.product);
+      if (e.plan !== undefined) s += ',"plan":' + quoted(e.plan);
+      if (e.application !== undefined) s += ',"application":' + quoted(e.application);
+      if (e.credential !== undefined) s += ',"credential":' + quoted(e.credential);
+      if (e.code !== undefined) s += ',"code":' + quoted(e.code);
       if (e.detail !== undefined) s += ',"detail":' + JSON.stringify(e.detail);
-      if (e.upstream !== undefined) s += ',"upstream":' + JSON.stringify(e.upstream);
+      if (e.upstream !== undefined) s += ',"upstream":' + quoted(e.upstream);
       if (e.attempts !== undefined) s += ',"attempts":' + num(e.attempts);
-      if (e.limited !== undefined) s += ',"limited":' + JSON.stringify(e.limited);
+      if (e.limited !== undefined) s += ',"limited":' + quoted(e.limited);
       if (e.aborted !== undefined) s += ',"aborted":' + e.aborted;
       if (e.websocket !== undefined) s += ',"websocket":' + e.websocket;
-      if (e.tool !== undefined) s += ',"tool":' + JSON.stringify(e.tool);
-      if (e.model !== undefined) s += ',"model":' + JSON.stringify(e.model);
+      if (e.tool !== undefined) s += ',"tool":' + quoted(e.tool);
+      if (e.model !== undefined) s += ',"model":' + quoted(e.model);
       if (e.tokens !== undefined) s += ',"tokens":' + JSON.stringify(e.tokens);
       return s + ',"msg":"request"' + end;
     },
   };
 }
 
+function epochTimeOncePerMs(): () => string {
+  let at = -1;
+  let text = '';
+  return () => {
+    const now = Date.now();
+    if (now !== at) {
+      at = now;
+      text = ',"time":' + now;
+    }
+    return text;
+  };
+}
+
+/**
+ * JSON strings of the values that repeat line after line (ids of APIs, products and
+ * applications, methods, codes, upstream hosts), kept rather than serialised each time;
+ * bounded, emptied when full. Request ids, paths and details differ per line and are not kept.
+ */
+const QUOTED = new Map<string, string>();
+const QUOTED_MAX = 4096;
+
+function quoted(value: string): string {
+  let json = QUOTED.get(value);
+  if (json === undefined) {
+    if (QUOTED.size >= QUOTED_MAX) QUOTED.clear();
+    json = JSON.stringify(value);
+    QUOTED.set(value, json);
+  }
+  return json;
+}
+
 /** As pino writes a number: a non-finite one is null. */
 function num(n: number): string {
   return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/**
+ * `num(round(ms))`, the same text, from integers: a double's shortest decimal costs
+ * several times an integer's. Outside 0..1e13 ms (never a latency) it is `num(round(ms))` itself.
+ */
+export function hundredths(ms: number): string {
+  const c = Math.round(ms * 100);
+  if (!(c >= 0 && c < 1e15)) return num(c / 100);
+  const whole = Math.floor(c / 100);
+  const frac = c - whole * 100;
+  if (frac === 0) return String(whole);
+  return frac % 10 === 0 ? whole + '.' + frac / 10 : whole + (frac < 10 ? '.0' : '.') + frac;
 }
 
 function round(ms: number): number {
