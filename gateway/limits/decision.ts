@@ -1,6 +1,6 @@
 import type { RateLimit } from '../snapshot/types.ts';
 import { gcraParams, type GcraResult } from './gcra.ts';
-import { limitHeaders, policyHeader } from './headers.ts';
+import { limitHeaders, policyHeader, type SpikeState } from './headers.ts';
 import type { LimitDecision, LimitRequest } from './types.ts';
 import type { QuotaWindow } from './windows.ts';
 
@@ -20,12 +20,16 @@ export function decide(outcome: Outcome): LimitDecision {
   const { now, quota, spike } = outcome;
   // The quota is reported first when both refuse: its wait is the one that matters.
   const reason = quota && !quota.allowed ? 'quota' : spike && !spike.result.allowed ? 'rateLimit' : undefined;
-  let spikeState = spike && { rate: spike.rate, ...spike.result };
-  if (spikeState && reason !== undefined && spike?.result.allowed) {
-    // The spike-arrest numbers describe admitting this request, which did not happen:
-    // report the allowance as it still stands.
-    const { emissionMs } = gcraParams(spikeState.rate);
-    spikeState = { ...spikeState, remaining: spikeState.remaining + 1, resetMs: Math.max(0, spikeState.resetMs - emissionMs) };
+  let spikeState: SpikeState | undefined;
+  if (spike) {
+    const r = spike.result;
+    spikeState = { rate: spike.rate, remaining: r.remaining, retryAfterMs: r.retryAfterMs, resetMs: r.resetMs };
+    if (reason !== undefined && r.allowed) {
+      // The spike-arrest numbers describe admitting this request, which did not happen:
+      // report the allowance as it still stands.
+      const { emissionMs } = gcraParams(spike.rate);
+      spikeState = { ...spikeState, remaining: spikeState.remaining + 1, resetMs: Math.max(0, spikeState.resetMs - emissionMs) };
+    }
   }
   const headers = limitHeaders({
     now,

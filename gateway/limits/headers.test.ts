@@ -38,3 +38,23 @@ describe('RateLimit headers', () => {
     expect(policyHeader(undefined, undefined)).toBeUndefined();
   });
 });
+
+describe('the RateLimit-Policy text kept from the last request', () => {
+  it('is made again whenever the policy differs, so requests of different subscriptions in turn each get their own', () => {
+    const rate = { requests: 5, per: 'minute' as const, burst: 3 };
+    const sameValues = { ...rate };
+    const day = { windowStart: hour.windowStart, windowEnd: hour.windowStart + 86_400_000 };
+    const cases: Array<[Parameters<typeof policyHeader>, string | undefined]> = [
+      [[{ limit: 10, ...hour }, rate], '"quota";q=10;w=7200, "spike";q=5;w=60;tollgate-burst=3'],
+      [[{ limit: 10, ...hour }, undefined], '"quota";q=10;w=7200'],
+      [[{ limit: 11, ...hour }, undefined], '"quota";q=11;w=7200'],
+      [[{ limit: 11, ...day }, undefined], '"quota";q=11;w=86400'],
+      [[undefined, rate], '"spike";q=5;w=60;tollgate-burst=3'],
+      [[undefined, { ...rate, burst: 4 }], '"spike";q=5;w=60;tollgate-burst=4'],
+      [[undefined, sameValues], '"spike";q=5;w=60;tollgate-burst=3'],
+      [[undefined, undefined], undefined],
+      [[{ limit: 10, ...hour }, rate], '"quota";q=10;w=7200, "spike";q=5;w=60;tollgate-burst=3'],
+    ];
+    for (let round = 0; round < 2; round++) for (const [args, text] of cases) expect(policyHeader(...args)).toBe(text);
+  });
+});

@@ -38,23 +38,29 @@ export interface HeaderInput {
 
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000 - 1e-9));
 
+/** The last policy's text: it is the same for every request of one subscription, and usually of the next. */
+let lastPolicy = { limit: NaN, windowSeconds: NaN, rate: undefined as RateLimit | undefined, text: undefined as string | undefined };
+
 export function policyHeader(quota: { limit: number; windowStart: number; windowEnd: number } | undefined, rate: RateLimit | undefined): string | undefined {
+  const limit = quota ? quota.limit : -1;
+  const windowSeconds = quota ? Math.max(1, Math.round((quota.windowEnd - quota.windowStart) / 1000)) : -1;
+  const last = lastPolicy;
+  if (last.limit === limit && last.windowSeconds === windowSeconds && last.rate === rate) return last.text;
   const items: string[] = [];
-  if (quota) items.push(`"${QUOTA_POLICY}";q=${quota.limit};w=${Math.max(1, Math.round((quota.windowEnd - quota.windowStart) / 1000))}`);
+  if (quota) items.push(`"${QUOTA_POLICY}";q=${quota.limit};w=${windowSeconds}`);
   if (rate) items.push(`"${SPIKE_POLICY}";q=${rate.requests};w=${rate.per === 'second' ? 1 : 60};tollgate-burst=${rate.burst}`);
-  return items.length > 0 ? items.join(', ') : undefined;
+  const text = items.length > 0 ? items.join(', ') : undefined;
+  lastPolicy = { limit, windowSeconds, rate, text };
+  return text;
 }
 
 export function limitHeaders(input: HeaderInput): Record<string, string> {
   const { now, quota, spike, refusedBy } = input;
-  const headers: Record<string, string> = {};
   const policy = policyHeader(quota, spike?.rate);
-  if (policy === undefined) return headers;
-  headers['RateLimit-Policy'] = policy;
-  const items: string[] = [];
-  if (quota) items.push(`"${QUOTA_POLICY}";r=${Math.max(0, quota.limit - quota.used)};t=${seconds(quota.windowEnd - now)}`);
-  if (spike) items.push(`"${SPIKE_POLICY}";r=${Math.max(0, spike.remaining)};t=${seconds(spike.resetMs)}`);
-  headers['RateLimit'] = items.join(', ');
+  if (policy === undefined) return {};
+  let remaining = quota ? `"${QUOTA_POLICY}";r=${Math.max(0, quota.limit - quota.used)};t=${seconds(quota.windowEnd - now)}` : '';
+  if (spike) remaining += `${quota ? ', ' : ''}"${SPIKE_POLICY}";r=${Math.max(0, spike.remaining)};t=${seconds(spike.resetMs)}`;
+  const headers: Record<string, string> = { 'RateLimit-Policy': policy, RateLimit: remaining };
   if (refusedBy !== undefined) {
     const waits: number[] = [];
     // A refusal by either policy means waiting for every policy that is exhausted.

@@ -16,9 +16,13 @@ export interface LimitKeys {
   spike: string;
 }
 
-/** Braces would move the hash tag, `|` and `:` would make two ids share a key. */
+const ESCAPED = /[%{}|:]/;
+const ESCAPED_ALL = /[%{}|:]/g;
+
+/** Braces would move the hash tag, `|` and `:` would make two ids share a key. Most ids have none of them: tested before replacing. */
 export function escapePart(part: string): string {
-  return part.replace(/[%{}|:]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  if (!ESCAPED.test(part)) return part;
+  return part.replace(ESCAPED_ALL, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 export function limitKeys(prefix: string, request: LimitRequest, window: QuotaWindow | undefined): LimitKeys {

@@ -27,7 +27,7 @@ async function decidedLater(ctx: RequestContext, request: LimitRequest, pending:
 }
 
 function decide(ctx: RequestContext, request: LimitRequest, decision: LimitDecision): void {
-  ctx.responseHeaders = { ...ctx.responseHeaders, ...decision.headers };
+  ctx.responseHeaders = merged(ctx.responseHeaders, decision.headers);
   if (decision.reason) ctx.exchange.limited = decision.reason;
   if (decision.reason === 'storeUnavailable') ctx.services.onLimitStoreFailure(request.product, decision.allowed ? 'open' : 'closed');
   if (!decision.allowed) {
@@ -61,4 +61,10 @@ function checkLimits(ctx: RequestContext, request: LimitRequest): LimitDecision 
 /** A store that throws instead of answering is a store that is down: the product's policy decides. */
 function storeDown(request: LimitRequest): LimitDecision {
   return { allowed: request.failureMode === 'open', reason: 'storeUnavailable', headers: {} };
+}
+
+/** The headers so far, then the decision's; the decision's own object (every store makes a fresh one) when there were none. */
+function merged(before: Record<string, string>, added: Record<string, string>): Record<string, string> {
+  for (const _ in before) return { ...before, ...added };
+  return added;
 }
