@@ -6,34 +6,67 @@ export interface Exchange {
   startedAt: number;
   method: string;
   /** The canonical path; never the query, which may carry a key. */
-  path?: string;
-  api?: string;
-  product?: string;
-  plan?: string;
-  application?: string;
-  credential?: string;
+  path?: string | undefined;
+  api?: string | undefined;
+  product?: string | undefined;
+  plan?: string | undefined;
+  application?: string | undefined;
+  credential?: string | undefined;
   /** The API operation matched, `METHOD /pattern`; absent when the API declares none. */
-  operation?: string;
+  operation?: string | undefined;
   /** For the usage ledger: the request body as declared by Content-Length (a chunked body counts 0)... */
-  bytesIn?: number;
+  bytesIn?: number | undefined;
   /** ...and the bytes written to the client for the response, headers included. */
-  bytesOut?: number;
-  status?: number;
-  code?: ErrorCode;
+  bytesOut?: number | undefined;
+  status?: number | undefined;
+  code?: ErrorCode | undefined;
   /** Why a request was refused, as detail for the log (never a secret). */
-  detail?: string;
-  upstreamMs?: number;
-  upstream?: string;
-  attempts?: number;
-  limited?: 'quota' | 'rateLimit' | 'tokenQuota' | 'storeUnavailable';
+  detail?: string | undefined;
+  upstreamMs?: number | undefined;
+  upstream?: string | undefined;
+  attempts?: number | undefined;
+  limited?: 'quota' | 'rateLimit' | 'tokenQuota' | 'storeUnavailable' | undefined;
   /** The response was cut after it began (the upstream failed mid-body, or the client left). */
-  aborted?: boolean;
-  websocket?: boolean;
+  aborted?: boolean | undefined;
+  websocket?: boolean | undefined;
   /** The MCP tool this request carries out (a `tools/call` of a product's MCP endpoint). */
-  tool?: string;
+  tool?: string | undefined;
   /** An LLM API's answer: the model that gave it and the tokens it used. */
-  model?: string;
-  tokens?: { prompt: number; completion: number; total: number; estimated?: boolean };
+  model?: string | undefined;
+  tokens?: { prompt: number; completion: number; total: number; estimated?: boolean } | undefined;
+}
+
+/**
+ * A new exchange with every field present from the start: steps fill them in, and
+ * objects of one shape are read by the sinks without a shape change per field set.
+ */
+export function newExchange(id: string, startedAt: number, method: string, websocket?: true): Exchange {
+  return {
+    id,
+    startedAt,
+    method,
+    path: undefined,
+    api: undefined,
+    product: undefined,
+    plan: undefined,
+    application: undefined,
+    credential: undefined,
+    operation: undefined,
+    bytesIn: undefined,
+    bytesOut: undefined,
+    status: undefined,
+    code: undefined,
+    detail: undefined,
+    upstreamMs: undefined,
+    upstream: undefined,
+    attempts: undefined,
+    limited: undefined,
+    aborted: undefined,
+    websocket,
+    tool: undefined,
+    model: undefined,
+    tokens: undefined,
+  };
 }
 
 /** Where a finished exchange goes (metrics, the access log, later usage); a new one is one more sink in the list. */

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ERRORS } from '../errors/error-codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { completeExchange, type Exchange, type ExchangeSink } from '../http/exchange.ts';
+import { completeExchange, newExchange, type Exchange, type ExchangeSink } from '../http/exchange.ts';
 import { sendProblem, sendSocketProblem } from '../http/respond.ts';
 import { RequestContext, type PipelineServices } from '../pipeline/request-context.ts';
 import { REQUEST_STEPS } from '../pipeline/request-steps.ts';
@@ -36,7 +36,7 @@ export class RequestHandler {
   }
 
   onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const exchange: Exchange = { id: randomUUID(), startedAt: performance.now(), method: req.method ?? '' };
+    const exchange = newExchange(randomUUID(), performance.now(), req.method ?? '');
     const socket = req.socket;
     const written = socket.bytesWritten;
     this.#connections.requestStarted(socket, res, exchange);
@@ -65,7 +65,7 @@ export class RequestHandler {
   }
 
   onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    const exchange: Exchange = { id: randomUUID(), startedAt: performance.now(), method: req.method ?? '', websocket: true };
+    const exchange = newExchange(randomUUID(), performance.now(), req.method ?? '', true);
     socket.on('error', () => socket.destroy());
     this.#connections.upgraded(socket);
     const runtime = this.#state.runtime;
