@@ -76,6 +76,8 @@ const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connecti
 /** Every flight's deadlines, on one ticking timer rather than one Node timer per attempt. */
 const timers = new CoarseTimers();
 
+const NONE_TRIED: ReadonlySet<UpstreamTarget> = new Set();
+
 const WS_FLIGHT = Symbol('tollgate.wsFlight');
 type WsCarrier = IncomingMessage & { [WS_FLIGHT]?: { upgraded: boolean } };
 
@@ -163,7 +165,8 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
   readonly #res: ServerResponse;
   readonly #plan: ForwardPlan;
   readonly #exchange: Exchange;
-  readonly #tried = new Set<UpstreamTarget>();
+  /** Targets tried by earlier attempts; made on the first retry, which most flights never have. */
+  #tried: Set<UpstreamTarget> | undefined;
   #target: UpstreamTarget | undefined;
   #controller: Dispatcher.DispatchController | undefined;
   #attempts = 0;
@@ -212,13 +215,17 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     if (this.#settled || this.#answered) return;
     const plan = this.#plan;
     // A target already tried is used again only when nothing else is left; the attempt count bounds the total.
-    if (this.#tried.size >= plan.pool.targets.length) this.#tried.clear();
-    const target = plan.pool.pick(this.#forwarder.now(), this.#tried);
+    let tried = this.#tried;
+    if (this.#target !== undefined) {
+      tried ??= this.#tried = new Set([this.#target]);
+      if (tried.size >= plan.pool.targets.length) tried.clear();
+    }
+    const target = plan.pool.pick(this.#forwarder.now(), tried ?? NONE_TRIED);
     if (!target) {
       this.#fail('upstream-unavailable');
       return;
     }
-    this.#tried.add(target);
+    tried?.add(target);
     this.#target = target;
     this.#controller = undefined;
     this.#timedOut = false;
