@@ -4,30 +4,53 @@ import type { Exchange } from '../http/exchange.ts';
 
 const IDLE_GRACE_MS = 1_000;
 
-/** The proxy port's connections: requests in flight on each, its latest request, and upgraded sockets. */
+/** One connection's requests: how many are in flight, and its latest. */
+interface ConnectionState {
+  active: number;
+  res: ServerResponse | undefined;
+  exchange: Exchange | undefined;
+}
+
+const STATE = Symbol('tollgate.connection');
+type Tracked = Socket & { [STATE]?: ConnectionState };
+
+/**
+ * The proxy port's connections: requests in flight on each, its latest request, and upgraded sockets.
+ * Each connection's state hangs on its socket, so a request costs a property read and
+ * no map updates; the map of open connections changes only as they open and close.
+ */
 export class Connections {
-  readonly #inFlight = new Map<Socket, number>();
-  /** Each connection's latest request: a parser error or timeout may belong to it, and it may have been answered already. */
-  readonly #latest = new WeakMap<Socket, { res: ServerResponse; exchange: Exchange }>();
+  readonly #inFlight = new Map<Socket, ConnectionState>();
   readonly #upgraded = new Set<Socket>();
 
   opened(socket: Socket): void {
-    this.#inFlight.set(socket, 0);
+    const state = stateOf(socket);
+    state.active = 0;
+    this.#inFlight.set(socket, state);
     socket.once('close', () => this.#inFlight.delete(socket));
   }
 
   requestStarted(socket: Socket, res: ServerResponse, exchange: Exchange): void {
-    this.#inFlight.set(socket, (this.#inFlight.get(socket) ?? 0) + 1);
-    this.#latest.set(socket, { res, exchange });
+    const state = stateOf(socket);
+    // A request on a connection not (or no longer) tracked makes it tracked, so that a drain waits for it.
+    if (!this.#inFlight.has(socket)) {
+      state.active = 0;
+      this.#inFlight.set(socket, state);
+    }
+    state.active++;
+    state.res = res;
+    state.exchange = exchange;
   }
 
   requestEnded(socket: Socket): void {
-    const active = this.#inFlight.get(socket);
-    if (active !== undefined) this.#inFlight.set(socket, active - 1);
+    const state = (socket as Tracked)[STATE];
+    if (state !== undefined && this.#inFlight.has(socket)) state.active--;
   }
 
+  /** Each connection's latest request: a parser error or timeout may belong to it, and it may have been answered already. */
   latest(socket: Socket): { res: ServerResponse; exchange: Exchange } | undefined {
-    return this.#latest.get(socket);
+    const state = (socket as Tracked)[STATE];
+    return state?.res && state.exchange ? { res: state.res, exchange: state.exchange } : undefined;
   }
 
   upgraded(socket: Socket): void {
@@ -46,7 +69,7 @@ export class Connections {
     const idleSince = new Map<Socket, number>();
     while (this.#inFlight.size > 0 && Date.now() < deadline) {
       const t = Date.now();
-      for (const [socket, active] of this.#inFlight) {
+      for (const [socket, { active }] of this.#inFlight) {
         if (socket.destroyed) {
           this.#inFlight.delete(socket);
           continue;
@@ -64,6 +87,10 @@ export class Connections {
     for (const socket of this.#inFlight.keys()) socket.destroy();
     for (const socket of this.#upgraded) socket.destroy();
   }
+}
+
+function stateOf(socket: Socket): ConnectionState {
+  return ((socket as Tracked)[STATE] ??= { active: 0, res: undefined, exchange: undefined });
 }
 
 export function sleep(ms: number): Promise<void> {
