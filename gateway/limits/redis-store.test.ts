@@ -56,6 +56,23 @@ describe('RedisLimitStore', () => {
     expect(spikeTtl).toBeLessThanOrEqual(61_000);
   });
 
+  it('hands each check of one batch its decision through checkThen, even when another caller throws in its own', async () => {
+    const now = Date.now();
+    const request = (n: number): LimitRequest => ({ application: `ns/then-${n}`, product: 'ns/p', failureMode: 'closed', quota: { limit: 1, interval: 1, timeUnit: 'day' } });
+    const decisions = await new Promise<LimitDecision[]>((resolve) => {
+      const got: LimitDecision[] = [];
+      for (let n = 0; n < 6; n++) {
+        store.checkThen(request(n % 3), now, (decision) => {
+          got.push(decision);
+          if (got.length === 6) resolve(got);
+          if (n === 0) throw new Error('a caller failing in its own continuation');
+        });
+      }
+    });
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false, false, false]);
+    expect(decisions.every((d) => d.headers['RateLimit-Policy'] === '"quota";q=1;w=86400')).toBe(true);
+  });
+
   it('keeps answering after Redis forgets its scripts (EVALSHA falls back to EVAL)', async () => {
     const req: LimitRequest = { application: 'ns/flush', product: 'ns/p', failureMode: 'closed', quota: { limit: 2, interval: 1, timeUnit: 'hour' } };
     const now = Date.now();

@@ -9,7 +9,7 @@ import { StoreHealth } from './store-health.ts';
 import { StoreIncidents } from './store-incidents.ts';
 import { parseTimeZone, type TimeZone } from './time-zone.ts';
 import type { LimitDecision, LimitRequest, LimitStore, QuotaUsage, QuotaUsageRequest, StoreErrorHook, StoreIncidentHooks } from './types.ts';
-import { quotaWindow } from './windows.ts';
+import { quotaWindow, type QuotaWindow } from './windows.ts';
 
 /** How long Redis may take to answer a check unless configured (`--limit-timeout`). */
 export const DEFAULT_LIMIT_TIMEOUT_MS = 100;
@@ -59,8 +59,10 @@ const MAX_BATCH = 128;
 type CheckArgs = [string, string, string, string, string, string, string, string];
 interface PendingCheck {
   args: CheckArgs;
-  resolve(reply: LimitScriptReply): void;
-  reject(error: unknown): void;
+  request: LimitRequest;
+  window: QuotaWindow | undefined;
+  now: number;
+  done(decision: LimitDecision): void;
 }
 /** Checks that go to Redis together, one round of batches at a time: all of them on a single node, one hash tag's in a cluster. */
 interface Lane {
@@ -149,9 +151,18 @@ export class RedisLimitStore implements LimitStore {
     return { used: Number(value ?? 0) || 0, limit: request.quota.limit, windowStart: window.start, windowEnd: window.end };
   }
 
-  async check(request: LimitRequest, now: number): Promise<LimitDecision> {
+  check(request: LimitRequest, now: number): Promise<LimitDecision> {
+    return new Promise((resolve) => this.checkThen(request, now, resolve));
+  }
+
+  /**
+   * The decision, handed to `done` once Redis has answered (or failed to): no promise of
+   * its own per check, the caller makes the one its request needs. Throws only before
+   * anything is sent (then `done` is never called).
+   */
+  checkThen(request: LimitRequest, now: number, done: (decision: LimitDecision) => void): void {
     const { quota, rateLimit } = request;
-    if (!quota && !rateLimit) return unlimited();
+    if (!quota && !rateLimit) return done(unlimited());
     const window = quota && quotaWindow(quota, now, this.#zone);
     const keys = limitKeys(this.#prefix, request, window);
     const gcra = rateLimit && gcraParams(rateLimit);
@@ -165,27 +176,14 @@ export class RedisLimitStore implements LimitStore {
       gcra ? String(gcra.emissionMs) : '-1',
       gcra ? String(gcra.toleranceMs) : '0',
     ];
-    let reply: LimitScriptReply;
-    try {
-      const lane = this.#cluster ? keys.spike : '';
-      reply = await new Promise<LimitScriptReply>((resolve, reject) => this.#enqueue(lane, { args, resolve, reject }));
-    } catch (error) {
-      const err = error instanceof Error ? error : new Error(String(error));
-      const context = {
-        application: request.application,
-        product: request.product,
-        ...(request.operation !== undefined ? { operation: request.operation } : {}),
-        failureMode: request.failureMode,
-      };
-      try {
-        this.#onStoreError?.(err, context);
-      } catch {
-        // A failing metrics hook must not turn into a failed request.
-      }
-      this.#incidents.failed(err, context);
-      return unavailable(request, window);
-    }
+    this.#enqueue(this.#cluster ? keys.spike : '', { args, request, window, now, done });
+  }
+
+  /** Redis answered this check. */
+  #answered(pending: PendingCheck, reply: LimitScriptReply): void {
     this.#incidents.answered();
+    const { request, window, now } = pending;
+    const { quota, rateLimit } = request;
     const [, quotaAllowed, spikeAllowed, used, spikeRemaining, retryAfterMs, resetMs] = reply;
     const outcome: Outcome = { now };
     if (quota && window) outcome.quota = { limit: quota.limit, used: Number(used), allowed: quotaAllowed === 1, window };
@@ -200,7 +198,26 @@ export class RedisLimitStore implements LimitStore {
         },
       };
     }
-    return decide(outcome);
+    settle(pending, decide(outcome));
+  }
+
+  /** Redis did not answer this check: counted, reported, and the product's failure mode decides. */
+  #failed(pending: PendingCheck, error: unknown): void {
+    const { request, window } = pending;
+    const err = error instanceof Error ? error : new Error(String(error));
+    const context = {
+      application: request.application,
+      product: request.product,
+      ...(request.operation !== undefined ? { operation: request.operation } : {}),
+      failureMode: request.failureMode,
+    };
+    try {
+      this.#onStoreError?.(err, context);
+    } catch {
+      // A failing metrics hook must not turn into a failed request.
+    }
+    this.#incidents.failed(err, context);
+    settle(pending, unavailable(request, window));
   }
 
   /**
@@ -247,15 +264,15 @@ export class RedisLimitStore implements LimitStore {
         (replies) => {
           for (let i = 0; i < batch.length; i++) {
             const reply = replies[i];
-            if (Array.isArray(reply)) batch[i]!.resolve(reply);
-            else batch[i]!.reject(new Error('limit store gave no answer for this check'));
+            if (Array.isArray(reply)) this.#answered(batch[i]!, reply);
+            else this.#failed(batch[i]!, new Error('limit store gave no answer for this check'));
           }
           settled();
         },
         (error: unknown) => {
-          for (const pending of batch) pending.reject(error);
+          for (const pending of batch) this.#failed(pending, error);
           // Redis has been judged down: the checks queued behind would only wait on it too.
-          if (error instanceof StoreTimeoutError) for (const pending of lane.queue.splice(0)) pending.reject(error);
+          if (error instanceof StoreTimeoutError) for (const pending of lane.queue.splice(0)) this.#failed(pending, error);
           settled();
         },
       );
@@ -284,6 +301,15 @@ export class RedisLimitStore implements LimitStore {
     } catch {
       this.client.disconnect();
     }
+  }
+}
+
+/** One caller's continuation must not keep the other checks of its batch from theirs. */
+function settle(pending: PendingCheck, decision: LimitDecision): void {
+  try {
+    pending.done(decision);
+  } catch {
+    // The caller's own failure, past its decision; nothing for the store to do.
   }
 }
 

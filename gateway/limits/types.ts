@@ -35,6 +35,11 @@ export interface LimitStore {
   check(request: LimitRequest, now: number): Promise<LimitDecision>;
   /** The same decision without a promise, for stores that never wait (memory). */
   checkSync?(request: LimitRequest, now: number): LimitDecision;
+  /**
+   * The same decision handed to `done` when it is known, without a promise of the store's
+   * own (Redis); `done` is called once, unless this throws, which it does only before sending anything.
+   */
+  checkThen?(request: LimitRequest, now: number, done: (decision: LimitDecision) => void): void;
   /** What a quota has used in the window `now` falls in, counting nothing (for the portal's usage page). */
   usage?(request: QuotaUsageRequest, now: number): QuotaUsage | Promise<QuotaUsage>;
   close(): Promise<void>;

@@ -17,9 +17,31 @@ export function limitStep(ctx: RequestContext): void | Promise<void> {
   if (grant.operation) request.operation = grant.operation.id;
   if (quota) request.quota = quota;
   if (rateLimit) request.rateLimit = rateLimit;
+  const store = ctx.services.limits;
+  if (store.checkSync === undefined && store.checkThen !== undefined) return checkThen(ctx, request);
   const checked = checkLimits(ctx, request);
   if (checked instanceof Promise) return decidedLater(ctx, request, checked);
   decide(ctx, request, checked);
+}
+
+/** A store that answers later through a callback (Redis): the request's one promise is made here. */
+function checkThen(ctx: RequestContext, request: LimitRequest): Promise<void> {
+  const store = ctx.services.limits;
+  return new Promise<void>((resolve, reject) => {
+    const done = (decision: LimitDecision) => {
+      try {
+        decide(ctx, request, decision);
+        resolve();
+      } catch (err) {
+        reject(err);
+      }
+    };
+    try {
+      store.checkThen!(request, ctx.now, done);
+    } catch {
+      done(storeDown(request));
+    }
+  });
 }
 
 async function decidedLater(ctx: RequestContext, request: LimitRequest, pending: Promise<LimitDecision>): Promise<void> {
