@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ERRORS } from '../errors/error-codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { completeExchange, newExchange, type Exchange, type ExchangeSink } from '../http/exchange.ts';
+import { requestIds } from '../http/request-id.ts';
 import { sendProblem, sendSocketProblem } from '../http/respond.ts';
 import { RequestContext, type PipelineServices } from '../pipeline/request-context.ts';
 import { REQUEST_STEPS } from '../pipeline/request-steps.ts';
@@ -22,6 +22,7 @@ export class RequestHandler {
   readonly #sinks: readonly ExchangeSink[];
   readonly #connections: Connections;
   readonly #logger: Logger;
+  readonly #nextId = requestIds();
 
   constructor(state: ServingState, services: PipelineServices, sinks: readonly ExchangeSink[], connections: Connections, logger: Logger) {
     this.#state = state;
@@ -36,7 +37,7 @@ export class RequestHandler {
   }
 
   onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const exchange = newExchange(randomUUID(), performance.now(), req.method ?? '');
+    const exchange = newExchange(this.#nextId(), performance.now(), req.method ?? '');
     const socket = req.socket;
     const written = socket.bytesWritten;
     this.#connections.requestStarted(socket, res, exchange);
@@ -65,7 +66,7 @@ export class RequestHandler {
   }
 
   onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    const exchange = newExchange(randomUUID(), performance.now(), req.method ?? '', true);
+    const exchange = newExchange(this.#nextId(), performance.now(), req.method ?? '', true);
     socket.on('error', () => socket.destroy());
     this.#connections.upgraded(socket);
     const runtime = this.#state.runtime;
