@@ -84,18 +84,33 @@ return check(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV
 /**
  * Several checks in one call, one after the other exactly as separate calls of
  * LIMIT_SCRIPT would run (a script is atomic, so nothing can come between them
- * either). KEYS are the checks' key pairs in order, ARGV their six arguments each;
- * the reply is one LIMIT_SCRIPT reply per check. In a cluster only checks of one
- * hash tag go together, so that every key is in one slot.
+ * either). KEYS are the checks' key pairs in order, ARGV their six arguments each.
+ * The reply is one string: each check's eight LIMIT_SCRIPT values joined by `,`, the
+ * checks joined by `;` (see `parseBatchReply`). Decoding that costs the gateway a
+ * fraction of decoding a nested array of eight items per check. In a cluster only
+ * checks of one hash tag go together, so that every key is in one slot.
  */
 export const LIMIT_BATCH_SCRIPT = `${CHECK_FUNCTION}
 local out = {}
 for i = 1, #KEYS / 2 do
   local a = (i - 1) * 6
-  out[i] = check(KEYS[2 * i - 1], KEYS[2 * i], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
+  local r = check(KEYS[2 * i - 1], KEYS[2 * i], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
+  out[i] = string.format('%d,%d,%d,%d,%d,%s,%s,%s', r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8])
 end
-return out
+return table.concat(out, ';')
 `;
+
+/** LIMIT_BATCH_SCRIPT's reply as the replies LIMIT_SCRIPT would have given, in order. */
+export function parseBatchReply(reply: string): LimitScriptReply[] {
+  const checks = reply.split(';');
+  const out: LimitScriptReply[] = [];
+  for (const check of checks) {
+    const v = check.split(',');
+    if (v.length !== 8) break;
+    out.push([Number(v[0]), Number(v[1]), Number(v[2]), Number(v[3]), Number(v[4]), v[5]!, v[6]!, v[7]!]);
+  }
+  return out;
+}
 
 export const LIMIT_COMMAND = 'tollgateLimit';
 export const LIMIT_BATCH_COMMAND = 'tollgateLimitBatch';
@@ -114,6 +129,6 @@ export interface LimitCommands {
     emissionMs: string,
     toleranceMs: string,
   ): Promise<LimitScriptReply>;
-  /** `numberOfKeys` (twice the checks), the checks' key pairs, then their six arguments each. */
-  tollgateLimitBatch(numberOfKeys: number, ...keysThenArgs: string[]): Promise<LimitScriptReply[]>;
+  /** `numberOfKeys` (twice the checks), the checks' key pairs, then their six arguments each; see `parseBatchReply`. */
+  tollgateLimitBatch(numberOfKeys: number, ...keysThenArgs: string[]): Promise<string>;
 }

@@ -3,7 +3,7 @@ import { decide, unavailable, unlimited, type Outcome } from './decision.ts';
 import { gcraParams } from './gcra.ts';
 import { limitKeys } from './keys.ts';
 import { createRedisClient, parseRedisUrl } from './redis-connection.ts';
-import { LIMIT_BATCH_COMMAND, LIMIT_BATCH_SCRIPT, LIMIT_COMMAND, LIMIT_SCRIPT, type LimitCommands, type LimitScriptReply } from './redis-scripts.ts';
+import { LIMIT_BATCH_COMMAND, LIMIT_BATCH_SCRIPT, LIMIT_COMMAND, LIMIT_SCRIPT, parseBatchReply, type LimitCommands, type LimitScriptReply } from './redis-scripts.ts';
 import { StoreTimeoutError } from './reply-deadline.ts';
 import { StoreHealth } from './store-health.ts';
 import { StoreIncidents } from './store-incidents.ts';
@@ -286,7 +286,7 @@ export class RedisLimitStore implements LimitStore {
       const keysThenArgs: string[] = [];
       for (const { args } of batch) keysThenArgs.push(args[0], args[1]);
       for (const { args } of batch) for (let i = 2; i < 8; i++) keysThenArgs.push(args[i]!);
-      return client.tollgateLimitBatch(2 * batch.length, ...keysThenArgs);
+      return client.tollgateLimitBatch(2 * batch.length, ...keysThenArgs).then(parseBatchReply);
     } catch (error) {
       return Promise.reject(error);
     }
