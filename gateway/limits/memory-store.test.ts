@@ -28,6 +28,34 @@ describe('MemoryLimitStore', () => {
     expect(s.size).toBe(1);
   });
 
+  it.each(['UTC', '+05:30', 'Europe/Berlin'])(
+    'counts each product, operation and window apart when one application moves between them request by request (%s)',
+    (timeZone) => {
+      const s = new MemoryLimitStore({ timeZone });
+      const quota = { limit: 3, interval: 1, timeUnit: 'minute' as const };
+      const at = Date.parse('2026-03-29T00:59:59Z'); // the last second before Berlin's clocks go forward
+      const request = (product: string, operation?: string) => ({
+        application: 'ns/a',
+        product,
+        failureMode: 'open' as const,
+        quota,
+        ...(operation === undefined ? {} : { operation }),
+      });
+      const remaining = (product: string, now: number, operation?: string) => s.checkSync(request(product, operation), now).headers['RateLimit'];
+      const seen = [
+        remaining('ns/p', at),
+        remaining('ns/q', at),
+        remaining('ns/p', at, 'GET /x'),
+        remaining('ns/p', at),
+        remaining('ns/p', at + 1000), // the next minute: a new window
+        remaining('ns/q', at),
+        remaining('ns/p', at + 1000),
+        remaining('ns/p', at),
+      ];
+      expect(seen.map((h) => /r=(\d+)/.exec(h ?? '')?.[1])).toEqual(['2', '2', '2', '1', '2', '1', '1', '0']);
+    },
+  );
+
   it('reports the use of a quota in the current window without counting, and a fresh window as unused', async () => {
     const s = new MemoryLimitStore();
     const quota = { limit: 10, interval: 1, timeUnit: 'hour' as const };

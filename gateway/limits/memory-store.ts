@@ -1,9 +1,10 @@
+import type { Quota } from '../snapshot/types.ts';
 import { decide, unlimited, type Outcome } from './decision.ts';
 import { gcra, gcraParams } from './gcra.ts';
-import { limitKeys } from './keys.ts';
+import { limitKeys, type LimitKeys } from './keys.ts';
 import { parseTimeZone, type TimeZone } from './time-zone.ts';
 import type { LimitDecision, LimitRequest, LimitStore, QuotaUsage, QuotaUsageRequest } from './types.ts';
-import { quotaWindow } from './windows.ts';
+import { quotaWindow, type QuotaWindow } from './windows.ts';
 
 export interface MemoryLimitStoreOptions {
   /** Zone whose calendar the quota windows follow; default `UTC`. See `parseTimeZone`. */
@@ -30,6 +31,13 @@ export class MemoryLimitStore implements LimitStore {
   readonly #sweepIntervalMs: number;
   readonly #counters = new Map<string, Counter>();
   readonly #tats = new Map<string, number>();
+  /**
+   * Kept between requests, emptied at each sweep: each quota's current window (only in a
+   * fixed-offset zone, where every instant of a window maps back to it), and each
+   * application's last keys. Most requests then build no window and no key strings.
+   */
+  readonly #windows = new Map<Quota, QuotaWindow>();
+  readonly #keys = new Map<string, { product: string; operation: string | undefined; windowId: string | undefined; keys: LimitKeys }>();
   #nextSweepAt = Number.NEGATIVE_INFINITY;
   #sweepAtSize = 1024;
 
@@ -52,8 +60,8 @@ export class MemoryLimitStore implements LimitStore {
     const { quota, rateLimit } = request;
     if (!quota && !rateLimit) return unlimited();
     this.#maybeSweep(now);
-    const window = quota && quotaWindow(quota, now, this.#zone);
-    const keys = limitKeys('', request, window);
+    const window = quota && this.#window(quota, now);
+    const keys = this.#keysFor(request, window);
     const outcome: Outcome = { now };
 
     const spike = rateLimit && gcra(this.#tats.get(keys.spike), now, gcraParams(rateLimit));
@@ -78,6 +86,24 @@ export class MemoryLimitStore implements LimitStore {
     return decide(outcome);
   }
 
+  #window(quota: Quota, now: number): QuotaWindow {
+    if (!this.#zone.fixed) return quotaWindow(quota, now, this.#zone);
+    const kept = this.#windows.get(quota);
+    if (kept !== undefined && now >= kept.start && now < kept.end) return kept;
+    const window = quotaWindow(quota, now, this.#zone);
+    this.#windows.set(quota, window);
+    return window;
+  }
+
+  #keysFor(request: LimitRequest, window: QuotaWindow | undefined): LimitKeys {
+    const windowId = window?.id;
+    const kept = this.#keys.get(request.application);
+    if (kept !== undefined && kept.product === request.product && kept.operation === request.operation && kept.windowId === windowId) return kept.keys;
+    const keys = limitKeys('', request, window);
+    this.#keys.set(request.application, { product: request.product, operation: request.operation, windowId, keys });
+    return keys;
+  }
+
   usage(request: QuotaUsageRequest, now: number): QuotaUsage {
     const window = quotaWindow(request.quota, now, this.#zone);
     const counter = this.#counters.get(limitKeys('', { ...request, failureMode: 'open' }, window).quota);
@@ -94,6 +120,8 @@ export class MemoryLimitStore implements LimitStore {
     if (now < this.#nextSweepAt && this.size < this.#sweepAtSize) return;
     for (const [key, counter] of this.#counters) if (counter.expiresAt <= now) this.#counters.delete(key);
     for (const [key, tat] of this.#tats) if (tat <= now) this.#tats.delete(key);
+    this.#windows.clear();
+    this.#keys.clear();
     this.#nextSweepAt = now + this.#sweepIntervalMs;
     // Sweeping is O(entries): when everything is live, wait until the map has doubled.
     this.#sweepAtSize = Math.max(1024, 2 * this.size);

@@ -8,6 +8,8 @@ export interface TimeZone {
   offsetAt(t: number): number;
   /** The instant at which the wall clock first shows `local`; see `localToInstant`. */
   toInstant(local: number): number;
+  /** The offset never changes (UTC, `+05:30`): every instant of a window then maps back to that window. */
+  readonly fixed: boolean;
 }
 
 const FIXED = /^([+-])(\d{2}):?(\d{2})$/;
@@ -30,7 +32,7 @@ export function parseTimeZone(name = 'UTC'): TimeZone {
 }
 
 function fixedZone(name: string, offset: number): TimeZone {
-  return { name, offsetAt: () => offset, toInstant: (local) => local - offset };
+  return { name, offsetAt: () => offset, toInstant: (local) => local - offset, fixed: true };
 }
 
 function namedZone(name: string): TimeZone {
@@ -54,7 +56,7 @@ function namedZone(name: string): TimeZone {
     const local = Date.UTC(f.year ?? 1970, (f.month ?? 1) - 1, f.day ?? 1, f.hour ?? 0, f.minute ?? 0, f.second ?? 0);
     return local - whole;
   };
-  return { name, offsetAt, toInstant: (local) => localToInstant(local, offsetAt) };
+  return { name, offsetAt, toInstant: (local) => localToInstant(local, offsetAt), fixed: false };
 }
 
 /**
