@@ -38,21 +38,21 @@ function approvalTrail(r: SubscriptionResource): Approval[] {
   return [...previous, { decision: a.decision, by: a.by, at: a.at, ...(a.reason ? { reason: a.reason } : {}) }];
 }
 
-function resolvePlan(r: SubscriptionResource, p: ProductOutcome, cs: ConditionSet): { name?: string; ok: boolean } {
+/** The plan's name; undefined for a product without plans; false (and a condition) when there is no such plan. */
+function resolvePlan(r: SubscriptionResource, p: ProductOutcome, cs: ConditionSet): string | undefined | false {
   const plans = p.resource.spec.plans ?? [];
   const wanted = r.spec.plan;
   if (!plans.length) {
-    if (wanted) cs.unresolved(Reason.PlanNotFound, `product ${objectId(p.resource)} has no plans, so it has no plan ${wanted}`, { field: 'spec.plan' });
-    return { ok: !wanted };
+    if (!wanted) return undefined;
+    cs.unresolved(Reason.PlanNotFound, `product ${objectId(p.resource)} has no plans, so it has no plan ${wanted}`, { field: 'spec.plan' });
+    return false;
   }
   const name = wanted ?? p.resource.spec.defaultPlan ?? plans[0]!.name;
-  if (!plans.some((pl) => pl.name === name)) {
-    cs.unresolved(Reason.PlanNotFound, `product ${objectId(p.resource)} has no plan ${name} (it has ${plans.map((pl) => pl.name).join(', ')})`, {
-      field: 'spec.plan',
-    });
-    return { ok: false };
-  }
-  return { name, ok: true };
+  for (let i = 0; i < plans.length; i++) if (plans[i]!.name === name) return name;
+  cs.unresolved(Reason.PlanNotFound, `product ${objectId(p.resource)} has no plan ${name} (it has ${plans.map((pl) => pl.name).join(', ')})`, {
+    field: 'spec.plan',
+  });
+  return false;
 }
 
 function mayAccess(r: SubscriptionResource, p: ProductResourceLike): boolean {
@@ -110,7 +110,7 @@ function processOne(
     return invalid(r, cs, approvals);
   }
   const plan = resolvePlan(r, product, cs);
-  if (!plan.ok) return invalid(r, cs, approvals);
+  if (plan === false) return invalid(r, cs, approvals);
 
   let takenOfProduct = taken.get(product);
   const twin = takenOfProduct?.get(app);
@@ -131,7 +131,7 @@ function processOne(
   takenOfProduct.set(app, r);
 
   // Every field in the literal, even those still unknown: adding them later costs an extra allocation per subscription.
-  const outcome: SubscriptionOutcome = { resource: r, conditions: cs, phase: 'Active', approvals, plan: plan.name, subscription: undefined };
+  const outcome: SubscriptionOutcome = { resource: r, conditions: cs, phase: 'Active', approvals, plan, subscription: undefined };
   if (r.spec.state === 'Revoked') {
     cs.notAccepted(Reason.Revoked, 'state is Revoked: no access');
     outcome.phase = 'Revoked';
@@ -152,8 +152,8 @@ function processOne(
     cs.acceptedMessage(`approved by ${r.spec.approval!.by} at ${r.spec.approval!.at}`);
   }
 
-  const { quota, rateLimit, tokenQuotas } = product.limits.get(plan.name ?? '')!;
-  outcome.subscription = snapshotSubscription(objectId(r), appId, productId, plan.name, quota, rateLimit);
+  const { quota, rateLimit, tokenQuotas } = product.limits.get(plan ?? '')!;
+  outcome.subscription = snapshotSubscription(objectId(r), appId, productId, plan, quota, rateLimit);
   if (tokenQuotas) outcome.subscription.tokenQuotas = tokenQuotas;
   product.activeSubscriptions++;
   return outcome;
