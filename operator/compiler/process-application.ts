@@ -26,6 +26,8 @@ export interface ApplicationOutcome {
   application: Application;
   conditions: ConditionSet;
   credentials: CredentialStatus[];
+  /** Its place in the snapshot's applications (sorted by id), set once they are sorted; -1 before. */
+  rank: number;
 }
 
 /** When the credential expires, in milliseconds since the epoch (NaN for a date that cannot be read); undefined if never. */
@@ -228,7 +230,7 @@ export function processApplications(
       const where = r.spec.owner.suspended ? '' : ` (spec.owner.suspended on ${named})`;
       conditions.acceptedMessage(`suspended with its owner ${r.spec.owner.email}${where}: every request is refused`);
     }
-    outcomes.set(id, { resource: r, application, conditions, credentials: statuses });
+    outcomes.set(id, { resource: r, application, conditions, credentials: statuses, rank: -1 });
   }
   return outcomes;
 }

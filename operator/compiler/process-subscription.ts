@@ -22,6 +22,8 @@ export interface SubscriptionOutcome {
   phase: Phase;
   plan?: string | undefined;
   subscription?: Subscription | undefined;
+  /** The application an active subscription belongs to. */
+  app?: ApplicationOutcome | undefined;
   approvals: Approval[];
 }
 
@@ -131,7 +133,7 @@ function processOne(
   takenOfProduct.set(app, r);
 
   // Every field in the literal, even those still unknown: adding them later costs an extra allocation per subscription.
-  const outcome: SubscriptionOutcome = { resource: r, conditions: cs, phase: 'Active', approvals, plan, subscription: undefined };
+  const outcome: SubscriptionOutcome = { resource: r, conditions: cs, phase: 'Active', approvals, plan, subscription: undefined, app };
   if (r.spec.state === 'Revoked') {
     cs.notAccepted(Reason.Revoked, 'state is Revoked: no access');
     outcome.phase = 'Revoked';
@@ -189,14 +191,28 @@ export function processSubscriptions(
   return sortByAge(resources).map((r) => processOne(r, applicationIndex, productIndex, taken));
 }
 
-export function activeSubscriptions(outcomes: SubscriptionOutcome[]): Subscription[] {
-  const active: Subscription[] = [];
+/**
+ * Active subscriptions grouped by application in the snapshot's application order (by id), each application's in
+ * the oldest-first order of processing: a counting sort on the applications' ranks, the order a stable sort by
+ * application id gives, without 1.7 million string comparisons at 100,000 subscriptions.
+ */
+export function activeSubscriptions(outcomes: SubscriptionOutcome[], applications: number): Subscription[] {
+  const starts = new Int32Array(applications + 1);
+  let total = 0;
   for (let i = 0; i < outcomes.length; i++) {
-    const subscription = outcomes[i]!.subscription;
-    if (subscription) active.push(subscription);
+    const o = outcomes[i]!;
+    if (o.subscription) {
+      starts[o.app!.rank + 1]!++;
+      total++;
+    }
   }
-  // Stable sort: within an application, the oldest-first order of processing stays.
-  return active.sort((a, b) => compareStrings(a.application, b.application));
+  for (let i = 1; i <= applications; i++) starts[i]! += starts[i - 1]!;
+  const active = new Array<Subscription>(total);
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
+    if (o.subscription) active[starts[o.app!.rank]!++] = o.subscription;
+  }
+  return active;
 }
 
 /** Pending, rejected and revoked subscriptions, in the same order, so a gateway can say why it refuses. */
