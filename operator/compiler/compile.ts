@@ -56,13 +56,16 @@ export function compile(resources: Resources, options: CompileOptions): CompileR
   const applications = processApplications(resources.applications, resources.credentials, options.now, options.secrets ?? 'cluster', options.secretsForbidden);
   const subscriptions = processSubscriptions(resources.subscriptions, applications, products);
 
+  const ranked = [...applications.values()].sort((a, b) => compareStrings(a.application.id, b.application.id));
+  for (let i = 0; i < ranked.length; i++) ranked[i]!.rank = i;
+
   const snapshot = sealSnapshot({
     schema: SNAPSHOT_SCHEMA,
     routes: apis.routes,
     apis: byId([...apis.outcomes.values()].flatMap((o) => (o.api ? [o.api] : []))),
     products: byId([...products.values()].flatMap((o) => (o.product ? [o.product] : []))),
-    applications: byId([...applications.values()].map((o) => o.application)),
-    subscriptions: activeSubscriptions(subscriptions),
+    applications: ranked.map((o) => o.application),
+    subscriptions: activeSubscriptions(subscriptions, ranked.length),
     inactiveSubscriptions: inactiveSubscriptions(subscriptions),
     ...(options.tokens ? { tokens: options.tokens } : {}),
   });

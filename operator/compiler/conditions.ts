@@ -106,6 +106,33 @@ export function incompleteMessage(rest: string): string {
   return `not all of it is served (see ResolvedRefs); the rest: ${rest}`;
 }
 
+interface CleanConditions {
+  accepted: Condition;
+  resolvedRefs: Condition;
+}
+// Most objects of an estate say the same two things at one of a few generations: a frozen pair per generation,
+// shared by every status, is two objects fewer a status (320,000 in a large estate). Programmed is never shared: the
+// status writer sets it in place.
+const CLEAN: CleanConditions[] = [];
+const SHARED_GENERATIONS = 1024;
+
+function cleanConditions(g: number): CleanConditions {
+  const cached = g < SHARED_GENERATIONS ? CLEAN[g] : undefined;
+  if (cached) return cached;
+  const pair: CleanConditions = {
+    accepted: Object.freeze({ type: 'Accepted', status: 'True', reason: Reason.Accepted, message: 'spec is valid', observedGeneration: g }),
+    resolvedRefs: Object.freeze({
+      type: 'ResolvedRefs',
+      status: 'True',
+      reason: Reason.ResolvedRefs,
+      message: 'all references resolved',
+      observedGeneration: g,
+    }),
+  };
+  if (g < SHARED_GENERATIONS) CLEAN[g] = pair;
+  return pair;
+}
+
 /** Collects one object's findings and turns them into its three conditions. */
 export class ConditionSet {
   // Flat fields, lists made on first use: one of these is built per object, 160,000 in a large estate, most with nothing to say.
@@ -184,12 +211,20 @@ export class ConditionSet {
   conditions(refused: boolean): Condition[] {
     const g = this.generation;
     const waiting = 'waiting for gateways to apply this generation';
-    const acceptedMessage = this.acceptedMessages?.join('; ') || 'spec is valid';
+    const clean = this.acceptedOk && !this.acceptedMessages && this.acceptedReason === Reason.Accepted;
     return [
-      { type: 'Accepted', status: this.acceptedOk ? 'True' : 'False', reason: this.acceptedReason, message: acceptedMessage, observedGeneration: g },
+      clean
+        ? cleanConditions(g).accepted
+        : {
+            type: 'Accepted',
+            status: this.acceptedOk ? 'True' : 'False',
+            reason: this.acceptedReason,
+            message: this.acceptedMessages?.join('; ') || 'spec is valid',
+            observedGeneration: g,
+          },
       this.refs
         ? { type: 'ResolvedRefs', status: 'False', reason: this.refs.reason, message: this.refs.messages.join('; '), observedGeneration: g }
-        : { type: 'ResolvedRefs', status: 'True', reason: Reason.ResolvedRefs, message: 'all references resolved', observedGeneration: g },
+        : cleanConditions(g).resolvedRefs,
       refused
         ? {
             type: 'Programmed',

@@ -26,6 +26,8 @@ export interface ApplicationOutcome {
   application: Application;
   conditions: ConditionSet;
   credentials: CredentialStatus[];
+  /** Its place in the snapshot's applications (sorted by id), set once they are sorted; -1 before. */
+  rank: number;
 }
 
 /** When the credential expires, in milliseconds since the epoch (NaN for a date that cannot be read); undefined if never. */
@@ -99,9 +101,12 @@ function findView(index: ViewIndex, last: number, name: string): CredentialView 
 }
 
 function compileCredentials(r: ApplicationResource, id: string, views: ViewIndex, now: Date, secrets: SecretSource, cs: ConditionSet) {
-  const credentials: Credential[] = [];
-  const statuses: CredentialStatus[] = [];
   const specs = r.spec.credentials;
+  // Exact length up front (trimmed below if a credential has no key yet): these arrays live as long as the snapshot and
+  // statuses, and a pushed-to array keeps room for 17 items, which cost a second, copied array per application.
+  const credentials = new Array<Credential>(specs.length);
+  const statuses = new Array<CredentialStatus>(specs.length);
+  let issued = 0;
   const last = views.last.get(id) ?? -1;
   for (let i = 0; i < specs.length; i++) {
     const c = specs[i]!;
@@ -111,8 +116,8 @@ function compileCredentials(r: ApplicationResource, id: string, views: ViewIndex
       if (byo) {
         unresolvedSecret(r, i, secrets, cs);
         // Unknown rather than wrong when there is nowhere to look.
-        statuses.push({ name: c.name, state: secrets === 'absent' ? (c.revoked ? 'Revoked' : 'Pending') : 'Invalid' });
-      } else statuses.push({ name: c.name, state: c.revoked ? 'Revoked' : 'Pending' });
+        statuses[i] = { name: c.name, state: secrets === 'absent' ? (c.revoked ? 'Revoked' : 'Pending') : 'Invalid' };
+      } else statuses[i] = { name: c.name, state: c.revoked ? 'Revoked' : 'Pending' };
       continue;
     }
     const expires = expiry(c, view);
@@ -122,27 +127,23 @@ function compileCredentials(r: ApplicationResource, id: string, views: ViewIndex
     // One literal per shape, fields in the order the snapshot and status have always had: an object grown field by field costs a second allocation.
     const { name, revoked } = c;
     const { keyHash, secretHash, keyPrefix, secretName, issuedAt } = view;
-    credentials.push(
-      secretHash
-        ? expiresAt
-          ? { name, keyHash, revoked, secretHash, expiresAt }
-          : { name, keyHash, revoked, secretHash }
-        : expiresAt
-          ? { name, keyHash, revoked, expiresAt }
-          : { name, keyHash, revoked },
-    );
-    statuses.push(
-      secretName
-        ? expiresAt
-          ? { name, state, keyPrefix, secretName, issuedAt, expiresAt }
-          : { name, state, keyPrefix, secretName, issuedAt }
-        : expiresAt
-          ? { name, state, keyPrefix, issuedAt, expiresAt }
-          : { name, state, keyPrefix, issuedAt },
-    );
+    credentials[issued++] = secretHash
+      ? expiresAt
+        ? { name, keyHash, revoked, secretHash, expiresAt }
+        : { name, keyHash, revoked, secretHash }
+      : expiresAt
+        ? { name, keyHash, revoked, expiresAt }
+        : { name, keyHash, revoked };
+    statuses[i] = secretName
+      ? expiresAt
+        ? { name, state, keyPrefix, secretName, issuedAt, expiresAt }
+        : { name, state, keyPrefix, secretName, issuedAt }
+      : expiresAt
+        ? { name, state, keyPrefix, issuedAt, expiresAt }
+        : { name, state, keyPrefix, issuedAt };
   }
-  // Copies of exact length: a pushed-to array keeps room for 17 items, and these live as long as the snapshot and statuses.
-  return { credentials: credentials.slice(), statuses: statuses.slice() };
+  credentials.length = issued;
+  return { credentials, statuses };
 }
 
 /**
@@ -229,7 +230,7 @@ export function processApplications(
       const where = r.spec.owner.suspended ? '' : ` (spec.owner.suspended on ${named})`;
       conditions.acceptedMessage(`suspended with its owner ${r.spec.owner.email}${where}: every request is refused`);
     }
-    outcomes.set(id, { resource: r, application, conditions, credentials: statuses });
+    outcomes.set(id, { resource: r, application, conditions, credentials: statuses, rank: -1 });
   }
   return outcomes;
 }
