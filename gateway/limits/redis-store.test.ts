@@ -58,7 +58,12 @@ describe('RedisLimitStore', () => {
 
   it('hands each check of one batch its decision through checkThen, even when another caller throws in its own', async () => {
     const now = Date.now();
-    const request = (n: number): LimitRequest => ({ application: `ns/then-${n}`, product: 'ns/p', failureMode: 'closed', quota: { limit: 1, interval: 1, timeUnit: 'day' } });
+    const request = (n: number): LimitRequest => ({
+      application: `ns/then-${n}`,
+      product: 'ns/p',
+      failureMode: 'closed',
+      quota: { limit: 1, interval: 1, timeUnit: 'day' },
+    });
     const decisions = await new Promise<LimitDecision[]>((resolve) => {
       const got: LimitDecision[] = [];
       for (let n = 0; n < 6; n++) {

@@ -3,7 +3,15 @@ import { decide, unavailable, unlimited, type Outcome } from './decision.ts';
 import { gcraParams } from './gcra.ts';
 import { limitKeys } from './keys.ts';
 import { createRedisClient, parseRedisUrl } from './redis-connection.ts';
-import { LIMIT_BATCH_COMMAND, LIMIT_BATCH_SCRIPT, LIMIT_COMMAND, LIMIT_SCRIPT, parseBatchReply, type LimitCommands, type LimitScriptReply } from './redis-scripts.ts';
+import {
+  LIMIT_BATCH_COMMAND,
+  LIMIT_BATCH_SCRIPT,
+  LIMIT_COMMAND,
+  LIMIT_SCRIPT,
+  parseBatchReply,
+  type LimitCommands,
+  type LimitScriptReply,
+} from './redis-scripts.ts';
 import { StoreTimeoutError } from './reply-deadline.ts';
 import { StoreHealth } from './store-health.ts';
 import { StoreIncidents } from './store-incidents.ts';
