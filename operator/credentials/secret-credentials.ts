@@ -106,6 +106,8 @@ export function planSecrets(applications: ApplicationResource[], secrets: V1Secr
 
 export interface SecretPlanResult {
   created: string[];
+  /** The created Secrets as the API server returned them: their keys are served at once, not after the informer sees them. */
+  createdSecrets: V1Secret[];
   removed: string[];
   /**
    * Writes refused for other reasons, typically 403 in a namespace that has not
@@ -117,7 +119,7 @@ export interface SecretPlanResult {
 
 /** Applies a plan; AlreadyExists and NotFound mean another writer got there first, which is fine. */
 export async function applySecretPlan(core: CoreV1Api, plan: SecretPlan, now: Date): Promise<SecretPlanResult> {
-  const result: SecretPlanResult = { created: [], removed: [], failed: [] };
+  const result: SecretPlanResult = { created: [], createdSecrets: [], removed: [], failed: [] };
   const fail = (secret: string, action: 'create' | 'delete', e: unknown) => {
     const code = (e as { code?: number }).code;
     // The message is the API server's Status text; the request body (the key) is never part of it.
@@ -127,7 +129,7 @@ export async function applySecretPlan(core: CoreV1Api, plan: SecretPlan, now: Da
     const body = newCredentialSecret(app, credential, now);
     const id = `${app.metadata.namespace}/${body.metadata!.name}`;
     try {
-      await core.createNamespacedSecret({ namespace: app.metadata.namespace, body });
+      result.createdSecrets.push(await core.createNamespacedSecret({ namespace: app.metadata.namespace, body }));
       result.created.push(id);
     } catch (e) {
       if ((e as { code?: number }).code !== 409) fail(id, 'create', e);

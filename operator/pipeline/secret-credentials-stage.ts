@@ -25,10 +25,14 @@ export async function secretCredentials(
   leading: boolean,
   o: SecretCredentialsOptions,
 ): Promise<CredentialView[]> {
+  let seen = secrets;
   if (leading) {
     const plan = planSecrets(resources.applications, secrets);
     if (plan.create.length || plan.remove.length) {
       const done = await applySecretPlanConcurrently(o.core, plan, now, 8);
+      // The new keys go into this compile: waiting for the informer to report the Secrets would cost a second
+      // hold-off and reconcile (about 100 ms) between `kubectl apply` and the first request the gateway accepts.
+      if (done.createdSecrets.length) seen = [...secrets, ...done.createdSecrets];
       o.metrics.secretWrites.inc({ action: 'create' }, done.created.length);
       o.metrics.secretWrites.inc({ action: 'delete' }, done.removed.length);
       // Never the key: only which Secret.
@@ -37,7 +41,7 @@ export async function secretCredentials(
       for (const e of credentialEvents(plan, done)) o.emit(e);
     }
   }
-  return credentialViews(resources.applications, secrets);
+  return credentialViews(resources.applications, seen);
 }
 
 /**
@@ -51,5 +55,10 @@ async function applySecretPlanConcurrently(core: CoreV1Api, plan: SecretPlan, no
     remove: i === 0 ? plan.remove : [],
   }));
   const results = await Promise.all(slices.map((slice) => applySecretPlan(core, slice, now)));
-  return { created: results.flatMap((r) => r.created), removed: results.flatMap((r) => r.removed), failed: results.flatMap((r) => r.failed) };
+  return {
+    created: results.flatMap((r) => r.created),
+    createdSecrets: results.flatMap((r) => r.createdSecrets),
+    removed: results.flatMap((r) => r.removed),
+    failed: results.flatMap((r) => r.failed),
+  };
 }

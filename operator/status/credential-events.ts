@@ -9,7 +9,7 @@ import type { ObjectEvent } from './status-events.ts';
  * (typically a namespace that has not granted it Secret rights). Only what this
  * replica did: a Secret another writer created first is no news.
  */
-export function credentialEvents(plan: SecretPlan, done: SecretPlanResult): ObjectEvent[] {
+export function credentialEvents(plan: SecretPlan, done: Omit<SecretPlanResult, 'createdSecrets'>): ObjectEvent[] {
   const events: ObjectEvent[] = [];
   const on = (namespace: string, name: string, e: Pick<ObjectEvent, 'type' | 'reason' | 'action' | 'note'>) =>
     events.push({ kind: 'Application', namespace, name, ...e });
