@@ -1,9 +1,25 @@
 // `kubectl explain` on Tollgate's kinds, through the real API server's published
 // OpenAPI: the CRD descriptions are what a user reads there.
-import { describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useControlPlane } from '../control-plane/vitest-hooks.ts';
 
 const env = useControlPlane();
+const plurals = ['apis', 'apiproducts', 'applications', 'subscriptions'];
+
+// A CRD is Established before the API server's OpenAPI v3 document carries it in a form
+// kubectl explain can use (published a moment later), so wait for explain itself, bounded.
+beforeAll(async () => {
+  const deadline = Date.now() + 30_000;
+  for (const plural of plurals) {
+    for (;;) {
+      const r = await env.cp.kubectl(['explain', plural]);
+      if (r.code === 0) break;
+      if (Date.now() > deadline) throw new Error(`kubectl explain ${plural} still failing after 30 s: ${r.stderr}`);
+      await sleep(250);
+    }
+  }
+}, 40_000);
 
 describe('kubectl explain', () => {
   it.each([
