@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { pino, type Logger } from 'pino';
 import { RemoteKeySets } from '../auth/jwt-verifier.ts';
-import { completeExchange, type ExchangeSink } from '../http/exchange.ts';
+import { ExchangeSinks, type ExchangeSink } from '../http/exchange.ts';
 import { tokenStoreBeside } from '../limits/create-limit-store.ts';
 import type { TokenLimitStore } from '../limits/token-limits.ts';
 import type { LimitStore } from '../limits/types.ts';
@@ -123,8 +123,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const sinks: ExchangeSink[] = STEP_TIMING
     ? timedSinks([{ name: 'metrics', sink: metricsOut }, { name: 'access-log', sink: accessLog }, ...(usage ? [{ name: 'usage', sink: usage }] : [])])
     : [metricsOut, accessLog, ...(usage ? [usage] : [])];
+  const exchanges = new ExchangeSinks(sinks, (err) => logger.error({ err }, 'an exchange sink failed'));
   const forwarder = new Forwarder(
-    { ejected: () => metrics.ejected(), upstreamError: (kind) => metrics.upstreamError(kind), done: (exchange) => completeExchange(sinks, exchange) },
+    { ejected: () => metrics.ejected(), upstreamError: (kind) => metrics.upstreamError(kind), done: (exchange) => exchanges.complete(exchange) },
     now,
     () => state.draining,
   );
@@ -146,7 +147,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
   await services.policies.secrets.watch();
   const connections = new Connections();
-  const handler = new RequestHandler(state, services, sinks, connections, logger);
+  const handler = new RequestHandler(state, services, exchanges, connections, logger);
   const host = options.host ?? '0.0.0.0';
   const { server, tls } = await listen(options, host, handler, connections, logger);
   const admin = await startAdminServer({
@@ -157,7 +158,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   let closing: Promise<void> | undefined;
-  const parts: GatewayParts = { state, logger, server, connections, forwarder, admin, caches, persister, usage, tls, policies: services.policies };
+  const parts: GatewayParts = { state, logger, server, connections, exchanges, forwarder, admin, caches, persister, usage, tls, policies: services.policies };
   const close = (): Promise<void> => (closing ??= shutDownGateway(parts, options));
 
   const proxyAddress = server.address() as net.AddressInfo;

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { AdminServer } from '../admin/admin-server.ts';
+import type { ExchangeSinks } from '../http/exchange.ts';
 import { mcpUpstreams } from '../mcp/upstream-mcp.ts';
 import type { Forwarder } from '../proxy/forwarder.ts';
 import type { RuntimeCaches } from '../runtime/runtime-snapshot.ts';
@@ -17,6 +18,7 @@ export interface GatewayParts {
   logger: Logger;
   server: net.Server;
   connections: Connections;
+  exchanges: ExchangeSinks;
   forwarder: Forwarder;
   admin: AdminServer;
   caches: RuntimeCaches;
@@ -45,6 +47,7 @@ export async function shutDownGateway(parts: GatewayParts, timing: ShutdownTimin
   const stopped = Promise.all(servers.map((s) => new Promise<void>((resolve) => net.Server.prototype.close.call(s, () => resolve()))));
   await connections.drain(timing.drainTimeoutMs ?? 30_000);
   await stopped;
+  parts.exchanges.flush();
   // Every request has finished: the usage of all of them, the minute under way included, goes to the store.
   if (parts.usage && !(await parts.usage.close())) logger.error('usage store did not take the last usage before the drain timeout; it is lost');
   parts.forwarder.close();

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ERRORS } from '../errors/error-codes.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { completeExchange, newExchange, type Exchange, type ExchangeSink } from '../http/exchange.ts';
+import { newExchange, type Exchange, type ExchangeSinks } from '../http/exchange.ts';
 import { requestIds } from '../http/request-id.ts';
 import { sendProblem, sendSocketProblem } from '../http/respond.ts';
 import { RequestContext, type PipelineServices } from '../pipeline/request-context.ts';
@@ -19,12 +19,12 @@ const CLIENT_CLOSED_REQUEST = 499;
 export class RequestHandler {
   readonly #state: ServingState;
   readonly #services: PipelineServices;
-  readonly #sinks: readonly ExchangeSink[];
+  readonly #sinks: ExchangeSinks;
   readonly #connections: Connections;
   readonly #logger: Logger;
   readonly #nextId = requestIds();
 
-  constructor(state: ServingState, services: PipelineServices, sinks: readonly ExchangeSink[], connections: Connections, logger: Logger) {
+  constructor(state: ServingState, services: PipelineServices, sinks: ExchangeSinks, connections: Connections, logger: Logger) {
     this.#state = state;
     this.#services = services;
     this.#sinks = sinks;
@@ -33,7 +33,7 @@ export class RequestHandler {
   }
 
   #finish(exchange: Exchange): void {
-    completeExchange(this.#sinks, exchange);
+    this.#sinks.complete(exchange);
   }
 
   onRequest(req: IncomingMessage, res: ServerResponse): void {
