@@ -149,11 +149,25 @@ function readPodLog(dir: string, namespace: string, pod: string, container: stri
   return out;
 }
 
-/** The bridge the CNI plugin would make at the first pod, made now so CoreDNS can listen on its address. */
-async function makeBridge(bridge: string, gatewayIp: string): Promise<void> {
-  await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
-  await run('ip', ['addr', 'add', `${gatewayIp}/24`, 'dev', bridge]);
-  await run('ip', ['link', 'set', bridge, 'up']);
+/**
+ * A bridge `tgN` with address 10.N.0.1/24 for a random free N: `ip link add` fails when
+ * another node holds the name, so the first to add it owns the subnet. The CNI plugin
+ * uses it as it finds it; CoreDNS can listen on its address before the first pod.
+ */
+async function claimBridge(): Promise<number> {
+  for (let i = 0; ; i++) {
+    const octet = randomInt(100, 250);
+    const bridge = `tg${octet}`;
+    try {
+      await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    } catch (err) {
+      if (i < 20 && existsSync(`/sys/class/net/${bridge}`)) continue;
+      throw err;
+    }
+    await run('ip', ['addr', 'add', `10.${octet}.0.1/24`, 'dev', bridge]);
+    await run('ip', ['link', 'set', bridge, 'up']);
+    return octet;
+  }
 }
 
 /** Starts containerd and a kubelet registered as `name`, with `images` from podman's storage; resolves once the Node is Ready. */
@@ -162,9 +176,9 @@ export async function startNode(cp: ControlPlane, images: string[], options: Nod
   const dir = join(cp.dir, 'node');
   const cniDir = join(dir, 'cni');
   mkdirSync(cniDir, { recursive: true });
-  // Another test node on this machine has its own bridge: never take its subnet.
-  let octet = randomInt(100, 250);
-  for (let i = 0; i < 20 && existsSync(`/sys/class/net/tg${octet}`); i++) octet = randomInt(100, 250);
+  // The bridge is made now, not by the CNI plugin at the first pod: creating it is what
+  // claims the subnet, so two test nodes starting together cannot both pick one.
+  const octet = await claimBridge();
   const subnet = `10.${octet}.0.0/24`;
   const bridge = `tg${octet}`;
   writeFileSync(
@@ -216,10 +230,7 @@ export async function startNode(cp: ControlPlane, images: string[], options: Nod
   };
   const gatewayIp = `10.${octet}.0.1`;
   try {
-    if (options.services) {
-      await makeBridge(bridge, gatewayIp);
-      services = await startServiceNetwork(cp, { name, dir, bridge, subnet, gatewayIp });
-    }
+    if (options.services) services = await startServiceNetwork(cp, { name, dir, bridge, subnet, gatewayIp });
     await pauseImage();
     const containerd = startChild('containerd', 'containerd', ['--config', join(dir, 'containerd.toml')], join(dir, 'containerd.log'), dir);
     children.push(containerd);
