@@ -3,6 +3,8 @@ import type { Socket } from 'node:net';
 import type { Exchange } from '../http/exchange.ts';
 
 const IDLE_GRACE_MS = 1_000;
+/** Longest wait for cut sockets to report closed; a destroyed socket's close comes within a turn or two. */
+const CUT_CLOSE_WAIT_MS = 1_000;
 
 /** One connection's requests: how many are in flight, and its latest. */
 interface ConnectionState {
@@ -84,8 +86,14 @@ export class Connections {
       }
       await sleep(25);
     }
-    for (const socket of this.#inFlight.keys()) socket.destroy();
-    for (const socket of this.#upgraded) socket.destroy();
+    const cut = [...this.#inFlight.keys(), ...this.#upgraded].filter((socket) => !socket.closed);
+    // A socket emits `close` (which ends its exchange) a turn after destroy(), and after the
+    // server's own close: wait for it, bounded, so that what the sinks record includes the cut.
+    const closed = Promise.all(cut.map((socket) => new Promise((resolve) => socket.once('close', resolve))));
+    for (const socket of cut) socket.destroy();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, CUT_CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 }
 
