@@ -58,7 +58,10 @@ async function usageOf(ns: string): Promise<Usage | undefined> {
 }
 
 describe('Subscription status.usage from the usage ledger', () => {
-  it('shows the calls sent through the gateway against the quota, and follows new calls without an edit', { timeout: 120_000 }, async () => {
+  it('shows the calls sent through the gateway against the quota, and follows new calls without an edit', { timeout: 240_000 }, async () => {
+    // The quota window is the UTC day: a run that UTC midnight would cut in two waits for it first.
+    const toMidnight = 86_400_000 - (Date.now() % 86_400_000);
+    if (toMidnight < 100_000) await new Promise((resolve) => setTimeout(resolve, toMidnight + 1_000));
     const ns = env.namespace;
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns) });
     const key = await consumerKey(env.cp, ns, 'greetings.default');
