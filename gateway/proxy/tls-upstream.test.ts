@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
 import { once } from 'node:events';
@@ -8,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePki } from '../../test/control-plane/certs.ts';
 import type { UpstreamTls } from '../snapshot/types.ts';
-import { TEST_KEY, basicSnapshot, send, startGateway } from '../../test/gateway/fixtures.ts';
+import { TEST_KEY, acceptWebSocket, basicSnapshot, send, startGateway } from '../../test/gateway/fixtures.ts';
 
 // An HTTPS upstream whose certificate (for 127.0.0.1 and localhost) is signed by a
 // CA of the test's own, which the machine does not trust.
@@ -28,8 +27,7 @@ beforeAll(async () => {
   });
   server.on('upgrade', (req, socket: net.Socket) => {
     seen.push(`upgrade ${req.url}`);
-    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    acceptWebSocket(req, socket);
     socket.on('data', (chunk) => socket.write(chunk));
   });
   server.listen(0, '127.0.0.1');

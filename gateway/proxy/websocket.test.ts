@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
-import { TEST_KEY, basicSnapshot, startGateway } from '../../test/gateway/fixtures.ts';
+import { TEST_KEY, acceptWebSocket, basicSnapshot, startGateway, upgrade } from '../../test/gateway/fixtures.ts';
 
 // A WebSocket upgrade is a request like any other: canonicalised, routed,
 // authenticated and authorised before a single byte reaches the upstream.
@@ -16,8 +15,7 @@ beforeAll(async () => {
   upstream = http.createServer((_req, res) => res.end('not a websocket'));
   upstream.on('upgrade', (req, socket: net.Socket) => {
     upgrades.push({ url: req.url ?? '', headers: req.headers });
-    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    acceptWebSocket(req, socket);
     socket.on('data', (chunk) => socket.write(chunk)); // echo: framing is not the gateway's business
   });
   upstream.listen(0, '127.0.0.1');
@@ -30,28 +28,10 @@ afterAll(async () => {
   upstream.closeAllConnections();
 });
 
-function upgrade(path: string, headers: string): Promise<{ head: string; socket: net.Socket }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(gw.proxyPort, '127.0.0.1');
-    let buffered = '';
-    socket.on('error', reject);
-    socket.on('data', function onData(chunk: Buffer) {
-      buffered += chunk.toString('latin1');
-      const end = buffered.indexOf('\r\n\r\n');
-      if (end === -1) return;
-      socket.off('data', onData);
-      resolve({ head: buffered, socket });
-    });
-    socket.write(
-      `GET ${path} HTTP/1.1\r\nHost: gw.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${headers}\r\n`,
-    );
-  });
-}
-
 describe('WebSocket upgrades', () => {
   it('proxies an authorised upgrade and then the bytes both ways', async () => {
     upgrades = [];
-    const { head, socket } = await upgrade('/hello/1.0.0/chat?room=1', `x-api-key: ${TEST_KEY}\r\nX-Forwarded-For: 10.0.0.1\r\n`);
+    const { head, socket } = await upgrade(gw.proxyPort, '/hello/1.0.0/chat?room=1', `x-api-key: ${TEST_KEY}\r\nX-Forwarded-For: 10.0.0.1\r\n`);
     expect(head.startsWith('HTTP/1.1 101')).toBe(true);
     expect(upgrades).toHaveLength(1);
     expect(upgrades[0]!.url).toBe('/chat?room=1');
@@ -71,7 +51,7 @@ describe('WebSocket upgrades', () => {
     ['on an unknown route', '/nowhere', `x-api-key: ${TEST_KEY}\r\n`, 404, 'route-not-found'],
   ])('refuses an upgrade %s', async (_name, path, headers, status, code) => {
     upgrades = [];
-    const { head, socket } = await upgrade(path, headers);
+    const { head, socket } = await upgrade(gw.proxyPort, path, headers);
     expect(head.startsWith(`HTTP/1.1 ${status} `)).toBe(true);
     expect(head).toContain('application/problem+json');
     const body = await new Promise<string>((resolve) => {

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TEST_KEY, basicSnapshot, startGateway } from '../../test/gateway/fixtures.ts';
+import { TEST_KEY, acceptWebSocket, basicSnapshot, startGateway, upgrade } from '../../test/gateway/fixtures.ts';
 import type { UsageRow } from '../usage/usage-cell.ts';
 
 // Usage is billed: a connection the drain has to cut at its deadline (a WebSocket still
@@ -16,8 +15,7 @@ beforeAll(async () => {
     // Never answers: the request is in flight when the drain's deadline comes.
   });
   upstream.on('upgrade', (req, socket: net.Socket) => {
-    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    acceptWebSocket(req, socket);
   });
   upstream.listen(0, '127.0.0.1');
   await once(upstream, 'listening');
@@ -26,20 +24,6 @@ afterAll(() => {
   upstream.closeAllConnections();
   upstream.close();
 });
-
-function openWebSocket(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.on('error', () => {
-      // Cut by the drain: expected.
-    });
-    socket.once('data', (chunk: Buffer) => (chunk.toString('latin1').startsWith('HTTP/1.1 101') ? resolve(socket) : reject(new Error(chunk.toString()))));
-    socket.write(
-      `GET /hello/1.0.0/chat HTTP/1.1\r\nHost: gw.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n` +
-        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nx-api-key: ${TEST_KEY}\r\n\r\n`,
-    );
-  });
-}
 
 it('counts the exchanges of connections the drain cuts at its deadline', async () => {
   const rows: UsageRow[] = [];
@@ -51,7 +35,8 @@ it('counts the exchanges of connections the drain cuts at its deadline', async (
     usage: { writer, flushIntervalMs: 60_000 },
     drainTimeoutMs: 200,
   });
-  const ws = await openWebSocket(gw.proxyPort);
+  const { head, socket: ws } = await upgrade(gw.proxyPort, '/hello/1.0.0/chat', `x-api-key: ${TEST_KEY}\r\n`);
+  expect(head.startsWith('HTTP/1.1 101')).toBe(true);
   const hung = http.get({ port: gw.proxyPort, host: '127.0.0.1', path: '/hello/1.0.0/slow', headers: { 'x-api-key': TEST_KEY } });
   hung.on('error', () => {
     // Cut by the drain: expected.

@@ -224,3 +224,28 @@ export function sendRaw(port: number, text: string | Buffer): Promise<SimpleResp
     socket.write(text);
   });
 }
+
+/** An upstream's side of a WebSocket handshake: the 101, with the accept value RFC 6455 derives from the client's key. */
+export function acceptWebSocket(req: IncomingMessage, socket: net.Socket): void {
+  const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+}
+
+/** A WebSocket upgrade sent raw to the gateway (`headers`: extra lines, each ending in CRLF); resolves with the response head once it is complete, and the socket. */
+export function upgrade(port: number, path: string, headers: string): Promise<{ head: string; socket: net.Socket }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let buffered = '';
+    socket.on('error', reject);
+    socket.on('data', function onData(chunk: Buffer) {
+      buffered += chunk.toString('latin1');
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      socket.off('data', onData);
+      resolve({ head: buffered, socket });
+    });
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: gw.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${headers}\r\n`,
+    );
+  });
+}
