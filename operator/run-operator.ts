@@ -57,6 +57,8 @@ export interface OperatorOptions {
   leaseRetryMs?: number;
   /** Kubernetes Events for what a user must notice (default on). */
   events?: boolean;
+  /** A condition gone bad gets its Warning once it has stayed bad this long (default 2 s): not one that merely waited for its referent's watch. */
+  eventSettleMs?: number;
   /**
    * The token service: issuer and audience of its access tokens. Its signing keys
    * live in a Secret in the lease namespace that the leader creates and rotates;
@@ -227,7 +229,15 @@ function reconcileStages(o: OperatorOptions, d: StageDeps) {
     ? ledgerUsage(o.usageDatabase, subscriptions, { ...(o.quotaTimeZone ? { timeZone: o.quotaTimeZone } : {}), logger: d.logger })
     : undefined;
   const crds = new CrdGuard(d.kc, d.logger);
-  const events = new ObjectEvents(d.kc, { enabled: o.events !== false, identity: d.identity, isLeader: d.isLeader, logger: d.logger, metrics: d.metrics });
+  const events = new ObjectEvents(d.kc, {
+    enabled: o.events !== false,
+    identity: d.identity,
+    isLeader: d.isLeader,
+    logger: d.logger,
+    metrics: d.metrics,
+    clock: d.clock,
+    ...(o.eventSettleMs !== undefined ? { settleMs: o.eventSettleMs } : {}),
+  });
   const wait = new GatewayWait(() => d.publisher.reports(), d.clock, d.staleMs);
   const statuses = new StatusLoop({
     isLeader: d.isLeader,

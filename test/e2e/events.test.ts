@@ -9,6 +9,8 @@ import { operatorAccess, type OperatorAccess } from './support/operator-access.t
 import type { OperatorProcess } from './support/processes.ts';
 import { sleep, until } from '../support/wait.ts';
 
+// Long enough that the API applied after its products lands within it, even on a loaded machine.
+const SETTLE_MS = 5_000;
 const env = useControlPlane();
 let access: OperatorAccess;
 let operator: OperatorProcess;
@@ -18,6 +20,7 @@ const start = (identity: string) =>
     holdOffMs: 50,
     leaseDurationMs: 3_000,
     leaseRetryMs: 250,
+    eventSettleMs: SETTLE_MS,
   });
 
 beforeAll(async () => {
@@ -49,12 +52,13 @@ async function eventually(ns: string, kind: string, name: string, reason: string
   return value;
 }
 
-const objects = (ns: string) => `
+const api = (ns: string) => `
 apiVersion: tollgate.dev/v1alpha1
 kind: API
 metadata: { name: hello, namespace: ${ns} }
 spec: { context: /hello-${ns}, version: v1, upstream: { urls: ["http://127.0.0.1:9"] } }
----
+`;
+const objects = (ns: string) => `
 apiVersion: tollgate.dev/v1alpha1
 kind: APIProduct
 metadata: { name: open, namespace: ${ns} }
@@ -91,7 +95,17 @@ describe('operator Events', () => {
   it('tells what a user must notice, once, in kubectl get events and kubectl describe', async () => {
     const ns = env.namespace;
     await access.grant(ns);
+    // The products before the API they name, as a sync in any order may: the operator
+    // sees them unresolved for a moment (and says so in their status), which is no warning.
+    const started = Date.now();
     await env.cp.kubectlOk(['apply', '-f', '-'], { input: objects(ns) });
+    await until('APIProduct open stored as RefNotFound', async () => {
+      const open = (await tollgateObjects(env.cp, ns)).find((o) => o.kind === 'APIProduct' && o.metadata.name === 'open');
+      return open && conditionOf(open, 'ResolvedRefs')?.reason === 'RefNotFound' ? true : undefined;
+    });
+    await env.cp.kubectlOk(['apply', '-f', '-'], { input: api(ns) });
+    // With time left for the operator to see the API before any warning falls due; else this test proves nothing.
+    expect(Date.now() - started).toBeLessThan(SETTLE_MS - 2_000);
 
     const created = await eventually(ns, 'Application', 'app', 'CredentialCreated');
     expect(created).toMatchObject({
