@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePki } from '../../test/control-plane/certs.ts';
 import type { UpstreamTls } from '../snapshot/types.ts';
-import { TEST_KEY, acceptWebSocket, basicSnapshot, send, startGateway } from '../../test/gateway/fixtures.ts';
+import { TEST_KEY, acceptWebSocket, basicSnapshot, send, startGateway, upgrade } from '../../test/gateway/fixtures.ts';
 
 // An HTTPS upstream whose certificate (for 127.0.0.1 and localhost) is signed by a
 // CA of the test's own, which the machine does not trust.
@@ -57,28 +57,17 @@ async function through(tls: UpstreamTls | undefined): Promise<{ status: number; 
 }
 
 /** The status line of an upgrade through the gateway, and what comes back of one frame sent on it. */
-function websocketEcho(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let buffered = '';
-    socket.on('error', reject);
-    socket.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('latin1');
-      const end = buffered.indexOf('\r\n\r\n');
-      if (end === -1) return;
-      const status = buffered.slice(0, buffered.indexOf('\r\n'));
-      if (!status.includes(' 101 ')) {
-        socket.destroy();
-        return resolve(status);
-      }
-      if (buffered.length === end + 4) return void socket.write('ping');
-      resolve(`${status} ${buffered.slice(end + 4)}`);
-      socket.destroy();
-    });
-    socket.write(
-      `GET /hello/1.0.0/ws HTTP/1.1\r\nHost: gw.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nx-api-key: ${TEST_KEY}\r\n\r\n`,
-    );
-  });
+async function websocketEcho(port: number): Promise<string> {
+  const { head, socket } = await upgrade(port, '/hello/1.0.0/ws', `x-api-key: ${TEST_KEY}\r\n`);
+  const status = head.slice(0, head.indexOf('\r\n'));
+  try {
+    if (!status.includes(' 101 ')) return status;
+    socket.write('ping');
+    const [echo] = (await once(socket, 'data')) as [Buffer];
+    return `${status} ${echo.toString('latin1')}`;
+  } finally {
+    socket.destroy();
+  }
 }
 
 describe('an HTTPS upstream, for HTTP and WebSocket', () => {
