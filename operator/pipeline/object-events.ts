@@ -68,24 +68,28 @@ export class ObjectEvents {
 
   // No recompile may come by when a bad condition has lasted long enough: look again then.
   private recheckAt(due: number | undefined, now: number): void {
-    clearTimeout(this.settle);
-    this.settle = undefined;
+    this.cancelRecheck();
     if (due === undefined) return;
     this.settle = setTimeout(() => {
       if (this.last && this.o.isLeader()) this.observeStatuses(this.last.statuses, this.last.resources);
     }, due - now).unref();
   }
 
+  private cancelRecheck(): void {
+    clearTimeout(this.settle);
+    this.settle = undefined;
+  }
+
   /** Back in the lead, the stored statuses say what users were already told. */
   reset(): void {
-    this.recheckAt(undefined, 0);
+    this.cancelRecheck();
     this.last = undefined;
     this.statuses.reset();
   }
 
   /** Sends what is queued; nothing waiting to settle is told after this. */
   flush(): Promise<void> {
-    this.recheckAt(undefined, 0);
+    this.cancelRecheck();
     return this.recorder?.flush() ?? Promise.resolve();
   }
 }
