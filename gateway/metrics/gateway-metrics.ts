@@ -6,6 +6,11 @@ import { RequestHistogram } from './request-histogram.ts';
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx', '6xx', '7xx', '8xx', '9xx'];
 
+interface RequestCount {
+  child: Counter.Internal;
+  pending: number;
+}
+
 /**
  * Cardinality: no application or credential label anywhere (those are the usage ledger's).
  * Latency percentiles are per product (a histogram of 14 buckets), and per API there is
@@ -21,18 +26,24 @@ const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx', '6xx', '7xx', 
 export class GatewayMetrics {
   readonly registry = new Registry();
   // Counted here per request and handed to prom-client when it collects (a scrape):
-  // its own inc() hashes the label object on every call.
-  readonly #requestCounts = new Map<string, { child: Counter.Internal; pending: number }>();
+  // its own inc() hashes the label object on every call. Keyed API, then product, then
+  // status class: the snapshot's id strings and the class constants hash once, where one
+  // joined key would be a fresh string to hash and compare per request.
+  readonly #requestCounts = new Map<string, Map<string, Map<string, RequestCount>>>();
   readonly #requests = new Counter({
     name: 'tollgate_requests_total',
     help: 'Requests answered, by API, product and status class.',
     labelNames: ['api', 'product', 'status_class'] as const,
     registers: [this.registry],
     collect: () => {
-      for (const entry of this.#requestCounts.values()) {
-        if (entry.pending === 0) continue;
-        entry.child.inc(entry.pending);
-        entry.pending = 0;
+      for (const byProduct of this.#requestCounts.values()) {
+        for (const byClass of byProduct.values()) {
+          for (const entry of byClass.values()) {
+            if (entry.pending === 0) continue;
+            entry.child.inc(entry.pending);
+            entry.pending = 0;
+          }
+        }
       }
     },
   });
@@ -163,9 +174,12 @@ export class GatewayMetrics {
 
   request(api: string, product: string, status: number, seconds: number, upstreamSeconds: number | undefined): void {
     const statusClass = status >= 100 && status < 1000 ? STATUS_CLASSES[Math.floor(status / 100)]! : status >= 100 ? `${Math.floor(status / 100)}xx` : 'none';
-    const key = `${api}\n${product}\n${statusClass}`;
-    let count = this.#requestCounts.get(key);
-    if (!count) this.#requestCounts.set(key, (count = { child: this.#requests.labels(api, product, statusClass), pending: 0 }));
+    let byProduct = this.#requestCounts.get(api);
+    if (!byProduct) this.#requestCounts.set(api, (byProduct = new Map()));
+    let byClass = byProduct.get(product);
+    if (!byClass) byProduct.set(product, (byClass = new Map()));
+    let count = byClass.get(statusClass);
+    if (!count) byClass.set(statusClass, (count = { child: this.#requests.labels(api, product, statusClass), pending: 0 }));
     count.pending += 1;
     this.#duration.observe(this.#duration.series(product), seconds);
     this.#apiDuration.observe(api, seconds);
@@ -176,11 +190,13 @@ export class GatewayMetrics {
   retain(apis: ReadonlySet<string>, products: ReadonlySet<string>): void {
     const keepApi = (api: string) => api === '' || api.startsWith('tollgate/') || apis.has(api);
     const keepProduct = (product: string) => product === '' || products.has(product);
-    for (const key of [...this.#requestCounts.keys()]) {
-      const [api = '', product = '', statusClass = ''] = key.split('\n');
-      if (keepApi(api) && keepProduct(product)) continue;
-      this.#requestCounts.delete(key);
-      this.#requests.remove(api, product, statusClass);
+    for (const [api, byProduct] of this.#requestCounts) {
+      for (const [product, byClass] of byProduct) {
+        if (keepApi(api) && keepProduct(product)) continue;
+        for (const statusClass of byClass.keys()) this.#requests.remove(api, product, statusClass);
+        byProduct.delete(product);
+      }
+      if (byProduct.size === 0) this.#requestCounts.delete(api);
     }
     for (const key of [...this.#productSeries]) {
       const [product = '', second = ''] = key.split('\n');

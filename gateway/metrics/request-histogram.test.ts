@@ -76,6 +76,8 @@ describe('GatewayMetrics series of deleted APIs and products', () => {
     const metrics = new GatewayMetrics({ processMetrics: false });
     metrics.request('ns/a', 'ns/gold', 200, 0.002, 0.001);
     metrics.request('ns/b', 'ns/silver', 200, 0.002, 0.001);
+    // A product gone from an API that stays.
+    metrics.request('ns/a', 'ns/silver', 429, 0.002, undefined);
     metrics.request('tollgate/token-service', '', 200, 0.002, undefined);
     metrics.limitRejected('ns/silver', 'quota');
     metrics.limitStoreFailed('ns/silver', 'open');
@@ -86,7 +88,7 @@ describe('GatewayMetrics series of deleted APIs and products', () => {
     expect(text).not.toContain('ns/b');
     expect(text).not.toContain('ns/silver');
     expect(text).toContain('tollgate_requests_total{api="ns/a",product="ns/gold",status_class="2xx"} 2');
-    expect(text).toContain('tollgate_api_request_duration_seconds_count{api="ns/a"} 2');
+    expect(text).toContain('tollgate_api_request_duration_seconds_count{api="ns/a"} 3');
     expect(text).toContain('tollgate_api_request_duration_seconds_count{api="tollgate/token-service"} 1');
     expect(text).toContain('tollgate_request_duration_seconds_count{product="ns/gold"} 2');
     expect(text).toContain('tollgate_limit_rejections_total{product="ns/gold",reason="rateLimit"} 1');
