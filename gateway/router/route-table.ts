@@ -1,10 +1,11 @@
 import type { Route } from '../snapshot/types.ts';
 
+/** Shared by every request that hits it. */
 export interface RouteHit<T> {
-  target: T;
-  basePath: string;
+  readonly target: T;
+  readonly basePath: string;
   /** How many path segments the base path takes, so that matching can start after them. */
-  baseSegments: number;
+  readonly baseSegments: number;
 }
 
 /**
@@ -12,7 +13,10 @@ export interface RouteHit<T> {
  * A host's own routes win over `*` routes; `*` is the fallback for every host.
  */
 export class RouteTable<T> {
-  readonly #byHost = new Map<string, Map<string, T>>();
+  /** Each hit made once, when the table is built: a lookup allocates nothing. */
+  readonly #byHost = new Map<string, Map<string, RouteHit<T>>>();
+  /** Whether any route names a host: without one, the Host header is not looked at. */
+  readonly #hostRoutes: boolean;
 
   constructor(routes: readonly Route[], resolve: (route: Route) => T | undefined) {
     for (const route of routes) {
@@ -20,12 +24,13 @@ export class RouteTable<T> {
       if (target === undefined) continue;
       let paths = this.#byHost.get(route.host);
       if (!paths) this.#byHost.set(route.host, (paths = new Map()));
-      paths.set(route.basePath, target);
+      paths.set(route.basePath, Object.freeze({ target, basePath: route.basePath, baseSegments: countSegments(route.basePath) }));
     }
+    this.#hostRoutes = this.#byHost.size > (this.#byHost.has('*') ? 1 : 0);
   }
 
   lookup(hostHeader: string | undefined, path: string): RouteHit<T> | undefined {
-    if (hostHeader) {
+    if (hostHeader && this.#hostRoutes) {
       const host = hostHeader.toLowerCase();
       const hit = this.#inHost(host, path);
       if (hit) return hit;
@@ -43,9 +48,8 @@ export class RouteTable<T> {
     if (!paths) return undefined;
     let end = path.length;
     while (end > 0) {
-      const candidate = end === path.length ? path : path.slice(0, end);
-      const target = paths.get(candidate);
-      if (target !== undefined) return { target, basePath: candidate, baseSegments: countSegments(candidate) };
+      const hit = paths.get(end === path.length ? path : path.slice(0, end));
+      if (hit !== undefined) return hit;
       end = path.lastIndexOf('/', end - 1);
     }
     return undefined;
