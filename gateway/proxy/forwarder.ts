@@ -127,7 +127,7 @@ export class Forwarder {
     req.url = upstreamPath(target, plan);
     // http-proxy-3 sends the upgrade with the request's own headers.
     req.headers = plan.headers;
-    exchange.upstream = target.origin.host;
+    exchange.upstream = target.host;
     exchange.status = 101;
     const flight = { upgraded: false };
     (req as WsCarrier)[WS_FLIGHT] = flight;
@@ -233,10 +233,10 @@ class Flight implements Dispatcher.DispatchHandler, CoarseTimer {
     if (this.#attempts++ === 0) this.#deadline = this.#attemptStartedAt + plan.timeoutMs;
     this.#silenceMs = this.#deadline - this.#attemptStartedAt;
     timers.armAt(this, this.#deadline);
-    this.#exchange.upstream = target.origin.host;
+    this.#exchange.upstream = target.host;
     this.#exchange.attempts = (this.#exchange.attempts ?? 0) + 1;
     const headers = plan.headers;
-    headers.host = target.origin.host;
+    headers.host = target.host;
     target.client.dispatch(
       {
         path: upstreamPath(target, plan),

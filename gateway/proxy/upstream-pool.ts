@@ -5,6 +5,8 @@ import type { UpstreamWithCertificate as Upstream } from '../policies/backend-ce
 export interface UpstreamTarget {
   /** Origin only: the path is built by the gateway and sent verbatim. */
   origin: URL;
+  /** `origin.host`, read once: the URL getter makes a new string per call, and each request needs it twice. */
+  host: string;
   /** The upstream URL's own path without a trailing `/`, prefixed to the forwarded path. */
   pathPrefix: string;
   /** The keep-alive connection pool requests to this target go through. */
@@ -38,6 +40,7 @@ export class UpstreamPool {
       const origin = new URL(`${secure ? 'https' : 'http'}://${url.host}/`);
       return {
         origin,
+        host: origin.host,
         pathPrefix: url.pathname.replace(/\/+$/, ''),
         client: clients.get(origin, upstream),
         wsAgent: clients.wsAgent(origin, upstream),
