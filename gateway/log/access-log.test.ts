@@ -71,6 +71,25 @@ describe('the access log sink', () => {
   });
 
   it.each([
+    { name: "pino's default clock", options: {} },
+    { name: 'another clock', options: { timestamp: pino.stdTimeFunctions.isoTime } },
+  ])('writes bindings changed between two lines of one millisecond, as pino does: $name', async ({ options }) => {
+    const { logger, lines } = capture(options);
+    const sink = accessLogSink(logger);
+    const exchange = EXCHANGES[0]!.exchange;
+    const sameTime = (line: string) => line.replace(/"time":("[^"]*"|\d+)/, '"time":0');
+    sink.record(exchange, 0.001);
+    logger.setBindings({ zone: 'b' });
+    sink.record(exchange, 0.001);
+    writeAccessLog(logger, exchange, 1);
+    await settled();
+    expect(lines).toHaveLength(3);
+    expect(JSON.parse(lines[0]!)).not.toHaveProperty('zone');
+    expect(JSON.parse(lines[1]!)).toMatchObject({ zone: 'b', reqId: exchange.id });
+    expect(sameTime(lines[1]!)).toBe(sameTime(lines[2]!));
+  });
+
+  it.each([
     { name: 'redaction', options: { redact: ['credential'] }, check: (line: Record<string, unknown>) => expect(line.credential).toBe('[Redacted]') },
     { name: 'a mixin', options: { mixin: () => ({ zone: 'a' }) }, check: (line: Record<string, unknown>) => expect(line.zone).toBe('a') },
     {

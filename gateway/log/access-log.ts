@@ -85,68 +85,99 @@ function preformatted(logger: Logger): Preformatted | undefined {
   ) {
     return undefined;
   }
-  const end = l[S['endSym']!] as string;
-  // pino's default clock gives the same text for every line of one millisecond: made once per millisecond.
-  const clock = time === pino.stdTimeFunctions.epochTime ? epochTimeOncePerMs() : time;
+  const tail = [',"msg":"request"', l[S['endSym']!] as string].join('');
+  const head = lineHead(levelPrefix, time, () => l[S['chindingsSym']!] as string);
   return {
     stream,
+    // Each `+` of a long string adds a node that the write has to walk to flatten the
+    // batch: repeating values come as whole flat `,"name":value` pieces, one node each.
     format(e, latencyMs) {
-      // Read per line: pino lets bindings change (setBindings) and the clock is per line.
-      let s = levelPrefix + clock() + (l[S['chindingsSym']!] as string) + ',"reqId":' + JSON.stringify(e.id) + ',"method":' + quoted(e.method);
+      let s = head() + JSON.stringify(e.id) + METHOD.of(e.method);
       if (e.path !== undefined) s += ',"path":' + JSON.stringify(e.path);
-      if (e.status !== undefined) s += ',"status":' + num(e.status);
+      if (e.status !== undefined) s += STATUS.of(e.status);
       s += ',"latencyMs":' + hundredths(latencyMs);
       if (e.upstreamMs !== undefined) s += ',"upstreamMs":' + hundredths(e.upstreamMs);
-      if (e.api !== undefined) s += ',"api":' + quoted(e.api);
-      if (e.product !== undefined) s += ',"product":' + quoted(e.product);
-      if (e.plan !== undefined) s += ',"plan":' + quoted(e.plan);
-      if (e.application !== undefined) s += ',"application":' + quoted(e.application);
-      if (e.credential !== undefined) s += ',"credential":' + quoted(e.credential);
-      if (e.code !== undefined) s += ',"code":' + quoted(e.code);
+      if (e.api !== undefined) s += API.of(e.api);
+      if (e.product !== undefined) s += PRODUCT.of(e.product);
+      if (e.plan !== undefined) s += PLAN.of(e.plan);
+      if (e.application !== undefined) s += APPLICATION.of(e.application);
+      if (e.credential !== undefined) s += CREDENTIAL.of(e.credential);
+      if (e.code !== undefined) s += CODE.of(e.code);
       if (e.detail !== undefined) s += ',"detail":' + JSON.stringify(e.detail);
-      if (e.upstream !== undefined) s += ',"upstream":' + quoted(e.upstream);
-      if (e.attempts !== undefined) s += ',"attempts":' + num(e.attempts);
-      if (e.limited !== undefined) s += ',"limited":' + quoted(e.limited);
+      if (e.upstream !== undefined) s += UPSTREAM.of(e.upstream);
+      if (e.attempts !== undefined) s += ATTEMPTS.of(e.attempts);
+      if (e.limited !== undefined) s += LIMITED.of(e.limited);
       if (e.aborted !== undefined) s += ',"aborted":' + e.aborted;
       if (e.websocket !== undefined) s += ',"websocket":' + e.websocket;
-      if (e.tool !== undefined) s += ',"tool":' + quoted(e.tool);
-      if (e.model !== undefined) s += ',"model":' + quoted(e.model);
+      if (e.tool !== undefined) s += TOOL.of(e.tool);
+      if (e.model !== undefined) s += MODEL.of(e.model);
       if (e.tokens !== undefined) s += ',"tokens":' + JSON.stringify(e.tokens);
-      return s + ',"msg":"request"' + end;
+      return s + tail;
     },
   };
 }
 
-function epochTimeOncePerMs(): () => string {
+/**
+ * The line up to the request id's value: level, time, the logger's bindings. With
+ * pino's default clock it is the same text for every line of one millisecond and made
+ * once per millisecond; bindings are read per line, as pino lets them change (setBindings).
+ */
+function lineHead(levelPrefix: string, time: () => string, chindings: () => string): () => string {
+  if (time !== pino.stdTimeFunctions.epochTime) return () => levelPrefix + time() + chindings() + ',"reqId":';
   let at = -1;
+  let bindings = '';
   let text = '';
   return () => {
     const now = Date.now();
-    if (now !== at) {
+    const current = chindings();
+    if (now !== at || current !== bindings) {
       at = now;
-      text = ',"time":' + now;
+      bindings = current;
+      text = [levelPrefix, ',"time":', now, current, ',"reqId":'].join('');
     }
     return text;
   };
 }
 
 /**
- * JSON strings of the values that repeat line after line (ids of APIs, products and
- * applications, methods, codes, upstream hosts), kept rather than serialised each time;
- * bounded, emptied when full. Request ids, paths and details differ per line and are not kept.
+ * `,"name":value` for one field's values that repeat line after line (ids of APIs,
+ * products and applications, methods, codes, upstream hosts, statuses), made once as a
+ * flat string (joined, not added) rather than serialised each time; bounded, emptied
+ * when full. Request ids, paths and details differ per line and are not kept.
  */
-const QUOTED = new Map<string, string>();
-const QUOTED_MAX = 4096;
+class FieldText<T extends string | number> {
+  static readonly MAX = 4096;
+  readonly #key: string;
+  readonly #texts = new Map<T, string>();
 
-function quoted(value: string): string {
-  let json = QUOTED.get(value);
-  if (json === undefined) {
-    if (QUOTED.size >= QUOTED_MAX) QUOTED.clear();
-    json = JSON.stringify(value);
-    QUOTED.set(value, json);
+  constructor(name: string) {
+    this.#key = `,"${name}":`;
   }
-  return json;
+
+  of(value: T): string {
+    let text = this.#texts.get(value);
+    if (text === undefined) {
+      if (this.#texts.size >= FieldText.MAX) this.#texts.clear();
+      text = [this.#key, typeof value === 'number' ? num(value) : JSON.stringify(value)].join('');
+      this.#texts.set(value, text);
+    }
+    return text;
+  }
 }
+
+const METHOD = new FieldText<string>('method');
+const STATUS = new FieldText<number>('status');
+const API = new FieldText<string>('api');
+const PRODUCT = new FieldText<string>('product');
+const PLAN = new FieldText<string>('plan');
+const APPLICATION = new FieldText<string>('application');
+const CREDENTIAL = new FieldText<string>('credential');
+const CODE = new FieldText<string>('code');
+const UPSTREAM = new FieldText<string>('upstream');
+const ATTEMPTS = new FieldText<number>('attempts');
+const LIMITED = new FieldText<string>('limited');
+const TOOL = new FieldText<string>('tool');
+const MODEL = new FieldText<string>('model');
 
 /** As pino writes a number: a non-finite one is null. */
 function num(n: number): string {
