@@ -85,15 +85,7 @@ export class RequestHandler {
       this.#refuse(ctx, err);
       return;
     }
-    if (pending !== undefined) void this.#settle(ctx, pending);
-  }
-
-  async #settle(ctx: RequestContext, pending: Promise<void>): Promise<void> {
-    try {
-      await pending;
-    } catch (err) {
-      this.#refuse(ctx, err);
-    }
+    if (pending !== undefined) pending.then(undefined, (err: unknown) => this.#refuse(ctx, err));
   }
 
   /** The one place a refusal is recorded and answered; anything but a GatewayError is a bug, logged and answered 500. */
