@@ -22,8 +22,9 @@
 //
 // CPU µs per request: the target's processes' user + system CPU time (from
 // /proc/<pid>/stat, over the peak phase) divided by the requests wrk completed.
-// Unlike req/s it hardly moves when other work shares the machine. For the Redis
-// target the redis-server's share is shown separately.
+// It moves less than req/s when other work shares the machine, but a host busy
+// with other tenants still moves it: a run whose rounds disagree by more than 20 %
+// on a target of the bars says so. For the Redis target the redis-server's share is shown separately.
 //
 // `--repeat N` runs every target N times (rounds interleaved, so slow drift in the
 // machine's load hits all targets alike) and prints medians; ratios are the median
@@ -494,6 +495,21 @@ if (peak.has('tollgate gateway, memory') && peak.has('tollgate gateway, memory, 
   // Issue 16's bar: the usage sink (per-minute aggregation plus its flushes to PostgreSQL) adds at most 10% CPU per request.
   const usageCost = pairedRatio(peak, 'tollgate gateway, memory, usage', (r) => r.cpuUs, 'tollgate gateway, memory');
   console.log(`usage sink: CPU/request with it ${fmt(usageCost, 3)} x without (bar <= 1.10)`);
+}
+// A machine disturbed from outside (other tenants of the host) moves a target by far more than
+// the bars between rounds of one run; then the ratios are not the gateway's, and the run says so.
+const SPREAD_LIMIT = 0.2;
+const BAR_TARGETS = ['bare undici', 'gateway, memory store', 'gateway, Redis store', 'tollgate gateway, memory', 'tollgate gateway, Redis'];
+if (REPEAT > 1) {
+  const disturbed = BAR_TARGETS.map((name) => {
+    const cpu = (peak.get(name) ?? []).map((r) => r.cpuUs).filter(Number.isFinite);
+    return { name, cpu, spread: cpu.length > 1 ? (Math.max(...cpu) - Math.min(...cpu)) / median(cpu) : 0 };
+  }).filter((t) => t.spread > SPREAD_LIMIT);
+  for (const t of disturbed) {
+    console.log(`rounds disagree: ${t.name} used ${t.cpu.map((x) => fmt(x, 0)).join(', ')} CPU µs/request (spread ${fmt(100 * t.spread, 0)} %)`);
+  }
+  if (disturbed.length)
+    console.log(`the machine was disturbed during this run (spread over ${100 * SPREAD_LIMIT} % between rounds): run it again before reading the bars`);
 }
 if (Object.keys(breakdown).length) {
   console.log(
