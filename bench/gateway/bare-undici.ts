@@ -29,8 +29,12 @@ const server = http.createServer((req, res) => {
       },
       onResponseData(c, chunk) {
         if (!res.write(chunk)) {
+          // A client gone mid-response never drains: without the abort its upstream connection
+          // stays paused for good, and enough of those (clients cut by wrk's end) fill the pool.
+          if (res.destroyed) return c.abort(new Error('client closed'));
           c.pause();
           res.once('drain', () => c.resume());
+          res.once('close', () => c.abort(new Error('client closed')));
         }
       },
       onResponseEnd() {
