@@ -229,6 +229,8 @@ function sliceCpuUs(server: Server, seconds: number): number {
   const pids = server.pids();
   const before = cpuNanos(pids);
   const { requests } = wrk(server.port, seconds, CONNECTIONS);
+  // A target that stopped answering would read as free (its ratio 0) or infinitely dear.
+  if (!requests) throw new Error(`the target on port ${server.port} answered no request in a ${seconds} s slice`);
   return (cpuNanos(pids) - before) / 1000 / requests;
 }
 
