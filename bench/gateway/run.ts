@@ -541,10 +541,11 @@ if (targets.some((t) => t.name === CORE)) {
     const rounds = pairedRatio(peak, name, (r) => r.cpuUs, CORE);
     console.log(`${name}: CPU/request ${fmt(rounds, 2)} x bare undici's (bar <= ${bar}); half-load p99 ${halfRatio(name)} x bare's (bar <= 2)`);
     const pairs = paired.get(name);
-    if (pairs) console.log(`  paired, ${pairs.length} pairs of ${SLICE} s slices: ${fmt(median(pairs), 3)} x bare undici's (quartiles ${quartiles(pairs)})`);
+    const pairedMedian = pairs ? median(pairs) : NaN;
+    if (pairs) console.log(`  paired, ${pairs.length} pairs of ${SLICE} s slices: ${fmt(pairedMedian, 3)} x bare undici's (quartiles ${quartiles(pairs)})`);
     // The gateway does all that its core does and more: below 1, the two ran under different
     // conditions (bare undici slowed from outside in every round, say), which the spread check cannot see.
-    if (rounds < 1 || (pairs && median(pairs) < 1)) console.log(`  cannot be read: less CPU per request than ${CORE}, which it is built on: run it again`);
+    if (rounds < 1 || pairedMedian < 1) console.log(`  cannot be read: less CPU per request than ${CORE}, which it is built on: run it again`);
   }
 }
 if (peak.has('tollgate gateway, memory') && peak.has('tollgate gateway, memory, usage')) {
