@@ -52,6 +52,7 @@ golden: deps
 
 bench: deps
 	node bench/compile/run.ts
+	node bench/reload/run.ts
 	node bench/revocation/run.ts
 	node bench/dev-start/run.ts
 	node bench/portal/run.ts

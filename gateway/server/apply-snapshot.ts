@@ -17,8 +17,11 @@ export interface SnapshotApplier {
   now: () => number;
 }
 
-/** Validates, builds, then swaps in atomically; a refused snapshot leaves the current one serving. */
-export function applySnapshot(applier: SnapshotApplier, candidate: unknown, source: string): ApplyResult {
+/**
+ * Validates, builds, then swaps in atomically; a refused snapshot leaves the current one serving.
+ * `json`: the JSON `candidate` was parsed from, kept as is in the state directory.
+ */
+export function applySnapshot(applier: SnapshotApplier, candidate: unknown, source: string, json?: string | Uint8Array): ApplyResult {
   const { state, caches, metrics, logger } = applier;
   const checked = validateSnapshot(candidate);
   if (!checked.ok) {
@@ -45,6 +48,6 @@ export function applySnapshot(applier: SnapshotApplier, candidate: unknown, sour
   metrics.snapshotApplied(snapshot.version, applier.now());
   metrics.retain(new Set(snapshot.apis.map((api) => api.id)), new Set(snapshot.products.map((product) => product.id)));
   logger.info({ source, version: snapshot.version, apis: snapshot.apis.length }, 'snapshot applied');
-  applier.persister?.save(snapshot);
+  applier.persister?.save(snapshot, json);
   return { ok: true, version: snapshot.version, changed: true };
 }

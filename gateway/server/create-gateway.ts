@@ -91,8 +91,11 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   /** The usage ledger's recorder, when the gateway has a usage store. */
   readonly usage: UsageRecorder | undefined;
-  /** Validates, builds, then swaps in atomically; a refused snapshot leaves the current one serving. */
-  applySnapshot(candidate: unknown, source?: string): ApplyResult;
+  /**
+   * Validates, builds, then swaps in atomically; a refused snapshot leaves the current one serving.
+   * `json`: the JSON `candidate` was parsed from, when there is one; the state directory keeps it as is.
+   */
+  applySnapshot(candidate: unknown, source?: string, json?: string | Uint8Array): ApplyResult;
   /** Swaps in a new signing key ring (a rotation); a refused ring leaves the current one signing. */
   setSigningKeys(candidate: unknown, source?: string): { ok: true } | { ok: false; errors: string[] };
   currentVersion(): string | undefined;
@@ -129,10 +132,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     now,
     () => state.draining,
   );
-  const apply = (candidate: unknown, source = 'api'): ApplyResult => applySnapshot(applier, candidate, source);
+  const apply = (candidate: unknown, source = 'api', json?: string | Uint8Array): ApplyResult => applySnapshot(applier, candidate, source, json);
   if (options.stateDir) {
     const persisted = await loadPersistedSnapshot(options.stateDir, logger);
-    if (persisted !== undefined) apply(persisted, 'state-dir');
+    if (persisted !== undefined) apply(persisted.candidate, 'state-dir', persisted.text);
   }
 
   const services: PipelineServices = {

@@ -38,6 +38,19 @@ describe('SnapshotPersister', () => {
     expect(version(file)).toBe(second.version);
   });
 
+  // Pretty-printed, which serialising the snapshot again would not give: the bytes on disk are the ones handed over.
+  it.each([
+    { as: 'bytes (the operator client)', json: (text: string) => Buffer.from(text) },
+    { as: 'text (a snapshot file)', json: (text: string) => text },
+  ])('writes a snapshot saved with its JSON as $as as that JSON', async ({ json }) => {
+    const { file, persister } = setup(0);
+    const snapshot = basicSnapshot('http://127.0.0.1:9');
+    const text = JSON.stringify(snapshot, null, 2);
+    persister.save(snapshot, json(text));
+    await persister.flush();
+    expect(readFileSync(file, 'utf8')).toBe(text);
+  });
+
   it('flush writes a delayed snapshot at once', async () => {
     const { file, persister } = setup(60_000);
     const snapshot = basicSnapshot('http://127.0.0.1:9');

@@ -5,8 +5,8 @@ import type { Snapshot } from '../snapshot/types.ts';
 
 const FILE = 'snapshot.json';
 
-/** The last good snapshot, if one was kept; it is validated like any other before it serves. */
-export async function loadPersistedSnapshot(stateDir: string, logger: Logger): Promise<unknown> {
+/** The last good snapshot and its text, if one was kept; it is validated like any other before it serves. */
+export async function loadPersistedSnapshot(stateDir: string, logger: Logger): Promise<{ candidate: unknown; text: string } | undefined> {
   const file = path.join(stateDir, FILE);
   let text: string;
   try {
@@ -16,7 +16,7 @@ export async function loadPersistedSnapshot(stateDir: string, logger: Logger): P
     return undefined;
   }
   try {
-    return JSON.parse(text);
+    return { candidate: JSON.parse(text) as unknown, text };
   } catch (err) {
     logger.warn({ err, file }, 'the persisted snapshot is not JSON; ignoring it');
     return undefined;
@@ -28,12 +28,14 @@ export async function loadPersistedSnapshot(stateDir: string, logger: Logger): P
  * fsync, rename) so that a crash mid-write leaves the previous one. Saves are
  * serialised and coalesced: only the newest pending snapshot is written. With a
  * delay, a save waits that long first (a large snapshot's serialisation then does
- * not hold up a start); `flush` writes at once.
+ * not hold up a start); `flush` writes at once. A snapshot saved with the JSON it was
+ * parsed from is written as that text: serialising it again held the event loop
+ * ~0.9 s at 160,000 objects (55 MB), on every reload.
  */
 export class SnapshotPersister {
   readonly #dir: string;
   readonly #logger: Logger;
-  #pending: Snapshot | undefined;
+  #pending: Snapshot | string | Uint8Array | undefined;
   #writing: Promise<void> | undefined;
   readonly #delayMs: number;
   #delay: { timer: NodeJS.Timeout; start: () => void } | undefined;
@@ -44,8 +46,9 @@ export class SnapshotPersister {
     this.#delayMs = delayMs;
   }
 
-  save(snapshot: Snapshot): void {
-    this.#pending = snapshot;
+  /** `json`: the JSON `snapshot` was parsed from, if there is one (loaded and validated again on a restart, like any other). */
+  save(snapshot: Snapshot, json?: string | Uint8Array): void {
+    this.#pending = json ?? snapshot;
     if (this.#writing) return;
     if (this.#delayMs <= 0) {
       this.#writing = this.#drain();
@@ -85,13 +88,13 @@ export class SnapshotPersister {
     }
   }
 
-  async #write(snapshot: Snapshot): Promise<void> {
+  async #write(snapshot: Snapshot | string | Uint8Array): Promise<void> {
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
     const target = path.join(this.#dir, FILE);
     const temp = `${target}.${process.pid}.tmp`;
     const handle = await open(temp, 'w', 0o600);
     try {
-      await handle.writeFile(JSON.stringify(snapshot));
+      await handle.writeFile(typeof snapshot === 'string' || snapshot instanceof Uint8Array ? snapshot : JSON.stringify(snapshot));
       await handle.sync();
     } finally {
       await handle.close();

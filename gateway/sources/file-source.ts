@@ -15,7 +15,7 @@ export interface SnapshotSource {
  */
 export function startFileSource(gateway: Pick<Gateway, 'applySnapshot' | 'metrics'>, file: string, logger: Logger): Promise<SnapshotSource> {
   return watchJsonFile(file, 'snapshot', logger, {
-    apply: (value, absolute) => void gateway.applySnapshot(value, absolute),
+    apply: (value, absolute, text) => void gateway.applySnapshot(value, absolute, text),
     notJson: () => gateway.metrics.snapshotOffered('refused'),
   });
 }
@@ -56,7 +56,7 @@ function watchJsonFile(
   file: string,
   what: string,
   logger: Logger,
-  on: { apply: (value: unknown, absolute: string) => void; notJson: () => void },
+  on: { apply: (value: unknown, absolute: string, text: string) => void; notJson: () => void },
 ): Promise<SnapshotSource> {
   return watchFile(file, what, logger, (text, absolute) => {
     let value: unknown;
@@ -67,7 +67,7 @@ function watchJsonFile(
       logger.error({ err, file: absolute }, `the ${what} file is not JSON; the current ${what} stay in use`);
       return;
     }
-    on.apply(value, absolute);
+    on.apply(value, absolute, text);
   });
 }
 

@@ -66,8 +66,10 @@ export function startOperatorClient(gateway: Pick<Gateway, 'applySnapshot' | 'cu
       const text = await res.text().catch(() => '');
       throw new Error(`the operator answered ${res.status}: ${text.slice(0, 200)}`);
     }
-    const candidate: unknown = await res.json();
-    const result = gateway.applySnapshot(candidate, base);
+    // As bytes first: the state directory keeps them as received, rather than the snapshot serialised and encoded again.
+    const body = Buffer.from(await res.arrayBuffer());
+    const candidate: unknown = JSON.parse(body.toString('utf8'));
+    const result = gateway.applySnapshot(candidate, base, body);
     if (result.ok) {
       rejected = undefined;
       await report({ applied: result.version });

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startOperatorClient } from '../../gateway/sources/operator-client.ts';
 import { send, silentLogger, startGateway } from '../../test/gateway/fixtures.ts';
@@ -67,6 +69,24 @@ describe('the operator long-poll client and the dev publisher', () => {
     expect(res.status).toBe(200);
     expect(res.json().version).toBe(v2().version);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('persists the body the publisher sent, and a restart serves it without the operator', async () => {
+    const pub = await publisher();
+    const stateDir = tempDir();
+    const file = path.join(stateDir, 'snapshot.json');
+    const first = await gateway({ stateDir });
+    const client = startOperatorClient(first, { url: `http://127.0.0.1:${pub.port}`, replica: 'gw-4', waitSeconds: 5, logger: silentLogger });
+    pub.publish(v2());
+    await waitFor('the gateway to apply v2', () => first.currentVersion() === v2().version);
+    const sent = (await send(pub.port, '/v1/snapshot?replica=gw-5&wait=0')).body;
+    await waitFor('the body to be persisted', () => existsSync(file) && readFileSync(file, 'utf8') === sent);
+    await client.close();
+    await first.close();
+
+    const second = await gateway({ stateDir });
+    expect(second.currentVersion()).toBe(v2().version);
+    expect(await readyz(second)).toBe(200);
   });
 
   it('keeps serving its persisted snapshot while the operator is unreachable', async () => {
