@@ -8,7 +8,7 @@ interface Waiter {
 
 /** The latest snapshot's body and the polls held open until it changes. */
 export class LongPollWaiters {
-  private current: { version: string; body: string } | undefined;
+  private current: { version: string; body: Uint8Array } | undefined;
   private readonly waiters = new Set<Waiter>();
   private readonly maxWaitSeconds: number;
 
@@ -20,8 +20,8 @@ export class LongPollWaiters {
     return this.current?.version;
   }
 
-  /** Makes `version` current; every held poll that has neither it nor a refusal of it gets it now. */
-  publish(version: string, body: string): void {
+  /** Makes `version` current; every held poll that has neither it nor a refusal of it gets it now. `body`: encoded once, sent as is to every poll. */
+  publish(version: string, body: Uint8Array): void {
     const current = { version, body };
     this.current = current;
     for (const waiter of this.waiters) {
@@ -64,12 +64,12 @@ export class LongPollWaiters {
   }
 }
 
-function sendSnapshot(res: ServerResponse, snapshot: { version: string; body: string }): void {
+function sendSnapshot(res: ServerResponse, snapshot: { version: string; body: Uint8Array }): void {
   res.writeHead(200, {
     'content-type': 'application/json',
     etag: `"${snapshot.version}"`,
     'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(snapshot.body),
+    'content-length': snapshot.body.byteLength,
   });
   res.end(snapshot.body);
 }

@@ -40,8 +40,12 @@ export interface SnapshotPublisherOptions {
 
 export interface SnapshotPublisher {
   readonly port: number;
-  /** Makes `snapshot` the one gateways get; waiting polls are answered at once. */
-  publish(snapshot: PublishedSnapshot): void;
+  /**
+   * Makes `snapshot` the one gateways get; waiting polls are answered at once. `json`: its JSON
+   * as UTF-8, when the caller has it (the operator's is made in pieces, twice as fast at 55 MB);
+   * default `JSON.stringify`.
+   */
+  publish(snapshot: PublishedSnapshot, json?: Uint8Array): void;
   currentVersion(): string | undefined;
   /** One entry per replica that has polled or reported, oldest first. */
   reports(): GatewayReport[];
@@ -59,9 +63,9 @@ export async function createSnapshotPublisher(options: SnapshotPublisherOptions)
 
   return {
     port: (server.address() as AddressInfo).port,
-    publish(snapshot) {
+    publish(snapshot, json) {
       if (!VERSION.test(snapshot.version)) throw new Error(`cannot publish a snapshot without a sha256 version (got ${String(snapshot.version)})`);
-      polls.publish(snapshot.version, JSON.stringify(snapshot));
+      polls.publish(snapshot.version, json ?? Buffer.from(JSON.stringify(snapshot)));
     },
     currentVersion: () => polls.currentVersion(),
     reports: () => book.list(),
