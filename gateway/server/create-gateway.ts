@@ -135,7 +135,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const apply = (candidate: unknown, source = 'api', json?: string | Uint8Array): ApplyResult => applySnapshot(applier, candidate, source, json);
   if (options.stateDir) {
     const persisted = await loadPersistedSnapshot(options.stateDir, logger);
-    if (persisted !== undefined) apply(persisted.candidate, 'state-dir', persisted.text);
+    // Without the persister: the file it came from holds it already, and writing 55 MB again at every start is for nothing.
+    if (persisted !== undefined) applySnapshot({ ...applier, persister: undefined }, persisted, 'state-dir');
   }
 
   const services: PipelineServices = {

@@ -5,8 +5,8 @@ import type { Snapshot } from '../snapshot/types.ts';
 
 const FILE = 'snapshot.json';
 
-/** The last good snapshot and its text, if one was kept; it is validated like any other before it serves. */
-export async function loadPersistedSnapshot(stateDir: string, logger: Logger): Promise<{ candidate: unknown; text: string } | undefined> {
+/** The last good snapshot, if one was kept; it is validated like any other before it serves. */
+export async function loadPersistedSnapshot(stateDir: string, logger: Logger): Promise<unknown> {
   const file = path.join(stateDir, FILE);
   let text: string;
   try {
@@ -16,7 +16,7 @@ export async function loadPersistedSnapshot(stateDir: string, logger: Logger): P
     return undefined;
   }
   try {
-    return { candidate: JSON.parse(text) as unknown, text };
+    return JSON.parse(text);
   } catch (err) {
     logger.warn({ err, file }, 'the persisted snapshot is not JSON; ignoring it');
     return undefined;

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Gateway } from '../server/create-gateway.ts';
@@ -93,9 +93,13 @@ describe('the state directory', () => {
     const first = await startGateway(undefined, { stateDir });
     first.applySnapshot(v2());
     await first.close();
+    const written = statSync(path.join(stateDir, 'snapshot.json')).mtimeMs;
 
     const second = await gateway({ stateDir });
     expect(second.currentVersion()).toBe(v2().version);
+    // Served from the file, which is not written again.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(statSync(path.join(stateDir, 'snapshot.json')).mtimeMs).toBe(written);
     expect(await readyz(second)).toBe(200);
     expect((await send(second.proxyPort, '/hello/1.0.0/x', { headers: { 'x-api-key': TEST_KEY } })).status).toBe(200);
   });
