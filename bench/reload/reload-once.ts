@@ -17,8 +17,9 @@ import { generateResources } from '../compile/generate.ts';
 const scale = Number(process.argv[2] ?? 1);
 // 'bytes': the gateway is handed the body it parsed (it keeps it as is); 'object': only the parsed snapshot, serialised again to persist it.
 const mode = process.argv[3] === 'object' ? 'object' : 'bytes';
-const { version: _, ...first } = compile(generateResources(scale), { now: new Date('2026-01-01T00:00:00Z') }).snapshot;
-const serving = Buffer.from(JSON.stringify(sealSnapshot(first)));
+const compiled = compile(generateResources(scale), { now: new Date('2026-01-01T00:00:00Z') }).snapshot;
+const serving = Buffer.from(JSON.stringify(compiled));
+const { version: _, ...first } = compiled;
 const products = first.products.map((p, i) => (i ? p : { ...p, displayName: `${p.displayName} (renamed)` }));
 const next = sealSnapshot({ ...first, products });
 // The operator's side: the body it sends, in pieces (bytes) or, as before, in one JSON.stringify (object).
